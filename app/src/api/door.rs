@@ -1,0 +1,63 @@
+//! Helpers shared by server functions: reaching the state and the request's facts, setting
+//! the session cookie, and giving errors their HTTP status.
+
+use crate::domain::AppError;
+use crate::server::crypto::SecretText;
+use crate::server::{AppState, RequestMeta, SessionCtx};
+use http::request::Parts;
+use http::{HeaderValue, StatusCode, header};
+use leptos::prelude::*;
+use leptos_axum::ResponseOptions;
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "secryn_session";
+
+pub fn state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(AppError::internal)
+}
+
+fn parts() -> Option<Parts> {
+    use_context::<Parts>()
+}
+
+/// The request's IP and user agent, as the middleware recorded them.
+pub fn meta() -> RequestMeta {
+    parts().and_then(|p| p.extensions.get::<RequestMeta>().cloned()).unwrap_or_default()
+}
+
+/// The signed-in session, or "please sign in".
+pub fn session() -> Result<SessionCtx, AppError> {
+    parts()
+        .and_then(|p| p.extensions.get::<SessionCtx>().cloned())
+        .ok_or_else(|| AppError::unauthorized("Your session has ended. Please sign in again."))
+}
+
+fn cookie(state: &AppState, value: &str, max_age_secs: i64) -> HeaderValue {
+    let secure = if state.settings.secure_cookies { "; Secure" } else { "" };
+    let c = format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{secure}");
+    HeaderValue::from_str(&c).expect("cookie text is ASCII")
+}
+
+/// Hands the new session's token to the browser.
+pub fn set_session_cookie(state: &AppState, token: &SecretText) {
+    if let Some(res) = use_context::<ResponseOptions>() {
+        let max_age = state.settings.session_absolute / 1_000_000;
+        res.append_header(header::SET_COOKIE, cookie(state, token.expose(), max_age));
+    }
+}
+
+/// Tells the browser to forget its session cookie.
+pub fn clear_session_cookie(state: &AppState) {
+    if let Some(res) = use_context::<ResponseOptions>() {
+        res.append_header(header::SET_COOKIE, cookie(state, "", 0));
+    }
+}
+
+/// Runs a server function's body and gives an error its HTTP status.
+pub async fn respond<T>(body: impl Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
+    let result = body.await;
+    if let (Err(e), Some(res)) = (&result, use_context::<ResponseOptions>()) {
+        res.set_status(StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+    }
+    result
+}

@@ -1,0 +1,11 @@
+//! The shared domain: types, validation and the permission function, compiled for both the
+//! browser and the server. Nothing here touches the database or the network.
+
+pub mod error;
+pub mod ids;
+pub mod permission;
+pub mod session;
+pub mod time;
+pub mod validate;
+
+pub use error::{AppError, ErrorCode};

@@ -1,0 +1,17 @@
+//! Server-only code: the data layer, the crypto core, the audit writer and the services that
+//! hold every rule. Front doors (server functions, REST, MCP) call `services` and nothing
+//! below it.
+
+pub mod audit;
+pub mod clock;
+pub mod crypto;
+pub mod db;
+pub mod error;
+pub mod password;
+pub mod repo;
+pub mod services;
+pub mod state;
+pub mod testing;
+pub mod tokens;
+
+pub use state::{AppState, RequestMeta, SessionCtx, Settings};

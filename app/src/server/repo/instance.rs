@@ -1,0 +1,87 @@
+//! The single `instance` row: name, master-key check, setup state and the setup code.
+
+use crate::server::clock;
+use crate::server::db::{Db, Tx, flag};
+use sqlx::Row;
+
+/// The instance as stored.
+#[derive(Clone, Debug)]
+pub struct InstanceRow {
+    pub name: String,
+    pub key_check: Vec<u8>,
+    pub setup_done: bool,
+    pub setup_code_hash: Option<String>,
+    pub setup_code_attempts: i64,
+}
+
+/// The instance row, if this database has been initialised.
+pub async fn get(db: &Db) -> Result<Option<InstanceRow>, sqlx::Error> {
+    let row = sqlx::query(
+        "select name, key_check, setup_done, setup_code_hash, setup_code_attempts from instance where id = 1",
+    )
+    .fetch_optional(db.reader())
+    .await?;
+    row.map(|r| {
+        Ok(InstanceRow {
+            name: r.try_get(0)?,
+            key_check: r.try_get(1)?,
+            setup_done: flag(r.try_get(2)?),
+            setup_code_hash: r.try_get(3)?,
+            setup_code_attempts: r.try_get(4)?,
+        })
+    })
+    .transpose()
+}
+
+/// Creates the row on first start; a no-op if another node got there first.
+pub async fn init(tx: &mut Tx, key_check: &[u8]) -> Result<(), sqlx::Error> {
+    let now = clock::now();
+    sqlx::query(
+        "insert into instance (id, name, key_check, created_at, updated_at) values (1, 'Secryn', $1, $2, $2) \
+         on conflict (id) do nothing",
+    )
+    .bind(key_check)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Stores a fresh setup code's hash and resets its attempt counter.
+pub async fn set_setup_code(tx: &mut Tx, code_hash: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("update instance set setup_code_hash = $1, setup_code_attempts = 0, updated_at = $2 where id = 1")
+        .bind(code_hash)
+        .bind(clock::now())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Counts a wrong setup code; returns the attempts so far.
+pub async fn count_setup_attempt(tx: &mut Tx) -> Result<i64, sqlx::Error> {
+    sqlx::query("update instance set setup_code_attempts = setup_code_attempts + 1 where id = 1")
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query_scalar("select setup_code_attempts from instance where id = 1").fetch_one(&mut **tx).await
+}
+
+/// Reads the row inside a write transaction (so the setup check and the change agree).
+pub async fn get_for_update(tx: &mut Tx) -> Result<Option<(bool, Option<String>, i64)>, sqlx::Error> {
+    let row = sqlx::query("select setup_done, setup_code_hash, setup_code_attempts from instance where id = 1")
+        .fetch_optional(&mut **tx)
+        .await?;
+    row.map(|r| Ok((flag(r.try_get(0)?), r.try_get(1)?, r.try_get(2)?))).transpose()
+}
+
+/// Marks setup finished: names the instance and forgets the code.
+pub async fn finish_setup(tx: &mut Tx, name: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update instance set name = $1, setup_done = 1, setup_code_hash = null, setup_code_attempts = 0, \
+         updated_at = $2 where id = 1",
+    )
+    .bind(name)
+    .bind(clock::now())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,8 @@
+//! Queries, one module per table, beside the row types they return. Write functions take
+//! the caller's transaction; reads take any executor. Nothing here decides a permission.
+
+pub mod instance;
+pub mod sessions;
+pub mod throttle;
+pub mod user_log;
+pub mod users;

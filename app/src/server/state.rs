@@ -1,0 +1,55 @@
+//! The server's shared state, built once at start and handed to every front door.
+
+use super::crypto::MasterKey;
+use super::db::Db;
+use super::password::PasswordHasher;
+use crate::domain::time::Micros;
+use leptos::config::LeptosOptions;
+use std::sync::Arc;
+
+/// Settings the services need at run time (parsed and checked by the server's config).
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// A session ends after this long without a request.
+    pub session_idle: Micros,
+    /// A session ends this long after sign-in, whatever happens.
+    pub session_absolute: Micros,
+    /// Mark cookies `Secure` (the public URL is https).
+    pub secure_cookies: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { session_idle: super::clock::minutes(60), session_absolute: super::clock::minutes(12 * 60), secure_cookies: false }
+    }
+}
+
+/// Everything a request handler may reach.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub db: Db,
+    pub master: Arc<MasterKey>,
+    pub hasher: Arc<PasswordHasher>,
+    pub settings: Arc<Settings>,
+    pub leptos_options: LeptosOptions,
+}
+
+impl axum::extract::FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// Facts about the HTTP request that services record (never trusted for permissions).
+#[derive(Clone, Debug, Default)]
+pub struct RequestMeta {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// The signed-in session attached to a request by the session middleware.
+#[derive(Clone, Debug)]
+pub struct SessionCtx {
+    pub user: super::repo::users::UserRecord,
+    pub token_hash: String,
+}

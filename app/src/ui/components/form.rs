@@ -1,0 +1,64 @@
+//! Form fields that show their error beside themselves, and the banner for errors that
+//! belong to no field.
+
+use crate::domain::AppError;
+use leptos::prelude::*;
+
+/// The latest error of a server action, as a signal.
+pub type ErrorSignal = Signal<Option<AppError>>;
+
+/// Turns an action's value into its error, if the last call failed.
+pub fn action_error<I, O>(action: ServerAction<I>) -> ErrorSignal
+where
+    I: leptos::server_fn::ServerFn<Output = O, Error = AppError> + Clone + Send + Sync + 'static,
+    O: Clone + Send + Sync + 'static,
+{
+    Signal::derive(move || action.value().get().and_then(|r| r.err()))
+}
+
+/// One labelled input with its error message beneath.
+#[component]
+pub fn Field(
+    label: &'static str,
+    name: &'static str,
+    errors: ErrorSignal,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(default = "off")] autocomplete: &'static str,
+    #[prop(default = 200)] maxlength: usize,
+    #[prop(optional)] hint: &'static str,
+    #[prop(optional, into)] value: String,
+    #[prop(optional)] autofocus: bool,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let err_id = format!("{id}-error");
+    let message = move || errors.get().and_then(|e| e.for_field(name));
+    view! {
+        <div class="field" class:invalid=move || message().is_some()>
+            <label for=id.clone()>{label}</label>
+            <input
+                id=id
+                name=name
+                type=kind
+                autocomplete=autocomplete
+                maxlength=maxlength
+                value=value
+                autofocus=autofocus
+                aria-invalid=move || message().is_some().to_string()
+                aria-describedby=err_id.clone()
+            />
+            {(!hint.is_empty()).then(|| view! { <p class="hint">{hint}</p> })}
+            <p class="field-error" id=err_id>{message}</p>
+        </div>
+    }
+}
+
+/// The banner for an error that belongs to no single field.
+#[component]
+pub fn FormError(errors: ErrorSignal) -> impl IntoView {
+    let message = move || errors.get().filter(|e| e.field.is_none()).map(|e| e.message);
+    view! {
+        <Show when=move || message().is_some()>
+            <p class="form-error" role="alert">{message}</p>
+        </Show>
+    }
+}

@@ -1,0 +1,132 @@
+//! The frame around every signed-in page: sidebar, top bar with the instance name and user
+//! menu, and the page outlet. The signed-in user is provided as context to the pages.
+
+use crate::api::{Logout, get_shell};
+use crate::domain::session::{CurrentUser, ShellInfo};
+use leptos::prelude::*;
+use leptos_router::components::{A, Outlet};
+use leptos_router::hooks::use_location;
+
+/// The signed-in user, for pages inside the layout.
+pub fn use_user() -> Option<CurrentUser> {
+    use_context::<ShellInfo>().and_then(|s| s.user)
+}
+
+#[component]
+pub fn Layout() -> impl IntoView {
+    let info = Resource::new_blocking(|| (), |_| get_shell());
+    view! {
+        <Suspense fallback=|| view! { <div class="loading">"Loading…"</div> }>
+            {move || Suspend::new(async move {
+                match info.await {
+                    Ok(info) => view! { <Frame info /> }.into_any(),
+                    Err(e) => view! {
+                        <main class="page narrow">
+                            <h1>"Something went wrong"</h1>
+                            <p class="form-error" role="alert">{e.message}</p>
+                            <p><a href="/login">"Sign in again"</a></p>
+                        </main>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Frame(info: ShellInfo) -> impl IntoView {
+    let menu_open = RwSignal::new(false);
+    let location = use_location();
+    Effect::new(move |_| {
+        location.pathname.track();
+        menu_open.set(false);
+    });
+    let is_admin = info.user.as_ref().is_some_and(|u| u.is_admin);
+    let user_name = info.user.as_ref().map(|u| u.name.clone()).unwrap_or_default();
+    let instance = info.instance_name.clone();
+    provide_context(info);
+    let logout = ServerAction::<Logout>::new();
+    view! {
+        <a class="skip-link" href="#main">"Skip to content"</a>
+        <div class="app" class:menu-open=move || menu_open.get()>
+            <header class="topbar">
+                <button
+                    class="icon-button menu-toggle"
+                    aria-controls="sidebar"
+                    aria-expanded=move || menu_open.get().to_string()
+                    aria-label="Menu"
+                    on:click=move |_| menu_open.update(|o| *o = !*o)
+                >
+                    <span aria-hidden="true">"☰"</span>
+                </button>
+                <a class="brand" href="/">
+                    <span class="brand-mark" aria-hidden="true">"◆"</span>
+                    <span class="brand-name">{instance}</span>
+                </a>
+                <details class="user-menu">
+                    <summary aria-label="User menu">
+                        <span class="avatar" aria-hidden="true">{initials(&user_name)}</span>
+                        <span class="user-name">{user_name.clone()}</span>
+                    </summary>
+                    <div class="menu" role="menu">
+                        <a role="menuitem" href="/profile">"Profile"</a>
+                        <ActionForm action=logout>
+                            <button role="menuitem" type="submit" class="menu-button">"Sign out"</button>
+                        </ActionForm>
+                    </div>
+                </details>
+            </header>
+            <nav id="sidebar" class="sidebar" aria-label="Main">
+                <ul>
+                    <NavItem href="/projects" label="Projects" />
+                    <NavItem href="/support" label="Support" />
+                </ul>
+                <Show when=move || is_admin>
+                    <p class="nav-heading">"Administration"</p>
+                    <ul>
+                        <NavItem href="/admin/users" label="Users" />
+                        <NavItem href="/admin/logs" label="Logs" />
+                        <NavItem href="/admin/backups" label="Backups" />
+                        <NavItem href="/admin/settings" label="Settings" />
+                    </ul>
+                </Show>
+            </nav>
+            <div class="scrim" on:click=move |_| menu_open.set(false)></div>
+            <main id="main" class="content" tabindex="-1">
+                <Outlet />
+            </main>
+        </div>
+    }
+}
+
+#[component]
+fn NavItem(href: &'static str, label: &'static str) -> impl IntoView {
+    view! {
+        <li>
+            <A href=href>{label}</A>
+        </li>
+    }
+}
+
+fn initials(name: &str) -> String {
+    name.split_whitespace().filter_map(|w| w.chars().next()).take(2).collect::<String>().to_uppercase()
+}
+
+/// The trail at the top of every page: Home › … › current page.
+#[component]
+pub fn Breadcrumbs(#[prop(optional)] trail: Vec<(&'static str, String)>, current: String) -> impl IntoView {
+    view! {
+        <nav class="breadcrumbs" aria-label="Breadcrumb">
+            <ol>
+                <li>
+                    <a href="/">"Home"</a>
+                </li>
+                {trail
+                    .into_iter()
+                    .map(|(label, href)| view! { <li><a href=href>{label}</a></li> })
+                    .collect_view()}
+                <li aria-current="page">{current}</li>
+            </ol>
+        </nav>
+    }
+}

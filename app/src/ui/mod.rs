@@ -1,0 +1,74 @@
+//! The web UI: the document shell, the routes, the layout every page lives in, and pages.
+
+pub mod components;
+pub mod layout;
+pub mod pages;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::path;
+
+/// The HTML document around the app (server side only renders this).
+pub fn shell(options: leptos::config::LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    provide_request_nonce();
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The CSP nonce chosen by the security-headers middleware for this response.
+#[cfg(feature = "ssr")]
+#[derive(Clone, Debug)]
+pub struct CspNonce(pub String);
+
+#[cfg(feature = "ssr")]
+fn provide_request_nonce() {
+    if let Some(parts) = use_context::<http::request::Parts>()
+        && let Some(CspNonce(n)) = parts.extensions.get::<CspNonce>()
+    {
+        provide_context(leptos::nonce::Nonce::from_value(n.clone()));
+    }
+}
+
+/// The application: routes and the global toast host.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    components::toast::provide_toasts();
+    view! {
+        <Stylesheet id="secryn" href="/pkg/secryn.css" />
+        <Title formatter=|t: String| if t.is_empty() { "Secryn".to_owned() } else { format!("{t} · Secryn") } />
+        <Router>
+            <Routes fallback=pages::not_found::NotFound>
+                <Route path=path!("/setup") view=pages::setup::SetupPage />
+                <Route path=path!("/login") view=pages::login::LoginPage />
+                <ParentRoute path=path!("") view=layout::Layout>
+                    <Route path=path!("/") view=pages::home::HomePage />
+                    <Route path=path!("/profile") view=pages::profile::ProfilePage />
+                    <Route path=path!("/projects") view=|| pages::coming::coming("Projects", false) />
+                    <Route path=path!("/support") view=|| pages::coming::coming("Support", false) />
+                    <Route path=path!("/admin/users") view=|| pages::coming::coming("Users", true) />
+                    <Route path=path!("/admin/logs") view=|| pages::coming::coming("Logs", true) />
+                    <Route path=path!("/admin/backups") view=|| pages::coming::coming("Backups", true) />
+                    <Route path=path!("/admin/settings") view=|| pages::coming::coming("Settings", true) />
+                </ParentRoute>
+            </Routes>
+        </Router>
+        <components::toast::ToastHost />
+    }
+}

@@ -1,0 +1,33 @@
+//! Sign-in with e-mail and password.
+
+use crate::api::Login;
+use crate::ui::components::form::{Field, FormError, action_error};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let action = ServerAction::<Login>::new();
+    let errors = action_error(action);
+    let next = use_query_map().with_untracked(|q| q.get("next")).unwrap_or_default();
+    view! {
+        <Title text="Sign in" />
+        <main class="auth-page" id="main">
+            <div class="auth-card">
+                <p class="brand-line"><span class="brand-mark" aria-hidden="true">"◆"</span>" Secryn"</p>
+                <h1>"Sign in"</h1>
+                <ActionForm action=action attr:class="stack" attr:novalidate=true>
+                    <FormError errors />
+                    <input type="hidden" name="next" value=next />
+                    <Field label="E-mail" name="email" kind="email" errors autocomplete="username" maxlength=254 autofocus=true />
+                    <Field label="Password" name="password" kind="password" errors autocomplete="current-password" maxlength=256 />
+                    <button class="button primary" type="submit" disabled=move || action.pending().get()>
+                        {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
+                    </button>
+                </ActionForm>
+                <p class="muted small">"No account? Ask an Admin of this Secryn to invite you."</p>
+            </div>
+        </main>
+    }
+}

@@ -1,0 +1,8 @@
+//! One module per page.
+
+pub mod coming;
+pub mod home;
+pub mod login;
+pub mod not_found;
+pub mod profile;
+pub mod setup;

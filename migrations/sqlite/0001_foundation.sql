@@ -1,0 +1,78 @@
+-- Foundation: the instance, people, sessions, sign-in throttling and the two logs.
+-- Times are microseconds since the Unix epoch, UTC. Ids are UUID text.
+
+create table instance (
+    id integer primary key check (id = 1),
+    name text not null,
+    key_check blob not null,
+    setup_code_hash text,
+    setup_code_attempts integer not null default 0,
+    setup_done integer not null default 0,
+    created_at integer not null,
+    updated_at integer not null
+);
+
+create table users (
+    id text primary key,
+    email text not null unique,
+    name text not null,
+    password_hash text,
+    is_admin integer not null default 0,
+    state text not null check (state in ('pending', 'active', 'disabled')),
+    email_notifications integer not null default 1,
+    created_at integer not null,
+    updated_at integer not null
+);
+
+create table sessions (
+    token_hash text primary key,
+    user_id text not null references users (id),
+    created_at integer not null,
+    last_seen_at integer not null,
+    expires_at integer not null,
+    ip text,
+    user_agent text
+);
+create index sessions_user_id on sessions (user_id);
+
+create table sign_in_throttle (
+    key text primary key,
+    failures integer not null,
+    window_start integer not null,
+    locked_until integer
+);
+
+create table audit_log (
+    seq integer primary key,
+    id text not null unique,
+    at integer not null,
+    actor_type text not null,
+    actor_id text,
+    actor_name text not null,
+    action text not null check (action <> ''),
+    resource_type text not null,
+    resource_id text,
+    resource_name text,
+    changes text not null,
+    source_ip text,
+    prev_hash text not null,
+    hash text not null
+);
+create index audit_log_at on audit_log (at);
+
+create trigger audit_log_no_update before update on audit_log
+begin select raise(abort, 'the audit log is append-only'); end;
+create trigger audit_log_no_delete before delete on audit_log
+begin select raise(abort, 'the audit log is append-only'); end;
+
+create table user_log (
+    id text primary key,
+    at integer not null,
+    user_id text,
+    email text,
+    event text not null,
+    ip text,
+    user_agent text,
+    detail text
+);
+create index user_log_at on user_log (at);

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Starts the release server for Playwright (end2end/playwright.config.ts `webServer`).
+#
+# Every run gets a fresh data directory, so the server is uninitialised and prints its
+# one-time setup code ("Setup code: XXXX-XXXX-XXXX-XXXX"). All server output is copied to
+# target/e2e-data/server.log, where tests read the code from.
+#
+# Build first with scripts/build.sh (scripts/test.sh does).
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$PWD
+
+BIN="$ROOT/target/release/secryn"
+if [[ ! -x "$BIN" ]]; then
+    echo "e2e-server.sh: $BIN is missing; run scripts/build.sh first" >&2
+    exit 1
+fi
+if [[ ! -f "$ROOT/target/site/pkg/secryn.wasm" ]]; then
+    echo "e2e-server.sh: target/site/pkg/secryn.wasm is missing; run scripts/build.sh first" >&2
+    exit 1
+fi
+
+# Listen address follows SECRYN_E2E_URL (the tests' base URL) when it is set.
+listen="127.0.0.1:3100"
+if [[ -n "${SECRYN_E2E_URL:-}" ]]; then
+    hostport="${SECRYN_E2E_URL#*://}"
+    hostport="${hostport%%/*}"
+    [[ "$hostport" == *:* ]] || hostport="$hostport:80"
+    listen="$hostport"
+fi
+
+DATA_DIR="target/e2e-data"
+rm -rf "$DATA_DIR"
+mkdir -p "$DATA_DIR"
+
+export SECRYN_DATA_DIR="$DATA_DIR"
+export SECRYN_LISTEN="$listen"
+export SECRYN_SITE_ROOT="target/site"
+export SECRYN_LOG="${SECRYN_LOG:-info}"
+
+# The server is the process Playwright signals at the end: bash execs into it, and its
+# output goes through a process substitution to tee (stdout for Playwright, server.log for
+# the tests). stderr is merged so log lines land in server.log too.
+exec > >(exec tee "$DATA_DIR/server.log") 2>&1
+exec "$BIN" serve

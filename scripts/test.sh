@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (`make test`, `.ci/run`):
+#   tools, rustfmt, clippy (per package), release build, Rust tests (SQLite + PostgreSQL),
+#   Playwright browser tests against the release server.
+# Every step runs even when an earlier one failed (except Playwright after a failed build),
+# so the closing line counts everything:  N passed, M failed
+# A failed check step (tools, fmt, clippy, build) counts as one failure.
+# Logs: target/test-logs/<step>.log
+set -uo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+LOGS=target/test-logs
+mkdir -p "$LOGS"
+rm -f "$LOGS"/*.log
+
+PASSED=0
+FAILED=0
+FAILED_STEPS=()
+
+# run_step NAME CMD...: runs CMD with output to the terminal and $LOGS/NAME.log; returns its status.
+run_step() {
+    local name=$1
+    shift
+    printf '\n==> [%s] %s\n' "$name" "$*"
+    local t0=$SECONDS
+    "$@" 2>&1 | tee "$LOGS/$name.log"
+    local rc=${PIPESTATUS[0]}
+    printf '==> [%s] exit %d after %d s\n' "$name" "$rc" "$((SECONDS - t0))"
+    return "$rc"
+}
+
+# check_step NAME CMD...: a step that is one check: a failure counts as one failed.
+check_step() {
+    local name=$1
+    if ! run_step "$@"; then
+        FAILED=$((FAILED + 1))
+        FAILED_STEPS+=("$name")
+        return 1
+    fi
+}
+
+# Sums "test result: ok. N passed; M failed; ..." lines of a cargo test log.
+count_cargo() {
+    local name=$1 rc=$2 p f
+    read -r p f < <(sed -nE 's/.*test result: [A-Za-z]+\. ([0-9]+) passed; ([0-9]+) failed;.*/\1 \2/p' "$LOGS/$name.log" \
+        | awk '{ p += $1; f += $2 } END { print p + 0, f + 0 }')
+    if [[ $rc -ne 0 && $f -eq 0 ]]; then
+        f=1 # did not compile, crashed, or failed outside a test
+    fi
+    PASSED=$((PASSED + p))
+    FAILED=$((FAILED + f))
+    [[ $f -eq 0 ]] || FAILED_STEPS+=("$name")
+    echo "==> [$name] $p passed, $f failed"
+}
+
+# --------------------------------------------------------------------------- tools, lints
+
+if run_step tools bash scripts/ensure-tools.sh test; then
+    url="$(sed -n 's/^SECRYN_TEST_POSTGRES_URL=//p' "$LOGS/tools.log" | tail -n 1)"
+else
+    FAILED=$((FAILED + 1))
+    FAILED_STEPS+=(tools)
+fi
+export SECRYN_TEST_POSTGRES_URL="${url:-${SECRYN_TEST_POSTGRES_URL:-postgres://secryn:secryn@127.0.0.1:5432/secryn_test}}"
+
+check_step fmt cargo fmt --all -- --check
+# Per package, never --workspace: app's ssr and hydrate features must not be unified.
+check_step clippy-server cargo clippy -p server --all-targets --release -- -D warnings
+check_step clippy-app cargo clippy -p app --features ssr --all-targets --release -- -D warnings
+check_step clippy-frontend cargo clippy -p frontend --target wasm32-unknown-unknown --profile wasm-release -- -D warnings
+
+# --------------------------------------------------------------------------- build
+
+build_ok=1
+check_step build bash scripts/build.sh || build_ok=0
+
+# --------------------------------------------------------------------------- Rust tests
+
+run_step test-app cargo test --release --no-fail-fast -p app --features ssr
+count_cargo test-app $?
+
+run_step test-server cargo test --release --no-fail-fast -p server
+count_cargo test-server $?
+
+# --------------------------------------------------------------------------- Playwright
+
+if [[ $build_ok -eq 0 ]]; then
+    echo
+    echo "==> [playwright] skipped: the build failed (counted as 1 failed)"
+    FAILED=$((FAILED + 1))
+    FAILED_STEPS+=(playwright)
+else
+    e2e_url="${SECRYN_E2E_URL:-http://127.0.0.1:3100}"
+    hostport="${e2e_url#*://}"
+    hostport="${hostport%%/*}"
+    if (exec 3<>"/dev/tcp/${hostport%:*}/${hostport##*:}") 2>/dev/null; then
+        echo "WARNING: something already listens on $hostport; Playwright will reuse it instead of" \
+            "starting a fresh server (stop it for a clean run)" >&2
+    fi
+    report=end2end/test-results/results.json
+    rm -f "$report"
+    run_step playwright bash -c 'cd end2end && exec npx --no-install playwright test --pass-with-no-tests'
+    rc=$?
+    counts="$(node -e '
+        const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).stats || {};
+        console.log((s.expected || 0), (s.unexpected || 0) + (s.flaky || 0));
+    ' "$report" 2>/dev/null)" || counts=""
+    if [[ -n $counts ]]; then
+        read -r p f <<<"$counts"
+    else
+        echo "==> [playwright] no readable $report" >&2
+        p=0
+        f=0
+    fi
+    if [[ $rc -ne 0 && $f -eq 0 ]]; then
+        f=1 # the run itself failed (server did not start, config error, ...)
+    fi
+    PASSED=$((PASSED + p))
+    FAILED=$((FAILED + f))
+    [[ $f -eq 0 ]] || FAILED_STEPS+=(playwright)
+    echo "==> [playwright] $p passed, $f failed"
+fi
+
+# --------------------------------------------------------------------------- summary
+
+echo
+if [[ ${#FAILED_STEPS[@]} -gt 0 ]]; then
+    echo "Failed steps: ${FAILED_STEPS[*]} (logs in $LOGS/)"
+fi
+echo "$PASSED passed, $FAILED failed"
+[[ $FAILED -eq 0 ]]

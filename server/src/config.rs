@@ -1,0 +1,282 @@
+//! Configuration: command-line flags, `SECRYN_*` environment variables and an optional TOML
+//! file, in that order of precedence. Every value is checked here; a wrong one stops start-up
+//! with one line naming the setting.
+
+use clap::{Args, Parser, Subcommand};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Secryn: a self-hosted manager for secrets, cryptographic keys and certificates.
+#[derive(Debug, Parser)]
+#[command(name = "secryn", version, about, long_about = None, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub settings: RawSettings,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server (the default).
+    Serve,
+    /// Print a fresh one-time setup code for an instance that is not set up yet.
+    SetupCode,
+}
+
+/// Settings as given (flags and environment); the TOML file fills what is left.
+#[derive(Debug, Default, Args, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSettings {
+    /// TOML file with any of the settings below (keys as the long flag names with `_`).
+    #[arg(long, env = "SECRYN_CONFIG", global = true)]
+    #[serde(skip)]
+    pub config: Option<PathBuf>,
+    /// Directory for the SQLite database and the generated master key file [default: ./data]
+    #[arg(long, env = "SECRYN_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// `sqlite://PATH` or `postgres://USER:PASSWORD@HOST:PORT/DB` [default: sqlite in the data directory]
+    #[arg(long, env = "SECRYN_DATABASE_URL", hide_env_values = true, global = true)]
+    pub database_url: Option<String>,
+    /// Address and port to listen on [default: 127.0.0.1:3000]
+    #[arg(long, env = "SECRYN_LISTEN", global = true)]
+    pub listen: Option<String>,
+    /// The URL people use to reach Secryn; `https://…` turns on Secure cookies and HSTS
+    #[arg(long, env = "SECRYN_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+    /// The master key as base64 of 32 bytes (prefer the key file)
+    #[arg(long, env = "SECRYN_MASTER_KEY", hide_env_values = true, global = true)]
+    pub master_key: Option<String>,
+    /// File holding the base64 master key [default: DATA_DIR/master.key, created on first start]
+    #[arg(long, env = "SECRYN_MASTER_KEY_FILE", global = true)]
+    pub master_key_file: Option<PathBuf>,
+    /// Minutes without activity after which a session ends [default: 60]
+    #[arg(long, env = "SECRYN_SESSION_IDLE_MINUTES", global = true)]
+    pub session_idle_minutes: Option<String>,
+    /// Hours after sign-in after which a session ends regardless [default: 12]
+    #[arg(long, env = "SECRYN_SESSION_ABSOLUTE_HOURS", global = true)]
+    pub session_absolute_hours: Option<String>,
+    /// Log filter: error, warn, info, debug or trace, optionally per module [default: info]
+    #[arg(long, env = "SECRYN_LOG", global = true)]
+    pub log: Option<String>,
+    /// Directory with the built web assets (pkg/, favicon) [default: target/site]
+    #[arg(long, env = "SECRYN_SITE_ROOT", global = true)]
+    pub site_root: Option<PathBuf>,
+}
+
+/// Where the master key comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MasterKeySource {
+    /// Given directly (environment or flag); the text is kept only until it is parsed.
+    Inline,
+    /// A file named by the operator: it must exist.
+    File(PathBuf),
+    /// The default file in the data directory: created on first start.
+    DefaultFile(PathBuf),
+}
+
+/// Checked configuration.
+#[derive(Clone)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub listen: SocketAddr,
+    pub public_url: Option<String>,
+    pub master_key_source: MasterKeySource,
+    pub master_key_inline: Option<String>,
+    pub session_idle_minutes: i64,
+    pub session_absolute_hours: i64,
+    pub log: String,
+    pub site_root: PathBuf,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("data_dir", &self.data_dir)
+            .field("database", &redact_url(&self.database_url))
+            .field("listen", &self.listen)
+            .field("public_url", &self.public_url)
+            .field("master_key_source", &self.master_key_source)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A start-up error: the setting's name and what is wrong with it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    pub setting: &'static str,
+    pub problem: String,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.setting, self.problem)
+    }
+}
+
+fn err(setting: &'static str, problem: impl Into<String>) -> ConfigError {
+    ConfigError { setting, problem: problem.into() }
+}
+
+/// The URL without its password, for logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            let user = creds.split(':').next().unwrap_or("");
+            format!("{}{user}:***{}", &url[..s + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn read_file_settings(path: &Path) -> Result<RawSettings, ConfigError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| err("SECRYN_CONFIG", format!("cannot read {}: {e}", path.display())))?;
+    toml::from_str(&text).map_err(|e| {
+        let first = e.message().lines().next().unwrap_or("invalid TOML").to_owned();
+        err("SECRYN_CONFIG", format!("{} is not valid: {first}", path.display()))
+    })
+}
+
+fn positive(setting: &'static str, raw: Option<String>, default: i64, max: i64) -> Result<i64, ConfigError> {
+    let Some(raw) = raw else { return Ok(default) };
+    match raw.trim().parse::<i64>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(err(setting, format!("{raw:?} is not a whole number from 1 to {max}"))),
+    }
+}
+
+impl Config {
+    /// Checks raw settings, filling gaps from the TOML file and defaults.
+    pub fn resolve(mut raw: RawSettings) -> Result<Config, ConfigError> {
+        if let Some(path) = raw.config.clone() {
+            let file = read_file_settings(&path)?;
+            macro_rules! fill {
+                ($($f:ident),*) => { $( if raw.$f.is_none() { raw.$f = file.$f; } )* };
+            }
+            fill!(data_dir, database_url, listen, public_url, master_key, master_key_file,
+                  session_idle_minutes, session_absolute_hours, log, site_root);
+        }
+        let data_dir = raw.data_dir.unwrap_or_else(|| PathBuf::from("./data"));
+        if data_dir.as_os_str().is_empty() {
+            return Err(err("SECRYN_DATA_DIR", "must not be empty"));
+        }
+        let database_url = match raw.database_url {
+            Some(u) if u.starts_with("sqlite:") || u.starts_with("postgres://") || u.starts_with("postgresql://") => u,
+            Some(u) => {
+                return Err(err(
+                    "SECRYN_DATABASE_URL",
+                    format!("{:?} must start with sqlite:// or postgres://", redact_url(&u)),
+                ));
+            }
+            None => format!("sqlite://{}", data_dir.join("secryn.db").display()),
+        };
+        let listen_raw = raw.listen.unwrap_or_else(|| "127.0.0.1:3000".into());
+        let listen: SocketAddr = listen_raw.trim().parse().map_err(|_| {
+            err("SECRYN_LISTEN", format!("{listen_raw:?} is not an address and port like 127.0.0.1:3000"))
+        })?;
+        let public_url = match raw.public_url.map(|u| u.trim().trim_end_matches('/').to_owned()) {
+            Some(u) if u.is_empty() => None,
+            Some(u) if (u.starts_with("https://") || u.starts_with("http://")) && u.len() > 8 && !u.contains(char::is_whitespace) => Some(u),
+            Some(u) => return Err(err("SECRYN_PUBLIC_URL", format!("{u:?} must be an http:// or https:// URL"))),
+            None => None,
+        };
+        let (master_key_source, master_key_inline) = match (raw.master_key, raw.master_key_file) {
+            (Some(_), Some(_)) => {
+                return Err(err("SECRYN_MASTER_KEY", "set either SECRYN_MASTER_KEY or SECRYN_MASTER_KEY_FILE, not both"));
+            }
+            (Some(k), None) => (MasterKeySource::Inline, Some(k)),
+            (None, Some(f)) => (MasterKeySource::File(f), None),
+            (None, None) => (MasterKeySource::DefaultFile(data_dir.join("master.key")), None),
+        };
+        let session_idle_minutes = positive("SECRYN_SESSION_IDLE_MINUTES", raw.session_idle_minutes, 60, 7 * 24 * 60)?;
+        let session_absolute_hours = positive("SECRYN_SESSION_ABSOLUTE_HOURS", raw.session_absolute_hours, 12, 24 * 30)?;
+        let log = raw.log.unwrap_or_else(|| "info".into());
+        if tracing_subscriber::EnvFilter::try_new(&log).is_err() {
+            return Err(err("SECRYN_LOG", format!("{log:?} is not a log filter such as info or debug")));
+        }
+        Ok(Config {
+            data_dir,
+            database_url,
+            listen,
+            public_url,
+            master_key_source,
+            master_key_inline,
+            session_idle_minutes,
+            session_absolute_hours,
+            log,
+            site_root: raw.site_root.unwrap_or_else(|| PathBuf::from("target/site")),
+        })
+    }
+
+    /// True when people reach Secryn over HTTPS (Secure cookies, HSTS).
+    pub fn https(&self) -> bool {
+        self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
+    }
+
+    /// The URL to print for people to open.
+    pub fn browse_url(&self) -> String {
+        self.public_url.clone().unwrap_or_else(|| format!("http://{}", self.listen))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw() -> RawSettings {
+        RawSettings::default()
+    }
+
+    #[test]
+    fn defaults_are_sqlite_in_the_data_dir() {
+        let c = Config::resolve(raw()).unwrap();
+        assert_eq!(c.database_url, "sqlite://./data/secryn.db");
+        assert_eq!(c.listen.to_string(), "127.0.0.1:3000");
+        assert_eq!(c.master_key_source, MasterKeySource::DefaultFile(PathBuf::from("./data/master.key")));
+        assert!(!c.https());
+    }
+
+    #[test]
+    fn wrong_settings_name_themselves() {
+        let cases: Vec<(RawSettings, &str)> = vec![
+            (RawSettings { listen: Some("nope".into()), ..raw() }, "SECRYN_LISTEN"),
+            (RawSettings { database_url: Some("mysql://x".into()), ..raw() }, "SECRYN_DATABASE_URL"),
+            (RawSettings { public_url: Some("ftp://x".into()), ..raw() }, "SECRYN_PUBLIC_URL"),
+            (RawSettings { session_idle_minutes: Some("0".into()), ..raw() }, "SECRYN_SESSION_IDLE_MINUTES"),
+            (RawSettings { session_absolute_hours: Some("many".into()), ..raw() }, "SECRYN_SESSION_ABSOLUTE_HOURS"),
+            (RawSettings { log: Some("[[".into()), ..raw() }, "SECRYN_LOG"),
+            (RawSettings { master_key: Some("k".into()), master_key_file: Some("f".into()), ..raw() }, "SECRYN_MASTER_KEY"),
+            (RawSettings { config: Some("/nonexistent/secryn.toml".into()), ..raw() }, "SECRYN_CONFIG"),
+        ];
+        for (r, setting) in cases {
+            assert_eq!(Config::resolve(r).unwrap_err().setting, setting);
+        }
+    }
+
+    #[test]
+    fn https_public_url_and_toml_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("secryn.toml");
+        std::fs::write(&file, "listen = \"127.0.0.1:4000\"\npublic_url = \"https://vault.example.com/\"\n").unwrap();
+        let c = Config::resolve(RawSettings { config: Some(file.clone()), ..raw() }).unwrap();
+        assert_eq!(c.listen.port(), 4000);
+        assert!(c.https());
+        assert_eq!(c.browse_url(), "https://vault.example.com");
+        let c = Config::resolve(RawSettings { config: Some(file), listen: Some("127.0.0.1:5000".into()), ..raw() }).unwrap();
+        assert_eq!(c.listen.port(), 5000, "flags and environment win over the file");
+        std::fs::write(dir.path().join("bad.toml"), "lisen = 1").unwrap();
+        let e = Config::resolve(RawSettings { config: Some(dir.path().join("bad.toml")), ..raw() }).unwrap_err();
+        assert_eq!(e.setting, "SECRYN_CONFIG");
+    }
+
+    #[test]
+    fn database_passwords_are_redacted() {
+        assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(redact_url("sqlite://./data/x.db"), "sqlite://./data/x.db");
+    }
+}

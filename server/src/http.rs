@@ -1,0 +1,268 @@
+//! The HTTP surface: routes (pages, server functions, health) and the middleware every
+//! request passes — security headers, CSRF check, session lookup and the page gate that
+//! sends people to setup or sign-in.
+
+use app::api::door::SESSION_COOKIE;
+use app::server::services::{auth, setup};
+use app::server::{AppState, RequestMeta, SessionCtx};
+use app::ui::CspNonce;
+use app::{App, shell};
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{Next, from_fn, from_fn_with_state};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use base64::Engine as _;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use rand::RngCore;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Largest request body accepted by server functions.
+const BODY_LIMIT: usize = 256 * 1024;
+
+/// Builds the whole application router.
+pub fn router(state: AppState, https: bool) -> Router {
+    let routes = generate_route_list(App);
+    let options = state.leptos_options.clone();
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .leptos_routes_with_context(&state, routes, || {}, move || shell(options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(from_fn(rpc_error_status))
+        .layer(from_fn_with_state(state.clone(), page_gate))
+        .layer(from_fn_with_state(state.clone(), session))
+        .layer(from_fn(csrf))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(from_fn_with_state(https, security_headers))
+        .with_state(state)
+}
+
+/// Process is up.
+async fn healthz() -> Response {
+    json(StatusCode::OK, r#"{"status":"ok"}"#)
+}
+
+/// Database is reachable.
+async fn readyz(State(state): State<AppState>) -> Response {
+    if state.db.ping().await {
+        json(StatusCode::OK, r#"{"status":"ready","database":"ok"}"#)
+    } else {
+        json(StatusCode::SERVICE_UNAVAILABLE, r#"{"status":"unavailable","database":"unreachable"}"#)
+    }
+}
+
+fn json(status: StatusCode, body: &'static str) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")], body).into_response()
+}
+
+/// The `{"error","message"}` body with its status.
+pub fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = serde_json::json!({ "error": code, "message": message }).to_string();
+    (status, [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")], body).into_response()
+}
+
+/// Paths that are assets or machine endpoints rather than pages.
+fn is_page(path: &str) -> bool {
+    !(path.starts_with("/pkg/")
+        || path.starts_with("/rpc/")
+        || path.starts_with("/api/")
+        || matches!(path, "/healthz" | "/readyz" | "/favicon.svg" | "/favicon.ico" | "/robots.txt"))
+}
+
+fn nonce() -> String {
+    let mut b = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    base64::engine::general_purpose::STANDARD.encode(b)
+}
+
+async fn security_headers(State(https): State<bool>, mut req: Request, next: Next) -> Response {
+    let n = nonce();
+    let page = is_page(req.uri().path()) || req.uri().path().starts_with("/rpc/");
+    req.extensions_mut().insert(CspNonce(n.clone()));
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    let csp = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{n}' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; \
+         connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    );
+    let set = |h: &mut HeaderMap, name: header::HeaderName, value: &str| {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            h.insert(name, v);
+        }
+    };
+    set(h, header::CONTENT_SECURITY_POLICY, &csp);
+    set(h, header::X_FRAME_OPTIONS, "DENY");
+    set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(h, header::REFERRER_POLICY, "no-referrer");
+    set(h, header::HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
+    set(h, header::HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=()");
+    if https {
+        set(h, header::STRICT_TRANSPORT_SECURITY, "max-age=63072000; includeSubDomains");
+    }
+    if page && !h.contains_key(header::CACHE_CONTROL) {
+        set(h, header::CACHE_CONTROL, "no-store");
+    }
+    res
+}
+
+/// Server functions answer only to pages of this origin: a cross-site form or script is
+/// refused before anything runs.
+async fn csrf(req: Request, next: Next) -> Response {
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if unsafe_method && req.uri().path().starts_with("/rpc/") && cross_site(req.headers()) {
+        return error_response(StatusCode::FORBIDDEN, "forbidden", "Cross-site requests are not accepted.");
+    }
+    next.run(req).await
+}
+
+fn cross_site(h: &HeaderMap) -> bool {
+    if let Some(site) = h.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return !matches!(site, "same-origin" | "none");
+    }
+    match (h.get(header::ORIGIN).and_then(|v| v.to_str().ok()), h.get(header::HOST).and_then(|v| v.to_str().ok())) {
+        (Some(origin), Some(host)) => origin.split("://").nth(1) != Some(host),
+        (Some(_), None) => true,
+        _ => false,
+    }
+}
+
+fn session_token(h: &HeaderMap) -> Option<String> {
+    h.get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == SESSION_COOKIE)
+        .map(|(_, v)| v.to_owned())
+}
+
+/// Records the request's facts and attaches the signed-in session, if any.
+async fn session(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    if path.starts_with("/pkg/") || path == "/healthz" || path == "/readyz" {
+        return next.run(req).await;
+    }
+    let meta = RequestMeta {
+        ip: req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()),
+        user_agent: req
+            .headers()
+            .get(header::USER_AGENT)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).chars().take(256).collect()),
+    };
+    if let Some(token) = session_token(req.headers()) {
+        match auth::resolve(&state, &token).await {
+            Ok(Some(ctx)) => {
+                req.extensions_mut().insert::<SessionCtx>(ctx);
+            }
+            Ok(None) => {}
+            Err(_) => {
+                return error_response(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "The database is not answering.");
+            }
+        }
+    }
+    req.extensions_mut().insert(meta);
+    next.run(req).await
+}
+
+/// Set once per process: an instance never goes back to "not set up".
+static SET_UP: AtomicBool = AtomicBool::new(false);
+
+async fn is_set_up(state: &AppState) -> Result<bool, sqlx::Error> {
+    if SET_UP.load(Ordering::Relaxed) {
+        return Ok(true);
+    }
+    let done = setup::is_set_up(&state.db).await?;
+    if done {
+        SET_UP.store(true, Ordering::Relaxed);
+    }
+    Ok(done)
+}
+
+fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Before setup every page leads to `/setup`; afterwards `/setup` is gone and pages need a
+/// session.
+async fn page_gate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    if !is_page(&path) || !matches!(*req.method(), Method::GET | Method::HEAD) {
+        return next.run(req).await;
+    }
+    let Ok(set_up) = is_set_up(&state).await else {
+        return error_response(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "The database is not answering.");
+    };
+    let signed_in = req.extensions().get::<SessionCtx>().is_some();
+    match (set_up, path.as_str()) {
+        (false, "/setup") => next.run(req).await,
+        (false, _) => Redirect::to("/setup").into_response(),
+        (true, "/setup") => {
+            *req.uri_mut() = "/setup/done".parse().expect("static URI");
+            next.run(req).await
+        }
+        (true, "/login") if signed_in => Redirect::to("/").into_response(),
+        (true, "/login") => next.run(req).await,
+        (true, _) if !signed_in => {
+            let target = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+            let to = if target == "/" { "/login".to_owned() } else { format!("/login?next={}", percent_encode(target)) };
+            Redirect::to(&to).into_response()
+        }
+        _ => next.run(req).await,
+    }
+}
+
+/// Server functions report every error as 500; this gives each its real status from the
+/// error's code (a malformed form is a 400, not a server fault).
+async fn rpc_error_status(req: Request, next: Next) -> Response {
+    let rpc = req.uri().path().starts_with("/rpc/");
+    let res = next.run(req).await;
+    if !rpc || res.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return error_response(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Something went wrong on the server.");
+    };
+    if let Ok(e) = serde_json::from_slice::<app::domain::AppError>(&bytes) {
+        parts.status = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cross_site_detection() {
+        let mut h = HeaderMap::new();
+        assert!(!cross_site(&h));
+        h.insert(header::HOST, HeaderValue::from_static("127.0.0.1:3000"));
+        h.insert(header::ORIGIN, HeaderValue::from_static("http://127.0.0.1:3000"));
+        assert!(!cross_site(&h));
+        h.insert(header::ORIGIN, HeaderValue::from_static("https://evil.example"));
+        assert!(cross_site(&h));
+        h.insert("sec-fetch-site", HeaderValue::from_static("same-origin"));
+        assert!(!cross_site(&h));
+        h.insert("sec-fetch-site", HeaderValue::from_static("cross-site"));
+        assert!(cross_site(&h));
+    }
+
+    #[test]
+    fn cookie_and_paths() {
+        let mut h = HeaderMap::new();
+        h.insert(header::COOKIE, HeaderValue::from_static("a=1; secryn_session=tok; b=2"));
+        assert_eq!(session_token(&h).as_deref(), Some("tok"));
+        assert!(is_page("/profile") && !is_page("/pkg/secryn.js") && !is_page("/rpc/login"));
+        assert_eq!(percent_encode("/a b?x=1&y"), "/a%20b%3Fx%3D1%26y");
+    }
+}

@@ -1,0 +1,130 @@
+//! The `secryn` binary: configuration, start-up, the web server and command-line tasks.
+
+mod config;
+mod http;
+mod startup;
+
+use app::server::password::PasswordHasher;
+use app::server::{AppState, Settings, clock};
+use clap::Parser;
+use config::{Cli, Command, Config};
+use startup::StartError;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::resolve(cli.settings) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("secryn: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_tracing(&config.log);
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config).await,
+        Command::SetupCode => setup_code(config).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("secryn: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn init_tracing(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| "info".into());
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+}
+
+async fn serve(config: Config) -> Result<(), StartError> {
+    let db = startup::open_database(&config).await?;
+    let master = startup::master_key(&config, &db).await?;
+    let settings = Settings {
+        session_idle: clock::minutes(config.session_idle_minutes),
+        session_absolute: clock::minutes(config.session_absolute_hours * 60),
+        secure_cookies: config.https(),
+    };
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    let leptos_options = leptos::config::LeptosOptions::builder()
+        .output_name("secryn")
+        .site_root(config.site_root.to_string_lossy().into_owned())
+        .site_pkg_dir("pkg")
+        .site_addr(config.listen)
+        .env(leptos::config::Env::PROD)
+        .build();
+    let state = AppState {
+        db: db.clone(),
+        master: Arc::new(master),
+        hasher: Arc::new(PasswordHasher::new(cores, 64)),
+        settings: Arc::new(settings),
+        leptos_options,
+    };
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| StartError(format!("SECRYN_LISTEN: cannot listen on {}: {e}", config.listen)))?;
+    if !config.site_root.join("pkg").is_dir() {
+        tracing::warn!(site_root = %config.site_root.display(), "web assets not found; pages will not hydrate (run make run)");
+    }
+    startup::announce_setup(&db, &config.browse_url()).await?;
+    tokio::spawn(sweep_sessions(state.clone()));
+    println!("Secryn is running at {} ({} database)", config.browse_url(), db.engine().name());
+    tracing::info!(listen = %config.listen, config = ?config, "started");
+    let app = http::router(state, config.https());
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| StartError(format!("server error: {e}")))?;
+    db.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Removes expired sessions every ten minutes (lookups already refuse them; this keeps the
+/// table small).
+async fn sweep_sessions(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        let now = clock::now();
+        if let Err(e) = app::server::repo::sessions::delete_expired(&state.db, now, now - state.settings.session_idle).await {
+            tracing::warn!(error = %e, "session sweep failed");
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}
+
+async fn setup_code(config: Config) -> Result<(), StartError> {
+    let db = startup::open_database(&config).await?;
+    startup::master_key(&config, &db).await?;
+    if app::server::services::setup::is_set_up(&db).await.map_err(|e| StartError(format!("SECRYN_DATABASE_URL: {e}")))? {
+        db.close().await;
+        return Err(StartError("setup-code: this instance is already set up; sign in as an Admin instead".into()));
+    }
+    startup::announce_setup(&db, &config.browse_url()).await?;
+    db.close().await;
+    Ok(())
+}

@@ -1,0 +1,106 @@
+//! Bringing an instance up: data directory, database and migrations, the master key (created
+//! on first start when none is configured), and the instance's key check.
+
+use crate::config::{Config, MasterKeySource};
+use app::server::crypto::MasterKey;
+use app::server::db::Db;
+use app::server::repo::instance;
+use app::server::services::setup::{self, StartupError};
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::Path;
+
+/// A start-up failure: the setting (or part) at fault and one line saying what is wrong.
+#[derive(Debug)]
+pub struct StartError(pub String);
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn fail(setting: &str, problem: impl std::fmt::Display) -> StartError {
+    StartError(format!("{setting}: {problem}"))
+}
+
+/// Opens the database (creating the data directory for SQLite) and applies migrations.
+pub async fn open_database(config: &Config) -> Result<Db, StartError> {
+    std::fs::create_dir_all(&config.data_dir)
+        .map_err(|e| fail("SECRYN_DATA_DIR", format!("cannot create {}: {e}", config.data_dir.display())))?;
+    let db = Db::connect(&config.database_url)
+        .await
+        .map_err(|e| fail("SECRYN_DATABASE_URL", format!("cannot open {}: {e}", crate::config::redact_url(&config.database_url))))?;
+    db.migrate().await.map_err(|e| fail("SECRYN_DATABASE_URL", format!("migrations failed: {e}")))?;
+    Ok(db)
+}
+
+fn read_key_file(setting: &str, path: &Path) -> Result<MasterKey, StartError> {
+    let text = std::fs::read_to_string(path).map_err(|e| fail(setting, format!("cannot read {}: {e}", path.display())))?;
+    if let Ok(meta) = std::fs::metadata(path)
+        && meta.permissions().mode() & 0o077 != 0
+    {
+        tracing::warn!(file = %path.display(), "the master key file is readable by other users; run chmod 600 on it");
+    }
+    MasterKey::from_base64(&text).map_err(|e| fail(setting, format!("{}: {e}", path.display())))
+}
+
+fn create_key_file(path: &Path) -> Result<MasterKey, StartError> {
+    let key = MasterKey::generate();
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| fail("SECRYN_MASTER_KEY_FILE", format!("cannot create {}: {e}", path.display())))?;
+    file.write_all(key.to_base64().as_bytes())
+        .and_then(|_| file.write_all(b"\n"))
+        .and_then(|_| file.sync_all())
+        .map_err(|e| fail("SECRYN_MASTER_KEY_FILE", format!("cannot write {}: {e}", path.display())))?;
+    println!("Created a new master key in {} (mode 0600).", path.display());
+    println!("Back it up and keep it apart from the database: without it the data cannot be read.");
+    Ok(key)
+}
+
+/// Loads the master key; on the very first start with no key configured, creates the key
+/// file. Never creates a key for a database that already holds data.
+pub async fn master_key(config: &Config, db: &Db) -> Result<MasterKey, StartError> {
+    let key = match &config.master_key_source {
+        MasterKeySource::Inline => {
+            let text = config.master_key_inline.as_deref().unwrap_or_default();
+            MasterKey::from_base64(text).map_err(|e| fail("SECRYN_MASTER_KEY", e))?
+        }
+        MasterKeySource::File(path) => read_key_file("SECRYN_MASTER_KEY_FILE", path)?,
+        MasterKeySource::DefaultFile(path) if path.exists() => read_key_file("SECRYN_MASTER_KEY_FILE", path)?,
+        MasterKeySource::DefaultFile(path) => {
+            let existing = instance::get(db).await.map_err(|e| fail("SECRYN_DATABASE_URL", e))?;
+            if existing.is_some() {
+                return Err(fail(
+                    "SECRYN_MASTER_KEY_FILE",
+                    format!(
+                        "{} is missing but the database already holds data sealed with a master key; \
+                         restore the key file or set SECRYN_MASTER_KEY",
+                        path.display()
+                    ),
+                ));
+            }
+            create_key_file(path)?
+        }
+    };
+    setup::ensure_instance(db, &key).await.map_err(|e| match e {
+        StartupError::WrongMasterKey => fail("SECRYN_MASTER_KEY", e),
+        StartupError::Db(e) => fail("SECRYN_DATABASE_URL", e),
+    })?;
+    Ok(key)
+}
+
+/// Prints a fresh setup code if the instance is not set up yet.
+pub async fn announce_setup(db: &Db, browse_url: &str) -> Result<(), StartError> {
+    let code = setup::issue_setup_code(db).await.map_err(|e| fail("SECRYN_DATABASE_URL", e))?;
+    if let Some(code) = code {
+        println!("Secryn is not set up yet. Open {browse_url}/setup and enter this one-time code:");
+        println!("Setup code: {}", code.expose());
+        let _ = std::io::stdout().flush();
+    }
+    Ok(())
+}
