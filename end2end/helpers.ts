@@ -17,3 +17,34 @@ export function readSetupCode(): string {
 export async function waitForHydration(page: Page): Promise<void> {
   await expect(page.locator("body[data-hydrated]")).toHaveCount(1);
 }
+
+/** The first Admin every test run creates. */
+export const ADMIN = { name: "Ada Admin", email: "ada@example.com", password: "correct horse battery staple" };
+/** The password the desktop story changes to; later projects sign in with it. */
+export const NEW_PASSWORD = "a brand new passphrase 42";
+
+/** Collects console errors (CSP violations, hydration errors, panics) for a test to check. */
+export function watchConsole(page: Page): string[] {
+  const errors: string[] = [];
+  page.on("console", (m) => {
+    // A refused form (4xx) is logged by the browser as a failed load; that is expected.
+    const expected4xx = /^Failed to load resource: the server responded with a status of 4\d\d/;
+    if (m.type() === "error" && !expected4xx.test(m.text())) errors.push(m.text());
+  });
+  page.on("pageerror", (e) => errors.push(String(e)));
+  return errors;
+}
+
+/** Opens /login, waits for hydration and signs in. */
+export async function signIn(page: Page, email: string, password: string): Promise<void> {
+  await page.goto("/login");
+  await waitForHydration(page);
+  await page.getByLabel("E-mail").fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+/** Saves a screenshot under target/screenshots for people to look at. */
+export async function snap(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: resolve(__dirname, `../target/screenshots/${name}.png`), fullPage: true });
+}

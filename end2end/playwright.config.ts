@@ -41,14 +41,26 @@ export default defineConfig({
       args: chromiumArgs,
     },
   },
+  // One server serves the whole run, so the projects run in order: the desktop story sets the
+  // instance up, the 390 px project reuses its Admin, and the lockout (which locks that Admin)
+  // runs last.
   projects: [
     {
       name: "desktop",
+      testMatch: /desktop\.spec\.ts/,
       use: { viewport: { width: 1280, height: 800 } },
     },
     {
       name: "mobile",
+      testMatch: /mobile\.spec\.ts/,
+      dependencies: ["desktop"],
       use: { viewport: { width: 390, height: 844 } },
+    },
+    {
+      name: "lockout",
+      testMatch: /lockout\.spec\.ts/,
+      dependencies: ["mobile"],
+      use: { viewport: { width: 1280, height: 800 } },
     },
   ],
   webServer: {

@@ -14,7 +14,7 @@ create table instance (
 );
 
 create table users (
-    id text primary key,
+    id text not null primary key,
     email text not null unique,
     name text not null,
     password_hash text,
@@ -26,7 +26,7 @@ create table users (
 );
 
 create table sessions (
-    token_hash text primary key,
+    token_hash text not null primary key,
     user_id text not null references users (id),
     created_at bigint not null,
     last_seen_at bigint not null,
@@ -37,7 +37,7 @@ create table sessions (
 create index sessions_user_id on sessions (user_id);
 
 create table sign_in_throttle (
-    key text primary key,
+    key text not null primary key,
     failures bigint not null,
     window_start bigint not null,
     locked_until bigint
@@ -70,7 +70,7 @@ create trigger audit_log_no_change before update or delete on audit_log
 for each row execute function audit_log_append_only();
 
 create table user_log (
-    id text primary key,
+    id text not null primary key,
     at bigint not null,
     user_id text,
     email text,

@@ -13,7 +13,7 @@ create table instance (
 );
 
 create table users (
-    id text primary key,
+    id text not null primary key,
     email text not null unique,
     name text not null,
     password_hash text,
@@ -25,7 +25,7 @@ create table users (
 );
 
 create table sessions (
-    token_hash text primary key,
+    token_hash text not null primary key,
     user_id text not null references users (id),
     created_at integer not null,
     last_seen_at integer not null,
@@ -36,7 +36,7 @@ create table sessions (
 create index sessions_user_id on sessions (user_id);
 
 create table sign_in_throttle (
-    key text primary key,
+    key text not null primary key,
     failures integer not null,
     window_start integer not null,
     locked_until integer
@@ -66,7 +66,7 @@ create trigger audit_log_no_delete before delete on audit_log
 begin select raise(abort, 'the audit log is append-only'); end;
 
 create table user_log (
-    id text primary key,
+    id text not null primary key,
     at integer not null,
     user_id text,
     email text,

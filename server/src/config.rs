@@ -58,6 +58,10 @@ pub struct RawSettings {
     /// Hours after sign-in after which a session ends regardless [default: 12]
     #[arg(long, env = "SECRYN_SESSION_ABSOLUTE_HOURS", global = true)]
     pub session_absolute_hours: Option<String>,
+    /// Failed sign-ins from one IP address within 15 minutes before it is refused for 15
+    /// minutes; 0 turns the per-address limit off (per-account lockout stays) [default: 50]
+    #[arg(long, env = "SECRYN_SIGNIN_IP_LIMIT", global = true)]
+    pub signin_ip_limit: Option<String>,
     /// Log filter: error, warn, info, debug or trace, optionally per module [default: info]
     #[arg(long, env = "SECRYN_LOG", global = true)]
     pub log: Option<String>,
@@ -88,6 +92,7 @@ pub struct Config {
     pub master_key_inline: Option<String>,
     pub session_idle_minutes: i64,
     pub session_absolute_hours: i64,
+    pub signin_ip_limit: i64,
     pub log: String,
     pub site_root: PathBuf,
 }
@@ -158,8 +163,19 @@ impl Config {
             macro_rules! fill {
                 ($($f:ident),*) => { $( if raw.$f.is_none() { raw.$f = file.$f; } )* };
             }
-            fill!(data_dir, database_url, listen, public_url, master_key, master_key_file,
-                  session_idle_minutes, session_absolute_hours, log, site_root);
+            fill!(
+                data_dir,
+                database_url,
+                listen,
+                public_url,
+                master_key,
+                master_key_file,
+                session_idle_minutes,
+                session_absolute_hours,
+                signin_ip_limit,
+                log,
+                site_root
+            );
         }
         let data_dir = raw.data_dir.unwrap_or_else(|| PathBuf::from("./data"));
         if data_dir.as_os_str().is_empty() {
@@ -181,20 +197,34 @@ impl Config {
         })?;
         let public_url = match raw.public_url.map(|u| u.trim().trim_end_matches('/').to_owned()) {
             Some(u) if u.is_empty() => None,
-            Some(u) if (u.starts_with("https://") || u.starts_with("http://")) && u.len() > 8 && !u.contains(char::is_whitespace) => Some(u),
+            Some(u)
+                if (u.starts_with("https://") || u.starts_with("http://"))
+                    && u.len() > 8
+                    && !u.contains(char::is_whitespace) =>
+            {
+                Some(u)
+            }
             Some(u) => return Err(err("SECRYN_PUBLIC_URL", format!("{u:?} must be an http:// or https:// URL"))),
             None => None,
         };
         let (master_key_source, master_key_inline) = match (raw.master_key, raw.master_key_file) {
             (Some(_), Some(_)) => {
-                return Err(err("SECRYN_MASTER_KEY", "set either SECRYN_MASTER_KEY or SECRYN_MASTER_KEY_FILE, not both"));
+                return Err(err(
+                    "SECRYN_MASTER_KEY",
+                    "set either SECRYN_MASTER_KEY or SECRYN_MASTER_KEY_FILE, not both",
+                ));
             }
             (Some(k), None) => (MasterKeySource::Inline, Some(k)),
             (None, Some(f)) => (MasterKeySource::File(f), None),
             (None, None) => (MasterKeySource::DefaultFile(data_dir.join("master.key")), None),
         };
         let session_idle_minutes = positive("SECRYN_SESSION_IDLE_MINUTES", raw.session_idle_minutes, 60, 7 * 24 * 60)?;
-        let session_absolute_hours = positive("SECRYN_SESSION_ABSOLUTE_HOURS", raw.session_absolute_hours, 12, 24 * 30)?;
+        let session_absolute_hours =
+            positive("SECRYN_SESSION_ABSOLUTE_HOURS", raw.session_absolute_hours, 12, 24 * 30)?;
+        let signin_ip_limit = match raw.signin_ip_limit.as_deref().map(str::trim) {
+            Some("0") => 0,
+            other => positive("SECRYN_SIGNIN_IP_LIMIT", other.map(str::to_owned), 50, 1_000_000)?,
+        };
         let log = raw.log.unwrap_or_else(|| "info".into());
         if tracing_subscriber::EnvFilter::try_new(&log).is_err() {
             return Err(err("SECRYN_LOG", format!("{log:?} is not a log filter such as info or debug")));
@@ -208,6 +238,7 @@ impl Config {
             master_key_inline,
             session_idle_minutes,
             session_absolute_hours,
+            signin_ip_limit,
             log,
             site_root: raw.site_root.unwrap_or_else(|| PathBuf::from("target/site")),
         })
@@ -250,7 +281,10 @@ mod tests {
             (RawSettings { session_idle_minutes: Some("0".into()), ..raw() }, "SECRYN_SESSION_IDLE_MINUTES"),
             (RawSettings { session_absolute_hours: Some("many".into()), ..raw() }, "SECRYN_SESSION_ABSOLUTE_HOURS"),
             (RawSettings { log: Some("[[".into()), ..raw() }, "SECRYN_LOG"),
-            (RawSettings { master_key: Some("k".into()), master_key_file: Some("f".into()), ..raw() }, "SECRYN_MASTER_KEY"),
+            (
+                RawSettings { master_key: Some("k".into()), master_key_file: Some("f".into()), ..raw() },
+                "SECRYN_MASTER_KEY",
+            ),
             (RawSettings { config: Some("/nonexistent/secryn.toml".into()), ..raw() }, "SECRYN_CONFIG"),
         ];
         for (r, setting) in cases {
@@ -267,7 +301,8 @@ mod tests {
         assert_eq!(c.listen.port(), 4000);
         assert!(c.https());
         assert_eq!(c.browse_url(), "https://vault.example.com");
-        let c = Config::resolve(RawSettings { config: Some(file), listen: Some("127.0.0.1:5000".into()), ..raw() }).unwrap();
+        let c = Config::resolve(RawSettings { config: Some(file), listen: Some("127.0.0.1:5000".into()), ..raw() })
+            .unwrap();
         assert_eq!(c.listen.port(), 5000, "flags and environment win over the file");
         std::fs::write(dir.path().join("bad.toml"), "lisen = 1").unwrap();
         let e = Config::resolve(RawSettings { config: Some(dir.path().join("bad.toml")), ..raw() }).unwrap_err();

@@ -109,9 +109,13 @@ async fn security_headers(State(https): State<bool>, mut req: Request, next: Nex
     res
 }
 
-/// Server functions answer only to pages of this origin: a cross-site form or script is
-/// refused before anything runs.
+/// Oversized bodies are refused with 413, and server functions answer only to pages of this
+/// origin: a cross-site form or script is refused before anything runs.
 async fn csrf(req: Request, next: Next) -> Response {
+    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > BODY_LIMIT) {
+        return error_response(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "The request body is too large.");
+    }
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if unsafe_method && req.uri().path().starts_with("/rpc/") && cross_site(req.headers()) {
         return error_response(StatusCode::FORBIDDEN, "forbidden", "Cross-site requests are not accepted.");
@@ -160,7 +164,11 @@ async fn session(State(state): State<AppState>, mut req: Request, next: Next) ->
             }
             Ok(None) => {}
             Err(_) => {
-                return error_response(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "The database is not answering.");
+                return error_response(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "The database is not answering.",
+                );
             }
         }
     }
@@ -213,7 +221,8 @@ async fn page_gate(State(state): State<AppState>, mut req: Request, next: Next) 
         (true, "/login") => next.run(req).await,
         (true, _) if !signed_in => {
             let target = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
-            let to = if target == "/" { "/login".to_owned() } else { format!("/login?next={}", percent_encode(target)) };
+            let to =
+                if target == "/" { "/login".to_owned() } else { format!("/login?next={}", percent_encode(target)) };
             Redirect::to(&to).into_response()
         }
         _ => next.run(req).await,

@@ -1,5 +1,7 @@
 //! The `secryn` binary: configuration, start-up, the web server and command-line tasks.
 
+#![recursion_limit = "256"]
+
 mod config;
 mod http;
 mod startup;
@@ -49,6 +51,7 @@ async fn serve(config: Config) -> Result<(), StartError> {
         session_idle: clock::minutes(config.session_idle_minutes),
         session_absolute: clock::minutes(config.session_absolute_hours * 60),
         secure_cookies: config.https(),
+        ip_failure_limit: config.signin_ip_limit,
     };
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
     let leptos_options = leptos::config::LeptosOptions::builder()
@@ -92,7 +95,9 @@ async fn sweep_sessions(state: AppState) {
     loop {
         tick.tick().await;
         let now = clock::now();
-        if let Err(e) = app::server::repo::sessions::delete_expired(&state.db, now, now - state.settings.session_idle).await {
+        if let Err(e) =
+            app::server::repo::sessions::delete_expired(&state.db, now, now - state.settings.session_idle).await
+        {
             tracing::warn!(error = %e, "session sweep failed");
         }
     }
@@ -120,7 +125,10 @@ async fn shutdown_signal() {
 async fn setup_code(config: Config) -> Result<(), StartError> {
     let db = startup::open_database(&config).await?;
     startup::master_key(&config, &db).await?;
-    if app::server::services::setup::is_set_up(&db).await.map_err(|e| StartError(format!("SECRYN_DATABASE_URL: {e}")))? {
+    if app::server::services::setup::is_set_up(&db)
+        .await
+        .map_err(|e| StartError(format!("SECRYN_DATABASE_URL: {e}")))?
+    {
         db.close().await;
         return Err(StartError("setup-code: this instance is already set up; sign in as an Admin instead".into()));
     }

@@ -28,15 +28,16 @@ fn fail(setting: &str, problem: impl std::fmt::Display) -> StartError {
 pub async fn open_database(config: &Config) -> Result<Db, StartError> {
     std::fs::create_dir_all(&config.data_dir)
         .map_err(|e| fail("SECRYN_DATA_DIR", format!("cannot create {}: {e}", config.data_dir.display())))?;
-    let db = Db::connect(&config.database_url)
-        .await
-        .map_err(|e| fail("SECRYN_DATABASE_URL", format!("cannot open {}: {e}", crate::config::redact_url(&config.database_url))))?;
+    let db = Db::connect(&config.database_url).await.map_err(|e| {
+        fail("SECRYN_DATABASE_URL", format!("cannot open {}: {e}", crate::config::redact_url(&config.database_url)))
+    })?;
     db.migrate().await.map_err(|e| fail("SECRYN_DATABASE_URL", format!("migrations failed: {e}")))?;
     Ok(db)
 }
 
 fn read_key_file(setting: &str, path: &Path) -> Result<MasterKey, StartError> {
-    let text = std::fs::read_to_string(path).map_err(|e| fail(setting, format!("cannot read {}: {e}", path.display())))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| fail(setting, format!("cannot read {}: {e}", path.display())))?;
     if let Ok(meta) = std::fs::metadata(path)
         && meta.permissions().mode() & 0o077 != 0
     {

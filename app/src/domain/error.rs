@@ -2,9 +2,9 @@
 //! REST handlers turn it into a status and the `{"error","message"}` body. Internal details
 //! are logged where they happen and never put into `message`.
 
-use serde::{Deserialize, Serialize};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// What went wrong, as machines see it; each code has one HTTP status.

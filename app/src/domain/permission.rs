@@ -111,7 +111,11 @@ pub fn can(who: Principal, action: Action, resource: Resource) -> Decision {
     }
     let (project, vault) = match resource {
         Resource::OwnAccount => {
-            return if action == Action::ManageOwnAccount { Decision::Allow } else { Decision::Forbidden(Denial::Role) };
+            return if action == Action::ManageOwnAccount {
+                Decision::Allow
+            } else {
+                Decision::Forbidden(Denial::Role)
+            };
         }
         Resource::Instance => {
             return match action {
@@ -191,11 +195,17 @@ mod tests {
     #[test]
     fn archived_projects_are_read_only_and_inactive_users_get_nothing() {
         let archived = ProjectFacts { role: Some(ProjectRole::ProjectManager), archived: true };
-        assert_eq!(can(ADMIN, Action::ManageVaults, Resource::Project(archived)), Decision::Forbidden(Denial::Archived));
+        assert_eq!(
+            can(ADMIN, Action::ManageVaults, Resource::Project(archived)),
+            Decision::Forbidden(Denial::Archived)
+        );
         assert_eq!(can(ADMIN, Action::EditProject, Resource::Project(archived)), Decision::Allow);
         assert_eq!(can(ACTIVE, Action::ViewProject, Resource::Project(archived)), Decision::Allow);
         let disabled = Principal { is_admin: true, active: false };
-        assert_eq!(can(disabled, Action::ViewProject, Resource::Project(archived)), Decision::Forbidden(Denial::Inactive));
+        assert_eq!(
+            can(disabled, Action::ViewProject, Resource::Project(archived)),
+            Decision::Forbidden(Denial::Inactive)
+        );
         assert_eq!(can(ACTIVE, Action::ManageInstance, Resource::Instance), Decision::Forbidden(Denial::Role));
         assert_eq!(can(ACTIVE, Action::ManageOwnAccount, Resource::OwnAccount), Decision::Allow);
     }

@@ -21,8 +21,14 @@ const PG_AUDIT_LOCK: i64 = 0x5ec7_a0d1;
 /// Who did it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Actor {
-    User { id: UserId, name: String },
-    AccessKey { id: String, name: String },
+    User {
+        id: UserId,
+        name: String,
+    },
+    AccessKey {
+        id: String,
+        name: String,
+    },
     /// Someone not signed in (a failed sign-in, first-run setup).
     Anonymous,
     /// Secryn itself (background jobs, command line).
@@ -104,7 +110,8 @@ pub async fn append(tx: &mut Tx, entry: Entry<'_>) -> Result<(), sqlx::Error> {
     if tx.backend_name() == "PostgreSQL" {
         sqlx::query("select pg_advisory_xact_lock($1)").bind(PG_AUDIT_LOCK).execute(&mut **tx).await?;
     }
-    let last = sqlx::query("select seq, hash from audit_log order by seq desc limit 1").fetch_optional(&mut **tx).await?;
+    let last =
+        sqlx::query("select seq, hash from audit_log order by seq desc limit 1").fetch_optional(&mut **tx).await?;
     let (prev_seq, prev_hash) = match last {
         Some(row) => (row.try_get::<i64, _>(0)?, row.try_get::<String, _>(1)?),
         None => (0, GENESIS.to_owned()),

@@ -215,6 +215,9 @@ mod tests {
     fn key_material_never_prints() {
         let m = MasterKey::generate();
         let s = SecretText::new("hunter2".into());
-        assert_eq!(format!("{m:?} {m} {:?} {s:?} {s}", DataKey::generate()), "[redacted] [redacted] [redacted] [redacted] [redacted]");
+        assert_eq!(
+            format!("{m:?} {m} {:?} {s:?} {s}", DataKey::generate()),
+            "[redacted] [redacted] [redacted] [redacted] [redacted]"
+        );
     }
 }

@@ -55,7 +55,8 @@ impl Db {
     /// Opens pools for `url` (`sqlite://…` or `postgres://…`).
     pub async fn connect(url: &str) -> Result<Db, sqlx::Error> {
         install_default_drivers();
-        let engine = Engine::of_url(url).ok_or_else(|| sqlx::Error::Configuration("unsupported database URL".into()))?;
+        let engine =
+            Engine::of_url(url).ok_or_else(|| sqlx::Error::Configuration("unsupported database URL".into()))?;
         match engine {
             Engine::Sqlite => {
                 let url = if url.contains('?') { url.to_owned() } else { format!("{url}?mode=rwc") };

@@ -48,7 +48,9 @@ impl PasswordHasher {
     async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
         if self.queued.fetch_add(1, Ordering::SeqCst) >= self.max_queued {
             self.queued.fetch_sub(1, Ordering::SeqCst);
-            return Err(AppError::rate_limited("The server is busy with other sign-ins; please try again in a moment."));
+            return Err(AppError::rate_limited(
+                "The server is busy with other sign-ins; please try again in a moment.",
+            ));
         }
         let permit = self.permits.clone().acquire_owned().await;
         self.queued.fetch_sub(1, Ordering::SeqCst);

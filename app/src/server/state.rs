@@ -16,11 +16,19 @@ pub struct Settings {
     pub session_absolute: Micros,
     /// Mark cookies `Secure` (the public URL is https).
     pub secure_cookies: bool,
+    /// Failed sign-ins from one IP address within 15 minutes before it is refused (0: off,
+    /// for example behind a proxy that hides client addresses).
+    pub ip_failure_limit: i64,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { session_idle: super::clock::minutes(60), session_absolute: super::clock::minutes(12 * 60), secure_cookies: false }
+        Settings {
+            session_idle: super::clock::minutes(60),
+            session_absolute: super::clock::minutes(12 * 60),
+            secure_cookies: false,
+            ip_failure_limit: 50,
+        }
     }
 }
 

@@ -56,3 +56,16 @@ pub async fn postgres() -> TestDb {
 pub async fn engines() -> Vec<TestDb> {
     vec![sqlite().await, postgres().await]
 }
+
+/// A server state around `db` with a fresh master key, as a started server would have it.
+pub async fn state(db: &Db) -> super::AppState {
+    let master = super::crypto::MasterKey::generate();
+    super::services::setup::ensure_instance(db, &master).await.expect("initialise instance");
+    super::AppState {
+        db: db.clone(),
+        master: std::sync::Arc::new(master),
+        hasher: std::sync::Arc::new(super::password::PasswordHasher::new(2, 64)),
+        settings: std::sync::Arc::new(super::Settings::default()),
+        leptos_options: leptos::config::LeptosOptions::builder().output_name("secryn").build(),
+    }
+}

@@ -5,7 +5,6 @@ use crate::api::{Logout, get_shell};
 use crate::domain::session::{CurrentUser, ShellInfo};
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
-use leptos_router::hooks::use_location;
 
 /// The signed-in user, for pages inside the layout.
 pub fn use_user() -> Option<CurrentUser> {
@@ -36,11 +35,6 @@ pub fn Layout() -> impl IntoView {
 #[component]
 fn Frame(info: ShellInfo) -> impl IntoView {
     let menu_open = RwSignal::new(false);
-    let location = use_location();
-    Effect::new(move |_| {
-        location.pathname.track();
-        menu_open.set(false);
-    });
     let is_admin = info.user.as_ref().is_some_and(|u| u.is_admin);
     let user_name = info.user.as_ref().map(|u| u.name.clone()).unwrap_or_default();
     let instance = info.instance_name.clone();
@@ -76,7 +70,8 @@ fn Frame(info: ShellInfo) -> impl IntoView {
                     </div>
                 </details>
             </header>
-            <nav id="sidebar" class="sidebar" aria-label="Main">
+            // Following a link closes the drawer on narrow screens.
+            <nav id="sidebar" class="sidebar" aria-label="Main" on:click=move |_| menu_open.set(false)>
                 <ul>
                     <NavItem href="/projects" label="Projects" />
                     <NavItem href="/support" label="Support" />

@@ -86,14 +86,17 @@ pub async fn find_by_email<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     email: &str,
 ) -> Result<Option<UserRecord>, sqlx::Error> {
-    let row = sqlx::query(&format!("select {COLUMNS} from users where email = $1")).bind(email).fetch_optional(ex).await?;
+    let row =
+        sqlx::query(&format!("select {COLUMNS} from users where email = $1")).bind(email).fetch_optional(ex).await?;
     row.as_ref().map(from_row).transpose()
 }
 
 /// Finds a user by id.
 pub async fn find<'e, E: Executor<'e, Database = Any>>(ex: E, id: UserId) -> Result<Option<UserRecord>, sqlx::Error> {
-    let row =
-        sqlx::query(&format!("select {COLUMNS} from users where id = $1")).bind(id.to_string()).fetch_optional(ex).await?;
+    let row = sqlx::query(&format!("select {COLUMNS} from users where id = $1"))
+        .bind(id.to_string())
+        .fetch_optional(ex)
+        .await?;
     row.as_ref().map(from_row).transpose()
 }
 

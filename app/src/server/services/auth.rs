@@ -3,7 +3,7 @@
 //! Throttling (counted in the database, so it holds across nodes): an e-mail address is
 //! locked for 15 minutes after 5 failures within 15 minutes — known or unknown, so a lockout
 //! reveals nothing; an IP address is refused for 15 minutes after 50 failures within 15
-//! minutes. Unknown users, wrong passwords and disabled accounts all get one message, after
+//! minutes (`SECRYN_SIGNIN_IP_LIMIT`). Unknown users, wrong passwords and disabled accounts all get one message, after
 //! the same Argon2 work.
 
 use crate::domain::ids::UserId;
@@ -20,8 +20,6 @@ use crate::server::{AppState, RequestMeta, SessionCtx, clock};
 
 /// Failures of one e-mail address before it is locked.
 pub const ACCOUNT_FAILURES: i64 = 5;
-/// Failures from one IP address before it is refused.
-pub const IP_FAILURES: i64 = 50;
 /// Counting window and lock length, in minutes.
 pub const WINDOW_MINUTES: i64 = 15;
 /// Sessions record activity at most this often (microseconds), to avoid a write per request.
@@ -73,7 +71,8 @@ async fn refuse_if_locked(state: &AppState, email: &str, meta: &RequestMeta, now
 /// Adds one failure to `key`; returns true when this failure locked it.
 async fn count_failure(state: &AppState, tx: &mut Tx, key: &str, limit: i64, now: i64) -> Result<bool, AppError> {
     let window = clock::minutes(WINDOW_MINUTES);
-    let mut c = throttle::get(&state.db, key).await?.unwrap_or(Counter { failures: 0, window_start: now, locked_until: None });
+    let mut c =
+        throttle::get(&state.db, key).await?.unwrap_or(Counter { failures: 0, window_start: now, locked_until: None });
     if now - c.window_start > window || c.locked_until.is_some_and(|u| u <= now) {
         c = Counter { failures: 0, window_start: now, locked_until: None };
     }
@@ -87,7 +86,12 @@ async fn count_failure(state: &AppState, tx: &mut Tx, key: &str, limit: i64, now
 }
 
 /// Checks an e-mail and password and, if right, starts a session.
-pub async fn sign_in(state: &AppState, email: &str, password: String, meta: &RequestMeta) -> Result<NewSession, AppError> {
+pub async fn sign_in(
+    state: &AppState,
+    email: &str,
+    password: String,
+    meta: &RequestMeta,
+) -> Result<NewSession, AppError> {
     let email = Email::parse("email", email)?;
     let password = Password::for_sign_in("password", password)?;
     let now = clock::now();
@@ -117,8 +121,8 @@ pub async fn sign_in(state: &AppState, email: &str, password: String, meta: &Req
         if count_failure(state, &mut tx, &email_key(email.as_str()), ACCOUNT_FAILURES, now).await? {
             user_log::append(&mut tx, log(Event::Lockout, Some("account locked for 15 minutes"))).await?;
         }
-        if let Some(ip) = &meta.ip
-            && count_failure(state, &mut tx, &ip_key(ip), IP_FAILURES, now).await?
+        if let Some(ip) = meta.ip.as_ref().filter(|_| state.settings.ip_failure_limit > 0)
+            && count_failure(state, &mut tx, &ip_key(ip), state.settings.ip_failure_limit, now).await?
         {
             user_log::append(&mut tx, log(Event::Lockout, Some("network address refused for 15 minutes"))).await?;
         }
@@ -147,12 +151,18 @@ pub async fn sign_in(state: &AppState, email: &str, password: String, meta: &Req
 }
 
 /// Creates a session row for `user` inside `tx` and returns its fresh token.
-pub async fn start_session(state: &AppState, tx: &mut Tx, user: UserId, meta: &RequestMeta) -> Result<NewSession, AppError> {
+pub async fn start_session(
+    state: &AppState,
+    tx: &mut Tx,
+    user: UserId,
+    meta: &RequestMeta,
+) -> Result<NewSession, AppError> {
     let token = tokens::generate(TokenKind::Session);
     let now = clock::now();
     let expires = now + state.settings.session_absolute;
     let ua = meta.user_agent.as_deref().map(|s| s.chars().take(256).collect::<String>());
-    sessions::insert(tx, &tokens::token_hash(token.expose()), user, now, expires, meta.ip.as_deref(), ua.as_deref()).await?;
+    sessions::insert(tx, &tokens::token_hash(token.expose()), user, now, expires, meta.ip.as_deref(), ua.as_deref())
+        .await?;
     let user = users::find(&mut **tx, user).await?.ok_or_else(AppError::internal)?;
     Ok(NewSession { token, user })
 }

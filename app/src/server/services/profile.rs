@@ -73,7 +73,12 @@ pub async fn change_password(
 }
 
 /// Turns the signed-in user's e-mail notifications on or off.
-pub async fn set_email_notifications(state: &AppState, session: &SessionCtx, on: bool, meta: &RequestMeta) -> Result<(), AppError> {
+pub async fn set_email_notifications(
+    state: &AppState,
+    session: &SessionCtx,
+    on: bool,
+    meta: &RequestMeta,
+) -> Result<(), AppError> {
     allow_own(session)?;
     let before = session.user.email_notifications;
     if before == on {

@@ -33,4 +33,3 @@ pub fn HomePage() -> impl IntoView {
         </div>
     }
 }
-

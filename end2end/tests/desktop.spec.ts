@@ -1,0 +1,114 @@
+import { expect, test } from "@playwright/test";
+import { ADMIN, NEW_PASSWORD, readSetupCode, signIn, snap, waitForHydration, watchConsole } from "../helpers";
+
+// One story, in order: first run, sign-out, sign-in failure and success, change password.
+test.describe.configure({ mode: "serial" });
+
+test("first run: a wrong setup code is refused, the right one creates the Admin", async ({ page }) => {
+  const errors = watchConsole(page);
+  await page.goto("/");
+  await expect(page).toHaveURL(/\/setup$/);
+  await waitForHydration(page);
+  await snap(page, "setup-1280");
+
+  await page.getByLabel("Setup code").fill("AAAA-BBBB-CCCC-DDDD");
+  await page.getByLabel("Instance name").fill("Acme Ops");
+  await page.getByLabel("Your name").fill(ADMIN.name);
+  await page.getByLabel("E-mail").fill(ADMIN.email);
+  await page.getByLabel("Password", { exact: true }).fill(ADMIN.password);
+  await page.getByLabel("Repeat password").fill(ADMIN.password);
+  await page.getByRole("button", { name: "Create Admin and sign in" }).click();
+  const codeError = page.locator("#field-code-error");
+  await expect(codeError).toContainText("setup code is not right");
+  await expect(page.getByLabel("Setup code")).toHaveAttribute("aria-invalid", "true");
+  await snap(page, "setup-wrong-code-1280");
+
+  await page.getByLabel("Setup code").fill(readSetupCode());
+  await page.getByRole("button", { name: "Create Admin and sign in" }).click();
+  await expect(page.getByRole("heading", { name: `Welcome, ${ADMIN.name}` })).toBeVisible();
+  await expect(page.locator(".brand-name")).toHaveText("Acme Ops");
+  await snap(page, "home-1280");
+
+  // The wizard is gone for good.
+  const res = await page.goto("/setup");
+  expect(res?.status()).toBe(404);
+  expect(errors).toEqual([]);
+});
+
+test("sign-out, then a wrong password shows one message, then sign-in works", async ({ page }) => {
+  const errors = watchConsole(page);
+  await signIn(page, ADMIN.email, ADMIN.password);
+  await expect(page.getByRole("heading", { name: `Welcome, ${ADMIN.name}` })).toBeVisible();
+  await waitForHydration(page);
+
+  // Admin sections are in the sidebar.
+  for (const item of ["Projects", "Support", "Users", "Logs", "Backups", "Settings"]) {
+    await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: item })).toBeVisible();
+  }
+  await page.getByLabel("User menu").click();
+  await page.getByRole("menuitem", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/login$/);
+
+  // Signed out means signed out: pages send us back to sign-in.
+  await page.goto("/profile");
+  await expect(page).toHaveURL(/\/login\?next=\/profile$/);
+
+  await waitForHydration(page);
+  await page.getByLabel("E-mail").fill(ADMIN.email);
+  await page.getByLabel("Password", { exact: true }).fill("not the password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "The e-mail address or password is not correct." })).toBeVisible();
+  await snap(page, "login-failed-1280");
+
+  await page.getByLabel("Password", { exact: true }).fill(ADMIN.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/profile$/);
+  await expect(page.getByRole("heading", { name: "Profile" })).toBeVisible();
+  expect(errors).toEqual([]);
+});
+
+test("change password: the current one is required, then the new one signs in", async ({ page }) => {
+  const errors = watchConsole(page);
+  await signIn(page, ADMIN.email, ADMIN.password);
+  await expect(page.getByRole("heading", { name: `Welcome, ${ADMIN.name}` })).toBeVisible();
+  await page.goto("/profile");
+  await waitForHydration(page);
+  await expect(page.getByRole("navigation", { name: "Breadcrumb" })).toContainText("Profile");
+
+  await page.getByLabel("Current password").fill("wrong current password");
+  await page.getByLabel("New password", { exact: true }).fill(NEW_PASSWORD);
+  await page.getByLabel("Repeat new password").fill(NEW_PASSWORD);
+  await page.getByRole("button", { name: "Change password" }).click();
+  await expect(page.locator("#field-current_password-error")).toHaveText("The current password is not correct.");
+
+  await page.getByLabel("Current password").fill(ADMIN.password);
+  await page.getByLabel("New password", { exact: true }).fill(NEW_PASSWORD);
+  await page.getByLabel("Repeat new password").fill(NEW_PASSWORD);
+  await page.getByRole("button", { name: "Change password" }).click();
+  await expect(page.getByRole("status")).toContainText("Password changed");
+  await snap(page, "profile-1280");
+
+  // Notification preference is saved and stays after reload.
+  await page.getByLabel("E-mail me about expiring secrets").uncheck();
+  await page.getByRole("button", { name: "Save preference" }).click();
+  await expect(page.getByRole("status")).toContainText("Notification preference saved");
+  await page.reload();
+  await expect(page.getByLabel("E-mail me about expiring secrets")).not.toBeChecked();
+
+  await page.getByLabel("User menu").click();
+  await page.getByRole("menuitem", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  await signIn(page, ADMIN.email, ADMIN.password);
+  await expect(page.getByRole("alert")).toContainText("not correct");
+  await signIn(page, ADMIN.email, NEW_PASSWORD);
+  await expect(page.getByRole("heading", { name: `Welcome, ${ADMIN.name}` })).toBeVisible();
+  expect(errors).toEqual([]);
+});
+
+test("unknown pages show the 404 page inside the app", async ({ page }) => {
+  await signIn(page, ADMIN.email, NEW_PASSWORD);
+  await expect(page.getByRole("heading", { name: `Welcome, ${ADMIN.name}` })).toBeVisible();
+  const res = await page.goto("/no/such/page");
+  expect(res?.status()).toBe(404);
+  await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();
+});

@@ -1,0 +1,365 @@
+//! Black-box tests of the real `secryn` binary: configuration errors, first start, restart,
+//! setup, sign-in, headers and bad input — on SQLite and PostgreSQL.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn secryn(data: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_secryn"));
+    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("SECRYN_")) {
+        c.env_remove(k);
+    }
+    c.env("SECRYN_DATA_DIR", data).env("SECRYN_LOG", "warn");
+    c
+}
+
+/// A running server and the lines it printed.
+struct Server {
+    child: Child,
+    base: String,
+    lines: mpsc::Receiver<String>,
+    printed: Vec<String>,
+}
+
+impl Server {
+    fn start(mut cmd: Command) -> Server {
+        let port = free_port();
+        let mut child = cmd
+            .env("SECRYN_LISTEN", format!("127.0.0.1:{port}"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start secryn");
+        let out = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let mut s = Server { child, base: format!("http://127.0.0.1:{port}"), lines: rx, printed: vec![] };
+        s.wait_for("Secryn is running at");
+        s
+    }
+
+    fn wait_for(&mut self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        if let Some(l) = self.printed.iter().find(|l| l.contains(needle)) {
+            return l.clone();
+        }
+        while Instant::now() < deadline {
+            if let Ok(line) = self.lines.recv_timeout(Duration::from_millis(200)) {
+                self.printed.push(line.clone());
+                if line.contains(needle) {
+                    return line;
+                }
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("secryn exited with {status} before printing {needle:?}; printed {:?}", self.printed);
+            }
+        }
+        panic!("secryn did not print {needle:?}; printed {:?}", self.printed);
+    }
+
+    fn setup_code(&mut self) -> String {
+        self.wait_for("Setup code: ").split("Setup code: ").nth(1).unwrap().trim().to_owned()
+    }
+
+    /// Stops with SIGTERM and expects a clean exit.
+    fn stop(mut self) {
+        Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                assert!(status.success(), "graceful shutdown exits 0, got {status}");
+                return;
+            }
+            assert!(Instant::now() < deadline, "secryn did not stop on SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+fn session_cookie(res: &reqwest::Response) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("secryn_session=") && !c.starts_with("secryn_session=;"))
+        .map(|c| c.split(';').next().unwrap().to_owned())
+}
+
+async fn post_setup(base: &str, code: &str) -> reqwest::Response {
+    client()
+        .post(format!("{base}/rpc/setup"))
+        .form(&[
+            ("code", code),
+            ("instance_name", "Acme Ops"),
+            ("admin_name", "Ada Admin"),
+            ("admin_email", "ada@example.com"),
+            ("password", PASSWORD),
+            ("password_confirm", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn login(base: &str, email: &str, password: &str) -> reqwest::Response {
+    client().post(format!("{base}/rpc/login")).form(&[("email", email), ("password", password)]).send().await.unwrap()
+}
+
+fn temp_dir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+/// The full first-run story on one engine: key file, setup code, setup, restart, sign-in.
+async fn first_run_and_restart(data: &Path, extra_env: &[(&str, String)]) {
+    let cmd = || {
+        let mut c = secryn(data);
+        for (k, v) in extra_env {
+            c.env(k, v);
+        }
+        c
+    };
+    let mut server = Server::start(cmd());
+    let key_file = data.join("master.key");
+    assert!(server.printed.iter().any(|l| l.contains("Created a new master key")), "{:?}", server.printed);
+    let key = std::fs::read_to_string(&key_file).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777, 0o600);
+    let code = server.setup_code();
+    let base = server.base.clone();
+
+    // Before setup every page leads to /setup.
+    let res = client().get(format!("{base}/")).send().await.unwrap();
+    assert_eq!(res.headers()["location"], "/setup");
+    let wrong = post_setup(&base, "AAAA-AAAA-AAAA-AAAA").await;
+    assert_eq!(wrong.status(), 422);
+    let body: serde_json::Value = wrong.json().await.unwrap();
+    assert_eq!(body["field"], "code");
+    let ok = post_setup(&base, &code).await;
+    assert!(ok.status().is_success() || ok.status().is_redirection(), "{}", ok.status());
+    assert!(session_cookie(&ok).is_some());
+    assert_eq!(client().get(format!("{base}/setup")).send().await.unwrap().status(), 404);
+    server.stop();
+
+    // Second start: same key file, no new key, no setup code, data still there.
+    let mut server = Server::start(cmd());
+    assert_eq!(std::fs::read_to_string(&key_file).unwrap(), key, "the master key is never regenerated");
+    assert!(!server.printed.iter().any(|l| l.contains("Created a new master key") || l.contains("Setup code")));
+    let base = server.base.clone();
+    let res = login(&base, "ada@example.com", PASSWORD).await;
+    let cookie = session_cookie(&res).expect("signed in after restart");
+    let home = client().get(format!("{base}/")).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(home.status(), 200);
+    let html = home.text().await.unwrap();
+    assert!(html.contains("Acme Ops") && html.contains("Ada Admin"), "the instance and its Admin survived a restart");
+    let _ = server.wait_for("Secryn is running");
+    server.stop();
+}
+
+#[tokio::test]
+async fn first_start_restart_and_setup_on_sqlite() {
+    let dir = temp_dir();
+    first_run_and_restart(dir.path(), &[]).await;
+    assert!(dir.path().join("secryn.db").exists());
+}
+
+#[tokio::test]
+async fn first_start_restart_and_setup_on_postgres() {
+    let t = app::server::testing::postgres().await;
+    t.db.close().await;
+    let dir = temp_dir();
+    first_run_and_restart(dir.path(), &[("SECRYN_DATABASE_URL", t.url.clone())]).await;
+    assert!(!dir.path().join("secryn.db").exists(), "PostgreSQL was used, not SQLite");
+}
+
+#[test]
+fn wrong_settings_stop_startup_with_one_line() {
+    let dir = temp_dir();
+    let cases: &[(&str, &str, &str)] = &[
+        ("SECRYN_LISTEN", "not-an-address", "SECRYN_LISTEN"),
+        ("SECRYN_DATABASE_URL", "mysql://x", "SECRYN_DATABASE_URL"),
+        ("SECRYN_MASTER_KEY", "too-short", "SECRYN_MASTER_KEY"),
+        ("SECRYN_SESSION_IDLE_MINUTES", "-5", "SECRYN_SESSION_IDLE_MINUTES"),
+        ("SECRYN_PUBLIC_URL", "vault.example.com", "SECRYN_PUBLIC_URL"),
+        ("SECRYN_MASTER_KEY_FILE", "/nonexistent/key", "SECRYN_MASTER_KEY_FILE"),
+    ];
+    for (var, value, named) in cases {
+        let out = secryn(dir.path())
+            .env(var, value)
+            .env("SECRYN_LISTEN", if *var == "SECRYN_LISTEN" { value } else { "127.0.0.1:0" })
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{var}={value} must stop start-up");
+        let err = String::from_utf8_lossy(&out.stderr);
+        let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("secryn:")).collect();
+        assert_eq!(lines.len(), 1, "{var}: {err}");
+        assert!(lines[0].contains(named), "{var}: {err}");
+        assert!(!err.contains("too-short"), "a key value is never echoed");
+    }
+}
+
+#[test]
+fn help_documents_every_setting() {
+    let out = Command::new(env!("CARGO_BIN_EXE_secryn")).arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    for var in [
+        "SECRYN_DATA_DIR",
+        "SECRYN_DATABASE_URL",
+        "SECRYN_LISTEN",
+        "SECRYN_PUBLIC_URL",
+        "SECRYN_MASTER_KEY",
+        "SECRYN_MASTER_KEY_FILE",
+        "SECRYN_SESSION_IDLE_MINUTES",
+        "SECRYN_SESSION_ABSOLUTE_HOURS",
+        "SECRYN_LOG",
+        "SECRYN_CONFIG",
+        "setup-code",
+    ] {
+        assert!(help.contains(var), "--help lacks {var}");
+    }
+}
+
+#[tokio::test]
+async fn a_missing_or_wrong_master_key_never_opens_existing_data() {
+    let dir = temp_dir();
+    let server = Server::start(secryn(dir.path()));
+    server.stop();
+    let key_file: PathBuf = dir.path().join("master.key");
+    let saved = std::fs::read_to_string(&key_file).unwrap();
+
+    std::fs::remove_file(&key_file).unwrap();
+    let out = secryn(dir.path()).env("SECRYN_LISTEN", "127.0.0.1:0").output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already holds data"));
+    assert!(!key_file.exists(), "no new key is made for existing data");
+
+    let other = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+    let out = secryn(dir.path()).env("SECRYN_MASTER_KEY", other).env("SECRYN_LISTEN", "127.0.0.1:0").output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not match"));
+
+    std::fs::write(&key_file, saved).unwrap();
+    let out = secryn(dir.path()).arg("setup-code").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Setup code: "));
+}
+
+#[tokio::test]
+async fn pages_carry_security_headers_and_health_endpoints_answer() {
+    let dir = temp_dir();
+    let mut server = Server::start(secryn(dir.path()));
+    let base = server.base.clone();
+    let res = client().get(format!("{base}/setup")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let h = res.headers().clone();
+    let csp = h["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("script-src 'self' 'nonce-") && csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["referrer-policy"], "no-referrer");
+    let nonce = csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap().to_owned();
+    let html = res.text().await.unwrap();
+    assert!(html.contains(&format!("nonce=\"{nonce}\"")), "the hydration script carries the nonce");
+
+    let health = client().get(format!("{base}/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    assert_eq!(health.json::<serde_json::Value>().await.unwrap()["status"], "ok");
+    let ready = client().get(format!("{base}/readyz")).send().await.unwrap();
+    assert_eq!(ready.json::<serde_json::Value>().await.unwrap()["database"], "ok");
+    let missing = client().get(format!("{base}/no/such/page")).send().await.unwrap();
+    assert_eq!(missing.status(), 303, "not set up yet: every page leads to setup");
+    let _ = server.setup_code();
+    server.stop();
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_clear_4xx_and_changes_nothing() {
+    let dir = temp_dir();
+    let mut server = Server::start(secryn(dir.path()));
+    let code = server.setup_code();
+    let base = server.base.clone();
+    let c = client();
+    let url = format!("{base}/rpc/setup");
+
+    let non_utf8 = c
+        .post(&url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(vec![0xff, 0xfe, 0x3d])
+        .send()
+        .await
+        .unwrap();
+    assert!(non_utf8.status().is_client_error(), "{}", non_utf8.status());
+    let wrong_type = c.post(&url).header("content-type", "text/plain").body("hello").send().await.unwrap();
+    assert!(wrong_type.status().is_client_error(), "{}", wrong_type.status());
+    // An oversized body is answered 413; the server may close the connection before reading
+    // all of it, so this uses a client of its own.
+    let huge = client()
+        .post(&url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(vec![b'a'; 2 * 1024 * 1024])
+        .send()
+        .await;
+    if let Ok(res) = huge {
+        assert_eq!(res.status(), 413);
+    }
+    let long_name = "n".repeat(5000);
+    let overlong = c
+        .post(&url)
+        .form(&[
+            ("code", code.as_str()),
+            ("instance_name", long_name.as_str()),
+            ("admin_name", "A"),
+            ("admin_email", "a@example.com"),
+            ("password", PASSWORD),
+            ("password_confirm", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(overlong.status(), 422);
+    let body: serde_json::Value = overlong.json().await.unwrap();
+    assert_eq!(body["field"], "instance_name");
+    let cross = c.post(&url).header("origin", "https://evil.example").form(&[("code", "x")]).send().await.unwrap();
+    assert_eq!(cross.status(), 403);
+    assert_eq!(cross.json::<serde_json::Value>().await.unwrap()["error"], "forbidden");
+
+    // Nothing above changed anything: the same code still sets the instance up.
+    let ok = post_setup(&base, &code).await;
+    assert!(session_cookie(&ok).is_some(), "setup still possible after bad input");
+    let bad_login = login(&base, "ada@example.com", "nope").await;
+    assert_eq!(bad_login.status(), 401);
+    let body: serde_json::Value = bad_login.json().await.unwrap();
+    assert_eq!(body["message"], "The e-mail address or password is not correct.");
+    let good = login(&base, "ada@example.com", PASSWORD).await;
+    let cookie = session_cookie(&good).unwrap();
+    assert!(good.headers()["set-cookie"].to_str().unwrap().contains("HttpOnly"));
+    assert!(good.headers()["set-cookie"].to_str().unwrap().contains("SameSite=Strict"));
+    let profile = c.get(format!("{base}/profile")).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(profile.status(), 200);
+    let anon = c.get(format!("{base}/profile")).send().await.unwrap();
+    assert_eq!(anon.headers()["location"], "/login?next=/profile");
+    server.stop();
+}
