@@ -41,13 +41,19 @@ export default defineConfig({
       args: chromiumArgs,
     },
   },
-  // One server serves the whole run, so the projects run in order: the desktop story sets the
-  // instance up, the 390 px project reuses its Admin, and the lockout (which locks that Admin)
-  // runs last.
+  // One server serves the whole run, so the projects run in order: `setup` performs the first
+  // run (creating the Admin every later test signs in as), `desktop` runs every feature story
+  // at 1280 px, `mobile` the 390 px checks, and `lockout` (which locks the Admin) runs last.
   projects: [
     {
+      name: "setup",
+      testMatch: /setup\.spec\.ts/,
+      use: { viewport: { width: 1280, height: 800 } },
+    },
+    {
       name: "desktop",
-      testMatch: /desktop\.spec\.ts/,
+      testIgnore: /(setup|mobile|lockout)\.spec\.ts/,
+      dependencies: ["setup"],
       use: { viewport: { width: 1280, height: 800 } },
     },
     {

@@ -40,6 +40,12 @@ fn Frame(info: ShellInfo) -> impl IntoView {
     let instance = info.instance_name.clone();
     provide_context(info);
     let logout = ServerAction::<Logout>::new();
+    let user_menu = NodeRef::<leptos::html::Details>::new();
+    let close_user_menu = move || {
+        if let Some(d) = user_menu.get_untracked() {
+            d.set_open(false);
+        }
+    };
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <div class="app" class:menu-open=move || menu_open.get()>
@@ -57,12 +63,20 @@ fn Frame(info: ShellInfo) -> impl IntoView {
                     <span class="brand-mark" aria-hidden="true">"◆"</span>
                     <span class="brand-name">{instance}</span>
                 </a>
-                <details class="user-menu">
+                <details
+                    class="user-menu"
+                    node_ref=user_menu
+                    on:keydown=move |ev| {
+                        if ev.key() == "Escape" {
+                            close_user_menu();
+                        }
+                    }
+                >
                     <summary aria-label="User menu">
                         <span class="avatar" aria-hidden="true">{initials(&user_name)}</span>
                         <span class="user-name">{user_name.clone()}</span>
                     </summary>
-                    <div class="menu" role="menu">
+                    <div class="menu" role="menu" on:click=move |_| close_user_menu()>
                         <a role="menuitem" href="/profile">"Profile"</a>
                         <ActionForm action=logout>
                             <button role="menuitem" type="submit" class="menu-button">"Sign out"</button>

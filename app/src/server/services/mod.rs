@@ -5,3 +5,49 @@
 pub mod auth;
 pub mod profile;
 pub mod setup;
+
+use crate::domain::AppError;
+use crate::domain::permission::{Action, Decision, Denial, Resource, can};
+use crate::server::audit::Actor;
+use crate::server::repo::user_log::{self, Event, LogLine};
+use crate::server::{AppState, RequestMeta, SessionCtx};
+
+/// The audit actor for a signed-in person.
+pub fn actor(session: &SessionCtx) -> Actor {
+    Actor::User { id: session.user.id, name: session.user.name.clone() }
+}
+
+/// Asks the one permission function and turns a refusal into the error the user sees:
+/// "not found" for what they may not see (never a hint it exists), a reason otherwise.
+/// Refusals are written to the user log.
+pub async fn require(
+    state: &AppState,
+    session: &SessionCtx,
+    meta: &RequestMeta,
+    action: Action,
+    resource: Resource,
+    what: &str,
+) -> Result<(), AppError> {
+    let error = match can(session.user.current().principal(), action, resource) {
+        Decision::Allow => return Ok(()),
+        Decision::NotFound => AppError::not_found(format!("No such {what}.")),
+        Decision::Forbidden(Denial::Role) => AppError::forbidden("Your role does not allow this."),
+        Decision::Forbidden(Denial::Archived) => {
+            AppError::forbidden("This project is archived and read-only. Unarchive it to make changes.")
+        }
+        Decision::Forbidden(Denial::Inactive) => AppError::forbidden("Your account is not active."),
+    };
+    let detail = format!("{action:?} on {what}: {}", error.code.as_str());
+    let mut tx = state.db.begin().await?;
+    let line = LogLine {
+        user_id: Some(session.user.id),
+        email: Some(&session.user.email),
+        event: Event::Denied,
+        ip: meta.ip.as_deref(),
+        user_agent: meta.user_agent.as_deref(),
+        detail: Some(&detail),
+    };
+    user_log::append(&mut tx, line).await?;
+    tx.commit().await?;
+    Err(error)
+}

@@ -1,23 +1,13 @@
 //! A person's own account: password and notification preference.
 
 use crate::domain::AppError;
-use crate::domain::permission::{Action, Decision, Resource, can};
+use crate::domain::permission::{Action, Resource};
 use crate::domain::validate::Password;
-use crate::server::audit::{self, Actor, Change, Entry};
+use crate::server::audit::{self, Change, Entry};
 use crate::server::repo::user_log::{self, Event, LogLine};
 use crate::server::repo::{sessions, users};
+use crate::server::services::{actor, require};
 use crate::server::{AppState, RequestMeta, SessionCtx};
-
-fn allow_own(session: &SessionCtx) -> Result<(), AppError> {
-    match can(session.user.current().principal(), Action::ManageOwnAccount, Resource::OwnAccount) {
-        Decision::Allow => Ok(()),
-        _ => Err(AppError::forbidden("You may not change this account.")),
-    }
-}
-
-fn actor(session: &SessionCtx) -> Actor {
-    Actor::User { id: session.user.id, name: session.user.name.clone() }
-}
 
 /// Changes the signed-in user's password after checking the current one. Every other session
 /// of the user ends; this one stays.
@@ -29,7 +19,7 @@ pub async fn change_password(
     confirm: String,
     meta: &RequestMeta,
 ) -> Result<(), AppError> {
-    allow_own(session)?;
+    require(state, session, meta, Action::ManageOwnAccount, Resource::OwnAccount, "account").await?;
     let current = Password::for_sign_in("current_password", current)?;
     let new = Password::new_choice("new_password", new)?;
     if new.expose() != confirm {
@@ -79,7 +69,7 @@ pub async fn set_email_notifications(
     on: bool,
     meta: &RequestMeta,
 ) -> Result<(), AppError> {
-    allow_own(session)?;
+    require(state, session, meta, Action::ManageOwnAccount, Resource::OwnAccount, "account").await?;
     let before = session.user.email_notifications;
     if before == on {
         return Ok(());
