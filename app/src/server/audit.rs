@@ -175,8 +175,8 @@ pub async fn verify(db: &Db) -> Result<Verification, sqlx::Error> {
     .fetch_all(db.reader())
     .await?;
     let mut prev = GENESIS.to_owned();
-    let mut expected_seq = 1;
     for (n, row) in rows.iter().enumerate() {
+        let expected_seq = n as i64 + 1;
         let seq: i64 = row.try_get(0)?;
         let id: String = row.try_get(1)?;
         let actor_type: String = row.try_get(3)?;
@@ -208,7 +208,6 @@ pub async fn verify(db: &Db) -> Result<Verification, sqlx::Error> {
             return Ok(Verification { checked: n as u64, first_broken: Some(seq) });
         }
         prev = stored_hash;
-        expected_seq += 1;
     }
     Ok(Verification { checked: rows.len() as u64, first_broken: None })
 }
