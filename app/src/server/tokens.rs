@@ -16,6 +16,7 @@ pub enum TokenKind {
     AccessKey,
     PublicToken,
     Invitation,
+    PasswordReset,
 }
 
 impl TokenKind {
@@ -25,6 +26,7 @@ impl TokenKind {
             TokenKind::AccessKey => "secryn_ak_",
             TokenKind::PublicToken => "secryn_pub_",
             TokenKind::Invitation => "secryn_inv_",
+            TokenKind::PasswordReset => "secryn_rst_",
         }
     }
 }

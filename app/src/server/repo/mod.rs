@@ -2,6 +2,7 @@
 //! the caller's transaction; reads take any executor. Nothing here decides a permission.
 
 pub mod instance;
+pub mod invitations;
 pub mod sessions;
 pub mod throttle;
 pub mod user_log;

@@ -155,3 +155,119 @@ pub async fn set_email_notifications(tx: &mut Tx, id: UserId, on: bool) -> Resul
         .await?;
     Ok(())
 }
+
+impl UserState {
+    /// Reads a state as submitted by a filter; unknown text is no state.
+    pub fn from_name(s: &str) -> Option<UserState> {
+        match s {
+            "pending" => Some(UserState::Pending),
+            "active" => Some(UserState::Active),
+            "disabled" => Some(UserState::Disabled),
+            _ => None,
+        }
+    }
+}
+
+/// A user as the Users page lists them.
+#[derive(Clone, Debug)]
+pub struct UserListItem {
+    pub user: UserRecord,
+    pub created_at: i64,
+}
+
+/// What the Users page filters on. `text` matches a part of the name or e-mail, ignoring
+/// case.
+#[derive(Clone, Debug, Default)]
+pub struct UserFilter {
+    pub text: Option<String>,
+    pub state: Option<UserState>,
+}
+
+/// At most this many users are listed at once.
+pub const LIST_LIMIT: i64 = 1000;
+
+/// `%text%` for LIKE, with the wildcards in `text` taken literally (escape character `\`).
+fn like_pattern(text: &str) -> String {
+    let mut p = String::with_capacity(text.len() + 2);
+    p.push('%');
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+/// Users matching `filter`, by name then e-mail.
+pub async fn list<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    filter: &UserFilter,
+) -> Result<Vec<UserListItem>, sqlx::Error> {
+    let pattern = filter.text.as_deref().map(like_pattern).unwrap_or_default();
+    let rows = sqlx::query(&format!(
+        "select {COLUMNS}, created_at from users \
+         where ($1 = '' or lower(name) like $1 escape '\\' or lower(email) like $1 escape '\\') \
+         and ($2 = '' or state = $2) \
+         order by lower(name), email limit $3"
+    ))
+    .bind(pattern)
+    .bind(filter.state.map(UserState::as_str).unwrap_or(""))
+    .bind(LIST_LIMIT)
+    .fetch_all(ex)
+    .await?;
+    rows.iter().map(|r| Ok(UserListItem { user: from_row(r)?, created_at: r.try_get(7)? })).collect()
+}
+
+/// Active Admins, the ones who can still run the instance.
+pub async fn count_active_admins<'e, E: Executor<'e, Database = Any>>(ex: E) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("select count(*) from users where is_admin = 1 and state = 'active'").fetch_one(ex).await
+}
+
+/// Sets a user's state.
+pub async fn set_state(tx: &mut Tx, id: UserId, state: UserState) -> Result<(), sqlx::Error> {
+    sqlx::query("update users set state = $1, updated_at = $2 where id = $3")
+        .bind(state.as_str())
+        .bind(clock::now())
+        .bind(id.to_string())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Grants or revokes the Admin role.
+pub async fn set_admin(tx: &mut Tx, id: UserId, admin: bool) -> Result<(), sqlx::Error> {
+    sqlx::query("update users set is_admin = $1, updated_at = $2 where id = $3")
+        .bind(i64::from(admin))
+        .bind(clock::now())
+        .bind(id.to_string())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Turns an invited user into an active one with their chosen name and password.
+pub async fn activate(tx: &mut Tx, id: UserId, name: &str, password_hash: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("update users set name = $1, password_hash = $2, state = 'active', updated_at = $3 where id = $4")
+        .bind(name)
+        .bind(password_hash)
+        .bind(clock::now())
+        .bind(id.to_string())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Makes changes to users (states, roles, links) take turns across nodes, so two Admins
+/// demoting each other at once cannot leave the instance without an Admin. SQLite write
+/// transactions already take turns (`BEGIN IMMEDIATE`); PostgreSQL takes an advisory lock
+/// held until the transaction ends.
+pub async fn lock_user_changes(tx: &mut Tx) -> Result<(), sqlx::Error> {
+    /// Arbitrary constant naming the lock.
+    const PG_USERS_LOCK: i64 = 0x5ec7_05e5;
+    if tx.backend_name() == "PostgreSQL" {
+        sqlx::query("select pg_advisory_xact_lock($1)").bind(PG_USERS_LOCK).execute(&mut **tx).await?;
+    }
+    Ok(())
+}

@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod profile;
 pub mod setup;
+pub mod users;
 
 use crate::domain::AppError;
 use crate::domain::permission::{Action, Decision, Denial, Resource, can};
