@@ -61,3 +61,26 @@ pub async fn respond<T>(body: impl Future<Output = Result<T, AppError>>) -> Resu
     }
     result
 }
+
+/// Parsing ids that arrive as text: a malformed id is "not found", like an unknown one.
+pub mod ids {
+    use crate::domain::AppError;
+    use crate::domain::ids::{ProjectId, UserId, VaultId};
+    use crate::domain::permission::ProjectRole;
+
+    pub fn project(s: &str) -> Result<ProjectId, AppError> {
+        ProjectId::parse(s).ok_or_else(|| AppError::not_found("No such project."))
+    }
+
+    pub fn vault(s: &str) -> Result<VaultId, AppError> {
+        VaultId::parse(s).ok_or_else(|| AppError::not_found("No such vault."))
+    }
+
+    pub fn user(s: &str) -> Result<UserId, AppError> {
+        UserId::parse(s).ok_or_else(|| AppError::validation("user", "Choose a user from the list."))
+    }
+
+    pub fn role(field: &str, s: &str) -> Result<ProjectRole, AppError> {
+        ProjectRole::parse(s).ok_or_else(|| AppError::validation(field, "Choose a role from the list."))
+    }
+}

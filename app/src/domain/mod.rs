@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod ids;
+pub mod org;
 pub mod permission;
 pub mod session;
 pub mod time;

@@ -14,6 +14,23 @@ pub enum ProjectRole {
 }
 
 impl ProjectRole {
+    /// Every role, for pickers.
+    pub const ALL: [ProjectRole; 3] = [ProjectRole::ProjectManager, ProjectRole::Contributor, ProjectRole::ReadOnly];
+
+    /// The stored and submitted form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProjectRole::ProjectManager => "project_manager",
+            ProjectRole::Contributor => "contributor",
+            ProjectRole::ReadOnly => "read_only",
+        }
+    }
+
+    /// Reads the stored or submitted form.
+    pub fn parse(s: &str) -> Option<ProjectRole> {
+        ProjectRole::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
     /// The label people see.
     pub fn label(self) -> &'static str {
         match self {
@@ -33,14 +50,14 @@ pub struct Principal {
 }
 
 /// What the asker has to do with one project.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProjectFacts {
     pub role: Option<ProjectRole>,
     pub archived: bool,
 }
 
 /// What the asker has to do with one vault.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VaultFacts {
     pub restricted: bool,
     pub on_member_list: bool,

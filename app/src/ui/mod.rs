@@ -8,6 +8,8 @@ use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
+use pages::project::{ProjectPage, ProjectTab};
+use pages::vault::{VaultPage, VaultTab};
 
 /// The HTML document around the app (server side only renders this).
 pub fn shell(options: leptos::config::LeptosOptions) -> impl IntoView {
@@ -60,7 +62,15 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=layout::Layout>
                     <Route path=path!("/") view=pages::home::HomePage />
                     <Route path=path!("/profile") view=pages::profile::ProfilePage />
-                    <Route path=path!("/projects") view=|| pages::coming::coming("Projects", false) />
+                    <Route path=path!("/projects") view=pages::projects::ProjectsPage />
+                    <Route path=path!("/projects/:id") view=|| view! { <ProjectPage tab=ProjectTab::Vaults /> } />
+                    <Route path=path!("/projects/:id/members") view=|| view! { <ProjectPage tab=ProjectTab::Members /> } />
+                    <Route path=path!("/projects/:id/settings") view=|| view! { <ProjectPage tab=ProjectTab::Settings /> } />
+                    <Route path=path!("/vaults/:id") view=|| view! { <VaultPage tab=VaultTab::Secrets /> } />
+                    <Route path=path!("/vaults/:id/keys") view=|| view! { <VaultPage tab=VaultTab::Keys /> } />
+                    <Route path=path!("/vaults/:id/certificates") view=|| view! { <VaultPage tab=VaultTab::Certificates /> } />
+                    <Route path=path!("/vaults/:id/access-keys") view=|| view! { <VaultPage tab=VaultTab::AccessKeys /> } />
+                    <Route path=path!("/vaults/:id/settings") view=|| view! { <VaultPage tab=VaultTab::Settings /> } />
                     <Route path=path!("/support") view=|| pages::coming::coming("Support", false) />
                     <Route path=path!("/admin/users") view=|| pages::coming::coming("Users", true) />
                     <Route path=path!("/admin/logs") view=|| pages::coming::coming("Logs", true) />

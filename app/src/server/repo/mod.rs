@@ -3,7 +3,10 @@
 
 pub mod instance;
 pub mod invitations;
+pub mod memberships;
+pub mod projects;
 pub mod sessions;
 pub mod throttle;
 pub mod user_log;
 pub mod users;
+pub mod vaults;

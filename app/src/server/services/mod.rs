@@ -4,18 +4,27 @@
 
 pub mod auth;
 pub mod profile;
+pub mod projects;
 pub mod setup;
 pub mod users;
+pub mod vaults;
 
 use crate::domain::AppError;
-use crate::domain::permission::{Action, Decision, Denial, Resource, can};
+use crate::domain::permission::{Action, Decision, Denial, Principal, Resource, can};
 use crate::server::audit::Actor;
 use crate::server::repo::user_log::{self, Event, LogLine};
+use crate::server::repo::users::UserState;
 use crate::server::{AppState, RequestMeta, SessionCtx};
 
 /// The audit actor for a signed-in person.
 pub fn actor(session: &SessionCtx) -> Actor {
     Actor::User { id: session.user.id, name: session.user.name.clone() }
+}
+
+/// The asker as the permission function sees them (a session of a user disabled meanwhile
+/// is refused everything).
+pub fn principal(session: &SessionCtx) -> Principal {
+    Principal { is_admin: session.user.is_admin, active: session.user.state == UserState::Active }
 }
 
 /// Asks the one permission function and turns a refusal into the error the user sees:
@@ -29,7 +38,7 @@ pub async fn require(
     resource: Resource,
     what: &str,
 ) -> Result<(), AppError> {
-    let error = match can(session.user.current().principal(), action, resource) {
+    let error = match can(principal(session), action, resource) {
         Decision::Allow => return Ok(()),
         Decision::NotFound => AppError::not_found(format!("No such {what}.")),
         Decision::Forbidden(Denial::Role) => AppError::forbidden("Your role does not allow this."),

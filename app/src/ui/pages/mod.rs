@@ -5,4 +5,7 @@ pub mod home;
 pub mod login;
 pub mod not_found;
 pub mod profile;
+pub mod project;
+pub mod projects;
 pub mod setup;
+pub mod vault;

@@ -1,0 +1,169 @@
+//! Server functions for projects, members and vaults. Each parses ids (a malformed id is
+//! simply "not found"), calls one service function and returns its result.
+
+use crate::domain::AppError;
+use crate::domain::ids::{ProjectId, VaultId};
+use crate::domain::org::{
+    Member, ProjectDetail, ProjectSummary, UserOption, VaultAccessList, VaultDetail, VaultSummary,
+};
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use {
+    super::door::{self, ids},
+    crate::server::services::{projects as svc, vaults as vault_svc},
+};
+
+/// Projects the signed-in user can see, filtered by name.
+#[server(prefix = "/rpc", endpoint = "projects_list")]
+pub async fn list_projects(search: String, show_archived: bool) -> Result<Vec<ProjectSummary>, AppError> {
+    door::respond(async { svc::list(&door::state()?, &door::session()?, &search, show_archived).await }).await
+}
+
+/// Creates a project (Admin) and returns its id.
+#[server(prefix = "/rpc", endpoint = "projects_create")]
+pub async fn create_project(name: String, description: String) -> Result<ProjectId, AppError> {
+    door::respond(async { svc::create(&door::state()?, &door::session()?, &door::meta(), &name, &description).await })
+        .await
+}
+
+/// One project.
+#[server(prefix = "/rpc", endpoint = "projects_get")]
+pub async fn get_project(id: String) -> Result<ProjectDetail, AppError> {
+    door::respond(async { svc::get(&door::state()?, &door::session()?, &door::meta(), ids::project(&id)?).await }).await
+}
+
+/// Renames and re-describes a project.
+#[server(prefix = "/rpc", endpoint = "projects_update")]
+pub async fn update_project(id: String, name: String, description: String) -> Result<(), AppError> {
+    door::respond(async {
+        svc::update(&door::state()?, &door::session()?, &door::meta(), ids::project(&id)?, &name, &description).await
+    })
+    .await
+}
+
+/// Archives or unarchives a project.
+#[server(prefix = "/rpc", endpoint = "projects_archive")]
+pub async fn set_project_archived(id: String, archived: bool) -> Result<(), AppError> {
+    door::respond(async {
+        svc::set_archived(&door::state()?, &door::session()?, &door::meta(), ids::project(&id)?, archived).await
+    })
+    .await
+}
+
+/// Members of a project.
+#[server(prefix = "/rpc", endpoint = "members_list")]
+pub async fn project_members(id: String) -> Result<Vec<Member>, AppError> {
+    door::respond(async { svc::members(&door::state()?, &door::session()?, &door::meta(), ids::project(&id)?).await })
+        .await
+}
+
+/// People who could be added to a project.
+#[server(prefix = "/rpc", endpoint = "members_candidates")]
+pub async fn member_candidates(id: String) -> Result<Vec<UserOption>, AppError> {
+    door::respond(async {
+        svc::candidates(&door::state()?, &door::session()?, &door::meta(), ids::project(&id)?).await
+    })
+    .await
+}
+
+/// Adds a member with a role.
+#[server(prefix = "/rpc", endpoint = "members_add")]
+pub async fn add_member(project_id: String, user_id: String, role: String) -> Result<(), AppError> {
+    door::respond(async {
+        let (project, user, role) = (ids::project(&project_id)?, ids::user(&user_id)?, ids::role("role", &role)?);
+        svc::add_member(&door::state()?, &door::session()?, &door::meta(), project, user, role).await
+    })
+    .await
+}
+
+/// Changes a member's role from the one shown (`from`) to `to`.
+#[server(prefix = "/rpc", endpoint = "members_role")]
+pub async fn change_member_role(project_id: String, user_id: String, from: String, to: String) -> Result<(), AppError> {
+    door::respond(async {
+        let (project, user) = (ids::project(&project_id)?, ids::user(&user_id)?);
+        let (from, to) = (ids::role("role", &from)?, ids::role("role", &to)?);
+        svc::change_role(&door::state()?, &door::session()?, &door::meta(), project, user, from, to).await
+    })
+    .await
+}
+
+/// Removes a member.
+#[server(prefix = "/rpc", endpoint = "members_remove")]
+pub async fn remove_member(project_id: String, user_id: String) -> Result<(), AppError> {
+    door::respond(async {
+        let (project, user) = (ids::project(&project_id)?, ids::user(&user_id)?);
+        svc::remove_member(&door::state()?, &door::session()?, &door::meta(), project, user).await
+    })
+    .await
+}
+
+/// The vaults of a project the user can see.
+#[server(prefix = "/rpc", endpoint = "vaults_list")]
+pub async fn list_vaults(project_id: String) -> Result<Vec<VaultSummary>, AppError> {
+    door::respond(async {
+        vault_svc::list(&door::state()?, &door::session()?, &door::meta(), ids::project(&project_id)?).await
+    })
+    .await
+}
+
+/// Creates a vault and returns its id.
+#[server(prefix = "/rpc", endpoint = "vaults_create")]
+pub async fn create_vault(project_id: String, name: String, description: String) -> Result<VaultId, AppError> {
+    door::respond(async {
+        let project = ids::project(&project_id)?;
+        vault_svc::create(&door::state()?, &door::session()?, &door::meta(), project, &name, &description).await
+    })
+    .await
+}
+
+/// One vault.
+#[server(prefix = "/rpc", endpoint = "vaults_get")]
+pub async fn get_vault(id: String) -> Result<VaultDetail, AppError> {
+    door::respond(async { vault_svc::get(&door::state()?, &door::session()?, &door::meta(), ids::vault(&id)?).await })
+        .await
+}
+
+/// Renames and re-describes a vault.
+#[server(prefix = "/rpc", endpoint = "vaults_update")]
+pub async fn update_vault(id: String, name: String, description: String) -> Result<(), AppError> {
+    door::respond(async {
+        vault_svc::update(&door::state()?, &door::session()?, &door::meta(), ids::vault(&id)?, &name, &description)
+            .await
+    })
+    .await
+}
+
+/// Saves the vault's access settings (checkboxes: present means on).
+#[server(prefix = "/rpc", endpoint = "vaults_settings")]
+pub async fn save_vault_settings(
+    id: String,
+    restricted: Option<String>,
+    contributors_manage_keys: Option<String>,
+) -> Result<(), AppError> {
+    door::respond(async {
+        let (restricted, keys) = (restricted.is_some(), contributors_manage_keys.is_some());
+        vault_svc::set_settings(&door::state()?, &door::session()?, &door::meta(), ids::vault(&id)?, restricted, keys)
+            .await
+    })
+    .await
+}
+
+/// The restricted vault's member list and candidates.
+#[server(prefix = "/rpc", endpoint = "vaults_access")]
+pub async fn get_vault_access(id: String) -> Result<VaultAccessList, AppError> {
+    door::respond(async {
+        vault_svc::access_list(&door::state()?, &door::session()?, &door::meta(), ids::vault(&id)?).await
+    })
+    .await
+}
+
+/// Puts a user on (`listed` true) or takes them off a vault's member list.
+#[server(prefix = "/rpc", endpoint = "vaults_member")]
+pub async fn set_vault_member(vault_id: String, user_id: String, listed: bool) -> Result<(), AppError> {
+    door::respond(async {
+        let (vault, user) = (ids::vault(&vault_id)?, ids::user(&user_id)?);
+        vault_svc::set_listed(&door::state()?, &door::session()?, &door::meta(), vault, user, listed).await
+    })
+    .await
+}

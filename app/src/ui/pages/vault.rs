@@ -1,0 +1,247 @@
+//! One vault: tabs for secrets, keys, certificates and access keys (each arrives with its
+//! own issue) and settings — rename, restriction, the restricted vault's member list and
+//! whether Contributors may create keys and certificates.
+
+use crate::api::projects::{SaveVaultSettings, SetVaultMember, UpdateVault, get_vault, get_vault_access};
+use crate::domain::org::VaultDetail;
+use crate::domain::permission::{Action, Decision, Resource as Target, can};
+use crate::ui::components::form::{Field, FormError, action_error};
+use crate::ui::components::toast::use_toasts;
+use crate::ui::layout::{Breadcrumbs, use_user};
+use crate::ui::pages::not_found::NotFound;
+use crate::ui::pages::project::load_error;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+/// Which tab of the vault page is open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VaultTab {
+    Secrets,
+    Keys,
+    Certificates,
+    AccessKeys,
+    Settings,
+}
+
+impl VaultTab {
+    const ALL: [VaultTab; 5] =
+        [VaultTab::Secrets, VaultTab::Keys, VaultTab::Certificates, VaultTab::AccessKeys, VaultTab::Settings];
+
+    fn label(self) -> &'static str {
+        match self {
+            VaultTab::Secrets => "Secrets",
+            VaultTab::Keys => "Keys",
+            VaultTab::Certificates => "Certificates",
+            VaultTab::AccessKeys => "Access keys",
+            VaultTab::Settings => "Settings",
+        }
+    }
+
+    fn path(self) -> &'static str {
+        match self {
+            VaultTab::Secrets => "",
+            VaultTab::Keys => "/keys",
+            VaultTab::Certificates => "/certificates",
+            VaultTab::AccessKeys => "/access-keys",
+            VaultTab::Settings => "/settings",
+        }
+    }
+
+    /// The action a tab needs beyond seeing the vault (access keys and settings are for
+    /// those who manage the vault).
+    fn needs(self) -> Action {
+        match self {
+            VaultTab::AccessKeys => Action::ManageAccessKeys,
+            VaultTab::Settings => Action::ManageVaults,
+            _ => Action::ViewVault,
+        }
+    }
+}
+
+fn allowed(vault: &VaultDetail, action: Action) -> bool {
+    use_user().is_some_and(|u| can(u.principal(), action, Target::Vault(vault.project, vault.vault)) == Decision::Allow)
+}
+
+#[component]
+pub fn VaultPage(tab: VaultTab) -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let reload = RwSignal::new(0u32);
+    let vault = Resource::new(move || (id(), reload.get()), |(id, _)| get_vault(id));
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match vault.await {
+                    Ok(v) => view! { <VaultFrame vault=v tab reload /> }.into_any(),
+                    Err(e) => load_error(e),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn VaultFrame(vault: VaultDetail, tab: VaultTab, reload: RwSignal<u32>) -> impl IntoView {
+    let base = format!("/vaults/{}", vault.id);
+    let tabs = VaultTab::ALL
+        .into_iter()
+        .filter(|t| allowed(&vault, t.needs()))
+        .map(|t| view! { <a href=format!("{base}{}", t.path()) aria-current=(t == tab).then_some("page")>{t.label()}</a> })
+        .collect_view();
+    let body = if !allowed(&vault, tab.needs()) {
+        view! { <NotFound /> }.into_any()
+    } else if tab == VaultTab::Settings {
+        view! { <SettingsTab vault=vault.clone() reload /> }.into_any()
+    } else {
+        view! {
+            <div class="empty-state">
+                <p class="empty-title">{tab.label()} " are coming"</p>
+                <p class="muted">"This part of the vault arrives in a coming release of Secryn."</p>
+            </div>
+        }
+        .into_any()
+    };
+    view! {
+        <Title text=vault.name.clone() />
+        <div class="page">
+            <Breadcrumbs
+                trail=vec![("Projects", "/projects".to_owned()), ("Project", format!("/projects/{}", vault.project_id))]
+                current=vault.name.clone()
+            />
+            <div class="page-head">
+                <h1>
+                    {vault.name.clone()}
+                    {vault.vault.restricted.then(|| view! { " " <span class="badge warn">"Restricted"</span> })}
+                </h1>
+            </div>
+            <p class="muted">"In project " <a href=format!("/projects/{}", vault.project_id)>{vault.project_name.clone()}</a></p>
+            {(!vault.description.is_empty()).then(|| view! { <p class="muted">{vault.description.clone()}</p> })}
+            {vault.project.archived.then(|| view! {
+                <p class="notice warn" role="note">"This vault's project is archived: everything here is read-only."</p>
+            })}
+            <nav class="tabs" aria-label="Vault sections">{tabs}</nav>
+            {body}
+        </div>
+    }
+}
+
+#[component]
+fn SettingsTab(vault: VaultDetail, reload: RwSignal<u32>) -> impl IntoView {
+    let toasts = use_toasts();
+    let update = ServerAction::<UpdateVault>::new();
+    let settings = ServerAction::<SaveVaultSettings>::new();
+    let member = ServerAction::<SetVaultMember>::new();
+    let errors = action_error(update);
+    let settings_errors = action_error(settings);
+    let member_errors = action_error(member);
+    for (value, text) in [(update.value(), "Vault saved."), (settings.value(), "Access settings saved.")] {
+        Effect::new(move |_| {
+            if let Some(Ok(())) = value.get() {
+                toasts.show(text);
+                reload.update(|n| *n += 1);
+            }
+        });
+    }
+    Effect::new(move |_| {
+        if let Some(Ok(())) = member.value().get() {
+            toasts.show("Member list updated.");
+        }
+    });
+    let id = vault.id.to_string();
+    let access = Resource::new(
+        {
+            let id = id.clone();
+            move || (id.clone(), member.version().get())
+        },
+        |(id, _)| get_vault_access(id),
+    );
+    let read_only = vault.project.archived;
+    let vid = id.clone();
+    let (update_id, settings_id) = (id.clone(), id.clone());
+    view! {
+        <section class="panel">
+            <h2>"Name and description"</h2>
+            <ActionForm action=update attr:class="stack" attr:novalidate=true>
+                <FormError errors />
+                <input type="hidden" name="id" value=update_id />
+                <fieldset disabled=read_only>
+                    <Field label="Name" name="name" errors maxlength=64 value=vault.name.clone() />
+                    <Field label="Description" name="description" errors maxlength=500 value=vault.description.clone() />
+                    <button class="button primary" type="submit">"Save"</button>
+                </fieldset>
+            </ActionForm>
+        </section>
+        <section class="panel">
+            <h2>"Access"</h2>
+            <ActionForm action=settings attr:class="stack">
+                <FormError errors=settings_errors />
+                <input type="hidden" name="id" value=settings_id />
+                <fieldset disabled=read_only>
+                    <label class="check">
+                        <input type="checkbox" name="restricted" checked=vault.vault.restricted />
+                        " Restricted: only Admins, the project's Project Managers and the people on the list below see this vault"
+                    </label>
+                    <label class="check">
+                        <input type="checkbox" name="contributors_manage_keys" checked=vault.vault.contributors_manage_keys />
+                        " Contributors may create keys and certificates"
+                    </label>
+                    <button class="button" type="submit">"Save access settings"</button>
+                </fieldset>
+            </ActionForm>
+        </section>
+        <section class="panel">
+            <h2>"Member list"</h2>
+            <p class="muted">"Used while the vault is restricted. Project Managers and Admins always have access."</p>
+            <FormError errors=member_errors />
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || {
+                    let vid = vid.clone();
+                    Suspend::new(async move {
+                        match access.await {
+                            Err(e) => load_error(e),
+                            Ok(list) => {
+                                let vid2 = vid.clone();
+                                view! {
+                                    {if list.members.is_empty() {
+                                        view! { <p class="muted">"Nobody is on the list yet."</p> }.into_any()
+                                    } else {
+                                        view! {
+                                            <ul class="plain-list">
+                                                {list.members.into_iter().map(|u| {
+                                                    let vid = vid.clone();
+                                                    let uid = u.id.to_string();
+                                                    view! {
+                                                        <li>
+                                                            <span>{format!("{} <{}>", u.name, u.email)}</span>
+                                                            <button class="button" type="button" disabled=read_only
+                                                                on:click=move |_| { member.dispatch(SetVaultMember { vault_id: vid.clone(), user_id: uid.clone(), listed: false }); }>
+                                                                "Remove from list"
+                                                            </button>
+                                                        </li>
+                                                    }
+                                                }).collect_view()}
+                                            </ul>
+                                        }.into_any()
+                                    }}
+                                    <ActionForm action=member attr:class="toolbar">
+                                        <input type="hidden" name="vault_id" value=vid2 />
+                                        <input type="hidden" name="listed" value="true" />
+                                        <div class="field">
+                                            <label for="vault-member">"Add a project member"</label>
+                                            <select id="vault-member" name="user_id" disabled=read_only>
+                                                <option value="">"Choose a member…"</option>
+                                                {list.candidates.into_iter().map(|u| view! { <option value=u.id.to_string()>{format!("{} <{}>", u.name, u.email)}</option> }).collect_view()}
+                                            </select>
+                                        </div>
+                                        <button class="button" type="submit" disabled=read_only>"Add to list"</button>
+                                    </ActionForm>
+                                }.into_any()
+                            }
+                        }
+                    })
+                }}
+            </Transition>
+        </section>
+    }
+}
