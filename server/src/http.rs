@@ -199,6 +199,13 @@ fn percent_encode(s: &str) -> String {
         .collect()
 }
 
+/// The pages an invitation or password-reset link opens.
+fn is_link_page(path: &str) -> bool {
+    path.strip_prefix("/invite/")
+        .or_else(|| path.strip_prefix("/reset/"))
+        .is_some_and(|t| !t.is_empty() && !t.contains('/'))
+}
+
 /// Before setup every page leads to `/setup`; afterwards `/setup` is gone and pages need a
 /// session.
 async fn page_gate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
@@ -219,6 +226,8 @@ async fn page_gate(State(state): State<AppState>, mut req: Request, next: Next) 
         }
         (true, "/login") if signed_in => Redirect::to("/").into_response(),
         (true, "/login") => next.run(req).await,
+        // Invitation and password-reset links work signed out (and signed in).
+        (true, p) if is_link_page(p) => next.run(req).await,
         (true, _) if !signed_in => {
             let target = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
             let to =
@@ -273,5 +282,7 @@ mod tests {
         assert_eq!(session_token(&h).as_deref(), Some("tok"));
         assert!(is_page("/profile") && !is_page("/pkg/secryn.js") && !is_page("/rpc/login"));
         assert_eq!(percent_encode("/a b?x=1&y"), "/a%20b%3Fx%3D1%26y");
+        assert!(is_link_page("/invite/secryn_inv_x") && is_link_page("/reset/secryn_rst_x"));
+        assert!(!is_link_page("/invite/") && !is_link_page("/invite/a/b") && !is_link_page("/invites"));
     }
 }

@@ -59,6 +59,8 @@ pub fn App() -> impl IntoView {
             <Routes fallback=pages::not_found::NotFound>
                 <Route path=path!("/setup") view=pages::setup::SetupPage />
                 <Route path=path!("/login") view=pages::login::LoginPage />
+                <Route path=path!("/invite/:token") view=pages::invite::InvitePage />
+                <Route path=path!("/reset/:token") view=pages::invite::ResetPage />
                 <ParentRoute path=path!("") view=layout::Layout>
                     <Route path=path!("/") view=pages::home::HomePage />
                     <Route path=path!("/profile") view=pages::profile::ProfilePage />
@@ -72,7 +74,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/vaults/:id/access-keys") view=|| view! { <VaultPage tab=VaultTab::AccessKeys /> } />
                     <Route path=path!("/vaults/:id/settings") view=|| view! { <VaultPage tab=VaultTab::Settings /> } />
                     <Route path=path!("/support") view=|| pages::coming::coming("Support", false) />
-                    <Route path=path!("/admin/users") view=|| pages::coming::coming("Users", true) />
+                    <Route path=path!("/admin/users") view=pages::users::UsersPage />
                     <Route path=path!("/admin/logs") view=|| pages::coming::coming("Logs", true) />
                     <Route path=path!("/admin/backups") view=|| pages::coming::coming("Backups", true) />
                     <Route path=path!("/admin/settings") view=|| pages::coming::coming("Settings", true) />

@@ -2,10 +2,12 @@
 
 pub mod coming;
 pub mod home;
+pub mod invite;
 pub mod login;
 pub mod not_found;
 pub mod profile;
 pub mod project;
 pub mod projects;
 pub mod setup;
+pub mod users;
 pub mod vault;
