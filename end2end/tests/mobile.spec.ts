@@ -38,3 +38,27 @@ test("the shell works at 390 px: drawer menu, user menu, pages fit", async ({ pa
   await snap(page, "profile-390");
   expect(errors).toEqual([]);
 });
+
+test("the Users page works at 390 px: rows stack, the invite form fits", async ({ page }) => {
+  const errors = watchConsole(page);
+  await signIn(page, ADMIN.email, ADMIN.password);
+  await expect(page.getByRole("heading", { name: `Welcome, ${ADMIN.name}` })).toBeVisible();
+  await page.goto("/admin/users");
+  await waitForHydration(page);
+  await expect(page.getByRole("heading", { name: "Users", exact: true })).toBeVisible();
+
+  // Each user is a stacked card: no header row, each cell labelled.
+  await expect(page.locator("table.users-table thead")).toBeHidden();
+  const me = page.getByRole("row").filter({ hasText: ADMIN.email });
+  await expect(me.locator('td[data-label="E-mail"]')).toBeInViewport();
+  await expect(me.locator('td[data-label="State"]')).toContainText("Active");
+  await noSidewaysScroll(page);
+  await snap(page, "users-390");
+
+  await page.getByRole("button", { name: "Invite user" }).click();
+  await expect(page.getByLabel("E-mail", { exact: true })).toBeInViewport();
+  await expect(page.getByRole("button", { name: "Create invitation link" })).toBeVisible();
+  await noSidewaysScroll(page);
+  await snap(page, "users-invite-390");
+  expect(errors).toEqual([]);
+});
