@@ -93,18 +93,26 @@ fn origin() -> String {
     String::new()
 }
 
-/// Puts `text` on the clipboard and says (in a toast) whether that worked.
+/// Puts `text` on the clipboard and says (in a toast) whether that worked. Browsers offer the
+/// clipboard only on secure origins (https, localhost); elsewhere the link stays selected for
+/// copying by hand.
 #[allow(unused_variables)]
 fn copy(text: String, toasts: Toasts) {
     #[cfg(feature = "hydrate")]
     if let Some(w) = web_sys::window() {
-        use wasm_bindgen::JsValue;
         use wasm_bindgen::closure::Closure;
+        use wasm_bindgen::{JsCast, JsValue};
+        use web_sys::js_sys::Reflect;
+        let by_hand = "Copying is not available here: the link is selected, press Ctrl+C (⌘C) to copy it.";
+        let navigator = w.navigator();
+        let clipboard = Reflect::get(&navigator, &JsValue::from_str("clipboard")).ok().filter(|c| c.is_object());
+        let Some(clipboard) = clipboard else {
+            toasts.show(by_hand);
+            return;
+        };
         let ok = Closure::<dyn FnMut(JsValue)>::new(move |_| toasts.show("Link copied."));
-        let failed = Closure::<dyn FnMut(JsValue)>::new(move |_| {
-            toasts.show("The browser did not allow copying. Select the link and copy it by hand.")
-        });
-        let _ = w.navigator().clipboard().write_text(&text).then2(&ok, &failed);
+        let failed = Closure::<dyn FnMut(JsValue)>::new(move |_| toasts.show(by_hand));
+        let _ = clipboard.unchecked_into::<web_sys::Clipboard>().write_text(&text).then2(&ok, &failed);
         // The promise settles later; the two callbacks must outlive this function.
         ok.forget();
         failed.forget();
