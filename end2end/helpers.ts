@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { expect, type Page } from "@playwright/test";
+import { type Browser, expect, type Page } from "@playwright/test";
 
 // scripts/e2e-server.sh copies the server's output here (fresh for every Playwright run).
-export const SERVER_LOG = resolve(__dirname, "../target/e2e-data/server.log");
+export const SERVER_LOG = resolve(__dirname, "..", process.env.SECRYN_E2E_DATA ?? "target/e2e-data", "server.log");
 
 /** The one-time setup code the server printed at start ("Setup code: XXXX-XXXX-XXXX-XXXX"). */
 export function readSetupCode(): string {
@@ -47,4 +47,30 @@ export async function signIn(page: Page, email: string, password: string): Promi
 /** Saves a screenshot under target/screenshots for people to look at. */
 export async function snap(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: resolve(__dirname, `../target/screenshots/${name}.png`), fullPage: true });
+}
+
+/** A person invited during a test. */
+export interface Person {
+  name: string;
+  email: string;
+  password: string;
+}
+
+/** The Admin (signed in on `admin`) invites `person`, who accepts in a browser of their own. */
+export async function inviteAndJoin(admin: Page, browser: Browser, person: Person): Promise<Page> {
+  await admin.goto("/admin/users");
+  await waitForHydration(admin);
+  await admin.getByRole("button", { name: "Invite user" }).click();
+  await admin.getByLabel("Name", { exact: true }).fill(person.name);
+  await admin.getByLabel("E-mail", { exact: true }).fill(person.email);
+  await admin.getByRole("button", { name: "Create invitation link" }).click();
+  const link = await admin.getByLabel("Link to send").inputValue();
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(link);
+  await waitForHydration(page);
+  await page.getByLabel("Password", { exact: true }).fill(person.password);
+  await page.getByLabel("Repeat password").fill(person.password);
+  await page.getByRole("button", { name: "Accept and sign in" }).click();
+  await expect(page.getByRole("heading", { name: `Welcome, ${person.name}` })).toBeVisible();
+  return page;
 }

@@ -11,12 +11,12 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
 
-BIN="$ROOT/target/release/secryn"
+BIN="${SECRYN_E2E_BIN:-$ROOT/target/release/secryn}"
 if [[ ! -x "$BIN" ]]; then
     echo "e2e-server.sh: $BIN is missing; run scripts/build.sh first" >&2
     exit 1
 fi
-if [[ ! -f "$ROOT/target/site/pkg/secryn.wasm" ]]; then
+if [[ ! -f "${SECRYN_E2E_SITE:-$ROOT/target/site}/pkg/secryn.wasm" ]]; then
     echo "e2e-server.sh: target/site/pkg/secryn.wasm is missing; run scripts/build.sh first" >&2
     exit 1
 fi
@@ -30,13 +30,13 @@ if [[ -n "${SECRYN_E2E_URL:-}" ]]; then
     listen="$hostport"
 fi
 
-DATA_DIR="target/e2e-data"
+DATA_DIR="${SECRYN_E2E_DATA:-target/e2e-data}"
 rm -rf "$DATA_DIR"
 mkdir -p "$DATA_DIR"
 
 export SECRYN_DATA_DIR="$DATA_DIR"
 export SECRYN_LISTEN="$listen"
-export SECRYN_SITE_ROOT="target/site"
+export SECRYN_SITE_ROOT="${SECRYN_E2E_SITE:-target/site}"
 export SECRYN_LOG="${SECRYN_LOG:-info}"
 
 # The server is the process Playwright signals at the end: bash execs into it, and its

@@ -23,7 +23,8 @@ enum Who {
     Disabled,
 }
 
-const EVERYONE: [Who; 6] = [Who::Admin, Who::ProjectManager, Who::Contributor, Who::ReadOnly, Who::Outsider, Who::Disabled];
+const EVERYONE: [Who; 6] =
+    [Who::Admin, Who::ProjectManager, Who::Contributor, Who::ReadOnly, Who::Outsider, Who::Disabled];
 
 /// The vault a call touches (project-level calls run for each kind too; it must not matter).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,7 +103,9 @@ async fn fixture(state: AppState) -> Fixture {
         }
         // A disabled user keeps their membership; it must not help them.
         let mut tx = state.db.begin().await.unwrap();
-        app::server::repo::memberships::insert(&mut tx, p, ids[&Who::Disabled], ProjectRole::Contributor).await.unwrap();
+        app::server::repo::memberships::insert(&mut tx, p, ids[&Who::Disabled], ProjectRole::Contributor)
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
         let normal = vaults::create(&state, &admin, &meta, p, "normal", "").await.unwrap();
         let listed = vaults::create(&state, &admin, &meta, p, "listed", "").await.unwrap();

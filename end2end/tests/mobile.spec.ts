@@ -62,3 +62,28 @@ test("the Users page works at 390 px: rows stack, the invite form fits", async (
   await snap(page, "users-invite-390");
   expect(errors).toEqual([]);
 });
+
+test("projects, members and vault settings fit at 390 px", async ({ page }) => {
+  const errors = watchConsole(page);
+  await signIn(page, ADMIN.email, ADMIN.password);
+  await expect(page.getByRole("heading", { name: `Welcome, ${ADMIN.name}` })).toBeVisible();
+  await page.goto("/projects");
+  await waitForHydration(page);
+  await expect(page.getByRole("link", { name: "Payments" })).toBeVisible();
+  await noSidewaysScroll(page);
+  await snap(page, "projects-390");
+  await page.getByRole("link", { name: "Payments" }).click();
+  await expect(page.getByRole("link", { name: "production" })).toBeVisible();
+  await noSidewaysScroll(page);
+  await page.getByRole("navigation", { name: "Project sections" }).getByRole("link", { name: "Members" }).click();
+  await expect(page.getByRole("button", { name: "Add member" })).toBeVisible();
+  await noSidewaysScroll(page);
+  await snap(page, "members-390");
+  await page.getByRole("navigation", { name: "Project sections" }).getByRole("link", { name: "Vaults" }).click();
+  await page.getByRole("link", { name: "production" }).click();
+  await page.getByRole("navigation", { name: "Vault sections" }).getByRole("link", { name: "Settings" }).click();
+  await expect(page.getByRole("button", { name: "Save access settings" })).toBeVisible();
+  await noSidewaysScroll(page);
+  await snap(page, "vault-settings-390");
+  expect(errors).toEqual([]);
+});

@@ -208,7 +208,7 @@ fn is_link_page(path: &str) -> bool {
 
 /// Before setup every page leads to `/setup`; afterwards `/setup` is gone and pages need a
 /// session.
-async fn page_gate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+async fn page_gate(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
     if !is_page(&path) || !matches!(*req.method(), Method::GET | Method::HEAD) {
         return next.run(req).await;
@@ -220,10 +220,7 @@ async fn page_gate(State(state): State<AppState>, mut req: Request, next: Next) 
     match (set_up, path.as_str()) {
         (false, "/setup") => next.run(req).await,
         (false, _) => Redirect::to("/setup").into_response(),
-        (true, "/setup") => {
-            *req.uri_mut() = "/setup/done".parse().expect("static URI");
-            next.run(req).await
-        }
+        (true, "/setup") => gone_page(),
         (true, "/login") if signed_in => Redirect::to("/").into_response(),
         (true, "/login") => next.run(req).await,
         // Invitation and password-reset links work signed out (and signed in).
@@ -236,6 +233,18 @@ async fn page_gate(State(state): State<AppState>, mut req: Request, next: Next) 
         }
         _ => next.run(req).await,
     }
+}
+
+/// `/setup` once the instance is set up: a plain 404 page. (Rendering the app here would
+/// hydrate the setup wizard in the browser, which still sees `/setup` as its location.)
+fn gone_page() -> Response {
+    let html = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+        <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+        <title>Not found · Secryn</title><link rel=\"stylesheet\" href=\"/pkg/secryn.css\"></head>\
+        <body><main class=\"auth-page\" id=\"main\"><div class=\"auth-card\"><h1>Page not found</h1>\
+        <p class=\"lead\">This instance is already set up.</p><p><a class=\"button\" href=\"/\">Go home</a></p>\
+        </div></main></body></html>";
+    (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
 }
 
 /// Server functions report every error as 500; this gives each its real status from the

@@ -2,7 +2,7 @@
 //! function needs, so the UI asks `can` exactly as the server does.
 
 use super::ids::{ProjectId, UserId, VaultId};
-use super::permission::{ProjectFacts, ProjectRole, VaultFacts};
+use super::permission::{Principal, ProjectFacts, ProjectRole, VaultFacts};
 use serde::{Deserialize, Serialize};
 
 /// Longest project or vault description.
@@ -29,6 +29,9 @@ pub struct ProjectDetail {
     pub name: String,
     pub description: String,
     pub facts: ProjectFacts,
+    /// The asker as the permission function sees them, so the page decides with the same
+    /// facts as the server without reaching for other state.
+    pub viewer: Principal,
 }
 
 /// A member of a project.
@@ -67,6 +70,8 @@ pub struct VaultDetail {
     pub project_name: String,
     pub project: ProjectFacts,
     pub vault: VaultFacts,
+    /// The asker as the permission function sees them.
+    pub viewer: Principal,
 }
 
 /// Vault settings plus the restricted vault's member list (for those who manage it).

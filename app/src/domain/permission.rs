@@ -42,7 +42,7 @@ impl ProjectRole {
 }
 
 /// Who is asking: the instance-wide facts about a signed-in user.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Principal {
     pub is_admin: bool,
     /// Disabled and pending users are refused everything.

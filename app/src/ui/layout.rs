@@ -123,7 +123,7 @@ fn initials(name: &str) -> String {
 
 /// The trail at the top of every page: Home › … › current page.
 #[component]
-pub fn Breadcrumbs(#[prop(optional)] trail: Vec<(&'static str, String)>, current: String) -> impl IntoView {
+pub fn Breadcrumbs(#[prop(optional)] trail: Vec<(String, String)>, current: String) -> impl IntoView {
     view! {
         <nav class="breadcrumbs" aria-label="Breadcrumb">
             <ol>

@@ -6,6 +6,7 @@ pub mod pages;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::SsrMode;
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 use pages::project::{ProjectPage, ProjectTab};
@@ -61,18 +62,18 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=pages::login::LoginPage />
                 <Route path=path!("/invite/:token") view=pages::invite::InvitePage />
                 <Route path=path!("/reset/:token") view=pages::invite::ResetPage />
-                <ParentRoute path=path!("") view=layout::Layout>
+                <ParentRoute path=path!("") view=layout::Layout ssr=SsrMode::Async>
                     <Route path=path!("/") view=pages::home::HomePage />
                     <Route path=path!("/profile") view=pages::profile::ProfilePage />
                     <Route path=path!("/projects") view=pages::projects::ProjectsPage />
-                    <Route path=path!("/projects/:id") view=|| view! { <ProjectPage tab=ProjectTab::Vaults /> } />
                     <Route path=path!("/projects/:id/members") view=|| view! { <ProjectPage tab=ProjectTab::Members /> } />
                     <Route path=path!("/projects/:id/settings") view=|| view! { <ProjectPage tab=ProjectTab::Settings /> } />
-                    <Route path=path!("/vaults/:id") view=|| view! { <VaultPage tab=VaultTab::Secrets /> } />
+                    <Route path=path!("/projects/:id") view=|| view! { <ProjectPage tab=ProjectTab::Vaults /> } />
                     <Route path=path!("/vaults/:id/keys") view=|| view! { <VaultPage tab=VaultTab::Keys /> } />
                     <Route path=path!("/vaults/:id/certificates") view=|| view! { <VaultPage tab=VaultTab::Certificates /> } />
                     <Route path=path!("/vaults/:id/access-keys") view=|| view! { <VaultPage tab=VaultTab::AccessKeys /> } />
                     <Route path=path!("/vaults/:id/settings") view=|| view! { <VaultPage tab=VaultTab::Settings /> } />
+                    <Route path=path!("/vaults/:id") view=|| view! { <VaultPage tab=VaultTab::Secrets /> } />
                     <Route path=path!("/support") view=|| pages::coming::coming("Support", false) />
                     <Route path=path!("/admin/users") view=pages::users::UsersPage />
                     <Route path=path!("/admin/logs") view=|| pages::coming::coming("Logs", true) />

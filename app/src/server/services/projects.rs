@@ -95,7 +95,13 @@ pub async fn get(
 ) -> Result<ProjectDetail, AppError> {
     let (project, facts) = load(state, session, id).await?;
     require(state, session, meta, Action::ViewProject, Resource::Project(facts), "project").await?;
-    Ok(ProjectDetail { id: project.id, name: project.name, description: project.description, facts })
+    Ok(ProjectDetail {
+        id: project.id,
+        name: project.name,
+        description: project.description,
+        facts,
+        viewer: principal(session),
+    })
 }
 
 /// Renames and re-describes a project (Admin only; not while archived).

@@ -141,6 +141,7 @@ pub async fn get(
         project_name,
         project: pf,
         vault: vf,
+        viewer: principal(session),
     })
 }
 

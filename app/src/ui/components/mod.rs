@@ -1,5 +1,6 @@
 //! Small building blocks shared by pages.
 
+pub mod client_only;
 pub mod dialog;
 pub mod form;
 pub mod toast;

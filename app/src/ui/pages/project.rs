@@ -8,10 +8,11 @@ use crate::api::projects::{
 use crate::domain::AppError;
 use crate::domain::org::{Member, ProjectDetail};
 use crate::domain::permission::{Action, Decision, ProjectRole, Resource as Target, can};
+use crate::ui::components::client_only::AfterHydration;
 use crate::ui::components::dialog::ConfirmDialog;
 use crate::ui::components::form::{Field, FormError, action_error};
 use crate::ui::components::toast::use_toasts;
-use crate::ui::layout::{Breadcrumbs, use_user};
+use crate::ui::layout::Breadcrumbs;
 use crate::ui::pages::not_found::NotFound;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -27,7 +28,7 @@ pub enum ProjectTab {
 
 /// Whether the signed-in user may do `action` in this project.
 fn allowed(project: &ProjectDetail, action: Action) -> bool {
-    use_user().is_some_and(|u| can(u.principal(), action, Target::Project(project.facts)) == Decision::Allow)
+    can(project.viewer, action, Target::Project(project.facts)) == Decision::Allow
 }
 
 /// The view for a failed load: the 404 page for "not found", the message otherwise.
@@ -44,7 +45,7 @@ pub fn ProjectPage(tab: ProjectTab) -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let reload = RwSignal::new(0u32);
-    let project = Resource::new(move || (id(), reload.get()), |(id, _)| get_project(id));
+    let project = Resource::new_blocking(move || (id(), reload.get()), |(id, _)| get_project(id));
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -64,16 +65,20 @@ fn ProjectFrame(project: ProjectDetail, tab: ProjectTab, reload: RwSignal<u32>) 
     let tab_link = move |t: ProjectTab, href: String, label: &'static str| {
         view! { <a href=href aria-current=(t == tab).then_some("page")>{label}</a> }
     };
-    let body = match tab {
-        ProjectTab::Vaults => view! { <VaultsTab project=project.clone() /> }.into_any(),
-        ProjectTab::Members => view! { <MembersTab project=project.clone() /> }.into_any(),
-        ProjectTab::Settings if show_settings => view! { <SettingsTab project=project.clone() reload /> }.into_any(),
-        ProjectTab::Settings => view! { <NotFound /> }.into_any(),
+    let for_body = project.clone();
+    let body = move || {
+        let project = for_body.clone();
+        match tab {
+            ProjectTab::Vaults => view! { <VaultsTab project /> }.into_any(),
+            ProjectTab::Members => view! { <MembersTab project /> }.into_any(),
+            ProjectTab::Settings if show_settings => view! { <SettingsTab project reload /> }.into_any(),
+            ProjectTab::Settings => view! { <NotFound /> }.into_any(),
+        }
     };
     view! {
         <Title text=project.name.clone() />
         <div class="page">
-            <Breadcrumbs trail=vec![("Projects", "/projects".to_owned())] current=project.name.clone() />
+            <Breadcrumbs trail=vec![("Projects".to_owned(), "/projects".to_owned())] current=project.name.clone() />
             <div class="page-head">
                 <h1>
                     {project.name.clone()}
@@ -89,7 +94,7 @@ fn ProjectFrame(project: ProjectDetail, tab: ProjectTab, reload: RwSignal<u32>) 
                 {tab_link(ProjectTab::Members, format!("{base}/members"), "Members")}
                 {show_settings.then(|| tab_link(ProjectTab::Settings, format!("{base}/settings"), "Settings"))}
             </nav>
-            {body}
+            <AfterHydration>{body.clone()}</AfterHydration>
         </div>
     }
 }
@@ -106,20 +111,21 @@ fn VaultsTab(project: ProjectDetail) -> impl IntoView {
         }
     });
     let pid = project.id.to_string();
-    let vaults = Resource::new(move || pid.clone(), list_vaults);
+    let project_id = StoredValue::new(pid.clone());
+    let vaults = Resource::new_blocking(move || pid.clone(), list_vaults);
     view! {
-        {may_create.then(|| view! {
+        <Show when=move || may_create>
             <details class="panel">
                 <summary><strong>"New vault"</strong></summary>
                 <ActionForm action=create attr:class="stack" attr:novalidate=true>
                     <FormError errors />
-                    <input type="hidden" name="project_id" value=project.id.to_string() />
+                    <input type="hidden" name="project_id" value=project_id.get_value() />
                     <Field label="Name" name="name" errors maxlength=64 hint="Unique in this project, for example production or staging." />
                     <Field label="Description" name="description" errors maxlength=500 />
                     <button class="button primary" type="submit" disabled=move || create.pending().get()>"Create vault"</button>
                 </ActionForm>
             </details>
-        })}
+        </Show>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match vaults.await {
@@ -173,126 +179,39 @@ fn MembersTab(project: ProjectDetail) -> impl IntoView {
         });
     }
     let pid = project.id.to_string();
-    let version = move || (add.version().get(), change.version().get(), remove.version().get());
-    let members = Resource::new(
-        {
-            let pid = pid.clone();
-            move || (pid.clone(), version())
-        },
-        |(id, _)| project_members(id),
-    );
     let may_add = allowed(&project, Action::ManageMember(ProjectRole::ReadOnly));
-    let candidates = Resource::new(
+    // One resource for the whole tab: nested suspense inside forms does not hydrate cleanly.
+    let data = Resource::new_blocking(
         {
             let pid = pid.clone();
-            move || (pid.clone(), version())
+            move || (pid.clone(), add.version().get(), change.version().get(), remove.version().get())
         },
-        move |(id, _)| async move { if may_add { member_candidates(id).await } else { Ok(vec![]) } },
+        move |(id, ..)| async move {
+            let members = project_members(id.clone()).await?;
+            let candidates = if may_add { member_candidates(id).await? } else { Vec::new() };
+            Ok::<_, AppError>((members, candidates))
+        },
     );
     let assignable: Vec<ProjectRole> =
         ProjectRole::ALL.into_iter().filter(|r| allowed(&project, Action::ManageMember(*r))).collect();
     let confirm_open = RwSignal::new(false);
     let pending_removal = RwSignal::new(None::<Member>);
-    let project_for_rows = project.clone();
-    let assignable_for_add = assignable.clone();
+    let remove_pid = pid.clone();
 
     view! {
         <FormError errors=change_errors />
         <FormError errors=remove_errors />
-        {may_add.then(|| {
-            let pid = pid.clone();
-            let assignable = assignable_for_add.clone();
-            view! {
-                <section class="panel">
-                    <h2>"Add a member"</h2>
-                    <ActionForm action=add attr:class="toolbar">
-                        <input type="hidden" name="project_id" value=pid />
-                        <div class="field">
-                            <label for="member-user">"User"</label>
-                            <Transition fallback=|| view! { <select id="member-user" name="user_id" disabled=true></select> }>
-                                {move || Suspend::new(async move {
-                                    let list = candidates.await.unwrap_or_default();
-                                    view! {
-                                        <select id="member-user" name="user_id" aria-describedby="member-user-error">
-                                            <option value="">"Choose a user…"</option>
-                                            {list.into_iter().map(|u| view! { <option value=u.id.to_string()>{format!("{} <{}>", u.name, u.email)}</option> }).collect_view()}
-                                        </select>
-                                    }
-                                })}
-                            </Transition>
-                            <p class="field-error" id="member-user-error">{move || add_errors.get().and_then(|e| e.for_field("user"))}</p>
-                        </div>
-                        <div class="field">
-                            <label for="member-role">"Role"</label>
-                            <select id="member-role" name="role">
-                                {assignable.iter().rev().map(|r| view! { <option value=r.as_str()>{r.label()}</option> }).collect_view()}
-                            </select>
-                        </div>
-                        <button class="button primary" type="submit" disabled=move || add.pending().get()>"Add member"</button>
-                    </ActionForm>
-                    <FormError errors=add_errors />
-                </section>
-            }
-        })}
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || {
-                let project = project_for_rows.clone();
+                let project = project.clone();
                 let assignable = assignable.clone();
+                let pid = pid.clone();
                 Suspend::new(async move {
-                    match members.await {
+                    match data.await {
                         Err(e) => load_error(e),
-                        Ok(list) if list.is_empty() => view! {
-                            <div class="empty-state"><p class="empty-title">"No members yet"</p><p class="muted">"Add people so they can see this project's vaults."</p></div>
-                        }.into_any(),
-                        Ok(list) => view! {
-                            <div class="table-wrap">
-                                <table class="data stack-on-mobile">
-                                    <thead><tr><th>"Name"</th><th>"E-mail"</th><th>"Role"</th><th><span class="sr-only">"Actions"</span></th></tr></thead>
-                                    <tbody>
-                                        {list.into_iter().map(|m| {
-                                            let manageable = allowed(&project, Action::ManageMember(m.role));
-                                            let row_id = format!("role-{}", m.user_id);
-                                            let row_label = format!("Role of {}", m.name);
-                                            let assignable = assignable.clone();
-                                            let (pid, uid, role) = (project.id.to_string(), m.user_id.to_string(), m.role);
-                                            view! {
-                                                <tr>
-                                                    <td data-label="Name">{m.name.clone()}</td>
-                                                    <td data-label="E-mail">{m.email.clone()}</td>
-                                                    <td data-label="Role">
-                                                        {if manageable {
-                                                            view! {
-                                                                <ActionForm action=change attr:class="inline-form">
-                                                                    <input type="hidden" name="project_id" value=pid />
-                                                                    <input type="hidden" name="user_id" value=uid />
-                                                                    <input type="hidden" name="from" value=role.as_str() />
-                                                                    <label class="sr-only" for=row_id.clone()>{row_label}</label>
-                                                                    <select id=row_id name="to">
-                                                                        {assignable.iter().map(|r| view! { <option value=r.as_str() selected=*r == role>{r.label()}</option> }).collect_view()}
-                                                                    </select>
-                                                                    <button class="button" type="submit">"Save"</button>
-                                                                </ActionForm>
-                                                            }.into_any()
-                                                        } else {
-                                                            view! { <span class="badge accent">{m.role.label()}</span> }.into_any()
-                                                        }}
-                                                    </td>
-                                                    <td class="actions">
-                                                        {manageable.then(|| {
-                                                            let m = m.clone();
-                                                            view! {
-                                                                <button class="button" type="button" on:click=move |_| { pending_removal.set(Some(m.clone())); confirm_open.set(true); }>
-                                                                    "Remove"
-                                                                </button>
-                                                            }
-                                                        })}
-                                                    </td>
-                                                </tr>
-                                            }
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            </div>
+                        Ok((members, candidates)) => view! {
+                            {may_add.then(|| add_member_form(add, add_errors, &pid, &assignable, candidates))}
+                            {members_table(&project, members, &assignable, change, pending_removal, confirm_open)}
                         }.into_any(),
                     }
                 })
@@ -306,11 +225,117 @@ fn MembersTab(project: ProjectDetail) -> impl IntoView {
             danger=true
             on_confirm=move |_| {
                 if let Some(m) = pending_removal.get_untracked() {
-                    remove.dispatch(RemoveMember { project_id: pid.clone(), user_id: m.user_id.to_string() });
+                    remove.dispatch(RemoveMember { project_id: remove_pid.clone(), user_id: m.user_id.to_string() });
                 }
             }
         />
     }
+}
+
+fn add_member_form(
+    add: ServerAction<AddMember>,
+    errors: crate::ui::components::form::ErrorSignal,
+    pid: &str,
+    assignable: &[ProjectRole],
+    candidates: Vec<crate::domain::org::UserOption>,
+) -> impl IntoView {
+    let pid = pid.to_owned();
+    let people = candidates
+        .into_iter()
+        .map(|u| view! { <option value=u.id.to_string()>{format!("{} <{}>", u.name, u.email)}</option> })
+        .collect_view();
+    let roles = assignable.iter().rev().map(|r| view! { <option value=r.as_str()>{r.label()}</option> }).collect_view();
+    view! {
+        <section class="panel">
+            <h2>"Add a member"</h2>
+            <FormError errors />
+            <ActionForm action=add attr:class="toolbar">
+                <input type="hidden" name="project_id" value=pid />
+                <div class="field">
+                    <label for="member-user">"User"</label>
+                    <select id="member-user" name="user_id" aria-describedby="member-user-error">
+                        <option value="">"Choose a user…"</option>
+                        {people}
+                    </select>
+                    <p class="field-error" id="member-user-error">{move || errors.get().and_then(|e| e.for_field("user"))}</p>
+                </div>
+                <div class="field">
+                    <label for="member-role">"Role"</label>
+                    <select id="member-role" name="role">{roles}</select>
+                </div>
+                <button class="button primary" type="submit" disabled=move || add.pending().get()>"Add member"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+fn members_table(
+    project: &ProjectDetail,
+    members: Vec<Member>,
+    assignable: &[ProjectRole],
+    change: ServerAction<ChangeMemberRole>,
+    pending_removal: RwSignal<Option<Member>>,
+    confirm_open: RwSignal<bool>,
+) -> AnyView {
+    if members.is_empty() {
+        return view! {
+            <div class="empty-state"><p class="empty-title">"No members yet"</p><p class="muted">"Add people so they can see this project's vaults."</p></div>
+        }
+        .into_any();
+    }
+    let rows = members
+        .into_iter()
+        .map(|m| {
+            let manageable = allowed(project, Action::ManageMember(m.role));
+            let role_cell = if manageable {
+                let row_id = format!("role-{}", m.user_id);
+                let label = format!("Role of {}", m.name);
+                let (pid, uid, from) = (project.id.to_string(), m.user_id.to_string(), m.role.as_str());
+                let options = assignable
+                    .iter()
+                    .map(|r| view! { <option value=r.as_str() selected=*r == m.role>{r.label()}</option> })
+                    .collect_view();
+                view! {
+                    <ActionForm action=change attr:class="inline-form">
+                        <input type="hidden" name="project_id" value=pid />
+                        <input type="hidden" name="user_id" value=uid />
+                        <input type="hidden" name="from" value=from />
+                        <label class="sr-only" for=row_id.clone()>{label}</label>
+                        <select id=row_id name="to">{options}</select>
+                        <button class="button" type="submit">"Save"</button>
+                    </ActionForm>
+                }
+                .into_any()
+            } else {
+                view! { <span class="badge accent">{m.role.label()}</span> }.into_any()
+            };
+            let remove_button = manageable.then(|| {
+                let m = m.clone();
+                view! {
+                    <button class="button" type="button" on:click=move |_| { pending_removal.set(Some(m.clone())); confirm_open.set(true); }>
+                        "Remove"
+                    </button>
+                }
+            });
+            view! {
+                <tr>
+                    <td data-label="Name">{m.name.clone()}</td>
+                    <td data-label="E-mail">{m.email.clone()}</td>
+                    <td data-label="Role">{role_cell}</td>
+                    <td class="actions">{remove_button}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="table-wrap">
+            <table class="data stack-on-mobile">
+                <thead><tr><th>"Name"</th><th>"E-mail"</th><th>"Role"</th><th><span class="sr-only">"Actions"</span></th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+    .into_any()
 }
 
 #[component]

@@ -5,9 +5,10 @@
 use crate::api::projects::{SaveVaultSettings, SetVaultMember, UpdateVault, get_vault, get_vault_access};
 use crate::domain::org::VaultDetail;
 use crate::domain::permission::{Action, Decision, Resource as Target, can};
+use crate::ui::components::client_only::AfterHydration;
 use crate::ui::components::form::{Field, FormError, action_error};
 use crate::ui::components::toast::use_toasts;
-use crate::ui::layout::{Breadcrumbs, use_user};
+use crate::ui::layout::Breadcrumbs;
 use crate::ui::pages::not_found::NotFound;
 use crate::ui::pages::project::load_error;
 use leptos::prelude::*;
@@ -60,7 +61,7 @@ impl VaultTab {
 }
 
 fn allowed(vault: &VaultDetail, action: Action) -> bool {
-    use_user().is_some_and(|u| can(u.principal(), action, Target::Vault(vault.project, vault.vault)) == Decision::Allow)
+    can(vault.viewer, action, Target::Vault(vault.project, vault.vault)) == Decision::Allow
 }
 
 #[component]
@@ -68,7 +69,7 @@ pub fn VaultPage(tab: VaultTab) -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let reload = RwSignal::new(0u32);
-    let vault = Resource::new(move || (id(), reload.get()), |(id, _)| get_vault(id));
+    let vault = Resource::new_blocking(move || (id(), reload.get()), |(id, _)| get_vault(id));
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -89,24 +90,27 @@ fn VaultFrame(vault: VaultDetail, tab: VaultTab, reload: RwSignal<u32>) -> impl 
         .filter(|t| allowed(&vault, t.needs()))
         .map(|t| view! { <a href=format!("{base}{}", t.path()) aria-current=(t == tab).then_some("page")>{t.label()}</a> })
         .collect_view();
-    let body = if !allowed(&vault, tab.needs()) {
-        view! { <NotFound /> }.into_any()
-    } else if tab == VaultTab::Settings {
-        view! { <SettingsTab vault=vault.clone() reload /> }.into_any()
-    } else {
-        view! {
-            <div class="empty-state">
-                <p class="empty-title">{tab.label()} " are coming"</p>
-                <p class="muted">"This part of the vault arrives in a coming release of Secryn."</p>
-            </div>
+    let for_body = vault.clone();
+    let body = move || {
+        if !allowed(&for_body, tab.needs()) {
+            view! { <NotFound /> }.into_any()
+        } else if tab == VaultTab::Settings {
+            view! { <SettingsTab vault=for_body.clone() reload /> }.into_any()
+        } else {
+            view! {
+                <div class="empty-state">
+                    <p class="empty-title">{tab.label()} " are coming"</p>
+                    <p class="muted">"This part of the vault arrives in a coming release of Secryn."</p>
+                </div>
+            }
+            .into_any()
         }
-        .into_any()
     };
     view! {
         <Title text=vault.name.clone() />
         <div class="page">
             <Breadcrumbs
-                trail=vec![("Projects", "/projects".to_owned()), ("Project", format!("/projects/{}", vault.project_id))]
+                trail=vec![("Projects".to_owned(), "/projects".to_owned()), (vault.project_name.clone(), format!("/projects/{}", vault.project_id))]
                 current=vault.name.clone()
             />
             <div class="page-head">
@@ -121,7 +125,7 @@ fn VaultFrame(vault: VaultDetail, tab: VaultTab, reload: RwSignal<u32>) -> impl 
                 <p class="notice warn" role="note">"This vault's project is archived: everything here is read-only."</p>
             })}
             <nav class="tabs" aria-label="Vault sections">{tabs}</nav>
-            {body}
+            <AfterHydration>{body.clone()}</AfterHydration>
         </div>
     }
 }
@@ -149,7 +153,7 @@ fn SettingsTab(vault: VaultDetail, reload: RwSignal<u32>) -> impl IntoView {
         }
     });
     let id = vault.id.to_string();
-    let access = Resource::new(
+    let access = Resource::new_blocking(
         {
             let id = id.clone();
             move || (id.clone(), member.version().get())

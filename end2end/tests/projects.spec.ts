@@ -1,0 +1,167 @@
+import { expect, test } from "@playwright/test";
+import { ADMIN, inviteAndJoin, signIn, snap, waitForHydration, watchConsole } from "../helpers";
+
+// The Admin's side of projects and vaults: create, search, vault settings, archive.
+test.describe.configure({ mode: "serial" });
+
+test("Admin creates a project and a vault, restricts it, and finds it again", async ({ page }) => {
+  const errors = watchConsole(page);
+  await signIn(page, ADMIN.email, ADMIN.password);
+  await expect(page.getByRole("heading", { name: `Welcome, ${ADMIN.name}` })).toBeVisible();
+  await page.goto("/projects");
+  await waitForHydration(page);
+  await expect(page.getByText("No projects here")).toBeVisible();
+  await snap(page, "projects-empty-1280");
+
+  await page.getByRole("button", { name: "New project" }).click();
+  await page.getByLabel("Name", { exact: true }).fill("Payments");
+  await page.getByLabel("Description").fill("Card processing services");
+  await page.getByRole("button", { name: "Create project" }).click();
+  await expect(page.getByRole("heading", { name: "Payments" })).toBeVisible();
+  await expect(page.getByText("No vaults yet")).toBeVisible();
+
+  // A second project with the same name (any case) is refused beside the field.
+  await page.goto("/projects");
+  await waitForHydration(page);
+  await page.getByRole("button", { name: "New project" }).click();
+  await page.getByLabel("Name", { exact: true }).fill("PAYMENTS");
+  await page.getByRole("button", { name: "Create project" }).click();
+  await expect(page.locator("#field-name-error")).toHaveText("A project with this name already exists.");
+  await page.getByLabel("Name", { exact: true }).fill("Internal tools");
+  await page.getByRole("button", { name: "Create project" }).click();
+  await expect(page.getByRole("heading", { name: "Internal tools" })).toBeVisible();
+
+  // Search by name.
+  await page.goto("/projects");
+  await waitForHydration(page);
+  await page.getByLabel("Search by name").fill("pay");
+  await expect(page.getByRole("link", { name: "Payments" })).toBeVisible();
+  await expect(page.getByRole("link", { name: "Internal tools" })).toBeHidden();
+  await snap(page, "projects-1280");
+
+  // A vault in Payments.
+  await page.getByRole("link", { name: "Payments" }).click();
+  await waitForHydration(page);
+  await page.getByText("New vault").click();
+  await page.getByLabel("Name", { exact: true }).fill("production");
+  await page.getByLabel("Description").fill("Live keys");
+  await page.getByRole("button", { name: "Create vault" }).click();
+  await expect(page.getByRole("heading", { name: "production" })).toBeVisible();
+  for (const tab of ["Secrets", "Keys", "Certificates", "Access keys", "Settings"]) {
+    await expect(page.getByRole("navigation", { name: "Vault sections" }).getByRole("link", { name: tab, exact: true })).toBeVisible();
+  }
+  await page.getByRole("navigation", { name: "Vault sections" }).getByRole("link", { name: "Settings" }).click();
+  await page.getByRole("checkbox", { name: /Restricted/ }).check();
+  await page.getByRole("button", { name: "Save access settings" }).click();
+  await expect(page.getByRole("status")).toContainText("Access settings saved");
+  await expect(page.locator("h1 .badge")).toHaveText("Restricted");
+  await snap(page, "vault-settings-1280");
+  expect(errors).toEqual([]);
+});
+
+test("archiving a project makes it read-only and hides it until shown", async ({ page }) => {
+  const errors = watchConsole(page);
+  await signIn(page, ADMIN.email, ADMIN.password);
+  await expect(page.getByRole("heading", { name: `Welcome, ${ADMIN.name}` })).toBeVisible();
+  await page.goto("/projects");
+  await waitForHydration(page);
+  await page.getByRole("link", { name: "Internal tools" }).click();
+  await waitForHydration(page);
+  await page.getByRole("navigation", { name: "Project sections" }).getByRole("link", { name: "Settings" }).click();
+  await page.getByRole("button", { name: "Archive project" }).click();
+  const dialog = page.getByRole("dialog");
+  await expect(dialog).toContainText("read-only for everyone");
+  await dialog.getByRole("button", { name: "Archive" }).click();
+  await expect(page.getByRole("note")).toContainText("archived");
+  await expect(page.getByLabel("Name", { exact: true })).toBeDisabled();
+  await page.getByRole("navigation", { name: "Project sections" }).getByRole("link", { name: "Vaults" }).click();
+  await expect(page.getByText("New vault")).toBeHidden();
+  await snap(page, "project-archived-1280");
+
+  await page.goto("/projects");
+  await waitForHydration(page);
+  await expect(page.getByRole("link", { name: "Internal tools" })).toBeHidden();
+  await page.getByLabel("Show archived").check();
+  await expect(page.getByRole("link", { name: "Internal tools" })).toBeVisible();
+
+  // And back.
+  await page.getByRole("link", { name: "Internal tools" }).click();
+  await waitForHydration(page);
+  await page.getByRole("navigation", { name: "Project sections" }).getByRole("link", { name: "Settings" }).click();
+  await page.getByRole("button", { name: "Unarchive project" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Unarchive" }).click();
+  await expect(page.getByLabel("Name", { exact: true })).toBeEnabled();
+  expect(errors).toEqual([]);
+});
+
+test("a Project Manager adds a Contributor, who sees a restricted vault only once listed", async ({ page, browser }) => {
+  const stamp = Date.now();
+  const pat = { name: "Pat Manager", email: `pat.${stamp}@example.com`, password: "pat's long passphrase" };
+  const cody = { name: "Cody Contributor", email: `cody.${stamp}@example.com`, password: "cody's long passphrase" };
+  await signIn(page, ADMIN.email, ADMIN.password);
+  await expect(page.getByRole("heading", { name: `Welcome, ${ADMIN.name}` })).toBeVisible();
+  const patPage = await inviteAndJoin(page, browser, pat);
+  const codyPage = await inviteAndJoin(page, browser, cody);
+  const patErrors = watchConsole(patPage);
+  const codyErrors = watchConsole(codyPage);
+
+  // Not a member yet: the project does not exist for Cody.
+  await codyPage.goto("/projects");
+  await waitForHydration(codyPage);
+  await expect(codyPage.getByText("No projects here")).toBeVisible();
+
+  // The Admin makes Pat Project Manager of Payments.
+  await page.goto("/projects");
+  await waitForHydration(page);
+  await page.getByRole("link", { name: "Payments" }).click();
+  await waitForHydration(page);
+  const projectUrl = page.url();
+  await page.getByRole("navigation", { name: "Project sections" }).getByRole("link", { name: "Members" }).click();
+  await page.getByLabel("User", { exact: true }).selectOption({ label: `${pat.name} <${pat.email}>` });
+  await page.getByLabel("Role", { exact: true }).selectOption("project_manager");
+  await page.getByRole("button", { name: "Add member" }).click();
+  await expect(page.getByRole("row").filter({ hasText: pat.email })).toBeVisible();
+
+  // Pat adds Cody as Contributor; a Project Manager cannot hand out Project Manager.
+  await patPage.goto(`${projectUrl}/members`);
+  await waitForHydration(patPage);
+  const roles = await patPage.getByLabel("Role", { exact: true }).locator("option").allTextContents();
+  expect(roles).toEqual(["Read-only", "Contributor"]);
+  await patPage.getByLabel("User", { exact: true }).selectOption({ label: `${cody.name} <${cody.email}>` });
+  await patPage.getByLabel("Role", { exact: true }).selectOption("contributor");
+  await patPage.getByRole("button", { name: "Add member" }).click();
+  await expect(patPage.getByRole("status")).toContainText("Member added");
+  await expect(patPage.getByRole("row").filter({ hasText: cody.email })).toContainText("Contributor");
+  await snap(patPage, "members-1280");
+
+  // Cody sees Payments but not the restricted vault, not even by its address.
+  await codyPage.goto("/projects");
+  await waitForHydration(codyPage);
+  await codyPage.getByRole("link", { name: "Payments" }).click();
+  await waitForHydration(codyPage);
+  await expect(codyPage.getByText("There is no vault here you can see.")).toBeVisible();
+  await patPage.goto(projectUrl);
+  await waitForHydration(patPage);
+  await patPage.getByRole("link", { name: "production" }).click();
+  await waitForHydration(patPage);
+  const vaultUrl = patPage.url();
+  const hidden = await codyPage.goto(vaultUrl);
+  await expect(codyPage.getByRole("heading", { name: "Page not found" })).toBeVisible();
+  expect(hidden?.status()).toBe(404);
+
+  // Pat puts Cody on the vault's list; now Cody sees it.
+  await patPage.goto(`${vaultUrl}/settings`);
+  await waitForHydration(patPage);
+  await patPage.getByLabel("Add a project member").selectOption({ label: `${cody.name} <${cody.email}>` });
+  await patPage.getByRole("button", { name: "Add to list" }).click();
+  await expect(patPage.getByRole("status")).toContainText("Member list updated");
+  await codyPage.goto(projectUrl);
+  await waitForHydration(codyPage);
+  await expect(codyPage.getByRole("link", { name: "production" })).toBeVisible();
+  await codyPage.getByRole("link", { name: "production" }).click();
+  await expect(codyPage.getByRole("heading", { name: "production" })).toBeVisible();
+  // A Contributor has no settings or access-key tabs.
+  await expect(codyPage.getByRole("navigation", { name: "Vault sections" }).getByRole("link", { name: "Settings" })).toHaveCount(0);
+  expect(patErrors).toEqual([]);
+  expect(codyErrors).toEqual([]);
+});
