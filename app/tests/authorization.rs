@@ -2,13 +2,14 @@
 //! vault kind × both project states, decided by the real services on both engines and checked
 //! against an expected table written as data. Calls are chosen so that an allowed call
 //! changes nothing (a repeated or empty input stops it after the permission check), and the
-//! test ends by proving that nothing changed.
+//! test ends by proving that nothing changed. Expected refusals for user administration are
+//! "forbidden" (it is instance-wide, so there is nothing whose existence could leak).
 
 use app::domain::ErrorCode;
 use app::domain::ids::{ProjectId, UserId, VaultId};
 use app::domain::permission::ProjectRole;
 use app::server::repo::users::{self, NewUser, UserState};
-use app::server::services::{projects, vaults};
+use app::server::services::{projects, users as users_svc, vaults};
 use app::server::{AppState, RequestMeta, SessionCtx, testing};
 use std::collections::BTreeMap;
 
@@ -60,6 +61,15 @@ const MATRIX: &[(&str, [&str; 6])] = &[
     ("vault_settings", ["AAA FFF", "AAA FFF", "FFN FFN", "FFN FFN", "NNN NNN", "FFF FFF"]),
     ("vault_access_list", ["AAA FFF", "AAA FFF", "FFN FFN", "FFN FFN", "NNN NNN", "FFF FFF"]),
     ("vault_member", ["AAA FFF", "AAA FFF", "FFN FFN", "FFN FFN", "NNN NNN", "FFF FFF"]),
+    // Instance-wide user administration: Admins only, whatever the project or vault.
+    ("users_list", ["AAA AAA", "FFF FFF", "FFF FFF", "FFF FFF", "FFF FFF", "FFF FFF"]),
+    ("users_invite", ["AAA AAA", "FFF FFF", "FFF FFF", "FFF FFF", "FFF FFF", "FFF FFF"]),
+    ("users_reinvite", ["AAA AAA", "FFF FFF", "FFF FFF", "FFF FFF", "FFF FFF", "FFF FFF"]),
+    ("users_reset_link", ["NNN NNN", "FFF FFF", "FFF FFF", "FFF FFF", "FFF FFF", "FFF FFF"]),
+    ("users_disable", ["AAA AAA", "FFF FFF", "FFF FFF", "FFF FFF", "FFF FFF", "FFF FFF"]),
+    ("users_enable", ["AAA AAA", "FFF FFF", "FFF FFF", "FFF FFF", "FFF FFF", "FFF FFF"]),
+    ("users_grant_admin", ["AAA AAA", "FFF FFF", "FFF FFF", "FFF FFF", "FFF FFF", "FFF FFF"]),
+    ("users_revoke_admin", ["AAA AAA", "FFF FFF", "FFF FFF", "FFF FFF", "FFF FFF", "FFF FFF"]),
 ];
 
 struct Fixture {
@@ -181,6 +191,22 @@ async fn call(f: &Fixture, function: &str, who: Who, project: ProjectId, vault: 
         }
         "vault_access_list" => letter(vaults::access_list(s, me, m, vault).await),
         "vault_member" => letter(vaults::set_listed(s, me, m, vault, outsider, false).await),
+        // Each user call stops after the permission check: an empty name, an active user to
+        // re-invite, an already disabled user, an Admin made Admin again, and so on.
+        "users_list" => letter(users_svc::list(s, me, m, "", "").await),
+        "users_invite" => letter(users_svc::invite(s, me, m, "", "").await),
+        "users_reinvite" => {
+            letter(users_svc::reinvite(s, me, m, &f.users[&Who::ProjectManager].user.id.to_string()).await)
+        }
+        "users_reset_link" => letter(users_svc::reset_link(s, me, m, &UserId::new().to_string()).await),
+        "users_disable" => letter(users_svc::disable(s, me, m, &f.users[&Who::Disabled].user.id.to_string()).await),
+        "users_enable" => letter(users_svc::enable(s, me, m, &f.users[&Who::Admin].user.id.to_string()).await),
+        "users_grant_admin" => {
+            letter(users_svc::grant_admin(s, me, m, &f.users[&Who::Admin].user.id.to_string()).await)
+        }
+        "users_revoke_admin" => {
+            letter(users_svc::revoke_admin(s, me, m, &f.users[&Who::ProjectManager].user.id.to_string()).await)
+        }
         other => panic!("no call for {other}"),
     }
 }
@@ -193,6 +219,8 @@ async fn snapshot(state: &AppState) -> Vec<String> {
         "select id || name || description || restricted || contributors_manage_keys from vaults order by id",
         "select vault_id || user_id from vault_members order by vault_id, user_id",
         "select cast(count(*) as text) from audit_log",
+        "select id || state || is_admin from users order by id",
+        "select cast(count(*) as text) from invitations",
     ] {
         out.extend(sqlx::query_scalar::<_, String>(sql).fetch_all(state.db.reader()).await.unwrap());
     }

@@ -80,6 +80,28 @@ pub struct Entry<'a> {
     pub source_ip: Option<String>,
 }
 
+impl<'a> Entry<'a> {
+    /// An entry about one identified, named resource.
+    pub fn about(
+        actor: &'a Actor,
+        action: &'a str,
+        resource_type: &'a str,
+        (id, name): (String, &str),
+        changes: Vec<Change>,
+        source_ip: Option<String>,
+    ) -> Self {
+        Entry {
+            actor,
+            action,
+            resource_type,
+            resource_id: Some(id),
+            resource_name: Some(name.to_owned()),
+            changes,
+            source_ip,
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct Canonical<'a> {
     seq: i64,

@@ -10,6 +10,12 @@ impl From<sqlx::Error> for AppError {
     }
 }
 
+/// A unique-constraint violation becomes `message` beside `field`; anything else stays a
+/// database error.
+pub fn unique_or(e: sqlx::Error, field: &str, message: &str) -> AppError {
+    if is_unique_violation(&e) { AppError::validation(field, message) } else { e.into() }
+}
+
 /// True when `e` is a unique-constraint violation (a duplicate name or e-mail).
 pub fn is_unique_violation(e: &sqlx::Error) -> bool {
     match e {

@@ -6,7 +6,7 @@ use crate::domain::ids::{ProjectId, UserId};
 use crate::domain::org::{Member, ProjectDetail, ProjectSummary, UserOption, parse_description, parse_resource_name};
 use crate::domain::permission::{Action, ProjectFacts, ProjectRole, Resource};
 use crate::server::audit::{self, Change, Entry};
-use crate::server::error::is_unique_violation;
+use crate::server::error::unique_or;
 use crate::server::repo::projects::{self, ProjectRow};
 use crate::server::repo::{memberships, users};
 use crate::server::services::{actor, principal, require};
@@ -32,23 +32,11 @@ fn entry<'a>(
     project: &ProjectRow,
     changes: Vec<Change>,
 ) -> Entry<'a> {
-    Entry {
-        actor,
-        action,
-        resource_type: "project",
-        resource_id: Some(project.id.to_string()),
-        resource_name: Some(project.name.clone()),
-        changes,
-        source_ip: meta.ip.clone(),
-    }
+    Entry::about(actor, action, "project", (project.id.to_string(), &project.name), changes, meta.ip.clone())
 }
 
 fn duplicate_name(e: sqlx::Error) -> AppError {
-    if is_unique_violation(&e) {
-        AppError::validation("name", "A project with this name already exists.")
-    } else {
-        e.into()
-    }
+    unique_or(e, "name", "A project with this name already exists.")
 }
 
 /// Projects the asker belongs to (all for Admins), filtered by name.
@@ -230,17 +218,12 @@ pub async fn add_member(
     if target.as_ref().is_none_or(|u| u.state == users::UserState::Disabled) {
         return Err(AppError::validation("user", "Choose a user who exists and is not disabled."));
     }
+    const ALREADY: &str = "This user is already a member of the project.";
     if memberships::role(&state.db, id, user).await?.is_some() {
-        return Err(AppError::validation("user", "This user is already a member of the project."));
+        return Err(AppError::validation("user", ALREADY));
     }
     let mut tx = state.db.begin().await?;
-    memberships::insert(&mut tx, id, user, role).await.map_err(|e| {
-        if is_unique_violation(&e) {
-            AppError::validation("user", "This user is already a member of the project.")
-        } else {
-            e.into()
-        }
-    })?;
+    memberships::insert(&mut tx, id, user, role).await.map_err(|e| unique_or(e, "user", ALREADY))?;
     let changes = vec![Change::values("role", None, Some(role.as_str()))];
     member_entry(session, meta, &project, user, "membership.add", changes, &mut tx).await?;
     tx.commit().await?;

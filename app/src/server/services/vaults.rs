@@ -8,7 +8,7 @@ use crate::domain::org::{VaultAccessList, VaultDetail, VaultSummary, parse_descr
 use crate::domain::permission::{Action, Decision, ProjectFacts, Resource, VaultFacts, can};
 use crate::server::audit::{self, Change, Entry};
 use crate::server::crypto::DataKey;
-use crate::server::error::is_unique_violation;
+use crate::server::error::unique_or;
 use crate::server::repo::vaults::{self, NewVault, VaultRow};
 use crate::server::repo::{memberships, users};
 use crate::server::services::{actor, principal, projects as project_service, require};
@@ -43,23 +43,11 @@ fn entry<'a>(
     vault: &VaultRow,
     changes: Vec<Change>,
 ) -> Entry<'a> {
-    Entry {
-        actor,
-        action,
-        resource_type: "vault",
-        resource_id: Some(vault.id.to_string()),
-        resource_name: Some(vault.name.clone()),
-        changes,
-        source_ip: meta.ip.clone(),
-    }
+    Entry::about(actor, action, "vault", (vault.id.to_string(), &vault.name), changes, meta.ip.clone())
 }
 
 fn duplicate_name(e: sqlx::Error) -> AppError {
-    if is_unique_violation(&e) {
-        AppError::validation("name", "A vault with this name already exists in the project.")
-    } else {
-        e.into()
-    }
+    unique_or(e, "name", "A vault with this name already exists in the project.")
 }
 
 /// The vaults of a project the asker may see.
