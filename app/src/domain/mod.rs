@@ -5,6 +5,7 @@ pub mod error;
 pub mod ids;
 pub mod org;
 pub mod permission;
+pub mod secret;
 pub mod session;
 pub mod time;
 pub mod validate;

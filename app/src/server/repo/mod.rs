@@ -5,6 +5,7 @@ pub mod instance;
 pub mod invitations;
 pub mod memberships;
 pub mod projects;
+pub mod secrets;
 pub mod sessions;
 pub mod throttle;
 pub mod user_log;

@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod profile;
 pub mod projects;
+pub mod secrets;
 pub mod setup;
 pub mod users;
 pub mod vaults;

@@ -1,0 +1,189 @@
+//! The `secrets` and `secret_versions` tables. Versions are only ever inserted; the number of
+//! a new version comes from bumping `secrets.current_version` inside the writer's transaction,
+//! so concurrent writers get n+1, n+2… and never the same number.
+
+use crate::domain::ids::{SecretId, UserId, VaultId};
+use crate::domain::secret::{SecretMeta, VersionInfo};
+use crate::domain::time::Micros;
+use crate::server::clock;
+use crate::server::db::{Db, Tx, flag};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+const COLUMNS: &str = "s.id, s.vault_id, s.name, s.content_type, s.description, s.tags, s.activation_at, \
+     s.expiration_at, s.enabled, s.current_version, s.updated_at, u.name";
+
+fn from_row(r: &AnyRow) -> Result<SecretMeta, sqlx::Error> {
+    let bad = || sqlx::Error::Decode("malformed id".into());
+    let id: String = r.try_get(0)?;
+    let vault: String = r.try_get(1)?;
+    let tags: String = r.try_get(5)?;
+    Ok(SecretMeta {
+        id: SecretId::parse(&id).ok_or_else(bad)?,
+        vault_id: VaultId::parse(&vault).ok_or_else(bad)?,
+        name: r.try_get(2)?,
+        content_type: r.try_get(3)?,
+        description: r.try_get(4)?,
+        tags: serde_json::from_str(&tags).unwrap_or_default(),
+        activation_at: r.try_get(6)?,
+        expiration_at: r.try_get(7)?,
+        enabled: flag(r.try_get(8)?),
+        current_version: r.try_get(9)?,
+        updated_at: r.try_get(10)?,
+        updated_by: r.try_get(11)?,
+    })
+}
+
+/// One secret's metadata.
+pub async fn find(db: &Db, id: SecretId) -> Result<Option<SecretMeta>, sqlx::Error> {
+    let row =
+        sqlx::query(&format!("select {COLUMNS} from secrets s join users u on u.id = s.updated_by where s.id = $1"))
+            .bind(id.to_string())
+            .fetch_optional(db.reader())
+            .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Every secret of a vault, by name.
+pub async fn list(db: &Db, vault: VaultId) -> Result<Vec<SecretMeta>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "select {COLUMNS} from secrets s join users u on u.id = s.updated_by where s.vault_id = $1 order by s.name"
+    ))
+    .bind(vault.to_string())
+    .fetch_all(db.reader())
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// What a new secret row needs (its first version is inserted separately).
+pub struct NewSecret<'a> {
+    pub id: SecretId,
+    pub vault: VaultId,
+    pub name: &'a str,
+    pub content_type: &'a str,
+    pub description: &'a str,
+    pub tags: &'a [String],
+    pub activation_at: Option<Micros>,
+    pub expiration_at: Option<Micros>,
+    pub by: UserId,
+}
+
+/// Inserts a secret at version 1; a duplicate name surfaces as a unique violation.
+pub async fn insert(tx: &mut Tx, s: NewSecret<'_>) -> Result<(), sqlx::Error> {
+    let now = clock::now();
+    sqlx::query(
+        "insert into secrets (id, vault_id, name, content_type, description, tags, activation_at, expiration_at, \
+         enabled, current_version, created_by, updated_by, created_at, updated_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, 1, 1, $9, $9, $10, $10)",
+    )
+    .bind(s.id.to_string())
+    .bind(s.vault.to_string())
+    .bind(s.name)
+    .bind(s.content_type)
+    .bind(s.description)
+    .bind(serde_json::to_string(s.tags).expect("strings serialise"))
+    .bind(s.activation_at)
+    .bind(s.expiration_at)
+    .bind(s.by.to_string())
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Claims the next version number of a secret (serialised by the row update).
+pub async fn next_version(tx: &mut Tx, id: SecretId, by: UserId) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "update secrets set current_version = current_version + 1, updated_at = $1, updated_by = $2 \
+         where id = $3 returning current_version",
+    )
+    .bind(clock::now())
+    .bind(by.to_string())
+    .bind(id.to_string())
+    .fetch_one(&mut **tx)
+    .await
+}
+
+/// Inserts a version row (the only write ever made to `secret_versions`).
+pub async fn insert_version(
+    tx: &mut Tx,
+    id: SecretId,
+    version: i64,
+    ciphertext: &[u8],
+    note: &str,
+    by: UserId,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into secret_versions (secret_id, version, ciphertext, note, created_by, created_at) \
+         values ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(id.to_string())
+    .bind(version)
+    .bind(ciphertext)
+    .bind(note)
+    .bind(by.to_string())
+    .bind(clock::now())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The sealed value of one version.
+pub async fn ciphertext(db: &Db, id: SecretId, version: i64) -> Result<Option<Vec<u8>>, sqlx::Error> {
+    sqlx::query_scalar("select ciphertext from secret_versions where secret_id = $1 and version = $2")
+        .bind(id.to_string())
+        .bind(version)
+        .fetch_optional(db.reader())
+        .await
+}
+
+/// The version history, newest first.
+pub async fn versions(db: &Db, id: SecretId) -> Result<Vec<VersionInfo>, sqlx::Error> {
+    let rows = sqlx::query(
+        "select v.version, v.note, v.created_at, u.name from secret_versions v join users u on u.id = v.created_by \
+         where v.secret_id = $1 order by v.version desc",
+    )
+    .bind(id.to_string())
+    .fetch_all(db.reader())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(VersionInfo {
+                version: r.try_get(0)?,
+                note: r.try_get(1)?,
+                created_at: r.try_get(2)?,
+                created_by: r.try_get(3)?,
+            })
+        })
+        .collect()
+}
+
+/// Metadata that changes without a new version.
+pub struct MetaUpdate<'a> {
+    pub content_type: &'a str,
+    pub description: &'a str,
+    pub tags: &'a [String],
+    pub activation_at: Option<Micros>,
+    pub expiration_at: Option<Micros>,
+    pub enabled: bool,
+}
+
+/// Writes metadata (tags, description, content type, dates, enabled).
+pub async fn update_meta(tx: &mut Tx, id: SecretId, m: MetaUpdate<'_>, by: UserId) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update secrets set content_type = $1, description = $2, tags = $3, activation_at = $4, expiration_at = $5, \
+         enabled = $6, updated_at = $7, updated_by = $8 where id = $9",
+    )
+    .bind(m.content_type)
+    .bind(m.description)
+    .bind(serde_json::to_string(m.tags).expect("strings serialise"))
+    .bind(m.activation_at)
+    .bind(m.expiration_at)
+    .bind(i64::from(m.enabled))
+    .bind(clock::now())
+    .bind(by.to_string())
+    .bind(id.to_string())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

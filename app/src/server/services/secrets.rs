@@ -1,0 +1,385 @@
+//! Secrets: created, versioned, revealed and restored under the permission function, sealed
+//! with the vault's data key, every step audited (never the value). A version is never edited:
+//! a change of value is a new version; restoring is a new version carrying an old value.
+
+use crate::domain::AppError;
+use crate::domain::ids::{SecretId, VaultId};
+use crate::domain::permission::{Action, ProjectFacts, Resource, VaultFacts};
+use crate::domain::secret::{
+    CONTENT_TYPE_MAX, NOTE_MAX, SecretMeta, SecretName, SecretValue, VersionInfo, check_dates, parse_tags,
+};
+use crate::domain::time::Micros;
+use crate::server::audit::{self, Change, Entry};
+use crate::server::crypto::DataKey;
+use crate::server::db::Tx;
+use crate::server::error::unique_or;
+use crate::server::repo::secrets::{self as repo, MetaUpdate, NewSecret};
+use crate::server::repo::vaults;
+use crate::server::services::vaults::{key_aad, load as load_vault};
+use crate::server::services::{actor, require};
+use crate::server::{AppState, RequestMeta, SessionCtx};
+
+/// The associated data binding a sealed value to its vault, secret and version.
+pub fn value_aad(vault: VaultId, secret: SecretId, version: i64) -> Vec<u8> {
+    format!("secret:{vault}/{secret}/v{version}").into_bytes()
+}
+
+async fn data_key(state: &AppState, vault: VaultId) -> Result<DataKey, AppError> {
+    let wrapped = vaults::wrapped_key(&state.db, vault).await?.ok_or_else(|| AppError::not_found("No such vault."))?;
+    state.master.unwrap(&wrapped, &key_aad(vault)).map_err(|e| {
+        tracing::error!(%vault, error = %e, "a vault key could not be unwrapped");
+        AppError::internal()
+    })
+}
+
+/// A secret and the asker's facts about its vault; "not found" when either is missing.
+async fn load(
+    state: &AppState,
+    session: &SessionCtx,
+    id: SecretId,
+) -> Result<(SecretMeta, ProjectFacts, VaultFacts), AppError> {
+    let secret = repo::find(&state.db, id).await?.ok_or_else(|| AppError::not_found("No such secret."))?;
+    let (_, _, pf, vf) = load_vault(state, session, secret.vault_id).await?;
+    Ok((secret, pf, vf))
+}
+
+async fn allow(
+    state: &AppState,
+    session: &SessionCtx,
+    meta: &RequestMeta,
+    action: Action,
+    facts: (ProjectFacts, VaultFacts),
+) -> Result<(), AppError> {
+    require(state, session, meta, action, Resource::Vault(facts.0, facts.1), "secret").await
+}
+
+fn entry<'a>(
+    actor: &'a audit::Actor,
+    meta: &RequestMeta,
+    action: &'a str,
+    secret: (SecretId, &str),
+    changes: Vec<Change>,
+) -> Entry<'a> {
+    Entry::about(actor, action, "secret", (secret.0.to_string(), secret.1), changes, meta.ip.clone())
+}
+
+fn check_note(note: &str) -> Result<String, AppError> {
+    let note = note.trim();
+    if note.chars().count() > NOTE_MAX {
+        return Err(AppError::validation("note", format!("Use at most {NOTE_MAX} characters.")));
+    }
+    Ok(note.to_owned())
+}
+
+fn check_content_type(raw: &str) -> Result<String, AppError> {
+    let s = raw.trim();
+    let s = if s.is_empty() { "text/plain" } else { s };
+    if s.len() > CONTENT_TYPE_MAX || s.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(AppError::validation(
+            "content_type",
+            "Enter a content type such as text/plain or application/json.",
+        ));
+    }
+    Ok(s.to_owned())
+}
+
+/// Seals `value` as `version` and inserts the version row inside `tx`.
+async fn write_version(
+    tx: &mut Tx,
+    key: &DataKey,
+    secret: (VaultId, SecretId),
+    version: i64,
+    value: &SecretValue,
+    note: &str,
+    session: &SessionCtx,
+) -> Result<(), AppError> {
+    let sealed = key.seal(value.expose().as_bytes(), &value_aad(secret.0, secret.1, version));
+    repo::insert_version(tx, secret.1, version, &sealed, note, session.user.id).await?;
+    Ok(())
+}
+
+/// What creating a secret needs.
+#[derive(Debug)]
+pub struct NewSecretInput {
+    pub name: String,
+    pub value: SecretValue,
+    pub content_type: String,
+    pub description: String,
+    pub tags: String,
+    pub activation_at: Option<Micros>,
+    pub expiration_at: Option<Micros>,
+}
+
+/// Creates a secret with its first version.
+pub async fn create(
+    state: &AppState,
+    session: &SessionCtx,
+    meta: &RequestMeta,
+    vault: VaultId,
+    input: NewSecretInput,
+) -> Result<SecretId, AppError> {
+    let (_, _, pf, vf) = load_vault(state, session, vault).await?;
+    allow(state, session, meta, Action::WriteSecrets, (pf, vf)).await?;
+    let name = SecretName::parse("name", &input.name)?;
+    let content_type = check_content_type(&input.content_type)?;
+    let description = crate::domain::org::parse_description("description", &input.description)?;
+    let tags = parse_tags("tags", &input.tags)?;
+    check_dates(input.activation_at, input.expiration_at)?;
+    let key = data_key(state, vault).await?;
+    let id = SecretId::new();
+    let mut tx = state.db.begin().await?;
+    let new = NewSecret {
+        id,
+        vault,
+        name: name.as_str(),
+        content_type: &content_type,
+        description: &description,
+        tags: &tags,
+        activation_at: input.activation_at,
+        expiration_at: input.expiration_at,
+        by: session.user.id,
+    };
+    repo::insert(&mut tx, new)
+        .await
+        .map_err(|e| unique_or(e, "name", "A secret with this name already exists in the vault."))?;
+    write_version(&mut tx, &key, (vault, id), 1, &input.value, "", session).await?;
+    let changes = vec![
+        Change::values("name", None, Some(name.as_str())),
+        Change::changed("value"),
+        Change::values("tags", None, Some(&tags.join(", "))),
+    ];
+    audit::append(&mut tx, entry(&actor(session), meta, "secret.create", (id, name.as_str()), changes)).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Adds a new version with `value`. `seen_version` is the version the person was looking at:
+/// if the secret changed since, nothing is saved and they are told (pass `None` to save anyway).
+pub async fn new_version(
+    state: &AppState,
+    session: &SessionCtx,
+    meta: &RequestMeta,
+    id: SecretId,
+    value: SecretValue,
+    note: &str,
+    seen_version: Option<i64>,
+) -> Result<i64, AppError> {
+    let (secret, pf, vf) = load(state, session, id).await?;
+    allow(state, session, meta, Action::WriteSecrets, (pf, vf)).await?;
+    let note = check_note(note)?;
+    save_version(state, session, meta, &secret, &value, &note, seen_version, "secret.new_version").await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn save_version(
+    state: &AppState,
+    session: &SessionCtx,
+    meta: &RequestMeta,
+    secret: &SecretMeta,
+    value: &SecretValue,
+    note: &str,
+    seen_version: Option<i64>,
+    action: &str,
+) -> Result<i64, AppError> {
+    let key = data_key(state, secret.vault_id).await?;
+    let mut tx = state.db.begin().await?;
+    let version = repo::next_version(&mut tx, secret.id, session.user.id).await?;
+    if let Some(seen) = seen_version
+        && seen != version - 1
+    {
+        return Err(AppError::conflict(format!(
+            "This secret changed since you opened it (you saw version {seen}, the current one is {}). Nothing was saved; review the latest version first.",
+            version - 1
+        )));
+    }
+    write_version(&mut tx, &key, (secret.vault_id, secret.id), version, value, note, session).await?;
+    let changes = vec![
+        Change::values("version", Some(&(version - 1).to_string()), Some(&version.to_string())),
+        Change::changed("value"),
+    ];
+    audit::append(&mut tx, entry(&actor(session), meta, action, (secret.id, &secret.name), changes)).await?;
+    tx.commit().await?;
+    Ok(version)
+}
+
+/// Restores an old version by creating a new one that carries its value.
+pub async fn restore(
+    state: &AppState,
+    session: &SessionCtx,
+    meta: &RequestMeta,
+    id: SecretId,
+    version: i64,
+) -> Result<i64, AppError> {
+    let (secret, pf, vf) = load(state, session, id).await?;
+    allow(state, session, meta, Action::WriteSecrets, (pf, vf)).await?;
+    let value = open_version(state, &secret, version).await?;
+    let note = format!("restored from version {version}");
+    save_version(state, session, meta, &secret, &value, &note, None, "secret.restore").await
+}
+
+async fn open_version(state: &AppState, secret: &SecretMeta, version: i64) -> Result<SecretValue, AppError> {
+    let sealed = repo::ciphertext(&state.db, secret.id, version)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("This secret has no version {version}.")))?;
+    let key = data_key(state, secret.vault_id).await?;
+    let plain = key.open(&sealed, &value_aad(secret.vault_id, secret.id, version)).map_err(|_| {
+        tracing::error!(secret = %secret.id, version, "a secret version failed its integrity check");
+        AppError::internal()
+    })?;
+    let text = String::from_utf8(plain.to_vec()).map_err(|_| AppError::internal())?;
+    // Stored values passed the size check when they were written.
+    SecretValue::parse("value", text).map_err(|_| AppError::internal())
+}
+
+/// How a value left the server, for the audit log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RevealKind {
+    Reveal,
+    Copy,
+    Compare,
+}
+
+/// The value of a version (the current one by default), for those who may reveal. Audited.
+pub async fn reveal(
+    state: &AppState,
+    session: &SessionCtx,
+    meta: &RequestMeta,
+    id: SecretId,
+    version: Option<i64>,
+    kind: RevealKind,
+) -> Result<SecretValue, AppError> {
+    let (secret, pf, vf) = load(state, session, id).await?;
+    allow(state, session, meta, Action::RevealSecrets, (pf, vf)).await?;
+    let version = version.unwrap_or(secret.current_version);
+    let value = open_version(state, &secret, version).await?;
+    let action = match kind {
+        RevealKind::Reveal => "secret.reveal",
+        RevealKind::Copy => "secret.copy",
+        RevealKind::Compare => "secret.compare",
+    };
+    let mut tx = state.db.begin().await?;
+    let changes = vec![Change::values("version", None, Some(&version.to_string()))];
+    audit::append(&mut tx, entry(&actor(session), meta, action, (secret.id, &secret.name), changes)).await?;
+    tx.commit().await?;
+    Ok(value)
+}
+
+/// A secret's metadata (anyone who sees the vault).
+pub async fn get(
+    state: &AppState,
+    session: &SessionCtx,
+    meta: &RequestMeta,
+    id: SecretId,
+) -> Result<SecretMeta, AppError> {
+    let (secret, pf, vf) = load(state, session, id).await?;
+    allow(state, session, meta, Action::ViewVault, (pf, vf)).await?;
+    Ok(secret)
+}
+
+/// Every secret of a vault (metadata only).
+pub async fn list(
+    state: &AppState,
+    session: &SessionCtx,
+    meta: &RequestMeta,
+    vault: VaultId,
+) -> Result<Vec<SecretMeta>, AppError> {
+    let (_, _, pf, vf) = load_vault(state, session, vault).await?;
+    allow(state, session, meta, Action::ViewVault, (pf, vf)).await?;
+    Ok(repo::list(&state.db, vault).await?)
+}
+
+/// The version history (no values).
+pub async fn history(
+    state: &AppState,
+    session: &SessionCtx,
+    meta: &RequestMeta,
+    id: SecretId,
+) -> Result<Vec<VersionInfo>, AppError> {
+    let (secret, pf, vf) = load(state, session, id).await?;
+    allow(state, session, meta, Action::ViewVault, (pf, vf)).await?;
+    Ok(repo::versions(&state.db, secret.id).await?)
+}
+
+/// Metadata as a form sends it.
+#[derive(Debug)]
+pub struct MetaInput {
+    pub content_type: String,
+    pub description: String,
+    pub tags: String,
+    pub activation_at: Option<Micros>,
+    pub expiration_at: Option<Micros>,
+    pub enabled: bool,
+}
+
+fn show_time(t: Option<Micros>) -> Option<String> {
+    t.map(crate::domain::time::rfc3339)
+}
+
+/// Changes metadata (no new version); the audit entry names every field that changed.
+pub async fn update_meta(
+    state: &AppState,
+    session: &SessionCtx,
+    meta: &RequestMeta,
+    id: SecretId,
+    input: MetaInput,
+) -> Result<(), AppError> {
+    let (secret, pf, vf) = load(state, session, id).await?;
+    allow(state, session, meta, Action::WriteSecrets, (pf, vf)).await?;
+    let content_type = check_content_type(&input.content_type)?;
+    let description = crate::domain::org::parse_description("description", &input.description)?;
+    let tags = parse_tags("tags", &input.tags)?;
+    check_dates(input.activation_at, input.expiration_at)?;
+    let mut changes = Vec::new();
+    let mut note = |field: &str, old: Option<String>, new: Option<String>| {
+        if old != new {
+            changes.push(Change::values(field, old.as_deref(), new.as_deref()));
+        }
+    };
+    note("content_type", Some(secret.content_type.clone()), Some(content_type.clone()));
+    note("description", Some(secret.description.clone()), Some(description.clone()));
+    note("tags", Some(secret.tags.join(", ")), Some(tags.join(", ")));
+    note("activation_at", show_time(secret.activation_at), show_time(input.activation_at));
+    note("expiration_at", show_time(secret.expiration_at), show_time(input.expiration_at));
+    note("enabled", Some(secret.enabled.to_string()), Some(input.enabled.to_string()));
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let action = match (secret.enabled, input.enabled) {
+        (true, false) if changes.len() == 1 => "secret.disable",
+        (false, true) if changes.len() == 1 => "secret.enable",
+        _ => "secret.update",
+    };
+    let mut tx = state.db.begin().await?;
+    let update = MetaUpdate {
+        content_type: &content_type,
+        description: &description,
+        tags: &tags,
+        activation_at: input.activation_at,
+        expiration_at: input.expiration_at,
+        enabled: input.enabled,
+    };
+    repo::update_meta(&mut tx, id, update, session.user.id).await?;
+    audit::append(&mut tx, entry(&actor(session), meta, action, (secret.id, &secret.name), changes)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Enables or disables a secret (keeping everything else as it is).
+pub async fn set_enabled(
+    state: &AppState,
+    session: &SessionCtx,
+    meta: &RequestMeta,
+    id: SecretId,
+    enabled: bool,
+) -> Result<(), AppError> {
+    let secret = repo::find(&state.db, id).await?.ok_or_else(|| AppError::not_found("No such secret."))?;
+    let input = MetaInput {
+        content_type: secret.content_type,
+        description: secret.description,
+        tags: secret.tags.join(","),
+        activation_at: secret.activation_at,
+        expiration_at: secret.expiration_at,
+        enabled,
+    };
+    update_meta(state, session, meta, id, input).await
+}

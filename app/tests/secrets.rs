@@ -1,0 +1,249 @@
+//! Secrets on both engines: versioning, restore, stale saves, many concurrent writers, the
+//! plaintext scan, Read-only users never receiving a value, and bad input changing nothing.
+
+use app::domain::ErrorCode;
+use app::domain::ids::{SecretId, UserId, VaultId};
+use app::domain::permission::ProjectRole;
+use app::domain::secret::{SecretValue, VALUE_MAX};
+use app::server::db::{Db, Engine};
+use app::server::repo::users::{self, NewUser, UserState};
+use app::server::services::secrets::{self, NewSecretInput, RevealKind};
+use app::server::services::{projects, vaults};
+use app::server::{AppState, RequestMeta, SessionCtx, audit, testing};
+
+const KNOWN: &str = "correct-horse-battery-staple-4242-plaintext-probe";
+
+struct World {
+    state: AppState,
+    admin: SessionCtx,
+    reader: SessionCtx,
+    vault: VaultId,
+}
+
+async fn session(state: &AppState, email: &str, is_admin: bool) -> SessionCtx {
+    let mut tx = state.db.begin().await.unwrap();
+    let new = NewUser { email, name: email, password_hash: None, is_admin, state: UserState::Active };
+    let id: UserId = users::insert(&mut tx, new).await.unwrap();
+    tx.commit().await.unwrap();
+    SessionCtx { user: users::find(state.db.reader(), id).await.unwrap().unwrap(), token_hash: String::new() }
+}
+
+async fn world(db: &Db) -> World {
+    let state = testing::state(db).await;
+    let m = RequestMeta::default();
+    let admin = session(&state, "admin@example.com", true).await;
+    let reader = session(&state, "reader@example.com", false).await;
+    let p = projects::create(&state, &admin, &m, "Payments", "").await.unwrap();
+    projects::add_member(&state, &admin, &m, p, reader.user.id, ProjectRole::ReadOnly).await.unwrap();
+    let vault = vaults::create(&state, &admin, &m, p, "production", "").await.unwrap();
+    World { state, admin, reader, vault }
+}
+
+fn value(s: &str) -> SecretValue {
+    SecretValue::parse("value", s.to_owned()).unwrap()
+}
+
+fn input(name: &str, v: &str) -> NewSecretInput {
+    NewSecretInput {
+        name: name.into(),
+        value: value(v),
+        content_type: String::new(),
+        description: String::new(),
+        tags: "prod, db".into(),
+        activation_at: None,
+        expiration_at: None,
+    }
+}
+
+async fn create(w: &World, name: &str, v: &str) -> SecretId {
+    secrets::create(&w.state, &w.admin, &RequestMeta::default(), w.vault, input(name, v)).await.unwrap()
+}
+
+async fn reveal(w: &World, id: SecretId, version: Option<i64>) -> String {
+    let m = RequestMeta::default();
+    secrets::reveal(&w.state, &w.admin, &m, id, version, RevealKind::Reveal).await.unwrap().expose().to_owned()
+}
+
+#[tokio::test]
+async fn versions_grow_restore_adds_one_and_history_keeps_everything() {
+    for t in testing::engines().await {
+        let w = world(&t.db).await;
+        let m = RequestMeta::default();
+        let id = create(&w, "DB_PASSWORD", "one").await;
+        assert_eq!(
+            secrets::new_version(&w.state, &w.admin, &m, id, value("two"), "rotated", Some(1)).await.unwrap(),
+            2
+        );
+        assert_eq!(secrets::new_version(&w.state, &w.admin, &m, id, value("three"), "", None).await.unwrap(), 3);
+        assert_eq!(reveal(&w, id, None).await, "three");
+        assert_eq!(reveal(&w, id, Some(1)).await, "one");
+
+        // A save from a stale page is refused and saves nothing.
+        let stale = secrets::new_version(&w.state, &w.admin, &m, id, value("late"), "", Some(2)).await.unwrap_err();
+        assert_eq!(stale.code, ErrorCode::Conflict);
+        assert!(stale.message.contains("changed since you opened it"));
+        assert_eq!(secrets::get(&w.state, &w.admin, &m, id).await.unwrap().current_version, 3);
+
+        assert_eq!(secrets::restore(&w.state, &w.admin, &m, id, 1).await.unwrap(), 4);
+        assert_eq!(reveal(&w, id, None).await, "one");
+        let history = secrets::history(&w.state, &w.admin, &m, id).await.unwrap();
+        let numbers: Vec<i64> = history.iter().map(|v| v.version).collect();
+        assert_eq!(numbers, [4, 3, 2, 1]);
+        assert_eq!(history[0].note, "restored from version 1");
+        assert_eq!(history[2].note, "rotated");
+        assert_eq!(reveal(&w, id, Some(2)).await, "two", "old versions stay readable");
+        let missing = secrets::restore(&w.state, &w.admin, &m, id, 99).await.unwrap_err();
+        assert_eq!(missing.code, ErrorCode::NotFound);
+
+        // Versions cannot be edited or deleted, even by hand.
+        let mut tx = t.db.begin().await.unwrap();
+        assert!(sqlx::query("update secret_versions set note = 'x'").execute(&mut *tx).await.is_err());
+        drop(tx);
+        let mut tx = t.db.begin().await.unwrap();
+        assert!(sqlx::query("delete from secret_versions").execute(&mut *tx).await.is_err());
+        drop(tx);
+
+        let actions: Vec<String> =
+            sqlx::query_scalar("select action from audit_log where resource_type = 'secret' order by seq")
+                .fetch_all(t.db.reader())
+                .await
+                .unwrap();
+        assert_eq!(
+            actions,
+            [
+                "secret.create",
+                "secret.new_version",
+                "secret.new_version",
+                "secret.reveal",
+                "secret.reveal",
+                "secret.restore",
+                "secret.reveal",
+                "secret.reveal"
+            ]
+        );
+        assert_eq!(audit::verify(&t.db).await.unwrap().first_broken, None);
+    }
+}
+
+#[tokio::test]
+async fn many_concurrent_writers_get_distinct_consecutive_versions() {
+    for t in testing::engines().await {
+        let w = world(&t.db).await;
+        let id = create(&w, "API_TOKEN", "v1").await;
+        let other = Db::connect(&t.url).await.unwrap();
+        let other_state = AppState { db: other, ..w.state.clone() };
+        let writers = 24;
+        let mut tasks = Vec::new();
+        for i in 0..writers {
+            let state = if i % 2 == 0 { w.state.clone() } else { other_state.clone() };
+            let admin = w.admin.clone();
+            tasks.push(tokio::spawn(async move {
+                let m = RequestMeta::default();
+                secrets::new_version(&state, &admin, &m, id, value(&format!("value {i}")), "", None).await.unwrap()
+            }));
+        }
+        let mut got = Vec::new();
+        for task in tasks {
+            got.push(task.await.unwrap());
+        }
+        got.sort();
+        assert_eq!(got, (2..=writers + 1).collect::<Vec<i64>>(), "{:?}", t.engine);
+        for v in 1..=writers + 1 {
+            let _ = reveal(&w, id, Some(v)).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn values_never_reach_the_database_in_plaintext() {
+    for t in testing::engines().await {
+        let w = world(&t.db).await;
+        let m = RequestMeta::default();
+        let id = create(&w, "PROBE", KNOWN).await;
+        secrets::new_version(&w.state, &w.admin, &m, id, value(&format!("{KNOWN}-2")), "", None).await.unwrap();
+        assert_eq!(reveal(&w, id, None).await, format!("{KNOWN}-2"));
+        let needle = &KNOWN.as_bytes()[..24];
+        match t.engine {
+            Engine::Sqlite => {
+                w.state.db.close().await;
+                let path = t.url.trim_start_matches("sqlite://");
+                let mut bytes = std::fs::read(path).unwrap();
+                bytes.extend(std::fs::read(format!("{path}-wal")).unwrap_or_default());
+                assert!(bytes.windows(5).any(|w| w == b"PROBE"), "the scan reads real data");
+                assert!(!bytes.windows(needle.len()).any(|w| w == needle), "plaintext found in the SQLite file");
+            }
+            Engine::Postgres => {
+                let dump: Vec<String> = sqlx::query_scalar(
+                    "select encode(ciphertext, 'escape') from secret_versions \
+                     union all select name || tags || description from secrets \
+                     union all select changes from audit_log",
+                )
+                .fetch_all(t.db.reader())
+                .await
+                .unwrap();
+                let all = dump.join("\n");
+                assert!(all.contains("PROBE"), "the scan reads real data");
+                assert!(!all.contains(std::str::from_utf8(needle).unwrap()), "plaintext found in PostgreSQL rows");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn read_only_members_see_metadata_but_never_a_value() {
+    for t in testing::engines().await {
+        let w = world(&t.db).await;
+        let m = RequestMeta::default();
+        let id = create(&w, "SECRET", "hidden").await;
+        assert_eq!(secrets::list(&w.state, &w.reader, &m, w.vault).await.unwrap().len(), 1);
+        assert_eq!(secrets::get(&w.state, &w.reader, &m, id).await.unwrap().name, "SECRET");
+        assert_eq!(secrets::history(&w.state, &w.reader, &m, id).await.unwrap().len(), 1);
+        for kind in [RevealKind::Reveal, RevealKind::Copy, RevealKind::Compare] {
+            let e = secrets::reveal(&w.state, &w.reader, &m, id, None, kind).await.unwrap_err();
+            assert_eq!(e.code, ErrorCode::Forbidden);
+        }
+        let e = secrets::new_version(&w.state, &w.reader, &m, id, value("mine"), "", None).await.unwrap_err();
+        assert_eq!(e.code, ErrorCode::Forbidden);
+        let e = secrets::restore(&w.state, &w.reader, &m, id, 1).await.unwrap_err();
+        assert_eq!(e.code, ErrorCode::Forbidden);
+        let e = secrets::set_enabled(&w.state, &w.reader, &m, id, false).await.unwrap_err();
+        assert_eq!(e.code, ErrorCode::Forbidden);
+        assert_eq!(secrets::get(&w.state, &w.admin, &m, id).await.unwrap().current_version, 1);
+    }
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_beside_its_field_and_changes_nothing() {
+    for t in testing::engines().await {
+        let w = world(&t.db).await;
+        let m = RequestMeta::default();
+        create(&w, "TAKEN", "x").await;
+        let cases: Vec<(NewSecretInput, &str)> = vec![
+            (input("has space", "x"), "name"),
+            (input("", "x"), "name"),
+            (input("TAKEN", "x"), "name"),
+            (NewSecretInput { tags: "t".repeat(65), ..input("OK1", "x") }, "tags"),
+            (NewSecretInput { activation_at: Some(20), expiration_at: Some(10), ..input("OK2", "x") }, "expiration"),
+            (NewSecretInput { content_type: "text plain".into(), ..input("OK3", "x") }, "content_type"),
+        ];
+        for (case, field) in cases {
+            let e = secrets::create(&w.state, &w.admin, &m, w.vault, case).await.unwrap_err();
+            assert_eq!(e.field.as_deref(), Some(field), "{}", e.message);
+        }
+        assert!(SecretValue::parse("value", "x".repeat(VALUE_MAX + 1)).is_err());
+        let n: i64 = sqlx::query_scalar("select count(*) from secrets").fetch_one(t.db.reader()).await.unwrap();
+        assert_eq!(n, 1, "only the first secret exists");
+
+        // Metadata changes are audited with their fields and make no version.
+        let id = secrets::list(&w.state, &w.admin, &m, w.vault).await.unwrap()[0].id;
+        secrets::set_enabled(&w.state, &w.admin, &m, id, false).await.unwrap();
+        let after = secrets::get(&w.state, &w.admin, &m, id).await.unwrap();
+        assert!(!after.enabled);
+        assert_eq!(after.current_version, 1);
+        let changes: String = sqlx::query_scalar("select changes from audit_log where action = 'secret.disable'")
+            .fetch_one(t.db.reader())
+            .await
+            .unwrap();
+        assert_eq!(changes, r#"[{"field":"enabled","old":"true","new":"false"}]"#);
+    }
+}
