@@ -223,7 +223,7 @@ async fn bad_input_is_refused_beside_its_field_and_changes_nothing() {
             (input("", "x"), "name"),
             (input("TAKEN", "x"), "name"),
             (NewSecretInput { tags: "t".repeat(65), ..input("OK1", "x") }, "tags"),
-            (NewSecretInput { activation_at: Some(20), expiration_at: Some(10), ..input("OK2", "x") }, "expiration"),
+            (NewSecretInput { activation_at: Some(20), expiration_at: Some(10), ..input("OK2", "x") }, "expiration_at"),
             (NewSecretInput { content_type: "text plain".into(), ..input("OK3", "x") }, "content_type"),
         ];
         for (case, field) in cases {

@@ -65,7 +65,7 @@ pub async fn respond<T>(body: impl Future<Output = Result<T, AppError>>) -> Resu
 /// Parsing ids that arrive as text: a malformed id is "not found", like an unknown one.
 pub mod ids {
     use crate::domain::AppError;
-    use crate::domain::ids::{ProjectId, UserId, VaultId};
+    use crate::domain::ids::{ProjectId, SecretId, UserId, VaultId};
     use crate::domain::permission::ProjectRole;
 
     pub fn project(s: &str) -> Result<ProjectId, AppError> {
@@ -74,6 +74,10 @@ pub mod ids {
 
     pub fn vault(s: &str) -> Result<VaultId, AppError> {
         VaultId::parse(s).ok_or_else(|| AppError::not_found("No such vault."))
+    }
+
+    pub fn secret(s: &str) -> Result<SecretId, AppError> {
+        SecretId::parse(s).ok_or_else(|| AppError::not_found("No such secret."))
     }
 
     pub fn user(s: &str) -> Result<UserId, AppError> {

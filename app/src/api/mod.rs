@@ -9,6 +9,7 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 pub mod door;
 pub mod projects;
+pub mod secrets;
 pub mod users;
 
 /// The instance name and the signed-in user, for the shell.

@@ -95,7 +95,9 @@ pub fn parse_tags(field: &str, raw: &str) -> Result<Vec<String>, AppError> {
 /// Checks the activation/expiration pair.
 pub fn check_dates(activation: Option<Micros>, expiration: Option<Micros>) -> Result<(), AppError> {
     match (activation, expiration) {
-        (Some(a), Some(e)) if e <= a => Err(AppError::validation("expiration", "Expiration must be after activation.")),
+        (Some(a), Some(e)) if e <= a => {
+            Err(AppError::validation("expiration_at", "Expiration must be after activation."))
+        }
         _ => Ok(()),
     }
 }
@@ -209,4 +211,20 @@ mod tests {
         assert_eq!(SecretStatus::at(true, None, Some(now + 31 * day), now), SecretStatus::Active);
         assert!(SecretStatus::Expired.is_served() && !SecretStatus::Scheduled.is_served());
     }
+}
+
+/// A row of a vault's secrets table.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretRow {
+    pub meta: SecretMeta,
+    pub status: SecretStatus,
+}
+
+/// Everything the secret page shows (never a value).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretPage {
+    pub meta: SecretMeta,
+    pub status: SecretStatus,
+    pub versions: Vec<VersionInfo>,
+    pub vault: super::org::VaultDetail,
 }

@@ -74,6 +74,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/vaults/:id/access-keys") view=|| view! { <VaultPage tab=VaultTab::AccessKeys /> } />
                     <Route path=path!("/vaults/:id/settings") view=|| view! { <VaultPage tab=VaultTab::Settings /> } />
                     <Route path=path!("/vaults/:id") view=|| view! { <VaultPage tab=VaultTab::Secrets /> } />
+                    <Route path=path!("/secrets/:id") view=pages::secret::SecretPageView />
                     <Route path=path!("/support") view=|| pages::coming::coming("Support", false) />
                     <Route path=path!("/admin/users") view=pages::users::UsersPage />
                     <Route path=path!("/admin/logs") view=|| pages::coming::coming("Logs", true) />

@@ -8,6 +8,8 @@ pub mod not_found;
 pub mod profile;
 pub mod project;
 pub mod projects;
+pub mod secret;
+pub mod secrets;
 pub mod setup;
 pub mod users;
 pub mod vault;

@@ -11,6 +11,7 @@ use crate::ui::components::toast::use_toasts;
 use crate::ui::layout::Breadcrumbs;
 use crate::ui::pages::not_found::NotFound;
 use crate::ui::pages::project::load_error;
+use crate::ui::pages::secrets::SecretsTab;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -96,6 +97,8 @@ fn VaultFrame(vault: VaultDetail, tab: VaultTab, reload: RwSignal<u32>) -> impl 
             view! { <NotFound /> }.into_any()
         } else if tab == VaultTab::Settings {
             view! { <SettingsTab vault=for_body.clone() reload /> }.into_any()
+        } else if tab == VaultTab::Secrets {
+            view! { <SecretsTab vault=for_body.clone() /> }.into_any()
         } else {
             view! {
                 <div class="empty-state">

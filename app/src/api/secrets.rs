@@ -1,0 +1,151 @@
+//! Server functions for secrets. Values travel only in answers to an explicit reveal, copy or
+//! compare, which the service audits; every response from here is `Cache-Control: no-store`.
+
+// A server function takes its form's fields as arguments; the create form has eight.
+#![allow(clippy::too_many_arguments)]
+
+use crate::domain::AppError;
+use crate::domain::ids::SecretId;
+use crate::domain::secret::{SecretPage, SecretRow, SecretValue};
+use crate::domain::validate::SecretInput;
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use {
+    super::door::{self, ids},
+    crate::server::services::{secrets as svc, vaults as vault_svc},
+};
+
+/// Reads a `datetime-local` field (taken as UTC); empty means "not set".
+#[cfg(feature = "ssr")]
+fn when(field: &str, raw: &str) -> Result<Option<i64>, AppError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let parsed = chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"))
+        .map_err(|_| AppError::validation(field, "Enter a date and time like 2027-02-11T22:26."))?;
+    Ok(Some(parsed.and_utc().timestamp_micros()))
+}
+
+/// The secrets of a vault with their status now.
+#[server(prefix = "/rpc", endpoint = "secrets_list")]
+pub async fn list_secrets(vault_id: String) -> Result<Vec<SecretRow>, AppError> {
+    door::respond(async {
+        let now = crate::server::clock::now();
+        let list = svc::list(&door::state()?, &door::session()?, &door::meta(), ids::vault(&vault_id)?).await?;
+        Ok(list
+            .into_iter()
+            .map(|meta| {
+                let status =
+                    crate::domain::secret::SecretStatus::at(meta.enabled, meta.activation_at, meta.expiration_at, now);
+                SecretRow { meta, status }
+            })
+            .collect())
+    })
+    .await
+}
+
+/// Creates a secret and returns its id.
+#[server(prefix = "/rpc", endpoint = "secrets_create")]
+pub async fn create_secret(
+    vault_id: String,
+    name: String,
+    value: SecretInput,
+    content_type: String,
+    description: String,
+    tags: String,
+    activation_at: String,
+    expiration_at: String,
+) -> Result<SecretId, AppError> {
+    door::respond(async {
+        let input = svc::NewSecretInput {
+            name,
+            value: SecretValue::parse("value", value.take())?,
+            content_type,
+            description,
+            tags,
+            activation_at: when("activation_at", &activation_at)?,
+            expiration_at: when("expiration_at", &expiration_at)?,
+        };
+        svc::create(&door::state()?, &door::session()?, &door::meta(), ids::vault(&vault_id)?, input).await
+    })
+    .await
+}
+
+/// The secret page: metadata, status, history and the vault it lives in.
+#[server(prefix = "/rpc", endpoint = "secrets_get")]
+pub async fn get_secret(id: String) -> Result<SecretPage, AppError> {
+    door::respond(async {
+        let (state, session, meta) = (door::state()?, door::session()?, door::meta());
+        let id = ids::secret(&id)?;
+        let secret = svc::get(&state, &session, &meta, id).await?;
+        let versions = svc::history(&state, &session, &meta, id).await?;
+        let vault = vault_svc::get(&state, &session, &meta, secret.vault_id).await?;
+        let status = crate::domain::secret::SecretStatus::at(
+            secret.enabled,
+            secret.activation_at,
+            secret.expiration_at,
+            crate::server::clock::now(),
+        );
+        Ok(SecretPage { meta: secret, status, versions, vault })
+    })
+    .await
+}
+
+/// A version's value (the current one without `version`); `kind` is reveal, copy or compare.
+#[server(prefix = "/rpc", endpoint = "secrets_reveal")]
+pub async fn reveal_secret(id: String, version: Option<i64>, kind: String) -> Result<SecretValue, AppError> {
+    door::respond(async {
+        let kind = match kind.as_str() {
+            "copy" => svc::RevealKind::Copy,
+            "compare" => svc::RevealKind::Compare,
+            _ => svc::RevealKind::Reveal,
+        };
+        svc::reveal(&door::state()?, &door::session()?, &door::meta(), ids::secret(&id)?, version, kind).await
+    })
+    .await
+}
+
+/// Saves a new version; `seen_version` is the version the page showed.
+#[server(prefix = "/rpc", endpoint = "secrets_version")]
+pub async fn new_secret_version(
+    id: String,
+    value: SecretInput,
+    note: String,
+    seen_version: Option<i64>,
+) -> Result<i64, AppError> {
+    door::respond(async {
+        let value = SecretValue::parse("value", value.take())?;
+        svc::new_version(
+            &door::state()?,
+            &door::session()?,
+            &door::meta(),
+            ids::secret(&id)?,
+            value,
+            &note,
+            seen_version,
+        )
+        .await
+    })
+    .await
+}
+
+/// Restores a version as a new one.
+#[server(prefix = "/rpc", endpoint = "secrets_restore")]
+pub async fn restore_secret(id: String, version: i64) -> Result<i64, AppError> {
+    door::respond(async {
+        svc::restore(&door::state()?, &door::session()?, &door::meta(), ids::secret(&id)?, version).await
+    })
+    .await
+}
+
+/// Enables or disables a secret.
+#[server(prefix = "/rpc", endpoint = "secrets_enabled")]
+pub async fn set_secret_enabled(id: String, enabled: bool) -> Result<(), AppError> {
+    door::respond(async {
+        svc::set_enabled(&door::state()?, &door::session()?, &door::meta(), ids::secret(&id)?, enabled).await
+    })
+    .await
+}

@@ -1,0 +1,246 @@
+//! One secret: its value (masked until revealed; copy without showing), a new version, the
+//! version history with reveal and restore, and enable/disable. Read-only members see
+//! metadata only: the page never asks for a value on their behalf.
+
+use crate::api::secrets::{NewSecretVersion, RestoreSecret, SetSecretEnabled, get_secret, reveal_secret};
+use crate::domain::permission::{Action, Decision, Resource as Target, can};
+use crate::domain::secret::SecretPage;
+use crate::ui::components::client_only::AfterHydration;
+use crate::ui::components::dialog::ConfirmDialog;
+use crate::ui::components::form::{FormError, action_error};
+use crate::ui::components::toast::use_toasts;
+use crate::ui::layout::Breadcrumbs;
+use crate::ui::pages::project::load_error;
+use crate::ui::pages::secrets::status_class;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+#[component]
+pub fn SecretPageView() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let reload = RwSignal::new(0u32);
+    let page = Resource::new_blocking(move || (id(), reload.get()), |(id, _)| get_secret(id));
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(p) => view! { <SecretFrame page=p reload /> }.into_any(),
+                    Err(e) => load_error(e),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn SecretFrame(page: SecretPage, reload: RwSignal<u32>) -> impl IntoView {
+    let v = &page.vault;
+    let trail = vec![
+        ("Projects".to_owned(), "/projects".to_owned()),
+        (v.project_name.clone(), format!("/projects/{}", v.project_id)),
+        (v.name.clone(), format!("/vaults/{}", v.id)),
+    ];
+    let title = page.meta.name.clone();
+    let body = page.clone();
+    view! {
+        <Title text=title.clone() />
+        <div class="page">
+            <Breadcrumbs trail current=title.clone() />
+            <div class="page-head">
+                <h1>{title} " " <span class=status_class(page.status)>{page.status.label()}</span></h1>
+            </div>
+            <dl class="facts">
+                <dt>"Current version"</dt><dd>{page.meta.current_version}</dd>
+                <dt>"Content type"</dt><dd>{page.meta.content_type.clone()}</dd>
+                <dt>"Tags"</dt><dd>{if page.meta.tags.is_empty() { "—".to_owned() } else { page.meta.tags.join(", ") }}</dd>
+                <dt>"Activation"</dt><dd>{page.meta.activation_at.map(crate::domain::time::short).unwrap_or_else(|| "—".into())}</dd>
+                <dt>"Expiration"</dt><dd>{page.meta.expiration_at.map(crate::domain::time::short).unwrap_or_else(|| "—".into())}</dd>
+                <dt>"Updated"</dt><dd>{format!("{} by {}", crate::domain::time::short(page.meta.updated_at), page.meta.updated_by)}</dd>
+            </dl>
+            {(!page.meta.description.is_empty()).then(|| view! { <p class="muted">{page.meta.description.clone()}</p> })}
+            <AfterHydration>{
+                let body = body.clone();
+                move || view! { <SecretBody page=body.clone() reload /> }
+            }</AfterHydration>
+        </div>
+    }
+}
+
+#[component]
+fn SecretBody(page: SecretPage, reload: RwSignal<u32>) -> impl IntoView {
+    let toasts = use_toasts();
+    let target = Target::Vault(page.vault.project, page.vault.vault);
+    let may_reveal = can(page.vault.viewer, Action::RevealSecrets, target) == Decision::Allow;
+    let may_write = can(page.vault.viewer, Action::WriteSecrets, target) == Decision::Allow;
+    let id = page.meta.id.to_string();
+    let shown = RwSignal::new(None::<(i64, String)>);
+    let reveal_error = RwSignal::new(None::<String>);
+
+    let reveal = {
+        let id = id.clone();
+        move |version: Option<i64>, copy: bool| {
+            let id = id.clone();
+            leptos::task::spawn_local(async move {
+                let kind = if copy { "copy" } else { "reveal" };
+                match reveal_secret(id, version, kind.to_owned()).await {
+                    Ok(value) if copy => {
+                        copy_text(value.expose());
+                        toasts.show("Value copied to the clipboard.");
+                    }
+                    Ok(value) => shown.set(Some((version.unwrap_or(0), value.expose().to_owned()))),
+                    Err(e) => reveal_error.set(Some(e.message)),
+                }
+            });
+        }
+    };
+
+    let version_action = ServerAction::<NewSecretVersion>::new();
+    let version_errors = action_error(version_action);
+    let restore = ServerAction::<RestoreSecret>::new();
+    let restore_errors = action_error(restore);
+    let enabled = ServerAction::<SetSecretEnabled>::new();
+    let enabled_errors = action_error(enabled);
+    Effect::new(move |_| {
+        if let Some(Ok(n)) = version_action.value().get() {
+            toasts.show(format!("Version {n} saved."));
+            shown.set(None);
+            reload.update(|r| *r += 1);
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(n)) = restore.value().get() {
+            toasts.show(format!("Restored as version {n}."));
+            shown.set(None);
+            reload.update(|r| *r += 1);
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = enabled.value().get() {
+            toasts.show("Secret updated.");
+            reload.update(|r| *r += 1);
+        }
+    });
+
+    let restore_open = RwSignal::new(false);
+    let restore_version = RwSignal::new(0i64);
+    let enable_open = RwSignal::new(false);
+    let is_enabled = page.meta.enabled;
+    let current = page.meta.current_version;
+    let reveal_current = reveal.clone();
+    let copy_current = reveal.clone();
+    let history_reveal = reveal.clone();
+    let (restore_id, enable_id, version_id) = (id.clone(), id.clone(), id.clone());
+
+    view! {
+        <section class="panel">
+            <h2>"Value"</h2>
+            {if may_reveal {
+                view! {
+                    <pre class="secret-value" aria-label="Secret value">
+                        {move || shown.get().map(|(_, v)| v).unwrap_or_else(|| "••••••••••••".to_owned())}
+                    </pre>
+                    <p class="muted small">{move || shown.get().map(|(v, _)| if v == 0 { "Showing the current version.".to_owned() } else { format!("Showing version {v}.") })}</p>
+                    <div class="button-row">
+                        <button class="button" type="button" on:click=move |_| {
+                            if shown.get_untracked().is_some() { shown.set(None) } else { reveal_current(None, false) }
+                        }>{move || if shown.get().is_some() { "Hide" } else { "Reveal" }}</button>
+                        <button class="button" type="button" on:click=move |_| copy_current(None, true)>"Copy"</button>
+                    </div>
+                    <p class="form-error" role="alert" hidden=move || reveal_error.get().is_none()>{move || reveal_error.get()}</p>
+                }.into_any()
+            } else {
+                view! { <p class="muted">"Your role shows this secret's details, not its value."</p> }.into_any()
+            }}
+        </section>
+        {may_write.then(|| view! {
+            <section class="panel">
+                <h2>"New version"</h2>
+                <ActionForm action=version_action attr:class="stack" attr:novalidate=true>
+                    <FormError errors=version_errors />
+                    <input type="hidden" name="id" value=version_id />
+                    <input type="hidden" name="seen_version" value=current.to_string() />
+                    <div class="field">
+                        <label for="field-new-value">"New value"</label>
+                        <textarea id="field-new-value" name="value" rows="4" maxlength="65536" autocomplete="off" spellcheck="false"></textarea>
+                        <p class="field-error">{move || version_errors.get().and_then(|e| e.for_field("value"))}</p>
+                    </div>
+                    <div class="field">
+                        <label for="field-note">"Note"</label>
+                        <input id="field-note" name="note" maxlength="500" />
+                    </div>
+                    <button class="button primary" type="submit">"Save new version"</button>
+                </ActionForm>
+            </section>
+        })}
+        <section class="panel">
+            <h2>"Version history"</h2>
+            <FormError errors=restore_errors />
+            <div class="table-wrap">
+                <table class="data stack-on-mobile">
+                    <thead><tr><th>"Version"</th><th>"Created"</th><th>"By"</th><th>"Note"</th><th><span class="sr-only">"Actions"</span></th></tr></thead>
+                    <tbody>
+                        {page.versions.iter().map(|ver| {
+                            let n = ver.version;
+                            let reveal = history_reveal.clone();
+                            view! {
+                                <tr>
+                                    <td data-label="Version">{n}{(n == current).then_some(" (current)")}</td>
+                                    <td data-label="Created">{crate::domain::time::short(ver.created_at)}</td>
+                                    <td data-label="By">{ver.created_by.clone()}</td>
+                                    <td data-label="Note">{ver.note.clone()}</td>
+                                    <td class="actions">
+                                        {may_reveal.then(|| view! {
+                                            <button class="button" type="button" aria-label=format!("Reveal version {n}") on:click=move |_| reveal(Some(n), false)>"Reveal"</button>
+                                        })}
+                                        {(may_write && n != current).then(|| view! {
+                                            <button class="button" type="button" aria-label=format!("Restore version {n}") on:click=move |_| { restore_version.set(n); restore_open.set(true); }>"Restore"</button>
+                                        })}
+                                    </td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </section>
+        {may_write.then(|| view! {
+            <section class="panel">
+                <h2>{if is_enabled { "Disable" } else { "Enable" }}</h2>
+                <p class="muted">{if is_enabled { "A disabled secret is no longer served to machines. Nothing is deleted." } else { "Enabling serves this secret to machines again." }}</p>
+                <FormError errors=enabled_errors />
+                <button class="button" class:danger=is_enabled type="button" on:click=move |_| enable_open.set(true)>
+                    {if is_enabled { "Disable secret" } else { "Enable secret" }}
+                </button>
+            </section>
+        })}
+        <ConfirmDialog
+            open=restore_open
+            title=Signal::derive(move || format!("Restore version {}?", restore_version.get()))
+            message=Signal::derive(move || format!("This creates version {} carrying the value of version {}. No version is changed or removed.", current + 1, restore_version.get()))
+            confirm_label="Restore".to_owned()
+            on_confirm=move |_| { restore.dispatch(RestoreSecret { id: restore_id.clone(), version: restore_version.get_untracked() }); }
+        />
+        <ConfirmDialog
+            open=enable_open
+            title=(if is_enabled { "Disable this secret?" } else { "Enable this secret?" }).to_owned()
+            message=(if is_enabled { "Machines stop receiving it at once." } else { "Machines receive it again." }).to_owned()
+            confirm_label=(if is_enabled { "Disable" } else { "Enable" }).to_owned()
+            danger=is_enabled
+            on_confirm=move |_| { enabled.dispatch(SetSecretEnabled { id: enable_id.clone(), enabled: !is_enabled }); }
+        />
+    }
+}
+
+/// Puts text on the clipboard without showing it.
+fn copy_text(text: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        if let Some(w) = web_sys::window() {
+            let _ = w.navigator().clipboard().write_text(text);
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = text;
+}

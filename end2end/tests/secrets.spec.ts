@@ -1,0 +1,88 @@
+import { expect, test } from "@playwright/test";
+import { ADMIN, inviteAndJoin, signIn, snap, waitForHydration, watchConsole } from "../helpers";
+
+// A secret's life in the UI: create, reveal, new version, history, restore, disable, and a
+// Read-only member who sees metadata but never the value.
+test("create, reveal, version, restore and disable a secret; Read-only sees no value", async ({ page, browser }) => {
+  const errors = watchConsole(page);
+  await signIn(page, ADMIN.email, ADMIN.password);
+  await expect(page.getByRole("heading", { name: `Welcome, ${ADMIN.name}` })).toBeVisible();
+  await page.goto("/projects");
+  await waitForHydration(page);
+  await page.getByRole("link", { name: "Payments" }).click();
+  await page.getByText("New vault").click();
+  await page.getByLabel("Name", { exact: true }).fill("staging");
+  await page.getByRole("button", { name: "Create vault" }).click();
+  await expect(page.getByRole("heading", { name: "staging" })).toBeVisible();
+  const vaultUrl = page.url();
+  await expect(page.getByText("No secrets yet")).toBeVisible();
+
+  // Bad input is refused beside the field.
+  await page.getByText("New secret", { exact: true }).click();
+  await page.getByLabel("Name", { exact: true }).fill("bad name");
+  await page.getByLabel("Value").fill("x");
+  await page.getByRole("button", { name: "Create secret" }).click();
+  await expect(page.locator("#field-name-error")).toContainText("Use only letters");
+
+  await page.getByLabel("Name", { exact: true }).fill("DB_PASSWORD");
+  await page.getByLabel("Value").fill("s3cr3t-one");
+  await page.getByLabel("Tags").fill("db, prod");
+  await page.getByRole("button", { name: "Create secret" }).click();
+  await expect(page.getByRole("heading", { name: /DB_PASSWORD/ })).toBeVisible();
+  const secretUrl = page.url();
+  const value = page.getByLabel("Secret value");
+  await expect(value).toHaveText("••••••••••••");
+  await page.getByRole("button", { name: "Reveal", exact: true }).click();
+  await expect(value).toHaveText("s3cr3t-one");
+  await page.getByRole("button", { name: "Hide" }).click();
+  await expect(value).toHaveText("••••••••••••");
+
+  await page.getByLabel("New value").fill("s3cr3t-two");
+  await page.getByLabel("Note").fill("rotated");
+  await page.getByRole("button", { name: "Save new version" }).click();
+  await expect(page.getByRole("status")).toContainText("Version 2 saved");
+  await expect(page.getByRole("row").filter({ hasText: "rotated" })).toContainText("2 (current)");
+  await page.getByRole("button", { name: "Reveal version 1" }).click();
+  await expect(value).toHaveText("s3cr3t-one");
+  await snap(page, "secret-1280");
+
+  await page.getByRole("button", { name: "Restore version 1" }).click();
+  await expect(page.getByRole("dialog")).toContainText("creates version 3");
+  await page.getByRole("dialog").getByRole("button", { name: "Restore" }).click();
+  await expect(page.getByRole("status")).toContainText("Restored as version 3");
+  await expect(page.getByRole("row").filter({ hasText: "restored from version 1" })).toContainText("3 (current)");
+  await page.getByRole("button", { name: "Reveal", exact: true }).click();
+  await expect(value).toHaveText("s3cr3t-one");
+
+  await page.getByRole("button", { name: "Disable secret" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Disable" }).click();
+  await expect(page.locator("h1 .badge")).toHaveText("Disabled");
+
+  await page.goto(vaultUrl);
+  await waitForHydration(page);
+  const row = page.getByRole("row").filter({ hasText: "DB_PASSWORD" });
+  await expect(row).toContainText("Disabled");
+  await expect(row).toContainText("3");
+  await page.getByLabel("Status").selectOption("active");
+  await expect(row).toBeHidden();
+  await snap(page, "secrets-1280");
+
+  // A Read-only member sees the secret's details but no value and no controls.
+  const stamp = Date.now();
+  const rita = { name: "Rita Reader", email: `rita.${stamp}@example.com`, password: "rita's long passphrase" };
+  const ritaPage = await inviteAndJoin(page, browser, rita);
+  await page.goto("/projects");
+  await waitForHydration(page);
+  await page.getByRole("link", { name: "Payments" }).click();
+  await page.getByRole("navigation", { name: "Project sections" }).getByRole("link", { name: "Members" }).click();
+  await page.getByLabel("User", { exact: true }).selectOption({ label: `${rita.name} <${rita.email}>` });
+  await page.getByLabel("Role", { exact: true }).selectOption("read_only");
+  await page.getByRole("button", { name: "Add member" }).click();
+  await expect(page.getByRole("row").filter({ hasText: rita.email })).toBeVisible();
+  await ritaPage.goto(secretUrl);
+  await waitForHydration(ritaPage);
+  await expect(ritaPage.getByText("Your role shows this secret's details, not its value.")).toBeVisible();
+  await expect(ritaPage.getByRole("button", { name: "Reveal", exact: true })).toHaveCount(0);
+  await expect(ritaPage.getByLabel("New value")).toHaveCount(0);
+  expect(errors).toEqual([]);
+});
