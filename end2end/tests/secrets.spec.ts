@@ -54,6 +54,21 @@ test("create, reveal, version, restore and disable a secret; Read-only sees no v
   await page.getByRole("button", { name: "Reveal", exact: true }).click();
   await expect(value).toHaveText("s3cr3t-one");
 
+  // Compare two versions: a line diff, shown only to those who may reveal.
+  await page.getByLabel("From", { exact: true }).selectOption("1");
+  await page.getByLabel("To", { exact: true }).selectOption("2");
+  await page.getByRole("button", { name: "Compare" }).click();
+  const diff = page.getByLabel("Differences");
+  await expect(diff).toContainText("- s3cr3t-one");
+  await expect(diff).toContainText("+ s3cr3t-two");
+
+  // Details change without a new version.
+  await page.getByLabel("Description", { exact: true }).fill("Main database password");
+  await page.getByRole("button", { name: "Save details" }).click();
+  await expect(page.getByRole("status")).toContainText("Details saved");
+  await expect(page.getByText("Main database password").first()).toBeVisible();
+  await expect(page.getByRole("row").filter({ hasText: "restored from version 1" })).toContainText("3 (current)");
+
   await page.getByRole("button", { name: "Disable secret" }).click();
   await page.getByRole("dialog").getByRole("button", { name: "Disable" }).click();
   await expect(page.locator("h1 .badge")).toHaveText("Disabled");

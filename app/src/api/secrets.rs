@@ -6,7 +6,7 @@
 
 use crate::domain::AppError;
 use crate::domain::ids::SecretId;
-use crate::domain::secret::{SecretPage, SecretRow, SecretValue};
+use crate::domain::secret::{DiffLine, SecretPage, SecretRow, SecretValue};
 use crate::domain::validate::SecretInput;
 use leptos::prelude::*;
 
@@ -146,6 +146,42 @@ pub async fn restore_secret(id: String, version: i64) -> Result<i64, AppError> {
 pub async fn set_secret_enabled(id: String, enabled: bool) -> Result<(), AppError> {
     door::respond(async {
         svc::set_enabled(&door::state()?, &door::session()?, &door::meta(), ids::secret(&id)?, enabled).await
+    })
+    .await
+}
+
+/// A line diff between two versions.
+#[server(prefix = "/rpc", endpoint = "secrets_compare")]
+pub async fn compare_secret_versions(id: String, a: i64, b: i64) -> Result<Vec<DiffLine>, AppError> {
+    door::respond(async {
+        svc::compare(&door::state()?, &door::session()?, &door::meta(), ids::secret(&id)?, a, b).await
+    })
+    .await
+}
+
+/// Changes a secret's metadata (no new version).
+#[server(prefix = "/rpc", endpoint = "secrets_meta")]
+pub async fn update_secret_meta(
+    id: String,
+    content_type: String,
+    description: String,
+    tags: String,
+    activation_at: String,
+    expiration_at: String,
+) -> Result<(), AppError> {
+    door::respond(async {
+        let (state, session, meta) = (door::state()?, door::session()?, door::meta());
+        let id = ids::secret(&id)?;
+        let current = svc::get(&state, &session, &meta, id).await?;
+        let input = svc::MetaInput {
+            content_type,
+            description,
+            tags,
+            activation_at: when("activation_at", &activation_at)?,
+            expiration_at: when("expiration_at", &expiration_at)?,
+            enabled: current.enabled,
+        };
+        svc::update_meta(&state, &session, &meta, id, input).await
     })
     .await
 }

@@ -228,3 +228,70 @@ pub struct SecretPage {
     pub versions: Vec<VersionInfo>,
     pub vault: super::org::VaultDetail,
 }
+
+/// One line of a comparison between two values.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DiffLine {
+    Same(String),
+    Removed(String),
+    Added(String),
+}
+
+/// A line diff of `old` against `new` (longest common subsequence; values are at most 64 KiB,
+/// so the table stays small enough for the lines a secret has).
+pub fn diff_lines(old: &str, new: &str) -> Vec<DiffLine> {
+    let a: Vec<&str> = old.lines().collect();
+    let b: Vec<&str> = new.lines().collect();
+    if a.len().saturating_mul(b.len()) > 4_000_000 {
+        // Too many lines to align: show the whole change.
+        return a
+            .iter()
+            .map(|l| DiffLine::Removed((*l).to_owned()))
+            .chain(b.iter().map(|l| DiffLine::Added((*l).to_owned())))
+            .collect();
+    }
+    let mut lcs = vec![vec![0u32; b.len() + 1]; a.len() + 1];
+    for i in (0..a.len()).rev() {
+        for j in (0..b.len()).rev() {
+            lcs[i][j] = if a[i] == b[j] { lcs[i + 1][j + 1] + 1 } else { lcs[i + 1][j].max(lcs[i][j + 1]) };
+        }
+    }
+    let (mut i, mut j, mut out) = (0, 0, Vec::new());
+    while i < a.len() && j < b.len() {
+        if a[i] == b[j] {
+            out.push(DiffLine::Same(a[i].to_owned()));
+            i += 1;
+            j += 1;
+        } else if lcs[i + 1][j] >= lcs[i][j + 1] {
+            out.push(DiffLine::Removed(a[i].to_owned()));
+            i += 1;
+        } else {
+            out.push(DiffLine::Added(b[j].to_owned()));
+            j += 1;
+        }
+    }
+    out.extend(a[i..].iter().map(|l| DiffLine::Removed((*l).to_owned())));
+    out.extend(b[j..].iter().map(|l| DiffLine::Added((*l).to_owned())));
+    out
+}
+
+#[cfg(test)]
+mod diff_tests {
+    use super::*;
+
+    #[test]
+    fn line_diff_keeps_common_lines() {
+        let d = diff_lines("a\nb\nc", "a\nx\nc\nd");
+        assert_eq!(
+            d,
+            [
+                DiffLine::Same("a".into()),
+                DiffLine::Removed("b".into()),
+                DiffLine::Added("x".into()),
+                DiffLine::Same("c".into()),
+                DiffLine::Added("d".into())
+            ]
+        );
+        assert_eq!(diff_lines("", "new"), [DiffLine::Added("new".into())]);
+    }
+}

@@ -264,6 +264,20 @@ pub async fn reveal(
     Ok(value)
 }
 
+/// A line diff between two versions, for those who may reveal. Audited as a compare of each.
+pub async fn compare(
+    state: &AppState,
+    session: &SessionCtx,
+    meta: &RequestMeta,
+    id: SecretId,
+    a: i64,
+    b: i64,
+) -> Result<Vec<crate::domain::secret::DiffLine>, AppError> {
+    let old = reveal(state, session, meta, id, Some(a), RevealKind::Compare).await?;
+    let new = reveal(state, session, meta, id, Some(b), RevealKind::Compare).await?;
+    Ok(crate::domain::secret::diff_lines(old.expose(), new.expose()))
+}
+
 /// A secret's metadata (anyone who sees the vault).
 pub async fn get(
     state: &AppState,

@@ -2,12 +2,16 @@
 //! version history with reveal and restore, and enable/disable. Read-only members see
 //! metadata only: the page never asks for a value on their behalf.
 
-use crate::api::secrets::{NewSecretVersion, RestoreSecret, SetSecretEnabled, get_secret, reveal_secret};
+use crate::api::secrets::{
+    NewSecretVersion, RestoreSecret, SetSecretEnabled, UpdateSecretMeta, compare_secret_versions, get_secret,
+    reveal_secret,
+};
 use crate::domain::permission::{Action, Decision, Resource as Target, can};
+use crate::domain::secret::DiffLine;
 use crate::domain::secret::SecretPage;
 use crate::ui::components::client_only::AfterHydration;
 use crate::ui::components::dialog::ConfirmDialog;
-use crate::ui::components::form::{FormError, action_error};
+use crate::ui::components::form::{Field, FormError, action_error};
 use crate::ui::components::toast::use_toasts;
 use crate::ui::layout::Breadcrumbs;
 use crate::ui::pages::project::load_error;
@@ -123,11 +127,44 @@ fn SecretBody(page: SecretPage, reload: RwSignal<u32>) -> impl IntoView {
         }
     });
 
+    let details = ServerAction::<UpdateSecretMeta>::new();
+    let details_errors = action_error(details);
+    Effect::new(move |_| {
+        if let Some(Ok(())) = details.value().get() {
+            toasts.show("Details saved.");
+            reload.update(|r| *r += 1);
+        }
+    });
+    let diff = RwSignal::new(None::<Vec<DiffLine>>);
+    let current = page.meta.current_version;
+    let compare_from = RwSignal::new((current - 1).max(1));
+    let compare_to = RwSignal::new(current);
+    let compare = {
+        let id = id.clone();
+        move || {
+            let id = id.clone();
+            leptos::task::spawn_local(async move {
+                match compare_secret_versions(id, compare_from.get_untracked(), compare_to.get_untracked()).await {
+                    Ok(lines) => diff.set(Some(lines)),
+                    Err(e) => reveal_error.set(Some(e.message)),
+                }
+            });
+        }
+    };
+    let version_numbers: Vec<i64> = page.versions.iter().map(|v| v.version).collect();
+    let input_time = |t: Option<i64>| {
+        t.and_then(chrono::DateTime::<chrono::Utc>::from_timestamp_micros)
+            .map(|d| d.format("%Y-%m-%dT%H:%M").to_string())
+            .unwrap_or_default()
+    };
+    let m = &page.meta;
+    let (ct, desc, tags) = (m.content_type.clone(), m.description.clone(), m.tags.join(", "));
+    let (act, exp) = (input_time(m.activation_at), input_time(m.expiration_at));
+    let details_id = id.clone();
     let restore_open = RwSignal::new(false);
     let restore_version = RwSignal::new(0i64);
     let enable_open = RwSignal::new(false);
     let is_enabled = page.meta.enabled;
-    let current = page.meta.current_version;
     let reveal_current = reveal.clone();
     let copy_current = reveal.clone();
     let history_reveal = reveal.clone();
@@ -205,6 +242,54 @@ fn SecretBody(page: SecretPage, reload: RwSignal<u32>) -> impl IntoView {
                 </table>
             </div>
         </section>
+        {(may_reveal && version_numbers.len() > 1).then(|| {
+            let options = move |selected: RwSignal<i64>| version_numbers.iter().map(|n| {
+                let n = *n;
+                view! { <option value=n.to_string() selected=move || selected.get() == n>{format!("Version {n}")}</option> }
+            }).collect_view();
+            let (from_options, to_options) = (options(compare_from), options(compare_to));
+            view! {
+                <section class="panel">
+                    <h2>"Compare versions"</h2>
+                    <div class="toolbar">
+                        <div class="field">
+                            <label for="compare-from">"From"</label>
+                            <select id="compare-from" on:change=move |ev| compare_from.set(event_target_value(&ev).parse().unwrap_or(1))>{from_options}</select>
+                        </div>
+                        <div class="field">
+                            <label for="compare-to">"To"</label>
+                            <select id="compare-to" on:change=move |ev| compare_to.set(event_target_value(&ev).parse().unwrap_or(1))>{to_options}</select>
+                        </div>
+                        <button class="button" type="button" on:click=move |_| compare()>"Compare"</button>
+                    </div>
+                    {move || diff.get().map(|lines| view! {
+                        <pre class="diff" aria-label="Differences">
+                            {lines.into_iter().map(|l| match l {
+                                DiffLine::Same(t) => view! { <span class="same">{format!("  {t}\n")}</span> }.into_any(),
+                                DiffLine::Removed(t) => view! { <span class="removed">{format!("- {t}\n")}</span> }.into_any(),
+                                DiffLine::Added(t) => view! { <span class="added">{format!("+ {t}\n")}</span> }.into_any(),
+                            }).collect_view()}
+                        </pre>
+                    })}
+                </section>
+            }
+        })}
+        {may_write.then(|| view! {
+            <section class="panel">
+                <h2>"Details"</h2>
+                <p class="muted small">"Changing details makes no new version; the change is recorded in the audit log."</p>
+                <ActionForm action=details attr:class="stack" attr:novalidate=true>
+                    <FormError errors=details_errors />
+                    <input type="hidden" name="id" value=details_id />
+                    <Field label="Content type" name="content_type" errors=details_errors maxlength=100 value=ct />
+                    <Field label="Description" name="description" errors=details_errors maxlength=500 value=desc />
+                    <Field label="Tags" name="tags" errors=details_errors maxlength=600 value=tags hint="Comma-separated." />
+                    <Field label="Activation (UTC)" name="activation_at" kind="datetime-local" errors=details_errors value=act />
+                    <Field label="Expiration (UTC)" name="expiration_at" kind="datetime-local" errors=details_errors value=exp />
+                    <button class="button" type="submit">"Save details"</button>
+                </ActionForm>
+            </section>
+        })}
         {may_write.then(|| view! {
             <section class="panel">
                 <h2>{if is_enabled { "Disable" } else { "Enable" }}</h2>
