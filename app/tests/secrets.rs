@@ -2,9 +2,10 @@
 //! plaintext scan, Read-only users never receiving a value, and bad input changing nothing.
 
 use app::domain::ErrorCode;
+use app::domain::dotenv::ImportOutcome;
 use app::domain::ids::{SecretId, UserId, VaultId};
 use app::domain::permission::ProjectRole;
-use app::domain::secret::{SecretValue, VALUE_MAX};
+use app::domain::secret::{SecretQuery, SecretSort, SecretStatus, SecretValue, VALUE_MAX};
 use app::server::db::{Db, Engine};
 use app::server::repo::users::{self, NewUser, UserState};
 use app::server::services::secrets::{self, NewSecretInput, RevealKind};
@@ -245,5 +246,144 @@ async fn bad_input_is_refused_beside_its_field_and_changes_nothing() {
             .await
             .unwrap();
         assert_eq!(changes, r#"[{"field":"enabled","old":"true","new":"false"}]"#);
+    }
+}
+
+fn query(
+    text: &str,
+    tag: &str,
+    status: Option<SecretStatus>,
+    sort: SecretSort,
+    descending: bool,
+    page: i64,
+) -> SecretQuery {
+    SecretQuery { text: text.into(), tag: tag.into(), status, sort, descending, page }
+}
+
+#[tokio::test]
+async fn the_table_pages_filters_and_sorts_in_the_database() {
+    for t in testing::engines().await {
+        let w = world(&t.db).await;
+        let m = RequestMeta::default();
+        for i in 0..120 {
+            let tags = if i % 3 == 0 { "even_3, Shared" } else { "other" };
+            let mut new = NewSecretInput { tags: tags.into(), ..input(&format!("KEY_{i:03}"), "v") };
+            if i == 7 {
+                new.expiration_at = Some(app::server::clock::now() + 86_400_000_000);
+            }
+            if i == 8 {
+                new.activation_at = Some(app::server::clock::now() + 86_400_000_000);
+            }
+            secrets::create(&w.state, &w.admin, &m, w.vault, new).await.unwrap();
+        }
+        let page = |q: SecretQuery| {
+            let (state, reader) = (w.state.clone(), w.reader.clone());
+            async move { secrets::page(&state, &reader, &RequestMeta::default(), w.vault, &q).await.unwrap() }
+        };
+        let first = page(query("", "", None, SecretSort::Name, false, 1)).await;
+        assert_eq!((first.rows.len(), first.matching, first.total, first.pages), (50, 120, 120, 3));
+        assert_eq!(first.rows[0].meta.name, "KEY_000");
+        assert_eq!(first.tags, ["Shared", "even_3", "other"]);
+        let last = page(query("", "", None, SecretSort::Name, true, 3)).await;
+        assert_eq!(last.rows.len(), 20);
+        assert_eq!(last.rows[19].meta.name, "KEY_000", "descending, last page ends at the first name");
+        let beyond = page(query("", "", None, SecretSort::Name, false, 99)).await;
+        assert_eq!(beyond.page, 3, "a page past the end shows the last one");
+        // `_` in a filter is a literal underscore, not a wildcard; tags match too.
+        assert_eq!(page(query("KEY_11", "", None, SecretSort::Name, false, 1)).await.matching, 10);
+        assert_eq!(page(query("n_3", "", None, SecretSort::Name, false, 1)).await.matching, 40);
+        assert_eq!(page(query("", "shared", None, SecretSort::Name, false, 1)).await.matching, 40);
+        assert_eq!(page(query("", "Shar", None, SecretSort::Name, false, 1)).await.matching, 0, "tags match whole");
+        let expiring = page(query("", "", Some(SecretStatus::Expiring), SecretSort::Name, false, 1)).await;
+        assert_eq!(expiring.rows.iter().map(|r| r.meta.name.as_str()).collect::<Vec<_>>(), ["KEY_007"]);
+        let scheduled = page(query("", "", Some(SecretStatus::Scheduled), SecretSort::Name, false, 1)).await;
+        assert_eq!(scheduled.rows[0].meta.name, "KEY_008");
+        assert_eq!(page(query("", "", Some(SecretStatus::Active), SecretSort::Name, false, 1)).await.matching, 118);
+        let id = first.rows[5].meta.id;
+        secrets::new_version(&w.state, &w.admin, &m, id, value("v2"), "", None).await.unwrap();
+        let by_version = page(query("", "", None, SecretSort::Version, true, 1)).await;
+        assert_eq!(by_version.rows[0].meta.id, id);
+        let by_update = page(query("", "", None, SecretSort::Updated, true, 1)).await;
+        assert_eq!(by_update.rows[0].meta.id, id);
+        let e = secrets::page(
+            &w.state,
+            &w.reader,
+            &m,
+            w.vault,
+            &query(&"x".repeat(200), "", None, SecretSort::Name, false, 1),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(e.code, ErrorCode::ValidationFailed);
+    }
+}
+
+#[tokio::test]
+async fn import_previews_reports_bad_lines_and_makes_versions_only_when_asked() {
+    for t in testing::engines().await {
+        let w = world(&t.db).await;
+        let m = RequestMeta::default();
+        let existing = create(&w, "EXISTING", "old").await;
+        let text = "NEW_ONE=alpha\nbad line here\nEXISTING=\"new\\nvalue\"\nNEW_TWO='beta'\n";
+        let preview = secrets::import(&w.state, &w.admin, &m, w.vault, text, false, false).await.unwrap();
+        let outcomes: Vec<_> = preview.lines.iter().map(|l| (l.line, l.outcome.clone())).collect();
+        assert_eq!(outcomes[0], (1, ImportOutcome::New));
+        assert!(matches!(outcomes[1], (2, ImportOutcome::Invalid(_))));
+        assert_eq!(outcomes[2], (3, ImportOutcome::Exists));
+        assert_eq!(outcomes[3], (4, ImportOutcome::New));
+        let count = || async {
+            sqlx::query_scalar::<_, i64>("select count(*) from secret_versions").fetch_one(t.db.reader()).await.unwrap()
+        };
+        assert_eq!(count().await, 1, "a preview writes nothing");
+
+        let e = secrets::import(&w.state, &w.reader, &m, w.vault, text, true, true).await.unwrap_err();
+        assert_eq!(e.code, ErrorCode::Forbidden);
+        let done = secrets::import(&w.state, &w.admin, &m, w.vault, text, true, true).await.unwrap();
+        assert!(done.applied);
+        assert_eq!(done.writes(), 3);
+        assert_eq!(count().await, 4);
+        assert_eq!(reveal(&w, existing, None).await, "new\nvalue");
+        assert_eq!(reveal(&w, existing, Some(1)).await, "old");
+        let imported: i64 = sqlx::query_scalar("select count(*) from audit_log where action = 'secret.import'")
+            .fetch_one(t.db.reader())
+            .await
+            .unwrap();
+        assert_eq!(imported, 3);
+
+        // Export: the served secrets as .env, readable back; Read-only may not; audited.
+        secrets::create(
+            &w.state,
+            &w.admin,
+            &m,
+            w.vault,
+            NewSecretInput {
+                activation_at: Some(app::server::clock::now() + 86_400_000_000),
+                ..input("LATER", "not yet")
+            },
+        )
+        .await
+        .unwrap();
+        let (name, text) = secrets::export(&w.state, &w.admin, &m, w.vault).await.unwrap();
+        assert_eq!(name, "production");
+        let (back, errors) = app::domain::dotenv::parse(text.expose());
+        assert!(errors.is_empty());
+        let pairs: Vec<(String, String)> = back.into_iter().map(|e| (e.name, e.value.expose().to_owned())).collect();
+        assert_eq!(
+            pairs,
+            [
+                ("EXISTING".to_owned(), "new\nvalue".to_owned()),
+                ("NEW_ONE".to_owned(), "alpha".to_owned()),
+                ("NEW_TWO".to_owned(), "beta".to_owned())
+            ],
+            "scheduled secrets are not exported"
+        );
+        let e = secrets::export(&w.state, &w.reader, &m, w.vault).await.unwrap_err();
+        assert_eq!(e.code, ErrorCode::Forbidden);
+        let exports: String = sqlx::query_scalar("select changes from audit_log where action = 'vault.export'")
+            .fetch_one(t.db.reader())
+            .await
+            .unwrap();
+        assert_eq!(exports, r#"[{"field":"secrets","new":"3"}]"#);
+        assert_eq!(audit::verify(&t.db).await.unwrap().first_broken, None);
     }
 }

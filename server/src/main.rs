@@ -3,6 +3,7 @@
 #![recursion_limit = "256"]
 
 mod config;
+mod downloads;
 mod http;
 mod startup;
 

@@ -5,14 +5,16 @@
 #![allow(clippy::too_many_arguments)]
 
 use crate::domain::AppError;
+use crate::domain::dotenv::ImportReport;
 use crate::domain::ids::SecretId;
-use crate::domain::secret::{DiffLine, SecretPage, SecretRow, SecretValue};
+use crate::domain::secret::{DiffLine, SecretListing, SecretPage, SecretValue};
 use crate::domain::validate::SecretInput;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use {
     super::door::{self, ids},
+    crate::domain::secret::{SecretQuery, SecretSort, SecretStatus},
     crate::server::services::{secrets as svc, vaults as vault_svc},
 };
 
@@ -29,20 +31,44 @@ fn when(field: &str, raw: &str) -> Result<Option<i64>, AppError> {
     Ok(Some(parsed.and_utc().timestamp_micros()))
 }
 
-/// The secrets of a vault with their status now.
+/// One page of a vault's secrets: filter text (name or tag), exact tag, status (empty for
+/// all), sort column (`name`, `version`, `updated`), direction and page (from 1).
 #[server(prefix = "/rpc", endpoint = "secrets_list")]
-pub async fn list_secrets(vault_id: String) -> Result<Vec<SecretRow>, AppError> {
+pub async fn list_secrets(
+    vault_id: String,
+    text: String,
+    tag: String,
+    status: String,
+    sort: String,
+    descending: bool,
+    page: i64,
+) -> Result<SecretListing, AppError> {
     door::respond(async {
-        let now = crate::server::clock::now();
-        let list = svc::list(&door::state()?, &door::session()?, &door::meta(), ids::vault(&vault_id)?).await?;
-        Ok(list
-            .into_iter()
-            .map(|meta| {
-                let status =
-                    crate::domain::secret::SecretStatus::at(meta.enabled, meta.activation_at, meta.expiration_at, now);
-                SecretRow { meta, status }
-            })
-            .collect())
+        let query = SecretQuery {
+            text,
+            tag,
+            status: SecretStatus::parse(&status),
+            sort: SecretSort::parse(&sort),
+            descending,
+            page,
+        };
+        svc::page(&door::state()?, &door::session()?, &door::meta(), ids::vault(&vault_id)?, &query).await
+    })
+    .await
+}
+
+/// Previews (`apply` false) or runs an import of `.env` text into a vault.
+#[server(prefix = "/rpc", endpoint = "secrets_import")]
+pub async fn import_secrets(
+    vault_id: String,
+    text: SecretInput,
+    new_versions: bool,
+    apply: bool,
+) -> Result<ImportReport, AppError> {
+    door::respond(async {
+        let text = crate::server::crypto::SecretText::new(text.take());
+        let vault = ids::vault(&vault_id)?;
+        svc::import(&door::state()?, &door::session()?, &door::meta(), vault, text.expose(), new_versions, apply).await
     })
     .await
 }

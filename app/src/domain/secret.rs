@@ -295,3 +295,91 @@ mod diff_tests {
         assert_eq!(diff_lines("", "new"), [DiffLine::Added("new".into())]);
     }
 }
+
+/// Rows per page of a vault's secrets table.
+pub const PAGE_SIZE: i64 = 50;
+
+/// The column a secrets table is sorted by.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SecretSort {
+    #[default]
+    Name,
+    Version,
+    Updated,
+}
+
+impl SecretSort {
+    /// Reads the submitted form; anything else sorts by name.
+    pub fn parse(s: &str) -> SecretSort {
+        match s {
+            "version" => SecretSort::Version,
+            "updated" => SecretSort::Updated,
+            _ => SecretSort::Name,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SecretSort::Name => "name",
+            SecretSort::Version => "version",
+            SecretSort::Updated => "updated",
+        }
+    }
+}
+
+/// What a secrets table asks for: filters, order and page (first page is 1). Filtering and
+/// paging happen in the database, so a vault of 10,000 secrets sends 50 rows.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretQuery {
+    /// Part of a name or tag, case-insensitive.
+    pub text: String,
+    /// Exact tag.
+    pub tag: String,
+    /// A status, or `None` for all.
+    pub status: Option<SecretStatus>,
+    pub sort: SecretSort,
+    pub descending: bool,
+    pub page: i64,
+}
+
+/// One page of a vault's secrets plus what the filters need.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretListing {
+    pub rows: Vec<SecretRow>,
+    /// Secrets matching the filters (all pages).
+    pub matching: i64,
+    /// Secrets in the vault, unfiltered (tells an empty vault from an empty filter).
+    pub total: i64,
+    pub page: i64,
+    pub pages: i64,
+    /// Every tag used in the vault, sorted.
+    pub tags: Vec<String>,
+}
+
+impl SecretStatus {
+    /// Every status, for pickers.
+    pub const ALL: [SecretStatus; 5] = [
+        SecretStatus::Active,
+        SecretStatus::Expiring,
+        SecretStatus::Expired,
+        SecretStatus::Scheduled,
+        SecretStatus::Disabled,
+    ];
+
+    /// The submitted form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SecretStatus::Active => "active",
+            SecretStatus::Scheduled => "scheduled",
+            SecretStatus::Disabled => "disabled",
+            SecretStatus::Expired => "expired",
+            SecretStatus::Expiring => "expiring",
+        }
+    }
+
+    /// Reads the submitted form; anything else means "all".
+    pub fn parse(s: &str) -> Option<SecretStatus> {
+        SecretStatus::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}

@@ -135,3 +135,17 @@ impl Db {
 pub fn flag(v: i64) -> bool {
     v != 0
 }
+
+/// `%text%` (lower-cased) for `like … escape '\\'`, with the wildcards in `text` taken literally.
+pub fn like_pattern(text: &str) -> String {
+    let mut p = String::with_capacity(text.len() + 2);
+    p.push('%');
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}

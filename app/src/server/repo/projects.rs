@@ -48,8 +48,7 @@ pub async fn list(
     search: &str,
     show_archived: bool,
 ) -> Result<Vec<ProjectSummary>, sqlx::Error> {
-    let pattern =
-        format!("%{}%", search.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    let pattern = crate::server::db::like_pattern(search.trim());
     let rows = sqlx::query(
         "select p.id, p.name, p.description, p.archived, \
            (select count(*) from vaults v where v.project_id = p.id), \

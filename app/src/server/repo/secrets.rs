@@ -3,10 +3,10 @@
 //! so concurrent writers get n+1, n+2… and never the same number.
 
 use crate::domain::ids::{SecretId, UserId, VaultId};
-use crate::domain::secret::{SecretMeta, VersionInfo};
+use crate::domain::secret::{EXPIRING_DAYS, PAGE_SIZE, SecretMeta, SecretQuery, SecretSort, SecretStatus, VersionInfo};
 use crate::domain::time::Micros;
 use crate::server::clock;
-use crate::server::db::{Db, Tx, flag};
+use crate::server::db::{Db, Tx, flag, like_pattern};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -186,4 +186,111 @@ pub async fn update_meta(tx: &mut Tx, id: SecretId, m: MetaUpdate<'_>, by: UserI
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// The SQL condition for a status at `$now` (with `$soon` = now + 30 days); mirrors
+/// [`SecretStatus::at`](crate::domain::secret::SecretStatus::at).
+fn status_condition(status: SecretStatus) -> &'static str {
+    match status {
+        SecretStatus::Disabled => "s.enabled = 0",
+        SecretStatus::Scheduled => "s.enabled = 1 and s.activation_at > $2",
+        SecretStatus::Expired => concat!(
+            "s.enabled = 1 and (s.activation_at is null or s.activation_at <= $2)",
+            " and s.expiration_at <= $2"
+        ),
+        SecretStatus::Expiring => concat!(
+            "s.enabled = 1 and (s.activation_at is null or s.activation_at <= $2)",
+            " and s.expiration_at > $2 and s.expiration_at <= $3"
+        ),
+        SecretStatus::Active => concat!(
+            "s.enabled = 1 and (s.activation_at is null or s.activation_at <= $2)",
+            " and (s.expiration_at is null or s.expiration_at > $3)"
+        ),
+    }
+}
+
+/// One page of a vault's secrets matching `q`, and how many match in all. Parameters:
+/// $1 vault, $2 now, $3 now + 30 days, $4 text pattern, $5 tag pattern.
+pub async fn page(
+    db: &Db,
+    vault: VaultId,
+    q: &SecretQuery,
+    now: Micros,
+) -> Result<(Vec<SecretMeta>, i64), sqlx::Error> {
+    let mut filter = String::from("s.vault_id = $1 and $2 = $2 and $3 = $3");
+    if !q.text.is_empty() {
+        filter.push_str(" and (lower(s.name) like $4 escape '\\' or lower(s.tags) like $4 escape '\\')");
+    } else {
+        filter.push_str(" and $4 = $4");
+    }
+    if !q.tag.is_empty() {
+        filter.push_str(" and lower(s.tags) like $5 escape '\\'");
+    } else {
+        filter.push_str(" and $5 = $5");
+    }
+    if let Some(status) = q.status {
+        filter.push_str(" and ");
+        filter.push_str(status_condition(status));
+    }
+    let order = match q.sort {
+        SecretSort::Name => "s.name",
+        SecretSort::Version => "s.current_version",
+        SecretSort::Updated => "s.updated_at",
+    };
+    let dir = if q.descending { "desc" } else { "asc" };
+    let soon = now + EXPIRING_DAYS * 86_400_000_000;
+    let text = like_pattern(&q.text);
+    let tag = like_pattern(&serde_json::to_string(&q.tag).expect("strings serialise"));
+    let count_sql = format!("select count(*) from secrets s where {filter}");
+    let matching: i64 = sqlx::query_scalar(&count_sql)
+        .bind(vault.to_string())
+        .bind(now)
+        .bind(soon)
+        .bind(&text)
+        .bind(&tag)
+        .fetch_one(db.reader())
+        .await?;
+    let offset = (q.page.max(1) - 1) * PAGE_SIZE;
+    let rows_sql = format!(
+        "select {COLUMNS} from secrets s join users u on u.id = s.updated_by where {filter} \
+         order by {order} {dir}, s.name {dir} limit {PAGE_SIZE} offset {offset}"
+    );
+    let rows = sqlx::query(&rows_sql)
+        .bind(vault.to_string())
+        .bind(now)
+        .bind(soon)
+        .bind(&text)
+        .bind(&tag)
+        .fetch_all(db.reader())
+        .await?;
+    Ok((rows.iter().map(from_row).collect::<Result<_, _>>()?, matching))
+}
+
+/// How many secrets a vault holds and every tag they use (sorted, distinct).
+pub async fn census(db: &Db, vault: VaultId) -> Result<(i64, Vec<String>), sqlx::Error> {
+    let rows: Vec<String> = sqlx::query_scalar("select tags from secrets where vault_id = $1")
+        .bind(vault.to_string())
+        .fetch_all(db.reader())
+        .await?;
+    let total = rows.len() as i64;
+    let mut tags = std::collections::BTreeSet::new();
+    for raw in rows.iter().filter(|r| r.as_str() != "[]") {
+        tags.extend(serde_json::from_str::<Vec<String>>(raw).unwrap_or_default());
+    }
+    Ok((total, tags.into_iter().collect()))
+}
+
+/// Every secret of a vault as name, id and current version (what an import checks against).
+pub async fn names(db: &Db, vault: VaultId) -> Result<Vec<(String, SecretId, i64)>, sqlx::Error> {
+    let rows = sqlx::query("select name, id, current_version from secrets where vault_id = $1")
+        .bind(vault.to_string())
+        .fetch_all(db.reader())
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let id: String = r.try_get(1)?;
+            let id = SecretId::parse(&id).ok_or_else(|| sqlx::Error::Decode("malformed id".into()))?;
+            Ok((r.try_get(0)?, id, r.try_get(2)?))
+        })
+        .collect()
 }

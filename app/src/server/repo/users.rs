@@ -186,26 +186,12 @@ pub struct UserFilter {
 /// At most this many users are listed at once.
 pub const LIST_LIMIT: i64 = 1000;
 
-/// `%text%` for LIKE, with the wildcards in `text` taken literally (escape character `\`).
-fn like_pattern(text: &str) -> String {
-    let mut p = String::with_capacity(text.len() + 2);
-    p.push('%');
-    for c in text.to_lowercase().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            p.push('\\');
-        }
-        p.push(c);
-    }
-    p.push('%');
-    p
-}
-
 /// Users matching `filter`, by name then e-mail.
 pub async fn list<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     filter: &UserFilter,
 ) -> Result<Vec<UserListItem>, sqlx::Error> {
-    let pattern = filter.text.as_deref().map(like_pattern).unwrap_or_default();
+    let pattern = filter.text.as_deref().map(crate::server::db::like_pattern).unwrap_or_default();
     let rows = sqlx::query(&format!(
         "select {COLUMNS}, created_at from users \
          where ($1 = '' or lower(name) like $1 escape '\\' or lower(email) like $1 escape '\\') \

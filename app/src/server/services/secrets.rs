@@ -3,14 +3,16 @@
 //! a change of value is a new version; restoring is a new version carrying an old value.
 
 use crate::domain::AppError;
+use crate::domain::dotenv::{self, ImportLine, ImportOutcome, ImportReport};
 use crate::domain::ids::{SecretId, VaultId};
 use crate::domain::permission::{Action, ProjectFacts, Resource, VaultFacts};
 use crate::domain::secret::{
-    CONTENT_TYPE_MAX, NOTE_MAX, SecretMeta, SecretName, SecretValue, VersionInfo, check_dates, parse_tags,
+    CONTENT_TYPE_MAX, NAME_MAX, NOTE_MAX, PAGE_SIZE, SecretListing, SecretMeta, SecretName, SecretQuery, SecretRow,
+    SecretStatus, SecretValue, TAG_MAX, VersionInfo, check_dates, parse_tags,
 };
 use crate::domain::time::Micros;
 use crate::server::audit::{self, Change, Entry};
-use crate::server::crypto::DataKey;
+use crate::server::crypto::{DataKey, SecretText};
 use crate::server::db::Tx;
 use crate::server::error::unique_or;
 use crate::server::repo::secrets::{self as repo, MetaUpdate, NewSecret};
@@ -98,6 +100,44 @@ async fn write_version(
     Ok(())
 }
 
+/// The metadata a new secret starts with (checked).
+struct Fields<'a> {
+    content_type: &'a str,
+    description: &'a str,
+    tags: &'a [String],
+    activation_at: Option<Micros>,
+    expiration_at: Option<Micros>,
+}
+
+/// Inserts a secret and its version 1 inside `tx`; a taken name is a validation error.
+async fn insert_secret(
+    tx: &mut Tx,
+    key: &DataKey,
+    (vault, name): (VaultId, &SecretName),
+    f: Fields<'_>,
+    value: &SecretValue,
+    note: &str,
+    session: &SessionCtx,
+) -> Result<SecretId, AppError> {
+    let id = SecretId::new();
+    let new = NewSecret {
+        id,
+        vault,
+        name: name.as_str(),
+        content_type: f.content_type,
+        description: f.description,
+        tags: f.tags,
+        activation_at: f.activation_at,
+        expiration_at: f.expiration_at,
+        by: session.user.id,
+    };
+    repo::insert(tx, new)
+        .await
+        .map_err(|e| unique_or(e, "name", "A secret with this name already exists in the vault."))?;
+    write_version(tx, key, (vault, id), 1, value, note, session).await?;
+    Ok(id)
+}
+
 /// What creating a secret needs.
 #[derive(Debug)]
 pub struct NewSecretInput {
@@ -126,23 +166,15 @@ pub async fn create(
     let tags = parse_tags("tags", &input.tags)?;
     check_dates(input.activation_at, input.expiration_at)?;
     let key = data_key(state, vault).await?;
-    let id = SecretId::new();
-    let mut tx = state.db.begin().await?;
-    let new = NewSecret {
-        id,
-        vault,
-        name: name.as_str(),
+    let fields = Fields {
         content_type: &content_type,
         description: &description,
         tags: &tags,
         activation_at: input.activation_at,
         expiration_at: input.expiration_at,
-        by: session.user.id,
     };
-    repo::insert(&mut tx, new)
-        .await
-        .map_err(|e| unique_or(e, "name", "A secret with this name already exists in the vault."))?;
-    write_version(&mut tx, &key, (vault, id), 1, &input.value, "", session).await?;
+    let mut tx = state.db.begin().await?;
+    let id = insert_secret(&mut tx, &key, (vault, &name), fields, &input.value, "", session).await?;
     let changes = vec![
         Change::values("name", None, Some(name.as_str())),
         Change::changed("value"),
@@ -396,4 +428,140 @@ pub async fn set_enabled(
         enabled,
     };
     update_meta(state, session, meta, id, input).await
+}
+
+/// One page of a vault's secrets for its table (metadata only), filtered and sorted in the
+/// database.
+pub async fn page(
+    state: &AppState,
+    session: &SessionCtx,
+    meta: &RequestMeta,
+    vault: VaultId,
+    query: &SecretQuery,
+) -> Result<SecretListing, AppError> {
+    let (_, _, pf, vf) = load_vault(state, session, vault).await?;
+    allow(state, session, meta, Action::ViewVault, (pf, vf)).await?;
+    if query.text.chars().count() > NAME_MAX || query.tag.chars().count() > TAG_MAX {
+        return Err(AppError::validation("filter", "The filter is too long."));
+    }
+    let now = crate::server::clock::now();
+    let (total, tags) = repo::census(&state.db, vault).await?;
+    let pages = ((total.max(1) - 1) / PAGE_SIZE) + 1;
+    let query = SecretQuery { page: query.page.clamp(1, pages), ..query.clone() };
+    let (metas, matching) = repo::page(&state.db, vault, &query, now).await?;
+    let rows = metas
+        .into_iter()
+        .map(|meta| {
+            let status = SecretStatus::at(meta.enabled, meta.activation_at, meta.expiration_at, now);
+            SecretRow { meta, status }
+        })
+        .collect();
+    let pages = ((matching.max(1) - 1) / PAGE_SIZE) + 1;
+    Ok(SecretListing { rows, matching, total, page: query.page.min(pages), pages, tags })
+}
+
+/// Imports `.env` text into a vault. With `apply` false nothing is written: the report is the
+/// preview. Lines that fail to read are reported and skipped; a name that exists gets a new
+/// version only when `new_versions` is set. Everything written commits together, one audit
+/// entry per secret.
+pub async fn import(
+    state: &AppState,
+    session: &SessionCtx,
+    meta: &RequestMeta,
+    vault: VaultId,
+    text: &str,
+    new_versions: bool,
+    apply: bool,
+) -> Result<ImportReport, AppError> {
+    let (_, _, pf, vf) = load_vault(state, session, vault).await?;
+    allow(state, session, meta, Action::WriteSecrets, (pf, vf)).await?;
+    let (entries, errors) = dotenv::parse(text);
+    if entries.is_empty() && errors.is_empty() {
+        return Err(AppError::validation("text", "Paste or choose a .env file with at least one NAME=value line."));
+    }
+    let existing = repo::names(&state.db, vault).await?;
+    let mut lines: Vec<ImportLine> = errors
+        .into_iter()
+        .map(|e| ImportLine { line: e.line, name: String::new(), outcome: ImportOutcome::Invalid(e.message) })
+        .collect();
+    let mut plan = Vec::new();
+    for entry in &entries {
+        let found = existing.iter().find(|(name, ..)| *name == entry.name);
+        let outcome = match found {
+            None => ImportOutcome::New,
+            Some((_, _, v)) if new_versions => ImportOutcome::NewVersion { after: *v },
+            Some(_) => ImportOutcome::Exists,
+        };
+        if !matches!(outcome, ImportOutcome::Exists) {
+            plan.push((entry, found.map(|(_, id, _)| *id)));
+        }
+        lines.push(ImportLine { line: entry.line, name: entry.name.clone(), outcome });
+    }
+    lines.sort_by_key(|l| l.line);
+    if !apply || plan.is_empty() {
+        return Ok(ImportReport { lines, applied: apply });
+    }
+    let key = data_key(state, vault).await?;
+    let who = actor(session);
+    let mut tx = state.db.begin().await?;
+    for (entry, found) in plan {
+        let (id, version) = match found {
+            Some(id) => {
+                let version = repo::next_version(&mut tx, id, session.user.id).await?;
+                write_version(&mut tx, &key, (vault, id), version, &entry.value, "imported", session).await?;
+                (id, version)
+            }
+            None => {
+                let name = SecretName::parse("name", &entry.name)?;
+                let fields = Fields {
+                    content_type: "text/plain",
+                    description: "",
+                    tags: &[],
+                    activation_at: None,
+                    expiration_at: None,
+                };
+                (insert_secret(&mut tx, &key, (vault, &name), fields, &entry.value, "imported", session).await?, 1)
+            }
+        };
+        let changes = vec![Change::values("version", None, Some(&version.to_string())), Change::changed("value")];
+        audit::append(&mut tx, self::entry(&who, meta, "secret.import", (id, &entry.name), changes)).await?;
+    }
+    tx.commit().await?;
+    Ok(ImportReport { lines, applied: true })
+}
+
+/// The vault's served secrets (enabled and active; expired ones too) as `.env` text, for
+/// those who may reveal, with the vault's name. Audited as one export naming how many
+/// secrets left.
+pub async fn export(
+    state: &AppState,
+    session: &SessionCtx,
+    meta: &RequestMeta,
+    vault: VaultId,
+) -> Result<(String, SecretText), AppError> {
+    let (row, _, pf, vf) = load_vault(state, session, vault).await?;
+    allow(state, session, meta, Action::RevealSecrets, (pf, vf)).await?;
+    let now = crate::server::clock::now();
+    let key = data_key(state, vault).await?;
+    let mut pairs = Vec::new();
+    for s in repo::list(&state.db, vault).await? {
+        if !SecretStatus::at(s.enabled, s.activation_at, s.expiration_at, now).is_served() {
+            continue;
+        }
+        let sealed = repo::ciphertext(&state.db, s.id, s.current_version).await?.ok_or_else(AppError::internal)?;
+        let plain = key.open(&sealed, &value_aad(vault, s.id, s.current_version)).map_err(|_| {
+            tracing::error!(secret = %s.id, "a secret version failed its integrity check");
+            AppError::internal()
+        })?;
+        let value = SecretValue::parse("value", String::from_utf8(plain.to_vec()).map_err(|_| AppError::internal())?)?;
+        pairs.push((s.name, value));
+    }
+    let text = dotenv::render(pairs.iter().map(|(n, v)| (n.as_str(), v.expose())));
+    let mut tx = state.db.begin().await?;
+    let changes = vec![Change::values("secrets", None, Some(&pairs.len().to_string()))];
+    let who = actor(session);
+    let e = Entry::about(&who, "vault.export", "vault", (vault.to_string(), &row.name), changes, meta.ip.clone());
+    audit::append(&mut tx, e).await?;
+    tx.commit().await?;
+    Ok((row.name, SecretText::new(text)))
 }

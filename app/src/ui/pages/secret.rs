@@ -6,9 +6,10 @@ use crate::api::secrets::{
     NewSecretVersion, RestoreSecret, SetSecretEnabled, UpdateSecretMeta, compare_secret_versions, get_secret,
     reveal_secret,
 };
+use crate::domain::ErrorCode;
 use crate::domain::permission::{Action, Decision, Resource as Target, can};
-use crate::domain::secret::DiffLine;
-use crate::domain::secret::SecretPage;
+use crate::domain::secret::{DiffLine, SecretPage};
+use crate::domain::validate::SecretInput;
 use crate::ui::components::client_only::AfterHydration;
 use crate::ui::components::dialog::ConfirmDialog;
 use crate::ui::components::form::{Field, FormError, action_error};
@@ -102,6 +103,19 @@ fn SecretBody(page: SecretPage, reload: RwSignal<u32>) -> impl IntoView {
 
     let version_action = ServerAction::<NewSecretVersion>::new();
     let version_errors = action_error(version_action);
+    // A save from a stale page is refused by the server; the person then chooses.
+    let stale = move || version_errors.get().is_some_and(|e| e.code == ErrorCode::Conflict);
+    let (new_value, new_note) = (NodeRef::<leptos::html::Textarea>::new(), NodeRef::<leptos::html::Input>::new());
+    let stale_id = id.clone();
+    let save_anyway = move || {
+        let (Some(value), Some(note)) = (new_value.get_untracked(), new_note.get_untracked()) else { return };
+        version_action.dispatch(NewSecretVersion {
+            id: stale_id.clone(),
+            value: SecretInput::new(value.value()),
+            note: note.value(),
+            seen_version: None,
+        });
+    };
     let restore = ServerAction::<RestoreSecret>::new();
     let restore_errors = action_error(restore);
     let enabled = ServerAction::<SetSecretEnabled>::new();
@@ -200,12 +214,19 @@ fn SecretBody(page: SecretPage, reload: RwSignal<u32>) -> impl IntoView {
                     <input type="hidden" name="seen_version" value=current.to_string() />
                     <div class="field">
                         <label for="field-new-value">"New value"</label>
-                        <textarea id="field-new-value" name="value" rows="4" maxlength="65536" autocomplete="off" spellcheck="false"></textarea>
+                        <textarea id="field-new-value" name="value" rows="4" maxlength="65536" autocomplete="off" spellcheck="false" node_ref=new_value></textarea>
                         <p class="field-error">{move || version_errors.get().and_then(|e| e.for_field("value"))}</p>
                     </div>
                     <div class="field">
                         <label for="field-note">"Note"</label>
-                        <input id="field-note" name="note" maxlength="500" />
+                        <input id="field-note" name="note" maxlength="500" node_ref=new_note />
+                    </div>
+                    <div class="notice warn" role="alert" hidden=move || !stale()>
+                        <p>"Someone saved a newer version while you had this page open. Reload to review it first, or save your value on top of it."</p>
+                        <div class="button-row">
+                            <button class="button" type="button" on:click=move |_| reload.update(|r| *r += 1)>"Reload the latest"</button>
+                            <button class="button danger" type="button" on:click=move |_| save_anyway()>"Save anyway"</button>
+                        </div>
                     </div>
                     <button class="button primary" type="submit">"Save new version"</button>
                 </ActionForm>

@@ -1,11 +1,15 @@
-//! The Secrets tab of a vault: the table (filter by name, tag and status) and the form for a
-//! new secret.
+//! The Secrets tab of a vault: the table (filter by name, tag and status; sort; pages of 50
+//! fetched from the server), the form for a new secret, `.env` import with a preview, and
+//! the export link.
 
-use crate::api::secrets::{CreateSecret, list_secrets};
+use crate::api::secrets::{CreateSecret, import_secrets, list_secrets};
+use crate::domain::dotenv::{ImportOutcome, ImportReport};
 use crate::domain::org::VaultDetail;
 use crate::domain::permission::{Action, Decision, Resource as Target, can};
-use crate::domain::secret::SecretStatus;
+use crate::domain::secret::{SecretListing, SecretSort, SecretStatus};
+use crate::domain::validate::SecretInput;
 use crate::ui::components::form::{Field, FormError, action_error};
+use crate::ui::components::toast::use_toasts;
 use crate::ui::pages::project::load_error;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
@@ -21,10 +25,167 @@ pub fn status_class(s: SecretStatus) -> &'static str {
     }
 }
 
+/// What the table shows: filters, order and page.
+#[derive(Clone, Debug, PartialEq)]
+struct View {
+    text: String,
+    tag: String,
+    status: String,
+    sort: SecretSort,
+    descending: bool,
+    page: i64,
+}
+
 #[component]
 pub fn SecretsTab(vault: VaultDetail) -> impl IntoView {
-    let may_write =
-        can(vault.viewer, Action::WriteSecrets, Target::Vault(vault.project, vault.vault)) == Decision::Allow;
+    let target = Target::Vault(vault.project, vault.vault);
+    let may_write = can(vault.viewer, Action::WriteSecrets, target) == Decision::Allow;
+    let may_reveal = can(vault.viewer, Action::RevealSecrets, target) == Decision::Allow;
+    let vid = vault.id.to_string();
+    let view_state = RwSignal::new(View {
+        text: String::new(),
+        tag: String::new(),
+        status: String::new(),
+        sort: SecretSort::Name,
+        descending: false,
+        page: 1,
+    });
+    let reload = RwSignal::new(0u32);
+    let list_vid = vid.clone();
+    let secrets = Resource::new(
+        move || (list_vid.clone(), view_state.get(), reload.get()),
+        |(vid, v, _)| list_secrets(vid, v.text, v.tag, v.status, v.sort.as_str().to_owned(), v.descending, v.page),
+    );
+    // Any change of filter starts again at page 1.
+    let set_filter = move |f: &dyn Fn(&mut View)| {
+        view_state.update(|v| {
+            f(v);
+            v.page = 1;
+        })
+    };
+    let export_href = format!("/vaults/{vid}/export.env");
+    view! {
+        <Show when=move || may_write>
+            <NewSecret vault_id=vid.clone() />
+            <ImportPanel vault_id=vid.clone() reload />
+        </Show>
+        <div class="toolbar" role="search">
+            <div class="field">
+                <label for="secret-filter">"Filter by name or tag"</label>
+                <input id="secret-filter" type="search" maxlength=128 prop:value=move || view_state.with(|v| v.text.clone())
+                    on:input=move |ev| { let t = event_target_value(&ev); set_filter(&|v| v.text = t.clone()) } />
+            </div>
+            <div class="field">
+                <label for="secret-tag">"Tag"</label>
+                <select id="secret-tag" on:change=move |ev| { let t = event_target_value(&ev); set_filter(&|v| v.tag = t.clone()) }>
+                    <option value="">"All tags"</option>
+                    {move || secrets.get().and_then(Result::ok).map(|l| l.tags).unwrap_or_default().into_iter().map(|t| {
+                        let selected = view_state.with_untracked(|v| v.tag == t);
+                        view! { <option value=t.clone() selected=selected>{t.clone()}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="secret-status">"Status"</label>
+                <select id="secret-status" on:change=move |ev| { let s = event_target_value(&ev); set_filter(&|v| v.status = s.clone()) }>
+                    <option value="">"All"</option>
+                    {SecretStatus::ALL.into_iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
+                </select>
+            </div>
+            {may_reveal.then(|| view! {
+                <a class="button" href=export_href.clone() download title="Download the vault's active secrets as a .env file (recorded in the audit log)">"Export .env"</a>
+            })}
+        </div>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match secrets.await {
+                    Err(e) => load_error(e),
+                    Ok(list) if list.total == 0 => view! {
+                        <div class="empty-state">
+                            <p class="empty-title">"No secrets yet"</p>
+                            <p class="muted">{if may_write { "Use “New secret” or “Import .env” above to store the first ones." } else { "Nothing has been stored in this vault yet." }}</p>
+                        </div>
+                    }.into_any(),
+                    Ok(list) if list.matching == 0 => view! {
+                        <div class="empty-state"><p class="empty-title">"No secret matches these filters"</p></div>
+                    }.into_any(),
+                    Ok(list) => view! { <SecretTable list view_state /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// A sortable column header: a button that sorts by `sort`, again to reverse.
+fn sort_header(label: &'static str, sort: SecretSort, view_state: RwSignal<View>) -> impl IntoView {
+    let aria = move || {
+        view_state.with(|v| match (v.sort == sort, v.descending) {
+            (false, _) => "none",
+            (true, false) => "ascending",
+            (true, true) => "descending",
+        })
+    };
+    let arrow = move || {
+        view_state.with(|v| match (v.sort == sort, v.descending) {
+            (false, _) => "",
+            (true, false) => " ▲",
+            (true, true) => " ▼",
+        })
+    };
+    view! {
+        <th aria-sort=aria>
+            <button class="sort" type="button" on:click=move |_| view_state.update(|v| {
+                v.descending = v.sort == sort && !v.descending;
+                v.sort = sort;
+                v.page = 1;
+            })>{label}{arrow}</button>
+        </th>
+    }
+}
+
+#[component]
+fn SecretTable(list: SecretListing, view_state: RwSignal<View>) -> impl IntoView {
+    let (page, pages) = (list.page, list.pages);
+    let rows = list
+        .rows
+        .into_iter()
+        .map(|r| {
+            view! {
+                <tr>
+                    <td data-label="Name"><a href=format!("/secrets/{}", r.meta.id)>{r.meta.name.clone()}</a></td>
+                    <td data-label="Tags">{r.meta.tags.iter().map(|t| view! { <span class="badge">{t.clone()}</span> " " }).collect_view()}</td>
+                    <td data-label="Version">{r.meta.current_version}</td>
+                    <td data-label="Status"><span class=status_class(r.status)>{r.status.label()}</span></td>
+                    <td data-label="Updated">{format!("{} by {}", crate::domain::time::short(r.meta.updated_at), r.meta.updated_by)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let go = move |to: i64| view_state.update(|v| v.page = to);
+    view! {
+        <div class="table-wrap">
+            <table class="data stack-on-mobile">
+                <thead><tr>
+                    {sort_header("Name", SecretSort::Name, view_state)}
+                    <th>"Tags"</th>
+                    {sort_header("Version", SecretSort::Version, view_state)}
+                    <th>"Status"</th>
+                    {sort_header("Updated", SecretSort::Updated, view_state)}
+                </tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+        <nav class="pager" aria-label="Pages">
+            <span class="muted">{format!("{} of {} secrets", list.matching, list.total)}</span>
+            <button class="button" type="button" disabled=page <= 1 on:click=move |_| go(page - 1)>"Previous"</button>
+            <span>{format!("Page {page} of {pages}")}</span>
+            <button class="button" type="button" disabled=page >= pages on:click=move |_| go(page + 1)>"Next"</button>
+        </nav>
+    }
+}
+
+#[component]
+fn NewSecret(vault_id: String) -> impl IntoView {
     let create = ServerAction::<CreateSecret>::new();
     let errors = action_error(create);
     let navigate = use_navigate();
@@ -33,89 +194,131 @@ pub fn SecretsTab(vault: VaultDetail) -> impl IntoView {
             navigate(&format!("/secrets/{id}"), Default::default());
         }
     });
-    let vid = vault.id.to_string();
-    let form_vid = StoredValue::new(vid.clone());
-    let secrets = Resource::new(move || vid.clone(), list_secrets);
-    let text = RwSignal::new(String::new());
-    let status = RwSignal::new(String::from("all"));
     view! {
-        <Show when=move || may_write>
-            <details class="panel">
-                <summary><strong>"New secret"</strong></summary>
-                <ActionForm action=create attr:class="stack" attr:novalidate=true>
-                    <FormError errors />
-                    <input type="hidden" name="vault_id" value=form_vid.get_value() />
-                    <Field label="Name" name="name" errors maxlength=128 hint="Letters, digits and _ . - (case-sensitive; cannot be renamed)." />
-                    <div class="field">
-                        <label for="field-value">"Value"</label>
-                        <textarea id="field-value" name="value" rows="4" maxlength="65536" autocomplete="off" spellcheck="false"></textarea>
-                        <p class="field-error">{move || errors.get().and_then(|e| e.for_field("value"))}</p>
-                    </div>
-                    <Field label="Tags" name="tags" errors maxlength=600 hint="Comma-separated, for example prod, database." />
-                    <Field label="Content type" name="content_type" errors maxlength=100 value="text/plain" />
-                    <Field label="Description" name="description" errors maxlength=500 />
-                    <Field label="Activation (UTC)" name="activation_at" kind="datetime-local" errors />
-                    <Field label="Expiration (UTC)" name="expiration_at" kind="datetime-local" errors />
-                    <button class="button primary" type="submit" disabled=move || create.pending().get()>"Create secret"</button>
-                </ActionForm>
-            </details>
-        </Show>
-        <div class="toolbar" role="search">
-            <div class="field">
-                <label for="secret-filter">"Filter by name or tag"</label>
-                <input id="secret-filter" type="search" maxlength=128 prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev)) />
-            </div>
-            <div class="field">
-                <label for="secret-status">"Status"</label>
-                <select id="secret-status" on:change=move |ev| status.set(event_target_value(&ev))>
-                    <option value="all">"All"</option>
-                    <option value="active">"Active"</option>
-                    <option value="expiring">"Expiring soon"</option>
-                    <option value="expired">"Expired"</option>
-                    <option value="scheduled">"Scheduled"</option>
-                    <option value="disabled">"Disabled"</option>
-                </select>
-            </div>
-        </div>
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match secrets.await {
-                    Err(e) => load_error(e),
-                    Ok(list) if list.is_empty() => view! {
-                        <div class="empty-state">
-                            <p class="empty-title">"No secrets yet"</p>
-                            <p class="muted">{if may_write { "Use “New secret” above to store the first one." } else { "Nothing has been stored in this vault yet." }}</p>
+        <details class="panel">
+            <summary><strong>"New secret"</strong></summary>
+            <ActionForm action=create attr:class="stack" attr:novalidate=true>
+                <FormError errors />
+                <input type="hidden" name="vault_id" value=vault_id />
+                <Field label="Name" name="name" errors maxlength=128 hint="Letters, digits and _ . - (case-sensitive; cannot be renamed)." />
+                <div class="field">
+                    <label for="field-value">"Value"</label>
+                    <textarea id="field-value" name="value" rows="4" maxlength="65536" autocomplete="off" spellcheck="false"></textarea>
+                    <p class="field-error">{move || errors.get().and_then(|e| e.for_field("value"))}</p>
+                </div>
+                <Field label="Tags" name="tags" errors maxlength=600 hint="Comma-separated, for example prod, database." />
+                <Field label="Content type" name="content_type" errors maxlength=100 value="text/plain" />
+                <Field label="Description" name="description" errors maxlength=500 />
+                <Field label="Activation (UTC)" name="activation_at" kind="datetime-local" errors />
+                <Field label="Expiration (UTC)" name="expiration_at" kind="datetime-local" errors />
+                <button class="button primary" type="submit" disabled=move || create.pending().get()>"Create secret"</button>
+            </ActionForm>
+        </details>
+    }
+}
+
+/// Reads the file chosen in `input` into `into` (browser only).
+fn load_file(input: NodeRef<leptos::html::Input>, into: RwSignal<String>) {
+    #[cfg(feature = "hydrate")]
+    {
+        let Some(file) = input.get().and_then(|i| i.files()).and_then(|f| f.get(0)) else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            if let Ok(text) = wasm_bindgen_futures::JsFuture::from(file.text()).await {
+                into.set(text.as_string().unwrap_or_default());
+            }
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (input, into);
+}
+
+fn outcome_label(o: &ImportOutcome) -> (String, &'static str) {
+    match o {
+        ImportOutcome::New => ("New secret".to_owned(), "badge ok"),
+        ImportOutcome::NewVersion { after } => (format!("New version {}", after + 1), "badge accent"),
+        ImportOutcome::Exists => ("Exists — skipped".to_owned(), "badge"),
+        ImportOutcome::Invalid(why) => (why.clone(), "badge bad"),
+    }
+}
+
+#[component]
+fn ImportPanel(vault_id: String, reload: RwSignal<u32>) -> impl IntoView {
+    let toasts = use_toasts();
+    let text = RwSignal::new(String::new());
+    let new_versions = RwSignal::new(false);
+    let file = NodeRef::<leptos::html::Input>::new();
+    let vid = StoredValue::new(vault_id);
+    let run = leptos::prelude::Action::new(move |apply: &bool| {
+        let apply = *apply;
+        let body = SecretInput::new(text.get_untracked());
+        import_secrets(vid.get_value(), body, new_versions.get_untracked(), apply)
+    });
+    let preview = RwSignal::new(None::<ImportReport>);
+    let error = RwSignal::new(None::<String>);
+    Effect::new(move |_| match run.value().get() {
+        Some(Ok(report)) if report.applied => {
+            toasts.show(format!("Imported {} secret(s).", report.writes()));
+            text.set(String::new());
+            preview.set(None);
+            error.set(None);
+            reload.update(|r| *r += 1);
+        }
+        Some(Ok(report)) => {
+            error.set(None);
+            preview.set(Some(report));
+        }
+        Some(Err(e)) => error.set(Some(e.message)),
+        None => {}
+    });
+    // A changed text or choice needs a fresh preview.
+    Effect::new(move |_| {
+        text.track();
+        new_versions.track();
+        preview.set(None);
+    });
+    view! {
+        <details class="panel">
+            <summary><strong>"Import .env"</strong></summary>
+            <div class="stack">
+                <p class="muted small">"Paste NAME=value lines or choose a file, then preview. Nothing is stored until you confirm."</p>
+                <div class="field">
+                    <label for="import-file">"File"</label>
+                    <input id="import-file" type="file" accept=".env,text/plain" node_ref=file on:change=move |_| load_file(file, text) />
+                </div>
+                <div class="field">
+                    <label for="import-text">"Lines"</label>
+                    <textarea id="import-text" rows="6" autocomplete="off" spellcheck="false" placeholder="DB_PASSWORD=…"
+                        prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+                    <p class="field-error" role="alert">{move || error.get()}</p>
+                </div>
+                <label class="check">
+                    <input type="checkbox" prop:checked=move || new_versions.get() on:change=move |ev| new_versions.set(event_target_checked(&ev)) />
+                    " Names that already exist get a new version"
+                </label>
+                <div class="button-row">
+                    <button class="button" type="button" disabled=move || run.pending().get() on:click=move |_| { run.dispatch(false); }>"Preview"</button>
+                </div>
+                {move || preview.get().map(|report| {
+                    let writes = report.writes();
+                    view! {
+                        <div class="table-wrap">
+                            <table class="data stack-on-mobile" aria-label="Import preview">
+                                <thead><tr><th>"Line"</th><th>"Name"</th><th>"What happens"</th></tr></thead>
+                                <tbody>{report.lines.iter().map(|l| {
+                                    let (label, class) = outcome_label(&l.outcome);
+                                    view! { <tr><td data-label="Line">{l.line}</td><td data-label="Name">{l.name.clone()}</td><td data-label="What happens"><span class=class>{label}</span></td></tr> }
+                                }).collect_view()}</tbody>
+                            </table>
                         </div>
-                    }.into_any(),
-                    Ok(list) => {
-                        let rows = move || {
-                            let needle = text.get().to_lowercase();
-                            let wanted = status.get();
-                            list.iter()
-                                .filter(|r| needle.is_empty() || r.meta.name.to_lowercase().contains(&needle) || r.meta.tags.iter().any(|t| t.to_lowercase().contains(&needle)))
-                                .filter(|r| wanted == "all" || serde_json::to_value(r.status).ok().and_then(|v| v.as_str().map(|s| s == wanted)).unwrap_or(false))
-                                .map(|r| view! {
-                                    <tr>
-                                        <td data-label="Name"><a href=format!("/secrets/{}", r.meta.id)>{r.meta.name.clone()}</a></td>
-                                        <td data-label="Tags">{r.meta.tags.iter().map(|t| view! { <span class="badge">{t.clone()}</span> " " }).collect_view()}</td>
-                                        <td data-label="Version">{r.meta.current_version}</td>
-                                        <td data-label="Status"><span class=status_class(r.status)>{r.status.label()}</span></td>
-                                        <td data-label="Updated">{format!("{} by {}", crate::domain::time::short(r.meta.updated_at), r.meta.updated_by)}</td>
-                                    </tr>
-                                })
-                                .collect_view()
-                        };
-                        view! {
-                            <div class="table-wrap">
-                                <table class="data stack-on-mobile">
-                                    <thead><tr><th>"Name"</th><th>"Tags"</th><th>"Version"</th><th>"Status"</th><th>"Updated"</th></tr></thead>
-                                    <tbody>{rows}</tbody>
-                                </table>
-                            </div>
-                        }.into_any()
+                        <div class="button-row">
+                            <button class="button primary" type="button" disabled=move || writes == 0 || run.pending().get()
+                                on:click=move |_| { run.dispatch(true); }>{format!("Import {writes} secret(s)")}</button>
+                        </div>
                     }
-                }
-            })}
-        </Transition>
+                })}
+            </div>
+        </details>
     }
 }
