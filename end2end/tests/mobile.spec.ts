@@ -87,3 +87,28 @@ test("projects, members and vault settings fit at 390 px", async ({ page }) => {
   await snap(page, "vault-settings-390");
   expect(errors).toEqual([]);
 });
+
+test("the Secrets tab and a secret page work at 390 px", async ({ page }) => {
+  const errors = watchConsole(page);
+  await signIn(page, ADMIN.email, ADMIN.password);
+  await expect(page.getByRole("heading", { name: `Welcome, ${ADMIN.name}` })).toBeVisible();
+  await page.goto("/projects");
+  await waitForHydration(page);
+  await page.getByRole("link", { name: "Payments" }).click();
+  await page.getByRole("link", { name: "imports" }).click();
+  await expect(page.getByText("57 of 57 secrets")).toBeVisible();
+  await expect(page.locator("table.data thead").first()).toBeHidden();
+  await noSidewaysScroll(page);
+  await snap(page, "secrets-390");
+  await page.getByText("Import .env", { exact: true }).click();
+  await expect(page.getByLabel("Lines")).toBeInViewport();
+  await noSidewaysScroll(page);
+
+  await page.getByRole("link", { name: "API_TOKEN" }).click();
+  await expect(page.getByRole("heading", { name: /API_TOKEN/ })).toBeVisible();
+  await page.getByRole("button", { name: "Reveal", exact: true }).click();
+  await expect(page.getByLabel("Secret value")).toHaveText("from-the-stale-tab");
+  await noSidewaysScroll(page);
+  await snap(page, "secret-390");
+  expect(errors).toEqual([]);
+});

@@ -101,3 +101,77 @@ test("create, reveal, version, restore and disable a secret; Read-only sees no v
   await expect(ritaPage.getByLabel("New value")).toHaveCount(0);
   expect(errors).toEqual([]);
 });
+
+// Import a .env with one bad line (preview first, then confirm), page and sort the table,
+// export the vault, and meet the stale-save warning from a second tab.
+test("import a .env with a bad line, export it, and a stale save asks first", async ({ page, context }) => {
+  const errors = watchConsole(page);
+  await signIn(page, ADMIN.email, ADMIN.password);
+  await expect(page.getByRole("heading", { name: `Welcome, ${ADMIN.name}` })).toBeVisible();
+  await page.goto("/projects");
+  await waitForHydration(page);
+  await page.getByRole("link", { name: "Payments" }).click();
+  await page.getByText("New vault").click();
+  await page.getByLabel("Name", { exact: true }).fill("imports");
+  await page.getByRole("button", { name: "Create vault" }).click();
+  await expect(page.getByRole("heading", { name: "imports" })).toBeVisible();
+
+  const lines = ["# generated", "API_TOKEN=tok-123", "not a line", 'MULTI="first\\nsecond"'];
+  for (let i = 0; i < 55; i++) lines.push(`BULK_${String(i).padStart(2, "0")}=value-${i}`);
+  await page.getByText("Import .env", { exact: true }).click();
+  await page.getByLabel("Lines").fill(lines.join("\n"));
+  await page.getByRole("button", { name: "Preview" }).click();
+  const preview = page.getByRole("table", { name: "Import preview" });
+  await expect(preview.getByRole("row").filter({ hasText: "API_TOKEN" })).toContainText("New secret");
+  await expect(preview.getByRole("row").filter({ has: page.getByRole("cell", { name: "3", exact: true }) })).toContainText(
+    "Expected NAME=value",
+  );
+  await snap(page, "import-preview-1280");
+  await page.getByRole("button", { name: "Import 57 secret(s)" }).click();
+  await expect(page.getByRole("status")).toContainText("Imported 57 secret(s)");
+
+  // 57 secrets: two pages, sortable, filterable.
+  await expect(page.getByText("57 of 57 secrets")).toBeVisible();
+  await expect(page.getByText("Page 1 of 2")).toBeVisible();
+  await page.getByRole("button", { name: "Next" }).click();
+  await expect(page.getByText("Page 2 of 2")).toBeVisible();
+  await expect(page.getByRole("link", { name: "MULTI" })).toBeVisible();
+  await page.getByRole("button", { name: "Name", exact: true }).click();
+  await expect(page.getByText("Page 1 of 2")).toBeVisible();
+  await expect(page.locator("th[aria-sort=ascending]")).toHaveCount(0);
+  await expect(page.locator("th[aria-sort=descending]")).toContainText("Name");
+  await expect(page.locator("tbody tr").first()).toContainText("MULTI");
+  await page.getByLabel("Filter by name or tag").fill("api_");
+  await expect(page.getByText("1 of 57 secrets")).toBeVisible();
+  await snap(page, "secrets-paged-1280");
+
+  // Export: a .env download that reads back the imported values.
+  const download = page.waitForEvent("download");
+  await page.getByRole("link", { name: "Export .env" }).click();
+  const file = await download;
+  expect(file.suggestedFilename()).toBe("imports.env");
+  const body = (await import("node:fs")).readFileSync((await file.path()) as string, "utf8");
+  expect(body).toContain('API_TOKEN="tok-123"');
+  expect(body).toContain('MULTI="first\\nsecond"');
+
+  // A stale page: another tab saves version 2 first; this one is warned and chooses.
+  await page.getByRole("link", { name: "API_TOKEN" }).click();
+  await expect(page.getByRole("heading", { name: /API_TOKEN/ })).toBeVisible();
+  await waitForHydration(page);
+  const other = await context.newPage();
+  await other.goto(page.url());
+  await waitForHydration(other);
+  await other.getByLabel("New value").fill("from-the-other-tab");
+  await other.getByRole("button", { name: "Save new version" }).click();
+  await expect(other.getByRole("status")).toContainText("Version 2 saved");
+  await page.getByLabel("New value").fill("from-the-stale-tab");
+  await page.getByRole("button", { name: "Save new version" }).click();
+  const warning = page.getByRole("alert").filter({ hasText: "saved a newer version" });
+  await expect(warning).toBeVisible();
+  await snap(page, "stale-warning-1280");
+  await warning.getByRole("button", { name: "Save anyway" }).click();
+  await expect(page.getByRole("status")).toContainText("Version 3 saved");
+  await page.getByRole("button", { name: "Reveal", exact: true }).click();
+  await expect(page.getByLabel("Secret value")).toHaveText("from-the-stale-tab");
+  expect(errors).toEqual([]);
+});

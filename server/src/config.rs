@@ -24,6 +24,16 @@ pub enum Command {
     Serve,
     /// Print a fresh one-time setup code for an instance that is not set up yet.
     SetupCode,
+    /// Create a demo project, a vault with N secrets and an access key (works while the
+    /// server runs); prints one JSON object with the ids, the key and the secret names.
+    DemoData {
+        /// How many secrets the demo vault gets.
+        #[arg(long, default_value_t = 10)]
+        secrets: usize,
+        /// Add demo data even though the instance has real users.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 /// Settings as given (flags and environment); the TOML file fills what is left.

@@ -5,6 +5,7 @@
 mod config;
 mod downloads;
 mod http;
+mod rest;
 mod startup;
 
 use app::server::password::PasswordHasher;
@@ -30,6 +31,7 @@ async fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config).await,
         Command::SetupCode => setup_code(config).await,
+        Command::DemoData { secrets, force } => demo_data(config, secrets, force).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -45,9 +47,10 @@ fn init_tracing(filter: &str) {
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
 }
 
-async fn serve(config: Config) -> Result<(), StartError> {
-    let db = startup::open_database(&config).await?;
-    let master = startup::master_key(&config, &db).await?;
+/// Opens the database, checks the master key and builds the state every front door shares.
+async fn build_state(config: &Config) -> Result<AppState, StartError> {
+    let db = startup::open_database(config).await?;
+    let master = startup::master_key(config, &db).await?;
     let settings = Settings {
         session_idle: clock::minutes(config.session_idle_minutes),
         session_absolute: clock::minutes(config.session_absolute_hours * 60),
@@ -62,13 +65,18 @@ async fn serve(config: Config) -> Result<(), StartError> {
         .site_addr(config.listen)
         .env(leptos::config::Env::PROD)
         .build();
-    let state = AppState {
-        db: db.clone(),
+    Ok(AppState {
+        db,
         master: Arc::new(master),
         hasher: Arc::new(PasswordHasher::new(cores, 64)),
         settings: Arc::new(settings),
         leptos_options,
-    };
+    })
+}
+
+async fn serve(config: Config) -> Result<(), StartError> {
+    let state = build_state(&config).await?;
+    let db = state.db.clone();
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| StartError(format!("SECRYN_LISTEN: cannot listen on {}: {e}", config.listen)))?;
@@ -79,7 +87,8 @@ async fn serve(config: Config) -> Result<(), StartError> {
     tokio::spawn(sweep_sessions(state.clone()));
     println!("Secryn is running at {} ({} database)", config.browse_url(), db.engine().name());
     tracing::info!(listen = %config.listen, config = ?config, "started");
-    let app = http::router(state, config.https());
+    let request_log = app::server::request_log::RequestLog::start(db.clone());
+    let app = http::router(state, config.https(), request_log);
     axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await
@@ -135,5 +144,16 @@ async fn setup_code(config: Config) -> Result<(), StartError> {
     }
     startup::announce_setup(&db, &config.browse_url()).await?;
     db.close().await;
+    Ok(())
+}
+
+async fn demo_data(config: Config, secrets: usize, force: bool) -> Result<(), StartError> {
+    let state = build_state(&config).await?;
+    let result = app::server::services::demo::create(&state, secrets, force).await;
+    state.db.close().await;
+    let data = result.map_err(|e| StartError(format!("demo-data: {}", e.message)))?;
+    let mut json = serde_json::to_value(&data).map_err(|e| StartError(format!("demo-data: {e}")))?;
+    json["base_url"] = serde_json::Value::String(format!("{}/api", config.browse_url().trim_end_matches('/')));
+    println!("{json}");
     Ok(())
 }

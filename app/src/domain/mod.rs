@@ -1,6 +1,7 @@
 //! The shared domain: types, validation and the permission function, compiled for both the
 //! browser and the server. Nothing here touches the database or the network.
 
+pub mod access_key;
 pub mod dotenv;
 pub mod error;
 pub mod ids;

@@ -9,6 +9,7 @@ pub mod db;
 pub mod error;
 pub mod password;
 pub mod repo;
+pub mod request_log;
 pub mod services;
 pub mod state;
 pub mod testing;

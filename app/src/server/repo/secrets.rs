@@ -294,3 +294,34 @@ pub async fn names(db: &Db, vault: VaultId) -> Result<Vec<(String, SecretId, i64
         })
         .collect()
 }
+
+/// Which secrets [`current_values`] reads.
+pub enum Only<'a> {
+    All,
+    Name(&'a str),
+    Id(SecretId),
+}
+
+/// Enabled secrets of a vault with the sealed value of their current version, in one query
+/// (what the machine API serves; the caller checks activation).
+pub async fn current_values(
+    db: &Db,
+    vault: VaultId,
+    only: Only<'_>,
+) -> Result<Vec<(SecretMeta, Vec<u8>)>, sqlx::Error> {
+    let (filter, arg) = match only {
+        Only::All => ("$2 = $2", String::new()),
+        Only::Name(name) => ("s.name = $2", name.to_owned()),
+        Only::Id(id) => ("s.id = $2", id.to_string()),
+    };
+    let rows = sqlx::query(&format!(
+        "select {COLUMNS}, v.ciphertext from secrets s join users u on u.id = s.updated_by \
+         join secret_versions v on v.secret_id = s.id and v.version = s.current_version \
+         where s.vault_id = $1 and s.enabled = 1 and {filter} order by s.name"
+    ))
+    .bind(vault.to_string())
+    .bind(arg)
+    .fetch_all(db.reader())
+    .await?;
+    rows.iter().map(|r| Ok((from_row(r)?, r.try_get::<Vec<u8>, _>(12)?))).collect()
+}

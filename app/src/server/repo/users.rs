@@ -100,9 +100,10 @@ pub async fn find<'e, E: Executor<'e, Database = Any>>(ex: E, id: UserId) -> Res
     row.as_ref().map(from_row).transpose()
 }
 
-/// How many users exist in any state (setup is open only while this is zero).
+/// How many people have accounts, in any state (setup is open only while this is zero;
+/// system accounts do not count).
 pub async fn count<'e, E: Executor<'e, Database = Any>>(ex: E) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("select count(*) from users").fetch_one(ex).await
+    sqlx::query_scalar("select count(*) from users where system_account = 0").fetch_one(ex).await
 }
 
 /// What a new user row needs.
@@ -195,7 +196,7 @@ pub async fn list<'e, E: Executor<'e, Database = Any>>(
     let rows = sqlx::query(&format!(
         "select {COLUMNS}, created_at from users \
          where ($1 = '' or lower(name) like $1 escape '\\' or lower(email) like $1 escape '\\') \
-         and ($2 = '' or state = $2) \
+         and ($2 = '' or state = $2) and system_account = 0 \
          order by lower(name), email limit $3"
     ))
     .bind(pattern)
@@ -208,7 +209,9 @@ pub async fn list<'e, E: Executor<'e, Database = Any>>(
 
 /// Active Admins, the ones who can still run the instance.
 pub async fn count_active_admins<'e, E: Executor<'e, Database = Any>>(ex: E) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("select count(*) from users where is_admin = 1 and state = 'active'").fetch_one(ex).await
+    sqlx::query_scalar("select count(*) from users where is_admin = 1 and state = 'active' and system_account = 0")
+        .fetch_one(ex)
+        .await
 }
 
 /// Sets a user's state.
@@ -255,5 +258,12 @@ pub async fn lock_user_changes(tx: &mut Tx) -> Result<(), sqlx::Error> {
     if tx.backend_name() == "PostgreSQL" {
         sqlx::query("select pg_advisory_xact_lock($1)").bind(PG_USERS_LOCK).execute(&mut **tx).await?;
     }
+    Ok(())
+}
+
+/// Marks an account that no person signs in to (it has no password either); such accounts
+/// are left out of user counts and the Users list.
+pub async fn mark_system(tx: &mut crate::server::db::Tx, id: UserId) -> Result<(), sqlx::Error> {
+    sqlx::query("update users set system_account = 1 where id = $1").bind(id.to_string()).execute(&mut **tx).await?;
     Ok(())
 }

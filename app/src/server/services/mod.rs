@@ -2,7 +2,10 @@
 //! once. Each function takes parsed-or-raw input plus the request's facts and returns a
 //! domain result; front doors only translate.
 
+pub mod access_keys;
 pub mod auth;
+pub mod demo;
+pub mod machine;
 pub mod profile;
 pub mod projects;
 pub mod secrets;

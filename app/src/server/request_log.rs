@@ -1,0 +1,79 @@
+//! The request log's writer: calls hand their record to one task that commits whatever has
+//! queued up in a single transaction (group commit), then answers each caller. A response
+//! carrying secret material is sent only after its record's commit; if the commit fails the
+//! callers hear so and answer 503. Access keys' `last used at` moves in the same transaction,
+//! once per key per batch instead of once per request.
+
+use crate::domain::ids::AccessKeyId;
+use crate::server::db::Db;
+use crate::server::repo::{access_keys, request_log};
+use std::collections::HashMap;
+use tokio::sync::{mpsc, oneshot};
+
+pub use crate::server::repo::request_log::Record;
+
+/// Most records committed together.
+const BATCH: usize = 512;
+/// Records that may wait for the writer before callers queue up behind them.
+const QUEUE: usize = 8192;
+
+type Job = (Record, oneshot::Sender<bool>);
+
+/// A handle to the writer task (cheap to clone).
+#[derive(Clone, Debug)]
+pub struct RequestLog {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl RequestLog {
+    /// Starts the writer task on the current runtime.
+    pub fn start(db: Db) -> Self {
+        let (jobs, rx) = mpsc::channel(QUEUE);
+        tokio::spawn(write_batches(db, rx));
+        RequestLog { jobs }
+    }
+
+    /// Records a call; true once the record is committed.
+    pub async fn record(&self, record: Record) -> bool {
+        let (done, wait) = oneshot::channel();
+        if self.jobs.send((record, done)).await.is_err() {
+            return false;
+        }
+        wait.await.unwrap_or(false)
+    }
+}
+
+async fn write_batches(db: Db, mut rx: mpsc::Receiver<Job>) {
+    let mut batch: Vec<Job> = Vec::with_capacity(BATCH);
+    while rx.recv_many(&mut batch, BATCH).await > 0 {
+        let records: Vec<Record> = batch.iter().map(|(r, _)| r.clone()).collect();
+        let ok = match commit(&db, &records).await {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::error!(error = %e, rows = records.len(), "the request log could not be written");
+                false
+            }
+        };
+        for (_, done) in batch.drain(..) {
+            let _ = done.send(ok);
+        }
+    }
+}
+
+async fn commit(db: &Db, records: &[Record]) -> Result<(), sqlx::Error> {
+    let mut last_used: HashMap<&str, i64> = HashMap::new();
+    for r in records {
+        if let Some(k) = r.access_key_id.as_deref() {
+            let at = last_used.entry(k).or_insert(r.at);
+            *at = (*at).max(r.at);
+        }
+    }
+    let mut tx = db.begin().await?;
+    request_log::insert(&mut tx, records).await?;
+    for (key, at) in last_used {
+        if let Some(id) = AccessKeyId::parse(key) {
+            access_keys::touch(&mut tx, id, at).await?;
+        }
+    }
+    tx.commit().await
+}

@@ -1,0 +1,111 @@
+//! Access keys, as Admins and the project's Project Managers manage them: create (the key is
+//! returned once and stored as a hash), list, revoke. Every change is audited.
+
+use crate::domain::AppError;
+use crate::domain::access_key::{AccessKeyInfo, CreatedAccessKey, NAME_MAX};
+use crate::domain::ids::{AccessKeyId, VaultId};
+use crate::domain::permission::{Action, Resource};
+use crate::domain::secret::SecretValue;
+use crate::domain::time::{Micros, rfc3339};
+use crate::server::audit::{self, Change, Entry};
+use crate::server::repo::access_keys::{self as repo, NewKey};
+use crate::server::services::vaults::load as load_vault;
+use crate::server::services::{actor, require};
+use crate::server::tokens::{self, TokenKind};
+use crate::server::{AppState, RequestMeta, SessionCtx, clock};
+
+/// Characters of a key kept as its hint (the prefix plus a few random ones).
+const HINT_LEN: usize = 16;
+
+async fn allow(state: &AppState, session: &SessionCtx, meta: &RequestMeta, vault: VaultId) -> Result<(), AppError> {
+    let (_, _, pf, vf) = load_vault(state, session, vault).await?;
+    require(state, session, meta, Action::ManageAccessKeys, Resource::Vault(pf, vf), "vault").await
+}
+
+fn check_name(raw: &str) -> Result<String, AppError> {
+    let name = raw.trim();
+    if name.is_empty() {
+        return Err(AppError::validation("name", "Enter a name that says who uses the key, such as “CI deploy”."));
+    }
+    if name.chars().count() > NAME_MAX || name.chars().any(char::is_control) {
+        return Err(AppError::validation(
+            "name",
+            format!("Use at most {NAME_MAX} characters, without control characters."),
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+/// The keys of a vault.
+pub async fn list(
+    state: &AppState,
+    session: &SessionCtx,
+    meta: &RequestMeta,
+    vault: VaultId,
+) -> Result<Vec<AccessKeyInfo>, AppError> {
+    allow(state, session, meta, vault).await?;
+    Ok(repo::list(&state.db, vault).await?)
+}
+
+/// Creates a key for a vault; the returned key is the only time it exists in full.
+pub async fn create(
+    state: &AppState,
+    session: &SessionCtx,
+    meta: &RequestMeta,
+    vault: VaultId,
+    name: &str,
+    expires_at: Option<Micros>,
+) -> Result<CreatedAccessKey, AppError> {
+    allow(state, session, meta, vault).await?;
+    let name = check_name(name)?;
+    if expires_at.is_some_and(|e| e <= clock::now()) {
+        return Err(AppError::validation("expires_at", "Choose an expiry in the future, or none."));
+    }
+    let token = tokens::generate(TokenKind::AccessKey);
+    let hint = format!("{}…", &token.expose()[..HINT_LEN]);
+    let id = AccessKeyId::new();
+    let mut tx = state.db.begin().await?;
+    let new = NewKey {
+        id,
+        vault,
+        name: &name,
+        token_hash: &tokens::token_hash(token.expose()),
+        hint: &hint,
+        expires_at,
+        by: session.user.id,
+    };
+    repo::insert(&mut tx, new).await?;
+    let changes = vec![
+        Change::values("vault", None, Some(&vault.to_string())),
+        Change::values("expires_at", None, expires_at.map(rfc3339).as_deref()),
+    ];
+    let who = actor(session);
+    let e = Entry::about(&who, "access_key.create", "access_key", (id.to_string(), &name), changes, meta.ip.clone());
+    audit::append(&mut tx, e).await?;
+    tx.commit().await?;
+    let info = repo::find(&state.db, id).await?.ok_or_else(AppError::internal)?;
+    let key = SecretValue::parse("key", token.expose().to_owned())?;
+    Ok(CreatedAccessKey { info, key })
+}
+
+/// Revokes a key: the very next request carrying it is refused, on every node.
+pub async fn revoke(
+    state: &AppState,
+    session: &SessionCtx,
+    meta: &RequestMeta,
+    id: AccessKeyId,
+) -> Result<(), AppError> {
+    let key = repo::find(&state.db, id).await?.ok_or_else(|| AppError::not_found("No such access key."))?;
+    allow(state, session, meta, key.vault_id).await?;
+    let mut tx = state.db.begin().await?;
+    if !repo::revoke(&mut tx, id, session.user.id).await? {
+        return Err(AppError::conflict("This access key is already revoked."));
+    }
+    let changes = vec![Change::values("revoked", Some("false"), Some("true"))];
+    let who = actor(session);
+    let e =
+        Entry::about(&who, "access_key.revoke", "access_key", (id.to_string(), &key.name), changes, meta.ip.clone());
+    audit::append(&mut tx, e).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,71 @@
+//! Demo and benchmark data: a project, a vault with N secrets and an access key, made
+//! through the same services (and audit entries) as the UI, by a system account that no
+//! person signs in to. Refused on an instance with real users unless forced.
+
+use crate::domain::AppError;
+use crate::domain::ids::{ProjectId, VaultId};
+use crate::server::repo::users::{self, NewUser, UserState};
+use crate::server::services::{access_keys, projects, secrets, vaults};
+use crate::server::{AppState, RequestMeta, SessionCtx, clock};
+use serde::Serialize;
+
+/// The account demo data is created by.
+const AUTHOR_EMAIL: &str = "demo-data@secryn.invalid";
+
+/// What was created, for scripts (printed as one JSON object).
+#[derive(Serialize)]
+pub struct DemoData {
+    pub project_id: ProjectId,
+    pub vault_id: VaultId,
+    pub access_key: String,
+    pub secret_names: Vec<String>,
+}
+
+impl std::fmt::Debug for DemoData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DemoData").field("vault_id", &self.vault_id).field("access_key", &"[redacted]").finish()
+    }
+}
+
+async fn author(state: &AppState) -> Result<SessionCtx, AppError> {
+    if let Some(user) = users::find_by_email(state.db.reader(), AUTHOR_EMAIL).await? {
+        return Ok(SessionCtx { user, token_hash: String::new() });
+    }
+    let mut tx = state.db.begin().await?;
+    let new = NewUser {
+        email: AUTHOR_EMAIL,
+        name: "Secryn demo data",
+        password_hash: None,
+        is_admin: true,
+        state: UserState::Active,
+    };
+    let id = users::insert(&mut tx, new).await?;
+    users::mark_system(&mut tx, id).await?;
+    tx.commit().await?;
+    let user = users::find(state.db.reader(), id).await?.ok_or_else(AppError::internal)?;
+    Ok(SessionCtx { user, token_hash: String::new() })
+}
+
+/// Creates a project, a vault of `secret_count` secrets (one import, one transaction) and an
+/// access key for it.
+pub async fn create(state: &AppState, secret_count: usize, force: bool) -> Result<DemoData, AppError> {
+    if !force && users::count(state.db.reader()).await? > 0 {
+        return Err(AppError::validation(
+            "force",
+            "This instance has real users; pass --force to add demo data to it anyway.",
+        ));
+    }
+    let session = author(state).await?;
+    let meta = RequestMeta { ip: None, user_agent: Some("secryn demo-data".into()) };
+    let stamp = clock::now();
+    let project =
+        projects::create(state, &session, &meta, &format!("Demo {stamp}"), "Created by secryn demo-data.").await?;
+    let vault = vaults::create(state, &session, &meta, project, "demo", "Created by secryn demo-data.").await?;
+    let names: Vec<String> = (1..=secret_count).map(|i| format!("DEMO_SECRET_{i:05}")).collect();
+    if !names.is_empty() {
+        let text: String = names.iter().map(|n| format!("{n}=value of {n} at {stamp}\n")).collect();
+        secrets::import(state, &session, &meta, vault, &text, false, true).await?;
+    }
+    let key = access_keys::create(state, &session, &meta, vault, "demo-data", None).await?;
+    Ok(DemoData { project_id: project, vault_id: vault, access_key: key.key.expose().to_owned(), secret_names: names })
+}

@@ -1,0 +1,153 @@
+//! What machines may read with an access key (SPEC §3): the key's own vault, active secrets
+//! only, expired ones marked. The key is looked up on every request, so a revocation or an
+//! expiry counts at once on every node. Statuses: 401 for a missing, malformed, unknown,
+//! revoked or expired key; 403 for a key used on another vault; 404 for what is not there,
+//! disabled or not active yet.
+
+use crate::domain::AppError;
+use crate::domain::ids::{AccessKeyId, SecretId, VaultId};
+use crate::domain::secret::{SecretMeta, SecretStatus, SecretValue};
+use crate::domain::time::rfc3339;
+use crate::server::repo::secrets::{self as secrets_repo, Only};
+use crate::server::repo::{access_keys, vaults};
+use crate::server::services::secrets::value_aad;
+use crate::server::services::vaults::key_aad;
+use crate::server::tokens::{self, TokenKind};
+use crate::server::{AppState, clock};
+use serde::Serialize;
+
+/// The access key a request carries, once checked.
+#[derive(Clone, Debug)]
+pub struct KeyCtx {
+    pub id: AccessKeyId,
+    pub vault_id: VaultId,
+}
+
+/// Checks an `Authorization` header value: `Bearer <access key>`.
+pub async fn authenticate(state: &AppState, header: Option<&[u8]>) -> Result<KeyCtx, AppError> {
+    let Some(raw) = header else {
+        return Err(AppError::unauthorized("Send an access key as “Authorization: Bearer <key>”."));
+    };
+    let token = std::str::from_utf8(raw)
+        .ok()
+        .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
+        .map(str::trim)
+        .filter(|t| tokens::well_formed(TokenKind::AccessKey, t))
+        .ok_or_else(|| AppError::unauthorized("The Authorization header does not carry a valid access key."))?;
+    let key = access_keys::by_hash(&state.db, &tokens::token_hash(token))
+        .await?
+        .ok_or_else(|| AppError::unauthorized("This access key is not valid."))?;
+    if key.revoked_at.is_some() {
+        return Err(AppError::unauthorized("This access key has been revoked."));
+    }
+    if key.expires_at.is_some_and(|e| e <= clock::now()) {
+        return Err(AppError::unauthorized("This access key has expired."));
+    }
+    Ok(KeyCtx { id: key.id, vault_id: key.vault_id })
+}
+
+/// A secret as machines receive it.
+#[derive(Clone, Debug, Serialize)]
+pub struct SecretJson {
+    pub id: SecretId,
+    pub name: String,
+    pub value: SecretValue,
+    pub content_type: String,
+    pub tags: Vec<String>,
+    pub version: i64,
+    pub updated_at: String,
+    pub expires_at: Option<String>,
+    pub expired: bool,
+}
+
+/// A secret's name only (`?secrets=names`).
+#[derive(Clone, Debug, Serialize)]
+pub struct SecretRef {
+    pub id: SecretId,
+    pub name: String,
+}
+
+/// The secrets of a vault read, with values or names only.
+#[derive(Clone, Debug, Serialize)]
+#[serde(untagged)]
+pub enum SecretList {
+    Full(Vec<SecretJson>),
+    Names(Vec<SecretRef>),
+}
+
+/// A vault as machines receive it.
+#[derive(Clone, Debug, Serialize)]
+pub struct VaultJson {
+    pub id: VaultId,
+    pub name: String,
+    pub secrets: SecretList,
+}
+
+fn check_vault(key: &KeyCtx, vault: VaultId) -> Result<(), AppError> {
+    if key.vault_id == vault { Ok(()) } else { Err(AppError::forbidden("This access key belongs to another vault.")) }
+}
+
+/// Opens the rows that are served now (active or expired; not scheduled).
+async fn open(state: &AppState, vault: VaultId, rows: Vec<(SecretMeta, Vec<u8>)>) -> Result<Vec<SecretJson>, AppError> {
+    let now = clock::now();
+    let served: Vec<_> = rows
+        .into_iter()
+        .filter_map(|(m, sealed)| {
+            let status = SecretStatus::at(m.enabled, m.activation_at, m.expiration_at, now);
+            status.is_served().then_some((m, sealed, status))
+        })
+        .collect();
+    if served.is_empty() {
+        return Ok(Vec::new());
+    }
+    let wrapped = vaults::wrapped_key(&state.db, vault).await?.ok_or_else(|| AppError::not_found("No such vault."))?;
+    let key = state.master.unwrap(&wrapped, &key_aad(vault)).map_err(|_| AppError::internal())?;
+    served
+        .into_iter()
+        .map(|(m, sealed, status)| {
+            let plain = key.open(&sealed, &value_aad(vault, m.id, m.current_version)).map_err(|_| {
+                tracing::error!(secret = %m.id, "a secret version failed its integrity check");
+                AppError::internal()
+            })?;
+            let value =
+                SecretValue::parse("value", String::from_utf8(plain.to_vec()).map_err(|_| AppError::internal())?)
+                    .map_err(|_| AppError::internal())?;
+            Ok(SecretJson {
+                id: m.id,
+                name: m.name,
+                value,
+                content_type: m.content_type,
+                tags: m.tags,
+                version: m.current_version,
+                updated_at: rfc3339(m.updated_at),
+                expires_at: m.expiration_at.map(rfc3339),
+                expired: status == SecretStatus::Expired,
+            })
+        })
+        .collect()
+}
+
+/// The whole vault: every served secret with its value, or with `names_only` just names.
+pub async fn vault(state: &AppState, key: &KeyCtx, vault: VaultId, names_only: bool) -> Result<VaultJson, AppError> {
+    check_vault(key, vault)?;
+    let row = vaults::find(&state.db, vault).await?.ok_or_else(|| AppError::not_found("No such vault."))?;
+    let rows = secrets_repo::current_values(&state.db, vault, Only::All).await?;
+    let secrets = open(state, vault, rows).await?;
+    let secrets = if names_only {
+        SecretList::Names(secrets.into_iter().map(|s| SecretRef { id: s.id, name: s.name.clone() }).collect())
+    } else {
+        SecretList::Full(secrets)
+    };
+    Ok(VaultJson { id: vault, name: row.name, secrets })
+}
+
+/// One served secret, by name or by id.
+pub async fn secret(state: &AppState, key: &KeyCtx, vault: VaultId, which: Only<'_>) -> Result<SecretJson, AppError> {
+    check_vault(key, vault)?;
+    let rows = secrets_repo::current_values(&state.db, vault, which).await?;
+    open(state, vault, rows)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| AppError::not_found("No active secret by that name or id in this vault."))
+}

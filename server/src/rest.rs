@@ -1,0 +1,207 @@
+//! The REST API for machines under `/api` (SPEC §3). Handlers parse the request, call one
+//! function of `services::machine`, and map the result; the layer around them refuses tokens
+//! in query strings, records every call in the request log and holds each response until its
+//! record is committed (503 with no body of substance when that fails).
+
+use crate::http::error_response;
+use app::domain::AppError;
+use app::domain::ids::{SecretId, VaultId};
+use app::server::repo::secrets::Only;
+use app::server::request_log::{Record, RequestLog};
+use app::server::services::machine::{self, KeyCtx};
+use app::server::{AppState, RequestMeta, clock};
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::{Next, from_fn};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Extension, Router};
+use serde::Deserialize;
+use std::time::Instant;
+
+/// Path templates, as logged and as the OpenAPI document names them.
+pub const VAULT_PATH: &str = "/api/v1/vaults/{vault_id}";
+pub const SECRET_PATH: &str = "/api/v1/vaults/{vault_id}/secrets/{name}";
+const UNMATCHED: &str = "(no such path)";
+const REFUSED: &str = "(token in query refused)";
+
+/// What a handler tells the logging layer about the call.
+#[derive(Clone, Copy)]
+struct Logged {
+    path: &'static str,
+    resource_type: &'static str,
+}
+
+#[derive(Clone)]
+struct KeyUsed(String);
+
+/// The `/api` routes (nested by the main router), with the request log's writer.
+pub fn router(log: RequestLog) -> Router<AppState> {
+    Router::new()
+        .route("/v1/vaults/{vault_id}", get(read_vault).fallback(|| async { method_not_allowed(VAULT_PATH, "vault") }))
+        .route(
+            "/v1/vaults/{vault_id}/secrets/{name}",
+            get(read_secret).fallback(|| async { method_not_allowed(SECRET_PATH, "secret") }),
+        )
+        .fallback(|| async {
+            tagged(error(AppError::not_found("No such API path.")), Logged { path: UNMATCHED, resource_type: "none" })
+        })
+        .layer(from_fn(log_every_call))
+        .layer(Extension(log))
+}
+
+fn tagged(mut res: Response, logged: Logged) -> Response {
+    res.extensions_mut().insert(logged);
+    res
+}
+
+fn method_not_allowed(path: &'static str, resource_type: &'static str) -> Response {
+    let mut res =
+        error_response(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "This path answers GET (and HEAD) only.");
+    res.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+    tagged(res, Logged { path, resource_type })
+}
+
+/// The error body with its status; 401 names the scheme.
+fn error(e: AppError) -> Response {
+    let status = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut res = error_response(status, e.code.as_str(), &e.message);
+    if status == StatusCode::UNAUTHORIZED {
+        res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    res
+}
+
+/// Query parameters that would carry a credential. Tokens belong in the header only.
+fn token_in_query(query: Option<&str>) -> bool {
+    const NAMES: [&str; 7] = ["access_key", "accesskey", "token", "api_key", "apikey", "key", "authorization"];
+    query.is_some_and(|q| {
+        q.split('&').any(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            NAMES.contains(&name.to_ascii_lowercase().as_str()) || value.starts_with("secryn_")
+        })
+    })
+}
+
+/// Refuses tokens in the query, times the call, records it and waits for the commit.
+async fn log_every_call(Extension(log): Extension<RequestLog>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let at = clock::now();
+    let method = req.method().as_str().chars().take(16).collect::<String>();
+    let ip = req.extensions().get::<RequestMeta>().and_then(|m| m.ip.clone());
+    let refused = token_in_query(req.uri().query());
+    let mut res = if refused {
+        error(AppError::unauthorized("Access keys are accepted in the Authorization header only, never in the URL."))
+    } else {
+        next.run(req).await
+    };
+    let logged = res.extensions().get::<Logged>().copied().unwrap_or(Logged { path: UNMATCHED, resource_type: "none" });
+    let record = Record {
+        at,
+        method,
+        path: logged.path,
+        resource_type: logged.resource_type,
+        status: res.status().as_u16(),
+        duration_us: i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX),
+        ip,
+        access_key_id: res.extensions().get::<KeyUsed>().map(|k| k.0.clone()),
+        public_resource: None,
+    };
+    if !log.record(record).await {
+        return error(AppError::unavailable("The request could not be recorded, so nothing is served. Try again."));
+    }
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<KeyCtx, AppError> {
+    machine::authenticate(state, headers.get(header::AUTHORIZATION).map(HeaderValue::as_bytes)).await
+}
+
+/// Runs a handler body and tags its response for the log.
+fn finish(result: Result<Response, AppError>, logged: Logged, key: Option<&KeyCtx>) -> Response {
+    let mut res = tagged(result.unwrap_or_else(error), logged);
+    if let Some(k) = key {
+        res.extensions_mut().insert(KeyUsed(k.id.to_string()));
+    }
+    res
+}
+
+fn vault_id(raw: &str) -> Result<VaultId, AppError> {
+    VaultId::parse(raw).ok_or_else(|| AppError::not_found("No such vault."))
+}
+
+/// Query parameters of a vault read; anything else is ignored.
+#[derive(Debug, Default, Deserialize)]
+struct VaultQuery {
+    secrets: Option<String>,
+    include: Option<String>,
+    resource: Option<String>,
+}
+
+async fn read_vault(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(raw_vault): Path<String>,
+    query: Result<Query<VaultQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let q = query.map(|Query(q)| q).unwrap_or_default();
+    let logged = Logged { path: VAULT_PATH, resource_type: if q.resource.is_some() { "secret" } else { "vault" } };
+    let key = match authenticate(&state, &headers).await {
+        Ok(k) => k,
+        Err(e) => return finish(Err(e), logged, None),
+    };
+    let result = async {
+        let vault = vault_id(&raw_vault)?;
+        if let Some(id) = q.resource.as_deref() {
+            let id = SecretId::parse(id).ok_or_else(|| AppError::not_found("No such resource in this vault."))?;
+            let secret = machine::secret(&state, &key, vault, Only::Id(id)).await?;
+            return Ok(axum::Json(secret).into_response());
+        }
+        let names_only = q.secrets.as_deref() == Some("names");
+        let body = machine::vault(&state, &key, vault, names_only).await?;
+        let mut json = serde_json::to_value(&body).map_err(|_| AppError::internal())?;
+        for part in q.include.as_deref().unwrap_or("").split(',').map(str::trim) {
+            // Keys and certificates arrive with their own issue; until then a vault has none.
+            if matches!(part, "keys" | "certificates") {
+                json[part] = serde_json::Value::Array(Vec::new());
+            }
+        }
+        Ok(axum::Json(json).into_response())
+    }
+    .await;
+    finish(result, logged, Some(&key))
+}
+
+async fn read_secret(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((raw_vault, name)): Path<(String, String)>,
+) -> Response {
+    let logged = Logged { path: SECRET_PATH, resource_type: "secret" };
+    let key = match authenticate(&state, &headers).await {
+        Ok(k) => k,
+        Err(e) => return finish(Err(e), logged, None),
+    };
+    let result = async {
+        let vault = vault_id(&raw_vault)?;
+        let secret = machine::secret(&state, &key, vault, Only::Name(&name)).await?;
+        Ok(axum::Json(secret).into_response())
+    }
+    .await;
+    finish(result, logged, Some(&key))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::token_in_query;
+
+    #[test]
+    fn tokens_in_queries_are_spotted() {
+        assert!(token_in_query(Some("access_key=abc")));
+        assert!(token_in_query(Some("secrets=names&Token=x")));
+        assert!(token_in_query(Some("x=secryn_ak_abc")));
+        assert!(!token_in_query(Some("secrets=names&include=keys")));
+        assert!(!token_in_query(None));
+    }
+}
