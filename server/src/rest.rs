@@ -91,7 +91,8 @@ async fn log_every_call(Extension(log): Extension<RequestLog>, req: Request, nex
     let ip = req.extensions().get::<RequestMeta>().and_then(|m| m.ip.clone());
     let refused = token_in_query(req.uri().query());
     let mut res = if refused {
-        error(AppError::unauthorized("Access keys are accepted in the Authorization header only, never in the URL."))
+        let e = AppError::unauthorized("Access keys are accepted in the Authorization header only, never in the URL.");
+        tagged(error(e), Logged { path: REFUSED, resource_type: "none" })
     } else {
         next.run(req).await
     };
