@@ -132,9 +132,83 @@ bench_healthz_p99_under_flood() {
         "$(kv p99_ms "$probe") ms (p50 $(kv p50_ms "$probe") ms, non-2xx $(kv non_2xx "$probe"); flood: $(kv login_requests "$flood") sign-ins, rejected $(kv login_rejected "$flood"), ok $(kv login_ok "$flood"))"
 }
 
+# Runs `secryn demo-data` against the running server's settings; prints its JSON.
+demo_data() {
+    env SECRYN_DATA_DIR="$DATA_DIR" SECRYN_LISTEN="$ADDR" SECRYN_LOG=warn ${BENCH_DATABASE_URL:+SECRYN_DATABASE_URL="$BENCH_DATABASE_URL"} \
+        target/release/secryn demo-data --force --secrets "$1"
+}
+
+json_field() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p"; }
+
+# Median and p99 (in ms) of seconds, one per line on stdin.
+median_p99() {
+    sort -g | awk '{ t[NR] = $1 } END { printf "median %.1f ms, p99 %.1f ms", t[int(NR / 2) + 1] * 1000, t[int(NR * 0.99)] * 1000 }'
+}
+
+# A vault of 10,000 secrets: 100 loads of its Secrets tab as a browser does them (the
+# server-rendered page, then the first page of rows), each timed whole.
+bench_secrets_tab() {
+    local jar="$DATA_DIR/cookies.txt" demo vault i
+    curl -s -o /dev/null -c "$jar" -H 'Accept: application/json' --data-urlencode "email=$BENCH_EMAIL" \
+        --data-urlencode "password=$BENCH_PASSWORD" "$BASE/rpc/login"
+    demo="$(demo_data 10000)" || { figure "Secrets tab, 10,000 secrets" "n/a (demo-data failed)"; return; }
+    vault="$(json_field vault_id <<<"$demo")"
+    for ((i = 0; i < 100; i++)); do
+        local page rows
+        page="$(curl -s -o /dev/null -b "$jar" -w '%{time_total}' "$BASE/vaults/$vault")"
+        rows="$(curl -s -o /dev/null -b "$jar" -w '%{time_total}' -H 'Accept: application/json' \
+            --data "vault_id=$vault&text=&tag=&status=&sort=name&descending=false&page=1" "$BASE/rpc/secrets_list")"
+        awk -v a="$page" -v b="$rows" 'BEGIN { print a + b }'
+    done | median_p99 | {
+        read -r line
+        figure "Secrets tab (page + first 50 rows), 10,000 secrets" "$line over 100 loads"
+    }
+}
+
+# wrk against one API path with an access key; prints the figure and keeps rps for ratios.
+wrk_api() {
+    local label="$1" url="$2" key="$3" out="$DATA_DIR/wrk-$4.txt"
+    if ! wrk -t2 -c64 -d"${SECONDS_PER_RUN}s" --timeout 10s ${key:+-H "Authorization: Bearer $key"} \
+        -s bench/latency.lua "$url" >"$out" 2>&1; then
+        figure "$label" "n/a (wrk failed: $out)"
+        echo 0 >"$out.rps"
+        return
+    fi
+    kv rps "$out" >"$out.rps"
+    figure "$label" "$(kv rps "$out") req/s, p99 $(kv p99_ms "$out") ms, non-2xx $(kv non_2xx "$out")"
+}
+
+# The REST API on one engine (64 connections, every request logged): a secret by name in a
+# vault of 1,000, a whole vault of 100, and /readyz as the baseline.
+bench_rest_api() {
+    local engine="$1" big small
+    if ! big="$(demo_data 1000)" || ! small="$(demo_data 100)"; then
+        figure "REST API on $engine" "n/a (demo-data failed)"
+        return
+    fi
+    wrk_api "$engine: /readyz (baseline)" "$BASE/readyz" "" "$engine-readyz"
+    wrk_api "$engine: GET secret by name (1,000 in vault)" \
+        "$BASE/api/v1/vaults/$(json_field vault_id <<<"$big")/secrets/DEMO_SECRET_00500" \
+        "$(json_field access_key <<<"$big")" "$engine-secret"
+    wrk_api "$engine: GET whole vault (100 secrets)" "$BASE/api/v1/vaults/$(json_field vault_id <<<"$small")" \
+        "$(json_field access_key <<<"$small")" "$engine-vault"
+    figure "$engine: secret read / baseline ratio" "$(awk -v a="$(cat "$DATA_DIR/wrk-$engine-secret.txt.rps")" \
+        -v b="$(cat "$DATA_DIR/wrk-$engine-readyz.txt.rps")" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
+}
+
+# 1,000 sequential new versions of one secret through the service layer.
+bench_versions() {
+    local out
+    out="$(cargo bench -q -p app --features ssr --bench versions 2>&1 | grep '^versions_per_second' || true)"
+    figure "new versions per second, sequential (SQLite)" "${out#*=}"
+}
+
 # ------------------------------------------------------------------------------ main
 
-bash scripts/ensure-tools.sh bench
+TOOLS_LOG=target/bench-tools.log
+mkdir -p target
+bash scripts/ensure-tools.sh bench | tee "$TOOLS_LOG"
+PG_URL="$(sed -n 's/^SECRYN_TEST_POSTGRES_URL=//p' "$TOOLS_LOG" | tail -n 1)"
 if [[ "${BENCH_SKIP_BUILD:-0}" != 1 ]]; then
     bash scripts/build.sh
 fi
@@ -154,4 +228,19 @@ else
     figure "sign-ins per second, 32 clients" "n/a (setup through /rpc/setup failed)"
 fi
 bench_healthz_p99_under_flood
+if [[ $account_ready -eq 1 ]]; then
+    bench_secrets_tab
+fi
+bench_rest_api sqlite
 stop_server
+
+# The same REST figures on PostgreSQL (a fresh database on the local test server).
+if [[ -n $PG_URL ]]; then
+    BENCH_DATABASE_URL="${PG_URL%/*}/secryn_bench"
+    psql "$PG_URL" -q -c "drop database if exists secryn_bench" -c "create database secryn_bench" >/dev/null
+    export BENCH_DATABASE_URL
+    SECRYN_DATABASE_URL="$BENCH_DATABASE_URL" start_server
+    bench_rest_api postgres
+    stop_server
+fi
+bench_versions

@@ -1,136 +1,15 @@
 //! Black-box tests of the real `secryn` binary: configuration errors, first start, restart,
 //! setup, sign-in, headers and bad input — on SQLite and PostgreSQL.
 
-use std::io::{BufRead, BufReader};
+mod common;
+
+use common::{PASSWORD, Server, client, post_setup, secryn, session_cookie, temp_dir};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
-
-const PASSWORD: &str = "correct horse battery staple";
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn secryn(data: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_secryn"));
-    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("SECRYN_")) {
-        c.env_remove(k);
-    }
-    c.env("SECRYN_DATA_DIR", data).env("SECRYN_LOG", "warn");
-    c
-}
-
-/// A running server and the lines it printed.
-struct Server {
-    child: Child,
-    base: String,
-    lines: mpsc::Receiver<String>,
-    printed: Vec<String>,
-}
-
-impl Server {
-    fn start(mut cmd: Command) -> Server {
-        let port = free_port();
-        let mut child = cmd
-            .env("SECRYN_LISTEN", format!("127.0.0.1:{port}"))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start secryn");
-        let out = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        let mut s = Server { child, base: format!("http://127.0.0.1:{port}"), lines: rx, printed: vec![] };
-        s.wait_for("Secryn is running at");
-        s
-    }
-
-    fn wait_for(&mut self, needle: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        if let Some(l) = self.printed.iter().find(|l| l.contains(needle)) {
-            return l.clone();
-        }
-        while Instant::now() < deadline {
-            if let Ok(line) = self.lines.recv_timeout(Duration::from_millis(200)) {
-                self.printed.push(line.clone());
-                if line.contains(needle) {
-                    return line;
-                }
-            }
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("secryn exited with {status} before printing {needle:?}; printed {:?}", self.printed);
-            }
-        }
-        panic!("secryn did not print {needle:?}; printed {:?}", self.printed);
-    }
-
-    fn setup_code(&mut self) -> String {
-        self.wait_for("Setup code: ").split("Setup code: ").nth(1).unwrap().trim().to_owned()
-    }
-
-    /// Stops with SIGTERM and expects a clean exit.
-    fn stop(mut self) {
-        Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                assert!(status.success(), "graceful shutdown exits 0, got {status}");
-                return;
-            }
-            assert!(Instant::now() < deadline, "secryn did not stop on SIGTERM");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
-}
-
-fn session_cookie(res: &reqwest::Response) -> Option<String> {
-    res.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("secryn_session=") && !c.starts_with("secryn_session=;"))
-        .map(|c| c.split(';').next().unwrap().to_owned())
-}
-
-async fn post_setup(base: &str, code: &str) -> reqwest::Response {
-    client()
-        .post(format!("{base}/rpc/setup"))
-        .form(&[
-            ("code", code),
-            ("instance_name", "Acme Ops"),
-            ("admin_name", "Ada Admin"),
-            ("admin_email", "ada@example.com"),
-            ("password", PASSWORD),
-            ("password_confirm", PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap()
-}
+use std::process::Command;
+use std::time::Duration;
 
 async fn login(base: &str, email: &str, password: &str) -> reqwest::Response {
     client().post(format!("{base}/rpc/login")).form(&[("email", email), ("password", password)]).send().await.unwrap()
-}
-
-fn temp_dir() -> tempfile::TempDir {
-    tempfile::tempdir().unwrap()
 }
 
 /// The full first-run story on one engine: key file, setup code, setup, restart, sign-in.

@@ -6,6 +6,7 @@ use crate::domain::session::ShellInfo;
 use crate::domain::validate::SecretInput;
 use leptos::prelude::*;
 
+pub mod access_keys;
 #[cfg(feature = "ssr")]
 pub mod door;
 pub mod projects;

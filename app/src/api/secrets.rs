@@ -20,7 +20,7 @@ use {
 
 /// Reads a `datetime-local` field (taken as UTC); empty means "not set".
 #[cfg(feature = "ssr")]
-fn when(field: &str, raw: &str) -> Result<Option<i64>, AppError> {
+pub(crate) fn when(field: &str, raw: &str) -> Result<Option<i64>, AppError> {
     let raw = raw.trim();
     if raw.is_empty() {
         return Ok(None);

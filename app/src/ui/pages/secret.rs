@@ -339,8 +339,8 @@ fn SecretBody(page: SecretPage, reload: RwSignal<u32>) -> impl IntoView {
     }
 }
 
-/// Puts text on the clipboard without showing it.
-fn copy_text(text: &str) {
+/// Writes `text` to the clipboard (browser only), without showing it.
+pub fn copy_text(text: &str) {
     #[cfg(feature = "hydrate")]
     {
         if let Some(w) = web_sys::window() {

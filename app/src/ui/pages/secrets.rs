@@ -177,9 +177,9 @@ fn SecretTable(list: SecretListing, view_state: RwSignal<View>) -> impl IntoView
         </div>
         <nav class="pager" aria-label="Pages">
             <span class="muted">{format!("{} of {} secrets", list.matching, list.total)}</span>
-            <button class="button" type="button" disabled=page <= 1 on:click=move |_| go(page - 1)>"Previous"</button>
+            <button class="button" type="button" disabled={page <= 1} on:click=move |_| go(page - 1)>"Previous"</button>
             <span>{format!("Page {page} of {pages}")}</span>
-            <button class="button" type="button" disabled=page >= pages on:click=move |_| go(page + 1)>"Next"</button>
+            <button class="button" type="button" disabled={page >= pages} on:click=move |_| go(page + 1)>"Next"</button>
         </nav>
     }
 }

@@ -9,6 +9,7 @@ use crate::ui::components::client_only::AfterHydration;
 use crate::ui::components::form::{Field, FormError, action_error};
 use crate::ui::components::toast::use_toasts;
 use crate::ui::layout::Breadcrumbs;
+use crate::ui::pages::access_keys::AccessKeysTab;
 use crate::ui::pages::not_found::NotFound;
 use crate::ui::pages::project::load_error;
 use crate::ui::pages::secrets::SecretsTab;
@@ -99,6 +100,8 @@ fn VaultFrame(vault: VaultDetail, tab: VaultTab, reload: RwSignal<u32>) -> impl 
             view! { <SettingsTab vault=for_body.clone() reload /> }.into_any()
         } else if tab == VaultTab::Secrets {
             view! { <SecretsTab vault=for_body.clone() /> }.into_any()
+        } else if tab == VaultTab::AccessKeys {
+            view! { <AccessKeysTab vault=for_body.clone() /> }.into_any()
         } else {
             view! {
                 <div class="empty-state">

@@ -1,0 +1,51 @@
+//! `cargo bench -p app --features ssr --bench versions`: 1,000 new versions of one secret,
+//! one after another, through the service layer (validation, sealing, version row, audit
+//! entry, commit) on SQLite; prints `versions_per_second=N`.
+
+use app::domain::ids::UserId;
+use app::domain::secret::SecretValue;
+use app::server::repo::users::{self, NewUser, UserState};
+use app::server::services::secrets::{self, NewSecretInput};
+use app::server::services::{projects, vaults};
+use app::server::{RequestMeta, SessionCtx, testing};
+use std::time::Instant;
+
+const VERSIONS: usize = 1000;
+
+#[tokio::main]
+async fn main() {
+    let t = testing::sqlite().await;
+    let state = testing::state(&t.db).await;
+    let mut tx = state.db.begin().await.unwrap();
+    let new = NewUser {
+        email: "bench@example.com",
+        name: "Bench",
+        password_hash: None,
+        is_admin: true,
+        state: UserState::Active,
+    };
+    let id: UserId = users::insert(&mut tx, new).await.unwrap();
+    tx.commit().await.unwrap();
+    let admin =
+        SessionCtx { user: users::find(state.db.reader(), id).await.unwrap().unwrap(), token_hash: String::new() };
+    let m = RequestMeta::default();
+    let project = projects::create(&state, &admin, &m, "Bench", "").await.unwrap();
+    let vault = vaults::create(&state, &admin, &m, project, "bench", "").await.unwrap();
+    let value = |i: usize| SecretValue::parse("value", format!("value number {i}")).unwrap();
+    let input = NewSecretInput {
+        name: "ROTATED".into(),
+        value: value(0),
+        content_type: String::new(),
+        description: String::new(),
+        tags: String::new(),
+        activation_at: None,
+        expiration_at: None,
+    };
+    let secret = secrets::create(&state, &admin, &m, vault, input).await.unwrap();
+    let started = Instant::now();
+    for i in 1..=VERSIONS {
+        secrets::new_version(&state, &admin, &m, secret, value(i), "", None).await.unwrap();
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    println!("versions_per_second={:.0} ({VERSIONS} versions in {:.2} s)", VERSIONS as f64 / seconds, seconds);
+}

@@ -1,0 +1,282 @@
+//! The REST API against the real `secryn` binary on both engines: demo data made by
+//! `secryn demo-data` while the server runs, every status rule of SPEC §3, tokens in the
+//! query refused, revocation and expiry counting at once, the request log row of every call,
+//! and a request log that cannot be written answering 503 with no secret.
+
+mod common;
+
+use app::server::db::Db;
+use common::{Server, client, post_setup, secryn, session_cookie, temp_dir};
+use reqwest::StatusCode;
+use serde_json::Value;
+use std::path::Path;
+
+/// A started server plus what `demo-data` printed for two vaults.
+struct World {
+    server: Server,
+    db: Db,
+    a: Value,
+    b: Value,
+    cookie: String,
+}
+
+fn demo_data(data: &Path, env: &[(&str, String)], base: &str, secrets: &str) -> Value {
+    let mut cmd = secryn(data);
+    cmd.env("SECRYN_PUBLIC_URL", base);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.args(["demo-data", "--secrets", secrets]).output().unwrap();
+    assert!(out.status.success(), "demo-data failed: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("demo-data prints one JSON object")
+}
+
+async fn world(data: &Path, env: Vec<(&str, String)>, db_url: String) -> World {
+    let mut cmd = secryn(data);
+    for (k, v) in &env {
+        cmd.env(k, v);
+    }
+    let mut server = Server::start(cmd);
+    let code = server.setup_code();
+    let a = demo_data(data, &env, &server.base, "3");
+    assert_eq!(a["base_url"], format!("{}/api", server.base));
+    assert_eq!(a["secret_names"].as_array().unwrap().len(), 3);
+    let b = demo_data(data, &env, &server.base, "1");
+    // The instance can still be set up: the demo author is not a person.
+    let res = post_setup(&server.base, &code).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let cookie = session_cookie(&res).expect("setup signs the Admin in");
+    // A person now exists, so demo-data wants --force.
+    let mut refused = secryn(data);
+    for (k, v) in &env {
+        refused.env(k, v);
+    }
+    let out = refused.args(["demo-data", "--secrets", "1"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--force"));
+    let db = Db::connect(&db_url).await.unwrap();
+    World { server, db, a, b, cookie }
+}
+
+impl World {
+    async fn get(&self, path: &str, key: Option<&str>) -> (StatusCode, reqwest::header::HeaderMap, String) {
+        let mut req = client().get(format!("{}{path}", self.server.base)).header("Accept", "application/json");
+        if let Some(k) = key {
+            req = req.header("Authorization", format!("Bearer {k}"));
+        }
+        let res = req.send().await.unwrap();
+        let (status, headers) = (res.status(), res.headers().clone());
+        (status, headers, res.text().await.unwrap())
+    }
+
+    async fn rpc(&self, endpoint: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        client()
+            .post(format!("{}/rpc/{endpoint}", self.server.base))
+            .header("Cookie", &self.cookie)
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Changes the database behind the server's back (another node, an operator).
+    async fn exec(&self, sql: &str, arg: Option<&str>) {
+        let mut tx = self.db.begin().await.unwrap();
+        let mut q = sqlx::query(sql);
+        if let Some(a) = arg {
+            q = q.bind(a.to_owned());
+        }
+        q.execute(&mut *tx).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+
+    async fn log_rows(&self) -> Vec<(String, String, i64)> {
+        use sqlx::Row;
+        sqlx::query("select method, path, status from request_log order by at")
+            .fetch_all(self.db.reader())
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect()
+    }
+}
+
+fn s(v: &Value) -> &str {
+    v.as_str().unwrap()
+}
+
+/// Asserts a status, the error body and (for 401) the Bearer challenge.
+fn refused(got: &(StatusCode, reqwest::header::HeaderMap, String), status: StatusCode, code: &str) {
+    assert_eq!(got.0, status, "{}", got.2);
+    let body: Value = serde_json::from_str(&got.2).expect("error body is JSON");
+    assert_eq!(body["error"], code, "{}", got.2);
+    assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()));
+    if status == StatusCode::UNAUTHORIZED {
+        assert_eq!(got.1["www-authenticate"], "Bearer");
+    }
+    assert_eq!(got.1["cache-control"], "no-store");
+}
+
+async fn the_api_follows_the_contract(w: World) {
+    let (vault, key) = (s(&w.a["vault_id"]), s(&w.a["access_key"]));
+    let first = s(&w.a["secret_names"][0]);
+    let before = w.log_rows().await.len();
+
+    // Full vault read: exact fields, no-store.
+    let got = w.get(&format!("/api/v1/vaults/{vault}"), Some(key)).await;
+    assert_eq!(got.0, StatusCode::OK, "{}", got.2);
+    assert_eq!(got.1["cache-control"], "no-store");
+    let body: Value = serde_json::from_str(&got.2).unwrap();
+    assert_eq!(body["id"], vault);
+    let secrets = body["secrets"].as_array().unwrap();
+    assert_eq!(secrets.len(), 3);
+    let mut fields: Vec<&str> = secrets[0].as_object().unwrap().keys().map(String::as_str).collect();
+    fields.sort();
+    assert_eq!(
+        fields,
+        ["content_type", "expired", "expires_at", "id", "name", "tags", "updated_at", "value", "version"]
+    );
+    assert!(s(&secrets[0]["updated_at"]).ends_with('Z') && s(&secrets[0]["updated_at"]).len() == 27);
+
+    let names: Value =
+        serde_json::from_str(&w.get(&format!("/api/v1/vaults/{vault}?secrets=names&unknown=1"), Some(key)).await.2)
+            .unwrap();
+    assert_eq!(names["secrets"][0].as_object().unwrap().len(), 2, "names carry only id and name");
+    let by_id = w.get(&format!("/api/v1/vaults/{vault}?resource={}", s(&secrets[0]["id"])), Some(key)).await;
+    assert_eq!(serde_json::from_str::<Value>(&by_id.2).unwrap()["name"], secrets[0]["name"]);
+    let one = w.get(&format!("/api/v1/vaults/{vault}/secrets/{first}"), Some(key)).await;
+    assert_eq!(one.0, StatusCode::OK);
+    assert!(s(&serde_json::from_str::<Value>(&one.2).unwrap()["value"]).starts_with(&format!("value of {first}")));
+
+    // The status rules.
+    refused(&w.get(&format!("/api/v1/vaults/{vault}"), None).await, StatusCode::UNAUTHORIZED, "unauthorized");
+    refused(
+        &w.get(&format!("/api/v1/vaults/{vault}"), Some("garbage")).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    );
+    let wrong = format!("{}x", &key[..key.len() - 1]);
+    refused(&w.get(&format!("/api/v1/vaults/{vault}"), Some(&wrong)).await, StatusCode::UNAUTHORIZED, "unauthorized");
+    let in_query = w.get(&format!("/api/v1/vaults/{vault}?access_key={key}"), None).await;
+    refused(&in_query, StatusCode::UNAUTHORIZED, "unauthorized");
+    let other = s(&w.b["vault_id"]);
+    refused(&w.get(&format!("/api/v1/vaults/{other}"), Some(key)).await, StatusCode::FORBIDDEN, "forbidden");
+    refused(&w.get("/api/v1/vaults/not-a-uuid", Some(key)).await, StatusCode::NOT_FOUND, "not_found");
+    refused(
+        &w.get(&format!("/api/v1/vaults/{vault}/secrets/NOPE"), Some(key)).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    refused(
+        &w.get(&format!("/api/v1/vaults/{vault}?resource=zzz"), Some(key)).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    refused(&w.get("/api/v1/vaults/..%2F..%2Fetc%2Fpasswd", Some(key)).await, StatusCode::NOT_FOUND, "not_found");
+    refused(&w.get("/api/v1/secrets/..%2Fx", Some(key)).await, StatusCode::NOT_FOUND, "not_found");
+    let post = client()
+        .post(format!("{}/api/v1/vaults/{vault}", w.server.base))
+        .header("Authorization", format!("Bearer {key}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(post.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let bad_header = client()
+        .get(format!("{}/api/v1/vaults/{vault}", w.server.base))
+        .header("Authorization", reqwest::header::HeaderValue::from_bytes(b"Bearer \xff\xfe").unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad_header.status(), StatusCode::UNAUTHORIZED);
+
+    // Disabled and scheduled secrets are 404; an expired one is served, marked.
+    let secret_id = s(&secrets[1]["id"]).to_owned();
+    let res = w.rpc("secrets_enabled", &[("id", &secret_id), ("enabled", "false")]).await;
+    assert_eq!(res.status(), StatusCode::OK, "{}", res.text().await.unwrap());
+    let disabled_name = s(&secrets[1]["name"]);
+    refused(
+        &w.get(&format!("/api/v1/vaults/{vault}/secrets/{disabled_name}"), Some(key)).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    for (name, activation, expiration) in [("LATER", "2999-01-01T00:00", ""), ("OLD", "", "2001-01-01T00:00")] {
+        let form = [
+            ("vault_id", vault),
+            ("name", name),
+            ("value", "v"),
+            ("content_type", ""),
+            ("description", ""),
+            ("tags", ""),
+            ("activation_at", activation),
+            ("expiration_at", expiration),
+        ];
+        let res = w.rpc("secrets_create", &form).await;
+        assert_eq!(res.status(), StatusCode::OK, "{}", res.text().await.unwrap());
+    }
+    refused(
+        &w.get(&format!("/api/v1/vaults/{vault}/secrets/LATER"), Some(key)).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    let old: Value =
+        serde_json::from_str(&w.get(&format!("/api/v1/vaults/{vault}/secrets/OLD"), Some(key)).await.2).unwrap();
+    assert_eq!(old["expired"], true);
+    assert_eq!(old["expires_at"], "2001-01-01T00:00:00.000000Z");
+
+    // Every call so far is in the request log, by path template, never the raw query.
+    let rows = w.log_rows().await;
+    assert_eq!(rows.len() - before, 19, "{rows:?}");
+    assert!(rows.iter().all(|(_, path, _)| !path.contains("secryn_ak_") && !path.contains('?')));
+    assert!(rows.contains(&("GET".into(), "/api/v1/vaults/{vault_id}/secrets/{name}".into(), 404)));
+    assert!(rows.contains(&("POST".into(), "/api/v1/vaults/{vault_id}".into(), 405)));
+    assert!(rows.iter().any(|(_, path, status)| path == "(token in query refused)" && *status == 401));
+    let last_used: Option<i64> = sqlx::query_scalar("select last_used_at from access_keys where vault_id = $1")
+        .bind(vault)
+        .fetch_one(w.db.reader())
+        .await
+        .unwrap();
+    assert!(last_used.is_some(), "last used at moves with the log");
+
+    // A log that cannot be written: 503 and no secret.
+    w.exec("alter table request_log rename to request_log_away", None).await;
+    let blocked = w.get(&format!("/api/v1/vaults/{vault}/secrets/{first}"), Some(key)).await;
+    refused(&blocked, StatusCode::SERVICE_UNAVAILABLE, "unavailable");
+    assert!(!blocked.2.contains("value of"), "no secret leaves without its record");
+    w.exec("alter table request_log_away rename to request_log", None).await;
+    assert_eq!(w.get(&format!("/api/v1/vaults/{vault}/secrets/{first}"), Some(key)).await.0, StatusCode::OK);
+
+    // Expiry and revocation count on the very next request.
+    let key_b = s(&w.b["access_key"]);
+    let vault_b = s(&w.b["vault_id"]);
+    assert_eq!(w.get(&format!("/api/v1/vaults/{vault_b}"), Some(key_b)).await.0, StatusCode::OK);
+    w.exec("update access_keys set expires_at = 1 where vault_id = $1", Some(vault_b)).await;
+    refused(&w.get(&format!("/api/v1/vaults/{vault_b}"), Some(key_b)).await, StatusCode::UNAUTHORIZED, "unauthorized");
+    let key_id: String = sqlx::query_scalar("select id from access_keys where vault_id = $1")
+        .bind(vault)
+        .fetch_one(w.db.reader())
+        .await
+        .unwrap();
+    let res = w.rpc("access_keys_revoke", &[("id", &key_id)]).await;
+    assert_eq!(res.status(), StatusCode::OK, "{}", res.text().await.unwrap());
+    refused(&w.get(&format!("/api/v1/vaults/{vault}"), Some(key)).await, StatusCode::UNAUTHORIZED, "unauthorized");
+    w.db.close().await;
+    w.server.stop();
+}
+
+#[tokio::test]
+async fn rest_api_on_sqlite() {
+    let dir = temp_dir();
+    let url = format!("sqlite://{}", dir.path().join("secryn.db").display());
+    let w = world(dir.path(), vec![], url).await;
+    the_api_follows_the_contract(w).await;
+}
+
+#[tokio::test]
+async fn rest_api_on_postgres() {
+    let t = app::server::testing::postgres().await;
+    t.db.close().await;
+    let dir = temp_dir();
+    let w = world(dir.path(), vec![("SECRYN_DATABASE_URL", t.url.clone())], t.url.clone()).await;
+    the_api_follows_the_contract(w).await;
+}
