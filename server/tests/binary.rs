@@ -6,7 +6,6 @@ mod common;
 use common::{PASSWORD, Server, client, post_setup, secryn, session_cookie, temp_dir};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
 
 async fn login(base: &str, email: &str, password: &str) -> reqwest::Response {
     client().post(format!("{base}/rpc/login")).form(&[("email", email), ("password", password)]).send().await.unwrap()

@@ -29,7 +29,7 @@ pub struct Server {
     pub child: Child,
     pub base: String,
     lines: mpsc::Receiver<String>,
-    printed: Vec<String>,
+    pub printed: Vec<String>,
 }
 
 impl Server {
