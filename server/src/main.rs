@@ -2,6 +2,7 @@
 
 #![recursion_limit = "256"]
 
+mod api_docs;
 mod config;
 mod downloads;
 mod http;

@@ -8,7 +8,7 @@ use app::domain::AppError;
 use app::domain::ids::{SecretId, VaultId};
 use app::server::repo::secrets::Only;
 use app::server::request_log::{Record, RequestLog};
-use app::server::services::machine::{self, KeyCtx};
+use app::server::services::machine::{self, KeyCtx, SecretJson, SecretList, SecretRef, VaultJson};
 use app::server::{AppState, RequestMeta, clock};
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -43,6 +43,8 @@ pub fn router(log: RequestLog) -> Router<AppState> {
             "/v1/vaults/{vault_id}/secrets/{name}",
             get(read_secret).fallback(|| async { method_not_allowed(SECRET_PATH, "secret") }),
         )
+        .route("/v1/openapi.json", get(openapi_json))
+        .route("/docs", get(docs_page))
         .fallback(|| async {
             tagged(error(AppError::not_found("No such API path.")), Logged { path: UNMATCHED, resource_type: "none" })
         })
@@ -140,6 +142,28 @@ struct VaultQuery {
     resource: Option<String>,
 }
 
+/// Reads a vault: every active secret with its value (or names only), or one resource.
+#[utoipa::path(
+    get,
+    path = "/api/v1/vaults/{vault_id}",
+    tag = "vaults",
+    params(
+        ("vault_id" = String, Path, description = "The vault's id (UUID)."),
+        ("secrets" = Option<String>, Query, description = "`names`: secrets carry only `id` and `name`."),
+        ("include" = Option<String>, Query, description = "`keys`, `certificates` or both, comma-separated: adds their metadata."),
+        ("resource" = Option<String>, Query, description = "A resource id: answers that one secret instead of the vault."),
+    ),
+    responses(
+        (status = 200, description = "The vault (or, with `resource`, one secret as `SecretJson`).", body = VaultJson),
+        (status = 401, description = "No token, a malformed or unknown one, or a revoked or expired access key.", body = ErrorBody,
+            headers(("WWW-Authenticate" = String, description = "Bearer"))),
+        (status = 403, description = "The access key belongs to another vault.", body = ErrorBody),
+        (status = 404, description = "No such vault or resource (also a malformed id).", body = ErrorBody),
+        (status = 405, description = "A method other than GET or HEAD.", body = ErrorBody),
+        (status = 503, description = "The request could not be recorded; nothing is served.", body = ErrorBody),
+    ),
+    security(("access_key" = [])),
+)]
 async fn read_vault(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -160,20 +184,33 @@ async fn read_vault(
             return Ok(axum::Json(secret).into_response());
         }
         let names_only = q.secrets.as_deref() == Some("names");
-        let body = machine::vault(&state, &key, vault, names_only).await?;
-        let mut json = serde_json::to_value(&body).map_err(|_| AppError::internal())?;
-        for part in q.include.as_deref().unwrap_or("").split(',').map(str::trim) {
-            // Keys and certificates arrive with their own issue; until then a vault has none.
-            if matches!(part, "keys" | "certificates") {
-                json[part] = serde_json::Value::Array(Vec::new());
-            }
-        }
-        Ok(axum::Json(json).into_response())
+        let body = machine::vault(&state, &key, vault, names_only, q.include.as_deref().unwrap_or("")).await?;
+        Ok(axum::Json(body).into_response())
     }
     .await;
     finish(result, logged, Some(&key))
 }
 
+/// Reads one active secret by name.
+#[utoipa::path(
+    get,
+    path = "/api/v1/vaults/{vault_id}/secrets/{name}",
+    tag = "secrets",
+    params(
+        ("vault_id" = String, Path, description = "The vault's id (UUID)."),
+        ("name" = String, Path, description = "The secret's name (case-sensitive)."),
+    ),
+    responses(
+        (status = 200, description = "The secret.", body = SecretJson),
+        (status = 401, description = "No token, a malformed or unknown one, or a revoked or expired access key.", body = ErrorBody,
+            headers(("WWW-Authenticate" = String, description = "Bearer"))),
+        (status = 403, description = "The access key belongs to another vault.", body = ErrorBody),
+        (status = 404, description = "No such secret, or it is disabled or not active yet.", body = ErrorBody),
+        (status = 405, description = "A method other than GET or HEAD.", body = ErrorBody),
+        (status = 503, description = "The request could not be recorded; nothing is served.", body = ErrorBody),
+    ),
+    security(("access_key" = [])),
+)]
 async fn read_secret(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -192,6 +229,53 @@ async fn read_secret(
     .await;
     finish(result, logged, Some(&key))
 }
+
+/// The OpenAPI document as JSON, built once.
+pub fn openapi() -> &'static serde_json::Value {
+    static DOC: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    DOC.get_or_init(|| serde_json::to_value(<ApiDoc as utoipa::OpenApi>::openapi()).unwrap_or_default())
+}
+
+async fn openapi_json() -> Response {
+    tagged(axum::Json(openapi()).into_response(), Logged { path: "/api/v1/openapi.json", resource_type: "none" })
+}
+
+async fn docs_page() -> Response {
+    let html = axum::response::Html(crate::api_docs::page(openapi())).into_response();
+    tagged(html, Logged { path: "/api/docs", resource_type: "none" })
+}
+
+/// The error body of every failed call.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // Describes the body `error_response` writes; never built itself.
+pub struct ErrorBody {
+    /// A machine-readable code such as `unauthorized` or `not_found`.
+    error: String,
+    /// One human sentence.
+    message: String,
+}
+
+struct BearerScheme;
+
+impl utoipa::Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let mut scheme = Http::new(HttpAuthScheme::Bearer);
+        scheme.description = Some("A vault access key (`secryn_ak_…`), in the Authorization header only.".into());
+        components.add_security_scheme("access_key", SecurityScheme::Http(scheme));
+    }
+}
+
+/// The OpenAPI document, generated from the handlers above and the response types.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(title = "Secryn API", description = "Read a vault's secrets with a vault access key. Every call is recorded in the request log."),
+    paths(read_vault, read_secret),
+    components(schemas(VaultJson, SecretJson, SecretList, SecretRef, ErrorBody)),
+    modifiers(&BearerScheme),
+)]
+pub struct ApiDoc;
 
 #[cfg(test)]
 mod tests {

@@ -102,6 +102,74 @@ impl World {
     }
 }
 
+/// Checks `v` against `schema` from the OpenAPI document `doc` (the subset it uses: `$ref`,
+/// `oneOf`/`anyOf`, `type` (one or several), `properties` with `required` and no unknown
+/// fields, `items`, and the `uuid` and `date-time` formats).
+fn conforms(doc: &Value, schema: &Value, v: &Value) -> Result<(), String> {
+    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+        let name = r.rsplit('/').next().unwrap();
+        return conforms(doc, &doc["components"]["schemas"][name], v);
+    }
+    if let Some(any) = schema.get("oneOf").or_else(|| schema.get("anyOf")).and_then(Value::as_array) {
+        return if any.iter().any(|s| conforms(doc, s, v).is_ok()) {
+            Ok(())
+        } else {
+            Err(format!("{v} matches no alternative"))
+        };
+    }
+    let kinds: Vec<&str> = match &schema["type"] {
+        Value::String(k) => vec![k.as_str()],
+        Value::Array(ks) => ks.iter().filter_map(Value::as_str).collect(),
+        _ => return Ok(()),
+    };
+    let kind = match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    };
+    if !kinds.contains(&kind) && !(kind == "integer" && kinds.contains(&"number")) {
+        return Err(format!("{v} is {kind}, the schema says {kinds:?}"));
+    }
+    match (v, schema["format"].as_str()) {
+        (Value::String(t), Some("uuid")) if uuid::Uuid::parse_str(t).is_err() => return Err(format!("{t} is no uuid")),
+        (Value::String(t), Some("date-time")) if chrono::DateTime::parse_from_rfc3339(t).is_err() => {
+            return Err(format!("{t} is no date-time"));
+        }
+        _ => {}
+    }
+    if let (Value::Object(fields), Some(props)) = (v, schema["properties"].as_object()) {
+        for name in schema["required"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+            if !fields.contains_key(name) {
+                return Err(format!("{name} is missing from {v}"));
+            }
+        }
+        for (name, value) in fields {
+            let p = props.get(name).ok_or_else(|| format!("{name} is not in the schema"))?;
+            conforms(doc, p, value)?;
+        }
+    }
+    if let (Value::Array(items), Some(item)) = (v, schema.get("items")) {
+        for i in items {
+            conforms(doc, item, i)?;
+        }
+    }
+    Ok(())
+}
+
+/// Asserts that `body` is what the document promises for `path` and `status` (GET).
+fn documented(doc: &Value, path: &str, status: u16, body: &str) {
+    let schema = &doc["paths"][path]["get"]["responses"][status.to_string()]["content"]["application/json"]["schema"];
+    assert!(!schema.is_null(), "the document describes {status} for {path}");
+    let v: Value = serde_json::from_str(body).unwrap();
+    if let Err(e) = conforms(doc, schema, &v) {
+        panic!("{path} {status}: {e}");
+    }
+}
+
 fn s(v: &Value) -> &str {
     v.as_str().unwrap()
 }
@@ -121,12 +189,25 @@ fn refused(got: &(StatusCode, reqwest::header::HeaderMap, String), status: Statu
 async fn the_api_follows_the_contract(w: World) {
     let (vault, key) = (s(&w.a["vault_id"]), s(&w.a["access_key"]));
     let first = s(&w.a["secret_names"][0]);
+    let doc: Value = serde_json::from_str(&w.get("/api/v1/openapi.json", None).await.2).unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert_eq!(doc["components"]["securitySchemes"]["access_key"]["scheme"], "bearer");
+    let docs_page = w.get("/api/docs", None).await;
+    assert_eq!(docs_page.0, StatusCode::OK);
+    assert!(docs_page.2.contains("/api/v1/vaults/{vault_id}/secrets/{name}") && !docs_page.2.contains("<script"));
+    let (vault_path, secret_path) = ("/api/v1/vaults/{vault_id}", "/api/v1/vaults/{vault_id}/secrets/{name}");
+    let secret_schema = serde_json::json!({ "$ref": "#/components/schemas/SecretJson" });
+    assert!(
+        conforms(&doc, &secret_schema, &serde_json::json!({ "id": "x", "name": "A" })).is_err(),
+        "the check can fail"
+    );
     let before = w.log_rows().await.len();
 
     // Full vault read: exact fields, no-store.
     let got = w.get(&format!("/api/v1/vaults/{vault}"), Some(key)).await;
     assert_eq!(got.0, StatusCode::OK, "{}", got.2);
     assert_eq!(got.1["cache-control"], "no-store");
+    documented(&doc, vault_path, 200, &got.2);
     let body: Value = serde_json::from_str(&got.2).unwrap();
     assert_eq!(body["id"], vault);
     let secrets = body["secrets"].as_array().unwrap();
@@ -139,17 +220,23 @@ async fn the_api_follows_the_contract(w: World) {
     );
     assert!(s(&secrets[0]["updated_at"]).ends_with('Z') && s(&secrets[0]["updated_at"]).len() == 27);
 
-    let names: Value =
-        serde_json::from_str(&w.get(&format!("/api/v1/vaults/{vault}?secrets=names&unknown=1"), Some(key)).await.2)
-            .unwrap();
+    let names = w.get(&format!("/api/v1/vaults/{vault}?secrets=names&unknown=1&include=keys"), Some(key)).await;
+    documented(&doc, vault_path, 200, &names.2);
+    let names: Value = serde_json::from_str(&names.2).unwrap();
+    assert_eq!(names["keys"], serde_json::json!([]));
     assert_eq!(names["secrets"][0].as_object().unwrap().len(), 2, "names carry only id and name");
     let by_id = w.get(&format!("/api/v1/vaults/{vault}?resource={}", s(&secrets[0]["id"])), Some(key)).await;
     assert_eq!(serde_json::from_str::<Value>(&by_id.2).unwrap()["name"], secrets[0]["name"]);
     let one = w.get(&format!("/api/v1/vaults/{vault}/secrets/{first}"), Some(key)).await;
     assert_eq!(one.0, StatusCode::OK);
+    documented(&doc, secret_path, 200, &one.2);
     assert!(s(&serde_json::from_str::<Value>(&one.2).unwrap()["value"]).starts_with(&format!("value of {first}")));
 
-    // The status rules.
+    // The status rules; error bodies as the document describes them.
+    documented(&doc, vault_path, 401, &w.get(&format!("/api/v1/vaults/{vault}"), None).await.2);
+    let other_vault = format!("/api/v1/vaults/{}", s(&w.b["vault_id"]));
+    documented(&doc, vault_path, 403, &w.get(&other_vault, Some(key)).await.2);
+    documented(&doc, secret_path, 404, &w.get(&format!("/api/v1/vaults/{vault}/secrets/NOPE"), Some(key)).await.2);
     refused(&w.get(&format!("/api/v1/vaults/{vault}"), None).await, StatusCode::UNAUTHORIZED, "unauthorized");
     refused(
         &w.get(&format!("/api/v1/vaults/{vault}"), Some("garbage")).await,
@@ -226,7 +313,7 @@ async fn the_api_follows_the_contract(w: World) {
 
     // Every call so far is in the request log, by path template, never the raw query.
     let rows = w.log_rows().await;
-    assert_eq!(rows.len() - before, 19, "{rows:?}");
+    assert_eq!(rows.len() - before, 22, "{rows:?}");
     assert!(rows.iter().all(|(_, path, _)| !path.contains("secryn_ak_") && !path.contains('?')));
     assert!(rows.contains(&("GET".into(), "/api/v1/vaults/{vault_id}/secrets/{name}".into(), 404)));
     assert!(rows.contains(&("POST".into(), "/api/v1/vaults/{vault_id}".into(), 405)));

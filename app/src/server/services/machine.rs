@@ -15,6 +15,7 @@ use crate::server::services::vaults::key_aad;
 use crate::server::tokens::{self, TokenKind};
 use crate::server::{AppState, clock};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// The access key a request carries, once checked.
 #[derive(Clone, Debug)]
@@ -47,28 +48,39 @@ pub async fn authenticate(state: &AppState, header: Option<&[u8]>) -> Result<Key
 }
 
 /// A secret as machines receive it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct SecretJson {
+    /// The secret's id (UUID).
+    #[schema(value_type = String, format = Uuid)]
     pub id: SecretId,
     pub name: String,
+    /// The value of the current version.
+    #[schema(value_type = String)]
     pub value: SecretValue,
     pub content_type: String,
     pub tags: Vec<String>,
+    /// The current version number (1, 2, 3…).
     pub version: i64,
+    /// RFC 3339 UTC with microseconds.
+    #[schema(format = DateTime)]
     pub updated_at: String,
+    /// RFC 3339 UTC with microseconds, or null when the secret never expires.
+    #[schema(format = DateTime)]
     pub expires_at: Option<String>,
+    /// True once `expires_at` has passed (the secret is still served).
     pub expired: bool,
 }
 
 /// A secret's name only (`?secrets=names`).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct SecretRef {
+    #[schema(value_type = String, format = Uuid)]
     pub id: SecretId,
     pub name: String,
 }
 
 /// The secrets of a vault read, with values or names only.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum SecretList {
     Full(Vec<SecretJson>),
@@ -76,11 +88,21 @@ pub enum SecretList {
 }
 
 /// A vault as machines receive it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct VaultJson {
+    #[schema(value_type = String, format = Uuid)]
     pub id: VaultId,
     pub name: String,
+    /// Every active secret (with values, or only `id` and `name` with `secrets=names`).
     pub secrets: SecretList,
+    /// Present with `include=keys` (key metadata).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub keys: Option<Vec<serde_json::Value>>,
+    /// Present with `include=certificates` (certificate metadata).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub certificates: Option<Vec<serde_json::Value>>,
 }
 
 fn check_vault(key: &KeyCtx, vault: VaultId) -> Result<(), AppError> {
@@ -128,7 +150,14 @@ async fn open(state: &AppState, vault: VaultId, rows: Vec<(SecretMeta, Vec<u8>)>
 }
 
 /// The whole vault: every served secret with its value, or with `names_only` just names.
-pub async fn vault(state: &AppState, key: &KeyCtx, vault: VaultId, names_only: bool) -> Result<VaultJson, AppError> {
+/// `include` asks for keys and/or certificates metadata (empty until those exist).
+pub async fn vault(
+    state: &AppState,
+    key: &KeyCtx,
+    vault: VaultId,
+    names_only: bool,
+    include: &str,
+) -> Result<VaultJson, AppError> {
     check_vault(key, vault)?;
     let row = vaults::find(&state.db, vault).await?.ok_or_else(|| AppError::not_found("No such vault."))?;
     let rows = secrets_repo::current_values(&state.db, vault, Only::All).await?;
@@ -138,7 +167,8 @@ pub async fn vault(state: &AppState, key: &KeyCtx, vault: VaultId, names_only: b
     } else {
         SecretList::Full(secrets)
     };
-    Ok(VaultJson { id: vault, name: row.name, secrets })
+    let wants = |part: &str| include.split(',').any(|p| p.trim() == part).then(Vec::new);
+    Ok(VaultJson { id: vault, name: row.name, secrets, keys: wants("keys"), certificates: wants("certificates") })
 }
 
 /// One served secret, by name or by id.
