@@ -277,6 +277,33 @@ async fn the_api_follows_the_contract(w: World) {
         .unwrap();
     assert_eq!(bad_header.status(), StatusCode::UNAUTHORIZED);
 
+    // Oversized requests are refused by the HTTP layer itself (status only, nothing run).
+    let status_of_raw = |request: Vec<u8>| {
+        use std::io::{Read, Write};
+        let mut conn = std::net::TcpStream::connect(w.server.base.trim_start_matches("http://")).unwrap();
+        let _ = conn.write_all(&request);
+        let mut head = [0u8; 12];
+        conn.read_exact(&mut head).map(|_| String::from_utf8_lossy(&head[9..12]).into_owned()).unwrap_or_default()
+    };
+    let huge = [b"GET /api/v1/vaults/x?q=".as_slice(), &vec![b'a'; 10 << 20], b" HTTP/1.1\r\nHost: x\r\n\r\n"].concat();
+    assert!(matches!(status_of_raw(huge).as_str(), "414" | "431"));
+    let raw_header = b"GET /api/v1/vaults/x HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \xff\xfe\r\n\r\n".to_vec();
+    assert!(status_of_raw(raw_header).starts_with('4'));
+    let options = client()
+        .request(reqwest::Method::OPTIONS, format!("{}/api/v1/vaults/{vault}", w.server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(options.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let head = client()
+        .head(format!("{}/api/v1/vaults/{vault}", w.server.base))
+        .header("Authorization", format!("Bearer {key}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), StatusCode::OK);
+    assert!(head.text().await.unwrap().is_empty(), "HEAD sends no body");
+
     // Disabled and scheduled secrets are 404; an expired one is served, marked.
     let secret_id = s(&secrets[1]["id"]).to_owned();
     let res = w.rpc("secrets_enabled", &[("id", &secret_id), ("enabled", "false")]).await;
@@ -313,7 +340,7 @@ async fn the_api_follows_the_contract(w: World) {
 
     // Every call so far is in the request log, by path template, never the raw query.
     let rows = w.log_rows().await;
-    assert_eq!(rows.len() - before, 22, "{rows:?}");
+    assert_eq!(rows.len() - before, 25, "{rows:?}");
     assert!(rows.iter().all(|(_, path, _)| !path.contains("secryn_ak_") && !path.contains('?')));
     assert!(rows.contains(&("GET".into(), "/api/v1/vaults/{vault_id}/secrets/{name}".into(), 404)));
     assert!(rows.contains(&("POST".into(), "/api/v1/vaults/{vault_id}".into(), 405)));
