@@ -6,10 +6,11 @@
 //! "forbidden" (it is instance-wide, so there is nothing whose existence could leak).
 
 use app::domain::ErrorCode;
-use app::domain::ids::{ProjectId, UserId, VaultId};
+use app::domain::ids::{AccessKeyId, ProjectId, UserId, VaultId};
 use app::domain::permission::ProjectRole;
+use app::domain::secret::{SecretQuery, SecretValue};
 use app::server::repo::users::{self, NewUser, UserState};
-use app::server::services::{projects, users as users_svc, vaults};
+use app::server::services::{access_keys, projects, secrets, users as users_svc, vaults};
 use app::server::{AppState, RequestMeta, SessionCtx, testing};
 use std::collections::BTreeMap;
 
@@ -61,6 +62,12 @@ const MATRIX: &[(&str, [&str; 6])] = &[
     ("vault_settings", ["AAA FFF", "AAA FFF", "FFN FFN", "FFN FFN", "NNN NNN", "FFF FFF"]),
     ("vault_access_list", ["AAA FFF", "AAA FFF", "FFN FFN", "FFN FFN", "NNN NNN", "FFF FFF"]),
     ("vault_member", ["AAA FFF", "AAA FFF", "FFN FFN", "FFN FFN", "NNN NNN", "FFF FFF"]),
+    ("secrets_list", ["AAA AAA", "AAA AAA", "AAN AAN", "AAN AAN", "NNN NNN", "FFF FFF"]),
+    ("secrets_create", ["AAA FFF", "AAA FFF", "AAN FFN", "FFN FFN", "NNN NNN", "FFF FFF"]),
+    ("secrets_import", ["AAA FFF", "AAA FFF", "AAN FFN", "FFN FFN", "NNN NNN", "FFF FFF"]),
+    ("access_keys_list", ["AAA FFF", "AAA FFF", "FFN FFN", "FFN FFN", "NNN NNN", "FFF FFF"]),
+    ("access_keys_create", ["AAA FFF", "AAA FFF", "FFN FFN", "FFN FFN", "NNN NNN", "FFF FFF"]),
+    ("access_keys_revoke", ["AAA FFF", "AAA FFF", "FFN FFN", "FFN FFN", "NNN NNN", "FFF FFF"]),
     // Instance-wide user administration: Admins only, whatever the project or vault.
     ("users_list", ["AAA AAA", "FFF FFF", "FFF FFF", "FFF FFF", "FFF FFF", "FFF FFF"]),
     ("users_invite", ["AAA AAA", "FFF FFF", "FFF FFF", "FFF FFF", "FFF FFF", "FFF FFF"]),
@@ -77,6 +84,8 @@ struct Fixture {
     users: BTreeMap<Who, SessionCtx>,
     /// (project, [normal, listed, unlisted]) for the active and the archived project.
     projects: [(ProjectId, [VaultId; 3]); 2],
+    /// A revoked access key in each vault (revoking it again stops after the permission check).
+    revoked_keys: BTreeMap<VaultId, AccessKeyId>,
 }
 
 async fn session_of(state: &AppState, id: UserId) -> SessionCtx {
@@ -102,6 +111,7 @@ async fn fixture(state: AppState) -> Fixture {
     tx.commit().await.unwrap();
     let admin = session_of(&state, ids[&Who::Admin]).await;
     let mut made = Vec::new();
+    let mut revoked_keys = BTreeMap::new();
     for (n, archived) in [(1, false), (2, true)] {
         let p = projects::create(&state, &admin, &meta, &format!("Project {n}"), "").await.unwrap();
         for (who, role) in [
@@ -129,6 +139,11 @@ async fn fixture(state: AppState) -> Fixture {
         let mut tx = state.db.begin().await.unwrap();
         app::server::repo::vaults::add_member(&mut tx, listed, ids[&Who::Disabled]).await.unwrap();
         tx.commit().await.unwrap();
+        for v in [normal, listed, unlisted] {
+            let key = access_keys::create(&state, &admin, &meta, v, "revoked", None).await.unwrap();
+            access_keys::revoke(&state, &admin, &meta, key.info.id).await.unwrap();
+            revoked_keys.insert(v, key.info.id);
+        }
         if archived {
             projects::set_archived(&state, &admin, &meta, p, true).await.unwrap();
         }
@@ -138,7 +153,7 @@ async fn fixture(state: AppState) -> Fixture {
     for who in EVERYONE {
         users_map.insert(who, session_of(&state, ids[&who]).await);
     }
-    Fixture { state, users: users_map, projects: [made[0], made[1]] }
+    Fixture { state, users: users_map, projects: [made[0], made[1]], revoked_keys }
 }
 
 /// A = got past the permission check, N = not found, F = forbidden.
@@ -191,6 +206,23 @@ async fn call(f: &Fixture, function: &str, who: Who, project: ProjectId, vault: 
         }
         "vault_access_list" => letter(vaults::access_list(s, me, m, vault).await),
         "vault_member" => letter(vaults::set_listed(s, me, m, vault, outsider, false).await),
+        "secrets_list" => letter(secrets::page(s, me, m, vault, &SecretQuery::default()).await),
+        "secrets_create" => {
+            let input = secrets::NewSecretInput {
+                name: String::new(),
+                value: SecretValue::parse("value", String::new()).unwrap(),
+                content_type: String::new(),
+                description: String::new(),
+                tags: String::new(),
+                activation_at: None,
+                expiration_at: None,
+            };
+            letter(secrets::create(s, me, m, vault, input).await)
+        }
+        "secrets_import" => letter(secrets::import(s, me, m, vault, "", true, true).await),
+        "access_keys_list" => letter(access_keys::list(s, me, m, vault).await),
+        "access_keys_create" => letter(access_keys::create(s, me, m, vault, "", None).await),
+        "access_keys_revoke" => letter(access_keys::revoke(s, me, m, f.revoked_keys[&vault]).await),
         // Each user call stops after the permission check: an empty name, an active user to
         // re-invite, an already disabled user, an Admin made Admin again, and so on.
         "users_list" => letter(users_svc::list(s, me, m, "", "").await),
@@ -221,6 +253,8 @@ async fn snapshot(state: &AppState) -> Vec<String> {
         "select cast(count(*) as text) from audit_log",
         "select id || state || is_admin from users order by id",
         "select cast(count(*) as text) from invitations",
+        "select cast(count(*) as text) from secrets",
+        "select cast(count(*) as text) from access_keys where revoked_at is null",
     ] {
         out.extend(sqlx::query_scalar::<_, String>(sql).fetch_all(state.db.reader()).await.unwrap());
     }
