@@ -44,6 +44,14 @@ export async function signIn(page: Page, email: string, password: string): Promi
   await page.getByRole("button", { name: "Sign in" }).click();
 }
 
+/** Signs the first Admin in and opens the projects list, hydrated. */
+export async function openProjectsAsAdmin(page: Page): Promise<void> {
+  await signIn(page, ADMIN.email, ADMIN.password);
+  await expect(page.getByRole("heading", { name: `Welcome, ${ADMIN.name}` })).toBeVisible();
+  await page.goto("/projects");
+  await waitForHydration(page);
+}
+
 /** Saves a screenshot under target/screenshots for people to look at. */
 export async function snap(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: resolve(__dirname, `../target/screenshots/${name}.png`), fullPage: true });

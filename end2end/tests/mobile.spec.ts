@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { ADMIN, signIn, snap, waitForHydration, watchConsole } from "../helpers";
+import { ADMIN, openProjectsAsAdmin, signIn, snap, waitForHydration, watchConsole } from "../helpers";
 
 async function noSidewaysScroll(page: import("@playwright/test").Page) {
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
@@ -65,10 +65,7 @@ test("the Users page works at 390 px: rows stack, the invite form fits", async (
 
 test("projects, members and vault settings fit at 390 px", async ({ page }) => {
   const errors = watchConsole(page);
-  await signIn(page, ADMIN.email, ADMIN.password);
-  await expect(page.getByRole("heading", { name: `Welcome, ${ADMIN.name}` })).toBeVisible();
-  await page.goto("/projects");
-  await waitForHydration(page);
+  await openProjectsAsAdmin(page);
   await expect(page.getByRole("link", { name: "Payments" })).toBeVisible();
   await noSidewaysScroll(page);
   await snap(page, "projects-390");
@@ -90,10 +87,7 @@ test("projects, members and vault settings fit at 390 px", async ({ page }) => {
 
 test("the Secrets tab and a secret page work at 390 px", async ({ page }) => {
   const errors = watchConsole(page);
-  await signIn(page, ADMIN.email, ADMIN.password);
-  await expect(page.getByRole("heading", { name: `Welcome, ${ADMIN.name}` })).toBeVisible();
-  await page.goto("/projects");
-  await waitForHydration(page);
+  await openProjectsAsAdmin(page);
   await page.getByRole("link", { name: "Payments" }).click();
   await page.getByRole("link", { name: "imports" }).click();
   await expect(page.getByText("57 of 57 secrets")).toBeVisible();

@@ -1,14 +1,11 @@
 import { expect, test } from "@playwright/test";
-import { ADMIN, inviteAndJoin, signIn, snap, waitForHydration, watchConsole } from "../helpers";
+import { inviteAndJoin, openProjectsAsAdmin, snap, waitForHydration, watchConsole } from "../helpers";
 
 // A secret's life in the UI: create, reveal, new version, history, restore, disable, and a
 // Read-only member who sees metadata but never the value.
 test("create, reveal, version, restore and disable a secret; Read-only sees no value", async ({ page, browser }) => {
   const errors = watchConsole(page);
-  await signIn(page, ADMIN.email, ADMIN.password);
-  await expect(page.getByRole("heading", { name: `Welcome, ${ADMIN.name}` })).toBeVisible();
-  await page.goto("/projects");
-  await waitForHydration(page);
+  await openProjectsAsAdmin(page);
   await page.getByRole("link", { name: "Payments" }).click();
   await page.getByText("New vault").click();
   await page.getByLabel("Name", { exact: true }).fill("staging");
@@ -106,10 +103,7 @@ test("create, reveal, version, restore and disable a secret; Read-only sees no v
 // export the vault, and meet the stale-save warning from a second tab.
 test("import a .env with a bad line, export it, and a stale save asks first", async ({ page, context }) => {
   const errors = watchConsole(page);
-  await signIn(page, ADMIN.email, ADMIN.password);
-  await expect(page.getByRole("heading", { name: `Welcome, ${ADMIN.name}` })).toBeVisible();
-  await page.goto("/projects");
-  await waitForHydration(page);
+  await openProjectsAsAdmin(page);
   await page.getByRole("link", { name: "Payments" }).click();
   await page.getByText("New vault").click();
   await page.getByLabel("Name", { exact: true }).fill("imports");

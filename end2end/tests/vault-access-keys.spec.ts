@@ -1,15 +1,12 @@
 import { expect, test } from "@playwright/test";
-import { ADMIN, signIn, snap, waitForHydration, watchConsole } from "../helpers";
+import { openProjectsAsAdmin, snap, waitForHydration, watchConsole } from "../helpers";
 
 // An access key's life: created in the UI (shown once, with its snippet), used by a machine
 // against the REST API, revoked with a confirmation, refused on the very next call.
 test("create an access key, read a secret with it, revoke it: the next call is 401", async ({ page, request, context }) => {
   await context.grantPermissions(["clipboard-read", "clipboard-write"]);
   const errors = watchConsole(page);
-  await signIn(page, ADMIN.email, ADMIN.password);
-  await expect(page.getByRole("heading", { name: `Welcome, ${ADMIN.name}` })).toBeVisible();
-  await page.goto("/projects");
-  await waitForHydration(page);
+  await openProjectsAsAdmin(page);
   await page.getByRole("button", { name: "New project" }).click();
   await page.getByLabel("Name", { exact: true }).fill("Machines");
   await page.getByRole("button", { name: "Create project" }).click();

@@ -72,6 +72,7 @@ async fn build_state(config: &Config) -> Result<AppState, StartError> {
         hasher: Arc::new(PasswordHasher::new(cores, 64)),
         settings: Arc::new(settings),
         leptos_options,
+        data_keys: Default::default(),
     })
 }
 

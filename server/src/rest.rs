@@ -155,12 +155,8 @@ struct VaultQuery {
     ),
     responses(
         (status = 200, description = "The vault (or, with `resource`, one secret as `SecretJson`).", body = VaultJson),
-        (status = 401, description = "No token, a malformed or unknown one, or a revoked or expired access key.", body = ErrorBody,
-            headers(("WWW-Authenticate" = String, description = "Bearer"))),
-        (status = 403, description = "The access key belongs to another vault.", body = ErrorBody),
         (status = 404, description = "No such vault or resource (also a malformed id).", body = ErrorBody),
-        (status = 405, description = "A method other than GET or HEAD.", body = ErrorBody),
-        (status = 503, description = "The request could not be recorded; nothing is served.", body = ErrorBody),
+        Refusals,
     ),
     security(("access_key" = [])),
 )]
@@ -202,12 +198,8 @@ async fn read_vault(
     ),
     responses(
         (status = 200, description = "The secret.", body = SecretJson),
-        (status = 401, description = "No token, a malformed or unknown one, or a revoked or expired access key.", body = ErrorBody,
-            headers(("WWW-Authenticate" = String, description = "Bearer"))),
-        (status = 403, description = "The access key belongs to another vault.", body = ErrorBody),
         (status = 404, description = "No such secret, or it is disabled or not active yet.", body = ErrorBody),
-        (status = 405, description = "A method other than GET or HEAD.", body = ErrorBody),
-        (status = 503, description = "The request could not be recorded; nothing is served.", body = ErrorBody),
+        Refusals,
     ),
     security(("access_key" = [])),
 )]
@@ -243,6 +235,24 @@ async fn openapi_json() -> Response {
 async fn docs_page() -> Response {
     let html = axum::response::Html(crate::api_docs::page(openapi())).into_response();
     tagged(html, Logged { path: "/api/docs", resource_type: "none" })
+}
+
+/// The refusals every API path shares (404 is described per path).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // Describes responses for the document; never built itself.
+enum Refusals {
+    /// No token, a malformed or unknown one, or a revoked or expired access key.
+    #[response(status = 401, headers(("WWW-Authenticate" = String, description = "Bearer")))]
+    Unauthorized(ErrorBody),
+    /// The access key belongs to another vault.
+    #[response(status = 403)]
+    Forbidden(ErrorBody),
+    /// A method other than GET or HEAD.
+    #[response(status = 405)]
+    MethodNotAllowed(ErrorBody),
+    /// The request could not be recorded; nothing is served.
+    #[response(status = 503)]
+    Unavailable(ErrorBody),
 }
 
 /// The error body of every failed call.

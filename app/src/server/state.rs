@@ -40,6 +40,33 @@ pub struct AppState {
     pub hasher: Arc<PasswordHasher>,
     pub settings: Arc<Settings>,
     pub leptos_options: LeptosOptions,
+    /// Vault data keys once unwrapped (a vault's key never changes while the process runs;
+    /// the master key that unwraps them is in memory anyway).
+    pub data_keys: Arc<DataKeys>,
+}
+
+/// The unwrapped vault keys, shared by every request.
+#[derive(Default)]
+pub struct DataKeys(
+    std::sync::RwLock<std::collections::HashMap<crate::domain::ids::VaultId, Arc<super::crypto::DataKey>>>,
+);
+
+impl std::fmt::Debug for DataKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DataKeys([redacted])")
+    }
+}
+
+impl DataKeys {
+    pub fn get(&self, vault: crate::domain::ids::VaultId) -> Option<Arc<super::crypto::DataKey>> {
+        self.0.read().ok()?.get(&vault).cloned()
+    }
+
+    pub fn put(&self, vault: crate::domain::ids::VaultId, key: Arc<super::crypto::DataKey>) {
+        if let Ok(mut map) = self.0.write() {
+            map.insert(vault, key);
+        }
+    }
 }
 
 impl axum::extract::FromRef<AppState> for LeptosOptions {

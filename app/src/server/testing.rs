@@ -67,5 +67,6 @@ pub async fn state(db: &Db) -> super::AppState {
         hasher: std::sync::Arc::new(super::password::PasswordHasher::new(2, 64)),
         settings: std::sync::Arc::new(super::Settings::default()),
         leptos_options: leptos::config::LeptosOptions::builder().output_name("secryn").build(),
+        data_keys: Default::default(),
     }
 }

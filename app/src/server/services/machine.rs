@@ -11,7 +11,6 @@ use crate::domain::time::rfc3339;
 use crate::server::repo::secrets::{self as secrets_repo, Only};
 use crate::server::repo::{access_keys, vaults};
 use crate::server::services::secrets::value_aad;
-use crate::server::services::vaults::key_aad;
 use crate::server::tokens::{self, TokenKind};
 use crate::server::{AppState, clock};
 use serde::Serialize;
@@ -122,8 +121,7 @@ async fn open(state: &AppState, vault: VaultId, rows: Vec<(SecretMeta, Vec<u8>)>
     if served.is_empty() {
         return Ok(Vec::new());
     }
-    let wrapped = vaults::wrapped_key(&state.db, vault).await?.ok_or_else(|| AppError::not_found("No such vault."))?;
-    let key = state.master.unwrap(&wrapped, &key_aad(vault)).map_err(|_| AppError::internal())?;
+    let key = crate::server::services::vaults::data_key(state, vault).await?;
     served
         .into_iter()
         .map(|(m, sealed, status)| {

@@ -16,22 +16,13 @@ use crate::server::crypto::{DataKey, SecretText};
 use crate::server::db::Tx;
 use crate::server::error::unique_or;
 use crate::server::repo::secrets::{self as repo, MetaUpdate, NewSecret};
-use crate::server::repo::vaults;
-use crate::server::services::vaults::{key_aad, load as load_vault};
+use crate::server::services::vaults::{data_key, load as load_vault};
 use crate::server::services::{actor, require};
 use crate::server::{AppState, RequestMeta, SessionCtx};
 
 /// The associated data binding a sealed value to its vault, secret and version.
 pub fn value_aad(vault: VaultId, secret: SecretId, version: i64) -> Vec<u8> {
     format!("secret:{vault}/{secret}/v{version}").into_bytes()
-}
-
-async fn data_key(state: &AppState, vault: VaultId) -> Result<DataKey, AppError> {
-    let wrapped = vaults::wrapped_key(&state.db, vault).await?.ok_or_else(|| AppError::not_found("No such vault."))?;
-    state.master.unwrap(&wrapped, &key_aad(vault)).map_err(|e| {
-        tracing::error!(%vault, error = %e, "a vault key could not be unwrapped");
-        AppError::internal()
-    })
 }
 
 /// A secret and the asker's facts about its vault; "not found" when either is missing.

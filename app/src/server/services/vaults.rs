@@ -243,3 +243,18 @@ pub async fn set_listed(
     tx.commit().await?;
     Ok(())
 }
+
+/// A vault's data key, unwrapped once per process and kept (see `AppState::data_keys`).
+pub async fn data_key(state: &AppState, vault: VaultId) -> Result<std::sync::Arc<DataKey>, AppError> {
+    if let Some(key) = state.data_keys.get(vault) {
+        return Ok(key);
+    }
+    let wrapped = vaults::wrapped_key(&state.db, vault).await?.ok_or_else(|| AppError::not_found("No such vault."))?;
+    let key = state.master.unwrap(&wrapped, &key_aad(vault)).map_err(|e| {
+        tracing::error!(%vault, error = %e, "a vault key could not be unwrapped");
+        AppError::internal()
+    })?;
+    let key = std::sync::Arc::new(key);
+    state.data_keys.put(vault, key.clone());
+    Ok(key)
+}
