@@ -10,11 +10,12 @@ test("create an access key, read a secret with it, revoke it: the next call is 4
   await page.getByRole("button", { name: "New project" }).click();
   await page.getByLabel("Name", { exact: true }).fill("Machines");
   await page.getByRole("button", { name: "Create project" }).click();
-  await expect(page.getByRole("heading", { name: "Machines" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Machines", exact: true })).toBeVisible();
   await page.getByText("New vault").click();
   await page.getByLabel("Name", { exact: true }).fill("machines");
   await page.getByRole("button", { name: "Create vault" }).click();
-  await expect(page.getByRole("heading", { name: "machines" })).toBeVisible();
+  await page.waitForURL(/\/vaults\/[0-9a-f-]+$/);
+  await expect(page.getByRole("heading", { name: "machines", exact: true })).toBeVisible();
   const vaultId = page.url().split("/vaults/")[1].split("/")[0];
   await page.getByText("New secret", { exact: true }).click();
   await page.getByLabel("Name", { exact: true }).fill("DEPLOY_TOKEN");

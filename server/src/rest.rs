@@ -209,17 +209,14 @@ async fn read_secret(
     Path((raw_vault, name)): Path<(String, String)>,
 ) -> Response {
     let logged = Logged { path: SECRET_PATH, resource_type: "secret" };
-    let key = match authenticate(&state, &headers).await {
-        Ok(k) => k,
-        Err(e) => return finish(Err(e), logged, None),
+    let Ok(vault) = vault_id(&raw_vault) else {
+        // A malformed vault id: authenticate first so a bad key still reads 401.
+        let result = authenticate(&state, &headers).await.and_then(|_| Err(AppError::not_found("No such vault.")));
+        return finish(result, logged, None);
     };
-    let result = async {
-        let vault = vault_id(&raw_vault)?;
-        let secret = machine::secret(&state, &key, vault, Only::Name(&name)).await?;
-        Ok(axum::Json(secret).into_response())
-    }
-    .await;
-    finish(result, logged, Some(&key))
+    let authorization = headers.get(header::AUTHORIZATION).map(HeaderValue::as_bytes);
+    let (key, result) = machine::secret_by_name(&state, authorization, vault, &name).await;
+    finish(result.map(|s| axum::Json(s).into_response()), logged, key.as_ref())
 }
 
 /// The OpenAPI document as JSON, built once.

@@ -71,20 +71,27 @@ pub struct KeyRecord {
 /// The key whose hash is `hash` (read on every request, so a revocation counts at once on
 /// every node).
 pub async fn by_hash(db: &Db, hash: &str) -> Result<Option<KeyRecord>, sqlx::Error> {
-    let row = sqlx::query("select id, vault_id, name, expires_at, revoked_at from access_keys where token_hash = $1")
+    let row = sqlx::query(&format!("select {KEY_COLUMNS} from access_keys k where k.token_hash = $1"))
         .bind(hash)
         .fetch_optional(db.reader())
         .await?;
-    let Some(r) = row else { return Ok(None) };
-    let id: String = r.try_get(0)?;
-    let vault: String = r.try_get(1)?;
-    Ok(Some(KeyRecord {
+    row.map(|r| key_record(&r, 0)).transpose()
+}
+
+/// The columns [`key_record`] reads, in order.
+pub const KEY_COLUMNS: &str = "k.id, k.vault_id, k.name, k.expires_at, k.revoked_at";
+
+/// Reads [`KEY_COLUMNS`] starting at column `at` (so other queries can select them too).
+pub fn key_record(r: &AnyRow, at: usize) -> Result<KeyRecord, sqlx::Error> {
+    let id: String = r.try_get(at)?;
+    let vault: String = r.try_get(at + 1)?;
+    Ok(KeyRecord {
         id: AccessKeyId::parse(&id).ok_or_else(bad)?,
         vault_id: VaultId::parse(&vault).ok_or_else(bad)?,
-        name: r.try_get(2)?,
-        expires_at: r.try_get(3)?,
-        revoked_at: r.try_get(4)?,
-    }))
+        name: r.try_get(at + 2)?,
+        expires_at: r.try_get(at + 3)?,
+        revoked_at: r.try_get(at + 4)?,
+    })
 }
 
 /// What a new key row holds.

@@ -17,36 +17,43 @@ pub struct Record {
     pub public_resource: Option<String>,
 }
 
-/// Rows per insert statement (10 parameters each, well under every engine's limit).
-const CHUNK: usize = 100;
+/// Rows per insert statement. A batch is cut into pieces of these sizes (largest first), so
+/// only four statement texts exist and each stays in the connection's prepared-statement
+/// cache; a batch of 37 is 16 + 16 + 4 + 1.
+const SHAPES: [usize; 4] = [64, 16, 4, 1];
 
-/// Inserts `records` inside `tx` with multi-row statements.
-pub async fn insert(tx: &mut Tx, records: &[Record]) -> Result<(), sqlx::Error> {
-    for chunk in records.chunks(CHUNK) {
-        let mut sql = String::from(
-            "insert into request_log (id, at, method, path, resource_type, status, duration_us, ip, access_key_id, \
-             public_resource) values ",
-        );
-        for i in 0..chunk.len() {
-            let b = i * 10;
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6,
-                b + 7,
-                b + 8,
-                b + 9,
-                b + 10
-            ));
+/// `insert … values (…), (…)` for `rows` rows of 10 parameters.
+fn statement(rows: usize) -> String {
+    let mut sql = String::from(
+        "insert into request_log (id, at, method, path, resource_type, status, duration_us, ip, access_key_id, \
+         public_resource) values ",
+    );
+    for i in 0..rows {
+        let b = i * 10;
+        if i > 0 {
+            sql.push_str(", ");
         }
-        let mut q = sqlx::query(&sql);
+        let params: Vec<String> = (1..=10).map(|n| format!("${}", b + n)).collect();
+        sql.push('(');
+        sql.push_str(&params.join(", "));
+        sql.push(')');
+    }
+    sql
+}
+
+fn statements() -> &'static [String; 4] {
+    static SQL: std::sync::OnceLock<[String; 4]> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| SHAPES.map(statement))
+}
+
+/// Inserts `records` inside `tx`.
+pub async fn insert(tx: &mut Tx, records: &[Record]) -> Result<(), sqlx::Error> {
+    let mut rest = records;
+    while !rest.is_empty() {
+        let shape = SHAPES.iter().position(|n| *n <= rest.len()).unwrap_or(SHAPES.len() - 1);
+        let (chunk, tail) = rest.split_at(SHAPES[shape]);
+        rest = tail;
+        let mut q = sqlx::query(&statements()[shape]);
         for r in chunk {
             q = q
                 .bind(uuid::Uuid::new_v4().to_string())

@@ -7,6 +7,7 @@ use crate::domain::secret::{EXPIRING_DAYS, PAGE_SIZE, SecretMeta, SecretQuery, S
 use crate::domain::time::Micros;
 use crate::server::clock;
 use crate::server::db::{Db, Tx, flag, like_pattern};
+use crate::server::repo::access_keys::{KEY_COLUMNS, KeyRecord, key_record};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -296,22 +297,16 @@ pub async fn names(db: &Db, vault: VaultId) -> Result<Vec<(String, SecretId, i64
 }
 
 /// Which secrets [`current_values`] reads.
-pub enum Only<'a> {
+pub enum Only {
     All,
-    Name(&'a str),
     Id(SecretId),
 }
 
 /// Enabled secrets of a vault with the sealed value of their current version, in one query
 /// (what the machine API serves; the caller checks activation).
-pub async fn current_values(
-    db: &Db,
-    vault: VaultId,
-    only: Only<'_>,
-) -> Result<Vec<(SecretMeta, Vec<u8>)>, sqlx::Error> {
+pub async fn current_values(db: &Db, vault: VaultId, only: Only) -> Result<Vec<(SecretMeta, Vec<u8>)>, sqlx::Error> {
     let (filter, arg) = match only {
         Only::All => ("$2 = $2", String::new()),
-        Only::Name(name) => ("s.name = $2", name.to_owned()),
         Only::Id(id) => ("s.id = $2", id.to_string()),
     };
     let rows = sqlx::query(&format!(
@@ -324,4 +319,34 @@ pub async fn current_values(
     .fetch_all(db.reader())
     .await?;
     rows.iter().map(|r| Ok((from_row(r)?, r.try_get::<Vec<u8>, _>(12)?))).collect()
+}
+
+/// The hot path of the machine API in one query: the access key whose hash is `hash`, and
+/// the enabled secret `name` of `vault` with its current sealed value if there is one. The
+/// caller decides what the key may see; the secret is looked up in the vault asked for.
+pub async fn key_and_secret(
+    db: &Db,
+    hash: &str,
+    vault: VaultId,
+    name: &str,
+) -> Result<Option<(KeyRecord, Option<(SecretMeta, Vec<u8>)>)>, sqlx::Error> {
+    let row = sqlx::query(&format!(
+        "select {COLUMNS}, v.ciphertext, {KEY_COLUMNS} from access_keys k \
+         left join secrets s on s.vault_id = $2 and s.name = $3 and s.enabled = 1 \
+         left join users u on u.id = s.updated_by \
+         left join secret_versions v on v.secret_id = s.id and v.version = s.current_version \
+         where k.token_hash = $1"
+    ))
+    .bind(hash)
+    .bind(vault.to_string())
+    .bind(name)
+    .fetch_optional(db.reader())
+    .await?;
+    let Some(r) = row else { return Ok(None) };
+    let key = key_record(&r, 13)?;
+    let secret = match r.try_get::<Option<String>, _>(0)? {
+        Some(_) => Some((from_row(&r)?, r.try_get::<Vec<u8>, _>(12)?)),
+        None => None,
+    };
+    Ok(Some((key, secret)))
 }

@@ -8,6 +8,7 @@ use crate::domain::AppError;
 use crate::domain::ids::{AccessKeyId, SecretId, VaultId};
 use crate::domain::secret::{SecretMeta, SecretStatus, SecretValue};
 use crate::domain::time::rfc3339;
+use crate::server::repo::access_keys::KeyRecord;
 use crate::server::repo::secrets::{self as secrets_repo, Only};
 use crate::server::repo::{access_keys, vaults};
 use crate::server::services::secrets::value_aad;
@@ -23,20 +24,23 @@ pub struct KeyCtx {
     pub vault_id: VaultId,
 }
 
-/// Checks an `Authorization` header value: `Bearer <access key>`.
-pub async fn authenticate(state: &AppState, header: Option<&[u8]>) -> Result<KeyCtx, AppError> {
+/// The hash of the access key in an `Authorization` header value (`Bearer <access key>`).
+fn bearer_hash(header: Option<&[u8]>) -> Result<String, AppError> {
     let Some(raw) = header else {
         return Err(AppError::unauthorized("Send an access key as “Authorization: Bearer <key>”."));
     };
-    let token = std::str::from_utf8(raw)
+    std::str::from_utf8(raw)
         .ok()
         .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
         .map(str::trim)
         .filter(|t| tokens::well_formed(TokenKind::AccessKey, t))
-        .ok_or_else(|| AppError::unauthorized("The Authorization header does not carry a valid access key."))?;
-    let key = access_keys::by_hash(&state.db, &tokens::token_hash(token))
-        .await?
-        .ok_or_else(|| AppError::unauthorized("This access key is not valid."))?;
+        .map(tokens::token_hash)
+        .ok_or_else(|| AppError::unauthorized("The Authorization header does not carry a valid access key."))
+}
+
+/// A key found by its hash, if it is neither revoked nor expired.
+fn usable(key: Option<KeyRecord>) -> Result<KeyCtx, AppError> {
+    let key = key.ok_or_else(|| AppError::unauthorized("This access key is not valid."))?;
     if key.revoked_at.is_some() {
         return Err(AppError::unauthorized("This access key has been revoked."));
     }
@@ -44,6 +48,46 @@ pub async fn authenticate(state: &AppState, header: Option<&[u8]>) -> Result<Key
         return Err(AppError::unauthorized("This access key has expired."));
     }
     Ok(KeyCtx { id: key.id, vault_id: key.vault_id })
+}
+
+/// Checks an `Authorization` header value: `Bearer <access key>`.
+pub async fn authenticate(state: &AppState, header: Option<&[u8]>) -> Result<KeyCtx, AppError> {
+    let hash = bearer_hash(header)?;
+    usable(access_keys::by_hash(&state.db, &hash).await?)
+}
+
+/// Authenticates and reads one served secret by name with a single query (the API's hot
+/// path). The key comes back whenever it was valid, for the request log, even when the read
+/// is refused.
+pub async fn secret_by_name(
+    state: &AppState,
+    header: Option<&[u8]>,
+    vault: VaultId,
+    name: &str,
+) -> (Option<KeyCtx>, Result<SecretJson, AppError>) {
+    let found = match bearer_hash(header) {
+        Ok(hash) => secrets_repo::key_and_secret(&state.db, &hash, vault, name).await.map_err(AppError::from),
+        Err(e) => return (None, Err(e)),
+    };
+    let (record, row) = match found {
+        Ok(Some((record, row))) => (Some(record), row),
+        Ok(None) => (None, None),
+        Err(e) => return (None, Err(e)),
+    };
+    let key = match usable(record) {
+        Ok(k) => k,
+        Err(e) => return (None, Err(e)),
+    };
+    let result = async {
+        check_vault(&key, vault)?;
+        open(state, vault, row.into_iter().collect())
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| AppError::not_found("No active secret by that name or id in this vault."))
+    }
+    .await;
+    (Some(key), result)
 }
 
 /// A secret as machines receive it.
@@ -169,8 +213,8 @@ pub async fn vault(
     Ok(VaultJson { id: vault, name: row.name, secrets, keys: wants("keys"), certificates: wants("certificates") })
 }
 
-/// One served secret, by name or by id.
-pub async fn secret(state: &AppState, key: &KeyCtx, vault: VaultId, which: Only<'_>) -> Result<SecretJson, AppError> {
+/// One served secret by id (`?resource=`).
+pub async fn secret(state: &AppState, key: &KeyCtx, vault: VaultId, which: Only) -> Result<SecretJson, AppError> {
     check_vault(key, vault)?;
     let rows = secrets_repo::current_values(&state.db, vault, which).await?;
     open(state, vault, rows)
