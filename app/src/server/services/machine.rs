@@ -11,7 +11,7 @@ use crate::domain::time::rfc3339;
 use crate::server::repo::access_keys::KeyRecord;
 use crate::server::repo::secrets::{self as secrets_repo, Only};
 use crate::server::repo::{access_keys, vaults};
-use crate::server::services::secrets::value_aad;
+use crate::server::services::secrets::unseal;
 use crate::server::tokens::{self, TokenKind};
 use crate::server::{AppState, clock};
 use serde::Serialize;
@@ -169,13 +169,7 @@ async fn open(state: &AppState, vault: VaultId, rows: Vec<(SecretMeta, Vec<u8>)>
     served
         .into_iter()
         .map(|(m, sealed, status)| {
-            let plain = key.open(&sealed, &value_aad(vault, m.id, m.current_version)).map_err(|_| {
-                tracing::error!(secret = %m.id, "a secret version failed its integrity check");
-                AppError::internal()
-            })?;
-            let value =
-                SecretValue::parse("value", String::from_utf8(plain.to_vec()).map_err(|_| AppError::internal())?)
-                    .map_err(|_| AppError::internal())?;
+            let value = unseal(&key, vault, m.id, m.current_version, &sealed)?;
             Ok(SecretJson {
                 id: m.id,
                 name: m.name,

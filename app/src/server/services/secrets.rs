@@ -240,18 +240,29 @@ pub async fn restore(
     save_version(state, session, meta, &secret, &value, &note, None, "secret.restore").await
 }
 
-async fn open_version(state: &AppState, secret: &SecretMeta, version: i64) -> Result<SecretValue, AppError> {
-    let sealed = repo::ciphertext(&state.db, secret.id, version)
-        .await?
-        .ok_or_else(|| AppError::not_found(format!("This secret has no version {version}.")))?;
-    let key = data_key(state, secret.vault_id).await?;
-    let plain = key.open(&sealed, &value_aad(secret.vault_id, secret.id, version)).map_err(|_| {
-        tracing::error!(secret = %secret.id, version, "a secret version failed its integrity check");
+/// Opens a sealed value of `secret`'s `version` (the one place values are decrypted).
+pub fn unseal(
+    key: &DataKey,
+    vault: VaultId,
+    secret: SecretId,
+    version: i64,
+    sealed: &[u8],
+) -> Result<SecretValue, AppError> {
+    let plain = key.open(sealed, &value_aad(vault, secret, version)).map_err(|_| {
+        tracing::error!(%secret, version, "a secret version failed its integrity check");
         AppError::internal()
     })?;
     let text = String::from_utf8(plain.to_vec()).map_err(|_| AppError::internal())?;
     // Stored values passed the size check when they were written.
     SecretValue::parse("value", text).map_err(|_| AppError::internal())
+}
+
+async fn open_version(state: &AppState, secret: &SecretMeta, version: i64) -> Result<SecretValue, AppError> {
+    let sealed = repo::ciphertext(&state.db, secret.id, version)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("This secret has no version {version}.")))?;
+    let key = data_key(state, secret.vault_id).await?;
+    unseal(&key, secret.vault_id, secret.id, version, &sealed)
 }
 
 /// How a value left the server, for the audit log.
@@ -535,17 +546,11 @@ pub async fn export(
     let now = crate::server::clock::now();
     let key = data_key(state, vault).await?;
     let mut pairs = Vec::new();
-    for s in repo::list(&state.db, vault).await? {
-        if !SecretStatus::at(s.enabled, s.activation_at, s.expiration_at, now).is_served() {
-            continue;
+    for (s, sealed) in repo::current_values(&state.db, vault, repo::Only::All).await? {
+        if SecretStatus::at(s.enabled, s.activation_at, s.expiration_at, now).is_served() {
+            let value = unseal(&key, vault, s.id, s.current_version, &sealed)?;
+            pairs.push((s.name, value));
         }
-        let sealed = repo::ciphertext(&state.db, s.id, s.current_version).await?.ok_or_else(AppError::internal)?;
-        let plain = key.open(&sealed, &value_aad(vault, s.id, s.current_version)).map_err(|_| {
-            tracing::error!(secret = %s.id, "a secret version failed its integrity check");
-            AppError::internal()
-        })?;
-        let value = SecretValue::parse("value", String::from_utf8(plain.to_vec()).map_err(|_| AppError::internal())?)?;
-        pairs.push((s.name, value));
     }
     let text = dotenv::render(pairs.iter().map(|(n, v)| (n.as_str(), v.expose())));
     let mut tx = state.db.begin().await?;
