@@ -376,3 +376,36 @@ async fn passwords_and_tokens_never_reach_the_database_in_clear() {
         assert!(!dump.contains(&token));
     }
 }
+
+/// The machine API's reads (on the calling thread for SQLite files, through sqlx otherwise)
+/// bind `$N` (text) by name, in any order, and see a commit from the writer at once.
+#[tokio::test]
+async fn machine_reads_bind_by_name_and_see_each_commit() {
+    struct Pair(String, i64);
+    impl app::server::db::FromColumns for Pair {
+        fn from_columns(r: &impl app::server::db::Columns) -> Result<Self, sqlx::Error> {
+            Ok(Pair(r.cell(0)?, r.cell(1)?))
+        }
+    }
+    for t in testing::engines().await {
+        assert_eq!(t.db.inline().is_some(), t.engine == Engine::Sqlite, "{:?}", t.engine);
+        let sql = "select name, n from probe where name = $2 and tag > $1";
+        sqlx::query("create table probe (name text not null, tag text not null, n bigint not null)")
+            .execute(t.db.reader())
+            .await
+            .unwrap();
+        let read = || t.db.read_rows::<Pair>(sql, &["m", "b"]);
+        assert!(read().await.unwrap().is_empty(), "{:?}", t.engine);
+        let mut tx = t.db.begin().await.unwrap();
+        sqlx::query("insert into probe values ('a', 'y', 9), ('b', 'y', 9), ('b', 'a', 3)")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let rows = read().await.unwrap();
+        assert_eq!(rows.len(), 1, "{:?}", t.engine);
+        assert_eq!((rows[0].0.as_str(), rows[0].1), ("b", 9), "{:?}", t.engine);
+        let bad = t.db.read_rows::<Pair>("select name from no_such_table", &[]).await;
+        assert!(bad.is_err(), "{:?}", t.engine);
+    }
+}

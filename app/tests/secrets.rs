@@ -387,3 +387,56 @@ async fn import_previews_reports_bad_lines_and_makes_versions_only_when_asked() 
         assert_eq!(audit::verify(&t.db).await.unwrap().first_broken, None);
     }
 }
+
+/// Every record of a request-log batch is kept, and a key's `last used at` only moves forward
+/// (batches from several nodes may commit out of order).
+#[tokio::test]
+async fn request_log_keeps_every_record_and_last_use_never_goes_back() {
+    use app::server::repo::request_log::{Record, append};
+    use app::server::services::access_keys as keys_service;
+    for t in testing::engines().await {
+        let w = world(&t.db).await;
+        let key = keys_service::create(&w.state, &w.admin, &RequestMeta::default(), w.vault, "ci", None)
+            .await
+            .unwrap()
+            .info
+            .id
+            .to_string();
+        let record = |at: i64, key: Option<&str>| Record {
+            at,
+            method: "GET".into(),
+            path: "/api/v1/vaults/{vault_id}",
+            resource_type: "vault",
+            status: 200,
+            duration_us: 12,
+            ip: Some("192.0.2.7".into()),
+            access_key_id: key.map(str::to_owned),
+            public_resource: None,
+        };
+        append(&t.db, &[record(1_000, Some(&key)), record(3_000, Some(&key)), record(2_000, None)]).await.unwrap();
+        append(&t.db, &[record(500, Some(&key))]).await.unwrap();
+        let last: Option<i64> = sqlx::query_scalar("select last_used_at from access_keys where id = $1")
+            .bind(&key)
+            .fetch_one(t.db.reader())
+            .await
+            .unwrap();
+        assert_eq!(last, Some(3_000), "{:?}", t.engine);
+        let rows: Vec<(i64, Option<String>, Option<String>)> =
+            sqlx::query_as("select at, ip, access_key_id from request_log order by at")
+                .fetch_all(t.db.reader())
+                .await
+                .unwrap();
+        assert_eq!(
+            rows,
+            vec![
+                (500, Some("192.0.2.7".into()), Some(key.clone())),
+                (1_000, Some("192.0.2.7".into()), Some(key.clone())),
+                (2_000, Some("192.0.2.7".into()), None),
+                (3_000, Some("192.0.2.7".into()), Some(key.clone())),
+            ],
+            "{:?}",
+            t.engine
+        );
+        assert!(append(&t.db, &[]).await.is_ok(), "an empty batch is a no-op");
+    }
+}

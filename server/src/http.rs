@@ -26,7 +26,7 @@ const BODY_LIMIT: usize = 256 * 1024;
 /// Builds the whole application router.
 pub fn router(state: AppState, https: bool, request_log: app::server::request_log::RequestLog) -> Router {
     let routes = generate_route_list(App);
-    let options = state.leptos_options.clone();
+    let options = (*state.leptos_options).clone();
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))

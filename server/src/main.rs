@@ -71,7 +71,7 @@ async fn build_state(config: &Config) -> Result<AppState, StartError> {
         master: Arc::new(master),
         hasher: Arc::new(PasswordHasher::new(cores, 64)),
         settings: Arc::new(settings),
-        leptos_options,
+        leptos_options: Arc::new(leptos_options),
         data_keys: Default::default(),
     })
 }

@@ -6,8 +6,10 @@
 //! even when a second process (such as `secryn demo-data`) writes at the same time.
 //! PostgreSQL: one pool; audit appends serialise with an advisory lock (see `audit`).
 
-use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{Any, AnyPool, Executor};
+use super::inline_sqlite::{InlineSqlite, driver};
+use sqlx::any::{AnyPoolOptions, AnyRow, install_default_drivers};
+use sqlx::{Any, AnyPool, Executor, Row};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// A transaction on the write side.
@@ -46,6 +48,8 @@ pub struct Db {
     read: AnyPool,
     write: AnyPool,
     engine: Engine,
+    /// SQLite files only: the API's hot reads on the calling thread (see `inline_sqlite`).
+    inline: Option<Arc<InlineSqlite>>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -61,20 +65,25 @@ impl Db {
             Engine::Sqlite => {
                 let url = if url.contains('?') { url.to_owned() } else { format!("{url}?mode=rwc") };
                 let opts = || {
-                    AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30)).after_connect(|conn, _| {
-                        Box::pin(async move {
-                            conn.execute(
-                                "pragma journal_mode = wal; pragma busy_timeout = 10000; \
+                    AnyPoolOptions::new()
+                        .acquire_timeout(Duration::from_secs(30))
+                        .test_before_acquire(false)
+                        .after_connect(|conn, _| {
+                            Box::pin(async move {
+                                conn.execute(
+                                    "pragma journal_mode = wal; pragma busy_timeout = 10000; \
                                  pragma foreign_keys = on; pragma synchronous = normal;",
-                            )
-                            .await?;
-                            Ok(())
+                                )
+                                .await?;
+                                Ok(())
+                            })
                         })
-                    })
                 };
                 let write = opts().max_connections(1).connect(&url).await?;
                 let read = opts().max_connections(8).connect(&url).await?;
-                Ok(Db { read, write, engine })
+                let file = url.parse::<sqlx::sqlite::SqliteConnectOptions>()?.get_filename().to_path_buf();
+                let inline = (file.as_os_str() != ":memory:").then(|| Arc::new(InlineSqlite::new(file)));
+                Ok(Db { read, write, engine, inline })
             }
             Engine::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -88,7 +97,7 @@ impl Db {
                     })
                     .connect(url)
                     .await?;
-                Ok(Db { read: pool.clone(), write: pool, engine })
+                Ok(Db { read: pool.clone(), write: pool, engine, inline: None })
             }
         }
     }
@@ -110,6 +119,43 @@ impl Db {
         &self.read
     }
 
+    /// Reads on the calling thread, when the database is a SQLite file.
+    pub fn inline(&self) -> Option<&InlineSqlite> {
+        self.inline.as_deref()
+    }
+
+    /// The rows of `sql`, whose arguments `$1, $2…` are `args`: read on the calling thread from
+    /// a SQLite file (see `inline_sqlite`), else through the read pool. For the machine API's
+    /// reads, which run thousands of times a second.
+    pub async fn read_rows<T: FromColumns>(&self, sql: &str, args: &[&str]) -> Result<Vec<T>, sqlx::Error> {
+        if let Some(inline) = self.inline() {
+            return inline.read(|conn| {
+                let mut stmt = conn.prepare_cached(sql).map_err(driver)?;
+                for (i, arg) in args.iter().enumerate() {
+                    if let Some(at) = stmt.parameter_index(&format!("${}", i + 1)).map_err(driver)? {
+                        stmt.raw_bind_parameter(at, arg).map_err(driver)?;
+                    }
+                }
+                let mut rows = stmt.raw_query();
+                let mut out = Vec::new();
+                while let Some(r) = rows.next().map_err(driver)? {
+                    out.push(T::from_columns(r)?);
+                }
+                Ok(out)
+            });
+        }
+        let mut query = sqlx::query(sql);
+        for arg in args {
+            query = query.bind(*arg);
+        }
+        query.fetch_all(&self.read).await?.iter().map(T::from_columns).collect()
+    }
+
+    /// The pool for writes that manage their own transaction (the request log's batches).
+    pub fn write_pool(&self) -> &AnyPool {
+        &self.write
+    }
+
     /// Starts a write transaction. Every change, and the audit entry recording it, happens
     /// inside one of these.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
@@ -128,6 +174,33 @@ impl Db {
     pub async fn close(&self) {
         self.write.close().await;
         self.read.close().await;
+    }
+}
+
+/// A column type both drivers decode (text, integers, blobs, and their nullable forms).
+pub trait Cell: for<'r> sqlx::Decode<'r, Any> + sqlx::Type<Any> + rusqlite::types::FromSql {}
+
+impl<T> Cell for T where T: for<'r> sqlx::Decode<'r, Any> + sqlx::Type<Any> + rusqlite::types::FromSql {}
+
+/// A row's columns by position, whichever driver read it, so one mapping serves both.
+pub trait Columns {
+    fn cell<T: Cell>(&self, i: usize) -> Result<T, sqlx::Error>;
+}
+
+/// A value built from one row of either driver (what [`Db::read_rows`] returns).
+pub trait FromColumns: Sized {
+    fn from_columns(r: &impl Columns) -> Result<Self, sqlx::Error>;
+}
+
+impl Columns for AnyRow {
+    fn cell<T: Cell>(&self, i: usize) -> Result<T, sqlx::Error> {
+        self.try_get(i)
+    }
+}
+
+impl Columns for rusqlite::Row<'_> {
+    fn cell<T: Cell>(&self, i: usize) -> Result<T, sqlx::Error> {
+        self.get(i).map_err(driver)
     }
 }
 

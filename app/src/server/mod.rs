@@ -7,6 +7,7 @@ pub mod clock;
 pub mod crypto;
 pub mod db;
 pub mod error;
+pub mod inline_sqlite;
 pub mod password;
 pub mod repo;
 pub mod request_log;

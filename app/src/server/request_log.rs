@@ -4,10 +4,8 @@
 //! callers hear so and answer 503. Access keys' `last used at` moves in the same transaction,
 //! once per key per batch instead of once per request.
 
-use crate::domain::ids::AccessKeyId;
 use crate::server::db::Db;
-use crate::server::repo::{access_keys, request_log};
-use std::collections::HashMap;
+use crate::server::repo::request_log;
 use tokio::sync::{mpsc, oneshot};
 
 pub use crate::server::repo::request_log::Record;
@@ -47,7 +45,7 @@ async fn write_batches(db: Db, mut rx: mpsc::Receiver<Job>) {
     let mut batch: Vec<Job> = Vec::with_capacity(BATCH);
     while rx.recv_many(&mut batch, BATCH).await > 0 {
         let records: Vec<Record> = batch.iter().map(|(r, _)| r.clone()).collect();
-        let ok = match commit(&db, &records).await {
+        let ok = match request_log::append(&db, &records).await {
             Ok(()) => true,
             Err(e) => {
                 tracing::error!(error = %e, rows = records.len(), "the request log could not be written");
@@ -58,22 +56,4 @@ async fn write_batches(db: Db, mut rx: mpsc::Receiver<Job>) {
             let _ = done.send(ok);
         }
     }
-}
-
-async fn commit(db: &Db, records: &[Record]) -> Result<(), sqlx::Error> {
-    let mut last_used: HashMap<&str, i64> = HashMap::new();
-    for r in records {
-        if let Some(k) = r.access_key_id.as_deref() {
-            let at = last_used.entry(k).or_insert(r.at);
-            *at = (*at).max(r.at);
-        }
-    }
-    let mut tx = db.begin().await?;
-    request_log::insert(&mut tx, records).await?;
-    for (key, at) in last_used {
-        if let Some(id) = AccessKeyId::parse(key) {
-            access_keys::touch(&mut tx, id, at).await?;
-        }
-    }
-    tx.commit().await
 }

@@ -39,7 +39,8 @@ pub struct AppState {
     pub master: Arc<MasterKey>,
     pub hasher: Arc<PasswordHasher>,
     pub settings: Arc<Settings>,
-    pub leptos_options: LeptosOptions,
+    /// Shared, not copied: the state is cloned for every request.
+    pub leptos_options: Arc<LeptosOptions>,
     /// Vault data keys once unwrapped (a vault's key never changes while the process runs;
     /// the master key that unwraps them is in memory anyway).
     pub data_keys: Arc<DataKeys>,
@@ -71,7 +72,7 @@ impl DataKeys {
 
 impl axum::extract::FromRef<AppState> for LeptosOptions {
     fn from_ref(state: &AppState) -> Self {
-        state.leptos_options.clone()
+        (*state.leptos_options).clone()
     }
 }
 

@@ -66,7 +66,7 @@ pub async fn state(db: &Db) -> super::AppState {
         master: std::sync::Arc::new(master),
         hasher: std::sync::Arc::new(super::password::PasswordHasher::new(2, 64)),
         settings: std::sync::Arc::new(super::Settings::default()),
-        leptos_options: leptos::config::LeptosOptions::builder().output_name("secryn").build(),
+        leptos_options: std::sync::Arc::new(leptos::config::LeptosOptions::builder().output_name("secryn").build()),
         data_keys: Default::default(),
     }
 }

@@ -5,7 +5,7 @@ use crate::domain::access_key::{AccessKeyInfo, KeyState};
 use crate::domain::ids::{AccessKeyId, UserId, VaultId};
 use crate::domain::time::Micros;
 use crate::server::clock;
-use crate::server::db::{Db, Tx};
+use crate::server::db::{Columns, Db, FromColumns, Tx};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -71,26 +71,28 @@ pub struct KeyRecord {
 /// The key whose hash is `hash` (read on every request, so a revocation counts at once on
 /// every node).
 pub async fn by_hash(db: &Db, hash: &str) -> Result<Option<KeyRecord>, sqlx::Error> {
-    let row = sqlx::query(&format!("select {KEY_COLUMNS} from access_keys k where k.token_hash = $1"))
-        .bind(hash)
-        .fetch_optional(db.reader())
-        .await?;
-    row.map(|r| key_record(&r, 0)).transpose()
+    Ok(db.read_rows(&format!("select {KEY_COLUMNS} from access_keys k where k.token_hash = $1"), &[hash]).await?.pop())
+}
+
+impl FromColumns for KeyRecord {
+    fn from_columns(r: &impl Columns) -> Result<Self, sqlx::Error> {
+        key_record(r, 0)
+    }
 }
 
 /// The columns [`key_record`] reads, in order.
 pub const KEY_COLUMNS: &str = "k.id, k.vault_id, k.name, k.expires_at, k.revoked_at";
 
 /// Reads [`KEY_COLUMNS`] starting at column `at` (so other queries can select them too).
-pub fn key_record(r: &AnyRow, at: usize) -> Result<KeyRecord, sqlx::Error> {
-    let id: String = r.try_get(at)?;
-    let vault: String = r.try_get(at + 1)?;
+pub fn key_record(r: &impl Columns, at: usize) -> Result<KeyRecord, sqlx::Error> {
+    let id: String = r.cell(at)?;
+    let vault: String = r.cell(at + 1)?;
     Ok(KeyRecord {
         id: AccessKeyId::parse(&id).ok_or_else(bad)?,
         vault_id: VaultId::parse(&vault).ok_or_else(bad)?,
-        name: r.try_get(at + 2)?,
-        expires_at: r.try_get(at + 3)?,
-        revoked_at: r.try_get(at + 4)?,
+        name: r.cell(at + 2)?,
+        expires_at: r.cell(at + 3)?,
+        revoked_at: r.cell(at + 4)?,
     })
 }
 
@@ -133,16 +135,4 @@ pub async fn revoke(tx: &mut Tx, id: AccessKeyId, by: UserId) -> Result<bool, sq
             .execute(&mut **tx)
             .await?;
     Ok(done.rows_affected() == 1)
-}
-
-/// Moves `last_used_at` forward (never back: batches from several nodes may arrive late).
-pub async fn touch(tx: &mut Tx, id: AccessKeyId, at: Micros) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "update access_keys set last_used_at = $1 where id = $2 and (last_used_at is null or last_used_at < $1)",
-    )
-    .bind(at)
-    .bind(id.to_string())
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
 }

@@ -1,7 +1,8 @@
 //! The `request_log` table: one row per REST call, inserted in batches, never changed.
 
 use crate::domain::time::Micros;
-use crate::server::db::Tx;
+use crate::server::db::{Db, Engine};
+use std::collections::HashMap;
 
 /// One REST call as recorded: the path template, never the raw path or query string.
 #[derive(Clone, Debug)]
@@ -17,57 +18,90 @@ pub struct Record {
     pub public_resource: Option<String>,
 }
 
-/// Rows per insert statement. A batch is cut into pieces of these sizes (largest first), so
-/// only four statement texts exist and each stays in the connection's prepared-statement
-/// cache; a batch of 37 is 16 + 16 + 4 + 1.
-const SHAPES: [usize; 4] = [64, 16, 4, 1];
-
-/// `insert … values (…), (…)` for `rows` rows of 10 parameters.
-fn statement(rows: usize) -> String {
-    let mut sql = String::from(
-        "insert into request_log (id, at, method, path, resource_type, status, duration_us, ip, access_key_id, \
-         public_resource) values ",
-    );
-    for i in 0..rows {
-        let b = i * 10;
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        let params: Vec<String> = (1..=10).map(|n| format!("${}", b + n)).collect();
-        sql.push('(');
-        sql.push_str(&params.join(", "));
-        sql.push(')');
-    }
-    sql
+/// A record as one element of the JSON array a batch is sent as.
+#[derive(serde::Serialize)]
+struct Row<'a> {
+    id: String,
+    at: Micros,
+    method: &'a str,
+    path: &'a str,
+    resource_type: &'a str,
+    status: u16,
+    duration_us: i64,
+    ip: Option<&'a str>,
+    access_key_id: Option<&'a str>,
+    public_resource: Option<&'a str>,
 }
 
-fn statements() -> &'static [String; 4] {
-    static SQL: std::sync::OnceLock<[String; 4]> = std::sync::OnceLock::new();
-    SQL.get_or_init(|| SHAPES.map(statement))
+/// An access key's newest use in a batch.
+#[derive(serde::Serialize)]
+struct Use<'a> {
+    id: &'a str,
+    at: Micros,
 }
 
-/// Inserts `records` inside `tx`.
-pub async fn insert(tx: &mut Tx, records: &[Record]) -> Result<(), sqlx::Error> {
-    let mut rest = records;
-    while !rest.is_empty() {
-        let shape = SHAPES.iter().position(|n| *n <= rest.len()).unwrap_or(SHAPES.len() - 1);
-        let (chunk, tail) = rest.split_at(SHAPES[shape]);
-        rest = tail;
-        let mut q = sqlx::query(&statements()[shape]);
-        for r in chunk {
-            q = q
-                .bind(uuid::Uuid::new_v4().to_string())
-                .bind(r.at)
-                .bind(r.method.clone())
-                .bind(r.path)
-                .bind(r.resource_type)
-                .bind(i64::from(r.status))
-                .bind(r.duration_us)
-                .bind(r.ip.clone())
-                .bind(r.access_key_id.clone())
-                .bind(r.public_resource.clone());
+/// SQLite: the batch and the keys' `last_used_at` in one transaction, sent as one script so
+/// the writer hands its connection one job per batch, not one per statement.
+const SQLITE_APPEND: &str = "begin immediate;
+insert into request_log (id, at, method, path, resource_type, status, duration_us, ip, access_key_id, public_resource)
+    select value->>'id', value->>'at', value->>'method', value->>'path', value->>'resource_type', value->>'status',
+           value->>'duration_us', value->>'ip', value->>'access_key_id', value->>'public_resource'
+    from json_each($1);
+update access_keys set last_used_at = u.at
+    from (select value->>'id' as id, value->>'at' as at from json_each($2)) as u
+    where access_keys.id = u.id and (access_keys.last_used_at is null or access_keys.last_used_at < u.at);
+commit;";
+
+/// PostgreSQL: the same as one statement (a data-modifying `with` is atomic on its own).
+const POSTGRES_APPEND: &str = "with appended as (
+    insert into request_log (id, at, method, path, resource_type, status, duration_us, ip, access_key_id, public_resource)
+    select id, at, method, path, resource_type, status, duration_us, ip, access_key_id, public_resource
+    from json_to_recordset($1::json) as r(id text, at bigint, method text, path text, resource_type text,
+        status bigint, duration_us bigint, ip text, access_key_id text, public_resource text)
+)
+update access_keys set last_used_at = u.at
+    from json_to_recordset($2::json) as u(id text, at bigint)
+    where access_keys.id = u.id and (access_keys.last_used_at is null or access_keys.last_used_at < u.at)";
+
+/// Appends `records` and moves each access key's `last_used_at` to its newest use among them
+/// (never back: batches from several nodes may arrive late), all or nothing, in one round
+/// trip. Ids are time-ordered, so the table's key index grows at its end.
+pub async fn append(db: &Db, records: &[Record]) -> Result<(), sqlx::Error> {
+    let rows: Vec<Row> = records
+        .iter()
+        .map(|r| Row {
+            id: uuid::Uuid::now_v7().to_string(),
+            at: r.at,
+            method: &r.method,
+            path: r.path,
+            resource_type: r.resource_type,
+            status: r.status,
+            duration_us: r.duration_us,
+            ip: r.ip.as_deref(),
+            access_key_id: r.access_key_id.as_deref(),
+            public_resource: r.public_resource.as_deref(),
+        })
+        .collect();
+    let mut newest: HashMap<&str, Micros> = HashMap::new();
+    for r in records {
+        if let Some(k) = r.access_key_id.as_deref() {
+            let at = newest.entry(k).or_insert(r.at);
+            *at = (*at).max(r.at);
         }
-        q.execute(&mut **tx).await?;
     }
-    Ok(())
+    let uses: Vec<Use> = newest.into_iter().map(|(id, at)| Use { id, at }).collect();
+    let json = |e| sqlx::Error::Encode(Box::new(e));
+    let (rows, uses) = (serde_json::to_string(&rows).map_err(json)?, serde_json::to_string(&uses).map_err(json)?);
+    match db.engine() {
+        Engine::Sqlite => {
+            let mut conn = db.write_pool().acquire().await?;
+            let done = sqlx::query(SQLITE_APPEND).bind(rows).bind(uses).execute(&mut *conn).await;
+            if done.is_err() {
+                // The script stopped part-way; end its transaction so the connection is clean.
+                let _ = sqlx::query("rollback").execute(&mut *conn).await;
+            }
+            done.map(drop)
+        }
+        Engine::Postgres => sqlx::query(POSTGRES_APPEND).bind(rows).bind(uses).execute(db.write_pool()).await.map(drop),
+    }
 }

@@ -6,32 +6,31 @@ use crate::domain::ids::{SecretId, UserId, VaultId};
 use crate::domain::secret::{EXPIRING_DAYS, PAGE_SIZE, SecretMeta, SecretQuery, SecretSort, SecretStatus, VersionInfo};
 use crate::domain::time::Micros;
 use crate::server::clock;
-use crate::server::db::{Db, Tx, flag, like_pattern};
+use crate::server::db::{Columns, Db, FromColumns, Tx, flag, like_pattern};
 use crate::server::repo::access_keys::{KEY_COLUMNS, KeyRecord, key_record};
 use sqlx::Row;
-use sqlx::any::AnyRow;
 
 const COLUMNS: &str = "s.id, s.vault_id, s.name, s.content_type, s.description, s.tags, s.activation_at, \
      s.expiration_at, s.enabled, s.current_version, s.updated_at, u.name";
 
-fn from_row(r: &AnyRow) -> Result<SecretMeta, sqlx::Error> {
+fn from_row(r: &impl Columns) -> Result<SecretMeta, sqlx::Error> {
     let bad = || sqlx::Error::Decode("malformed id".into());
-    let id: String = r.try_get(0)?;
-    let vault: String = r.try_get(1)?;
-    let tags: String = r.try_get(5)?;
+    let id: String = r.cell(0)?;
+    let vault: String = r.cell(1)?;
+    let tags: String = r.cell(5)?;
     Ok(SecretMeta {
         id: SecretId::parse(&id).ok_or_else(bad)?,
         vault_id: VaultId::parse(&vault).ok_or_else(bad)?,
-        name: r.try_get(2)?,
-        content_type: r.try_get(3)?,
-        description: r.try_get(4)?,
+        name: r.cell(2)?,
+        content_type: r.cell(3)?,
+        description: r.cell(4)?,
         tags: serde_json::from_str(&tags).unwrap_or_default(),
-        activation_at: r.try_get(6)?,
-        expiration_at: r.try_get(7)?,
-        enabled: flag(r.try_get(8)?),
-        current_version: r.try_get(9)?,
-        updated_at: r.try_get(10)?,
-        updated_by: r.try_get(11)?,
+        activation_at: r.cell(6)?,
+        expiration_at: r.cell(7)?,
+        enabled: flag(r.cell(8)?),
+        current_version: r.cell(9)?,
+        updated_at: r.cell(10)?,
+        updated_by: r.cell(11)?,
     })
 }
 
@@ -309,16 +308,34 @@ pub async fn current_values(db: &Db, vault: VaultId, only: Only) -> Result<Vec<(
         Only::All => ("$2 = $2", String::new()),
         Only::Id(id) => ("s.id = $2", id.to_string()),
     };
-    let rows = sqlx::query(&format!(
+    let sql = format!(
         "select {COLUMNS}, v.ciphertext from secrets s join users u on u.id = s.updated_by \
          join secret_versions v on v.secret_id = s.id and v.version = s.current_version \
          where s.vault_id = $1 and s.enabled = 1 and {filter} order by s.name"
-    ))
-    .bind(vault.to_string())
-    .bind(arg)
-    .fetch_all(db.reader())
-    .await?;
-    rows.iter().map(|r| Ok((from_row(r)?, r.try_get::<Vec<u8>, _>(12)?))).collect()
+    );
+    db.read_rows(&sql, &[&vault.to_string(), &arg]).await
+}
+
+impl FromColumns for (SecretMeta, Vec<u8>) {
+    fn from_columns(r: &impl Columns) -> Result<Self, sqlx::Error> {
+        Ok((from_row(r)?, r.cell(12)?))
+    }
+}
+
+/// An access key and, when the vault holds it, an enabled secret with its sealed value.
+pub struct KeyAndSecret {
+    pub key: KeyRecord,
+    pub secret: Option<(SecretMeta, Vec<u8>)>,
+}
+
+impl FromColumns for KeyAndSecret {
+    fn from_columns(r: &impl Columns) -> Result<Self, sqlx::Error> {
+        let secret = match r.cell::<Option<String>>(0)? {
+            Some(_) => Some(<(SecretMeta, Vec<u8>)>::from_columns(r)?),
+            None => None,
+        };
+        Ok(KeyAndSecret { key: key_record(r, 13)?, secret })
+    }
 }
 
 /// The hot path of the machine API in one query: the access key whose hash is `hash`, and
@@ -329,24 +346,16 @@ pub async fn key_and_secret(
     hash: &str,
     vault: VaultId,
     name: &str,
-) -> Result<Option<(KeyRecord, Option<(SecretMeta, Vec<u8>)>)>, sqlx::Error> {
-    let row = sqlx::query(&format!(
-        "select {COLUMNS}, v.ciphertext, {KEY_COLUMNS} from access_keys k \
-         left join secrets s on s.vault_id = $2 and s.name = $3 and s.enabled = 1 \
-         left join users u on u.id = s.updated_by \
-         left join secret_versions v on v.secret_id = s.id and v.version = s.current_version \
-         where k.token_hash = $1"
-    ))
-    .bind(hash)
-    .bind(vault.to_string())
-    .bind(name)
-    .fetch_optional(db.reader())
-    .await?;
-    let Some(r) = row else { return Ok(None) };
-    let key = key_record(&r, 13)?;
-    let secret = match r.try_get::<Option<String>, _>(0)? {
-        Some(_) => Some((from_row(&r)?, r.try_get::<Vec<u8>, _>(12)?)),
-        None => None,
-    };
-    Ok(Some((key, secret)))
+) -> Result<Option<KeyAndSecret>, sqlx::Error> {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let sql = SQL.get_or_init(|| {
+        format!(
+            "select {COLUMNS}, v.ciphertext, {KEY_COLUMNS} from access_keys k \
+             left join secrets s on s.vault_id = $2 and s.name = $3 and s.enabled = 1 \
+             left join users u on u.id = s.updated_by \
+             left join secret_versions v on v.secret_id = s.id and v.version = s.current_version \
+             where k.token_hash = $1"
+        )
+    });
+    Ok(db.read_rows(sql, &[hash, &vault.to_string(), name]).await?.pop())
 }

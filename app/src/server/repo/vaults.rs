@@ -4,9 +4,8 @@ use super::memberships::user_option;
 use crate::domain::ids::{ProjectId, UserId, VaultId};
 use crate::domain::org::UserOption;
 use crate::server::clock;
-use crate::server::db::{Db, Tx, flag};
+use crate::server::db::{Columns, Db, FromColumns, Tx, flag};
 use sqlx::Row;
-use sqlx::any::AnyRow;
 
 /// A vault row (the wrapped data key stays in the database layer's hands).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,27 +20,29 @@ pub struct VaultRow {
 
 const COLUMNS: &str = "id, project_id, name, description, restricted, contributors_manage_keys";
 
-fn from_row(r: &AnyRow) -> Result<VaultRow, sqlx::Error> {
-    let id: String = r.try_get(0)?;
-    let project: String = r.try_get(1)?;
+fn from_row(r: &impl Columns) -> Result<VaultRow, sqlx::Error> {
+    let id: String = r.cell(0)?;
+    let project: String = r.cell(1)?;
     let bad = || sqlx::Error::Decode("malformed id".into());
     Ok(VaultRow {
         id: VaultId::parse(&id).ok_or_else(bad)?,
         project_id: ProjectId::parse(&project).ok_or_else(bad)?,
-        name: r.try_get(2)?,
-        description: r.try_get(3)?,
-        restricted: flag(r.try_get(4)?),
-        contributors_manage_keys: flag(r.try_get(5)?),
+        name: r.cell(2)?,
+        description: r.cell(3)?,
+        restricted: flag(r.cell(4)?),
+        contributors_manage_keys: flag(r.cell(5)?),
     })
+}
+
+impl FromColumns for VaultRow {
+    fn from_columns(r: &impl Columns) -> Result<Self, sqlx::Error> {
+        from_row(r)
+    }
 }
 
 /// One vault.
 pub async fn find(db: &Db, id: VaultId) -> Result<Option<VaultRow>, sqlx::Error> {
-    let row = sqlx::query(&format!("select {COLUMNS} from vaults where id = $1"))
-        .bind(id.to_string())
-        .fetch_optional(db.reader())
-        .await?;
-    row.as_ref().map(from_row).transpose()
+    Ok(db.read_rows(&format!("select {COLUMNS} from vaults where id = $1"), &[&id.to_string()]).await?.pop())
 }
 
 /// Every vault of a project with whether `user` is on its member list, by name.

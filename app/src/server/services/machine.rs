@@ -70,7 +70,7 @@ pub async fn secret_by_name(
         Err(e) => return (None, Err(e)),
     };
     let (record, row) = match found {
-        Ok(Some((record, row))) => (Some(record), row),
+        Ok(Some(found)) => (Some(found.key), found.secret),
         Ok(None) => (None, None),
         Err(e) => return (None, Err(e)),
     };
