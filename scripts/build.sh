@@ -4,7 +4,9 @@
 #   1. frontend (hydrate) -> wasm32, profile wasm-release
 #   2. wasm-bindgen --target web -> target/site/pkg/secryn.js + secryn.wasm
 #   3. wasm-opt (npm binaryen) on secryn.wasm
-#   4. style/main.css -> target/site/pkg/secryn.css, public/* -> target/site/
+#   4. style/main.css -> target/site/pkg/secryn.css, public/* -> target/site/, and a brotli
+#      and a gzip copy of each file in target/site/pkg (served instead when the browser accepts
+#      them)
 #   5. server (ssr) -> target/release/secryn
 # Tools come from scripts/ensure-tools.sh build.
 set -euo pipefail
@@ -34,6 +36,9 @@ have="$(installed_wasm_bindgen_version)"
 [[ "$have" == "$want" ]] || die "wasm-bindgen CLI is $have but Cargo.lock has $want: run scripts/ensure-tools.sh build"
 [[ -x $WASM_OPT ]] || die "$WASM_OPT is missing: run scripts/ensure-tools.sh build"
 [[ -f style/main.css ]] || die "style/main.css is missing"
+for tool in brotli gzip; do
+    command -v "$tool" >/dev/null 2>&1 || die "$tool is missing: run scripts/ensure-tools.sh build"
+done
 
 start=$SECONDS
 
@@ -56,6 +61,11 @@ cp style/main.css "$PKG/$NAME.css"
 if [[ -d public ]] && [[ -n "$(ls -A public)" ]]; then
     cp -a public/. "$SITE/"
 fi
+for f in "$PKG/$NAME.wasm" "$PKG/$NAME.js" "$PKG/$NAME.css"; do
+    brotli -q 11 -f -o "$f.br" "$f"
+    gzip -9 -c "$f" >"$f.gz"
+done
+echo "    $NAME.wasm over the wire: $(stat -c %s "$PKG/$NAME.wasm.br") bytes brotli, $(stat -c %s "$PKG/$NAME.wasm.gz") bytes gzip"
 
 say "[5/5] server -> target/release/secryn"
 cargo build -p server --release

@@ -5,10 +5,10 @@
 #   scripts/ensure-tools.sh [build|test|bench]...     (default: build)
 #
 #   build: wasm32 target, rustfmt/clippy, wasm-bindgen CLI (= the version in Cargo.lock),
-#          end2end/node_modules (Playwright, binaryen's wasm-opt)
+#          end2end/node_modules (Playwright, binaryen's wasm-opt), brotli and gzip
 #   test:  build + Debian chromium + PostgreSQL running on 127.0.0.1:5432 with role/password
 #          secryn/secryn (CREATEDB) and database secryn_test
-#   bench: test + wrk, brotli, gzip
+#   bench: test + wrk, curl
 #
 # Anything that cannot be had is an error: nothing is silently skipped.
 set -euo pipefail
@@ -110,10 +110,16 @@ ensure_node_modules() {
         || die "end2end/node_modules/.bin/wasm-opt does not run"
 }
 
+# The build stores compressed copies of the browser assets next to them (served as they are).
+ensure_compressors() {
+    ensure_packages brotli gzip
+}
+
 step_build() {
     ensure_rust
     ensure_wasm_bindgen
     ensure_node_modules
+    ensure_compressors
 }
 
 # ---------------------------------------------------------------------------- test
@@ -228,20 +234,23 @@ step_test() {
 
 # ---------------------------------------------------------------------------- bench
 
-ensure_bench_tools() {
-    local pkgs=()
-    command -v wrk >/dev/null 2>&1 || pkgs+=(wrk)
-    command -v brotli >/dev/null 2>&1 || pkgs+=(brotli)
-    command -v gzip >/dev/null 2>&1 || pkgs+=(gzip)
-    command -v curl >/dev/null 2>&1 || pkgs+=(curl)
+# Installs the Debian packages named like the commands they provide, when a command is missing.
+ensure_packages() {
+    local pkgs=() t
+    for t in "$@"; do
+        command -v "$t" >/dev/null 2>&1 || pkgs+=("$t")
+    done
     if [[ ${#pkgs[@]} -gt 0 ]]; then
         apt_install "${pkgs[@]}"
     fi
-    local t
-    for t in wrk brotli gzip curl; do
+    for t in "$@"; do
         command -v "$t" >/dev/null 2>&1 || die "$t is missing after apt-get install"
     done
-    say "ok: wrk, brotli, gzip, curl"
+    say "ok: $*"
+}
+
+ensure_bench_tools() {
+    ensure_packages wrk curl
 }
 
 step_bench() {
