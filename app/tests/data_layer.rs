@@ -409,3 +409,28 @@ async fn machine_reads_bind_by_name_and_see_each_commit() {
         assert!(bad.is_err(), "{:?}", t.engine);
     }
 }
+
+/// Write transactions abandoned at any point (a request cancelled by its client) never leave
+/// the database locked: the next write still goes through.
+#[tokio::test]
+async fn cancelled_write_transactions_leave_no_lock_behind() {
+    for t in testing::engines().await {
+        sqlx::query("create table probe (n bigint not null)").execute(t.db.reader()).await.unwrap();
+        for i in 0..3000u64 {
+            let db = t.db.clone();
+            let work = async move {
+                let mut tx = db.begin().await?;
+                sqlx::query("insert into probe values (1)").execute(&mut *tx).await?;
+                tx.commit().await
+            };
+            let _ = tokio::time::timeout(std::time::Duration::from_micros(i % 400), work).await;
+        }
+        let write = async {
+            let mut tx = t.db.begin().await?;
+            sqlx::query("insert into probe values (2)").execute(&mut *tx).await?;
+            tx.commit().await
+        };
+        let done = tokio::time::timeout(std::time::Duration::from_secs(20), write).await;
+        assert!(matches!(done, Ok(Ok(()))), "{:?}: {done:?}", t.engine);
+    }
+}

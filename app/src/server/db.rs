@@ -8,7 +8,7 @@
 
 use super::inline_sqlite::{InlineSqlite, driver};
 use sqlx::any::{AnyPoolOptions, AnyRow, install_default_drivers};
-use sqlx::{Any, AnyPool, Executor, Row};
+use sqlx::{Any, AnyPool, Connection, Executor, Row, TransactionManager};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -65,19 +65,16 @@ impl Db {
             Engine::Sqlite => {
                 let url = if url.contains('?') { url.to_owned() } else { format!("{url}?mode=rwc") };
                 let opts = || {
-                    AnyPoolOptions::new()
-                        .acquire_timeout(Duration::from_secs(30))
-                        .test_before_acquire(false)
-                        .after_connect(|conn, _| {
-                            Box::pin(async move {
-                                conn.execute(
-                                    "pragma journal_mode = wal; pragma busy_timeout = 10000; \
+                    pool_options().after_connect(|conn, _| {
+                        Box::pin(async move {
+                            conn.execute(
+                                "pragma journal_mode = wal; pragma busy_timeout = 10000; \
                                  pragma foreign_keys = on; pragma synchronous = normal;",
-                                )
-                                .await?;
-                                Ok(())
-                            })
+                            )
+                            .await?;
+                            Ok(())
                         })
+                    })
                 };
                 let write = opts().max_connections(1).connect(&url).await?;
                 let read = opts().max_connections(8).connect(&url).await?;
@@ -86,9 +83,8 @@ impl Db {
                 Ok(Db { read, write, engine, inline })
             }
             Engine::Postgres => {
-                let pool = AnyPoolOptions::new()
+                let pool = pool_options()
                     .max_connections(16)
-                    .acquire_timeout(Duration::from_secs(30))
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             conn.execute("set time zone 'UTC'").await?;
@@ -202,6 +198,24 @@ impl Columns for rusqlite::Row<'_> {
     fn cell<T: Cell>(&self, i: usize) -> Result<T, sqlx::Error> {
         self.get(i).map_err(driver)
     }
+}
+
+/// What every pool shares. Connections are handed out without a ping first (a second round
+/// trip per query; a broken connection fails its query instead), and a connection that comes
+/// back inside a transaction has it rolled back: a request cancelled by its client half-way
+/// through `begin` leaves no transaction for anyone to end, and on SQLite that would hold the
+/// write lock for good.
+fn pool_options() -> AnyPoolOptions {
+    AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30)).test_before_acquire(false).after_release(
+        |conn, _| {
+            Box::pin(async move {
+                if conn.is_in_transaction() {
+                    <Any as sqlx::Database>::TransactionManager::rollback(conn).await?;
+                }
+                Ok(true)
+            })
+        },
+    )
 }
 
 /// Converts a stored 0/1 into a bool (booleans are integers on both engines).
