@@ -407,6 +407,8 @@ async fn machine_reads_bind_by_name_and_see_each_commit() {
         assert_eq!((rows[0].0.as_str(), rows[0].1), ("b", 9), "{:?}", t.engine);
         let bad = t.db.read_rows::<Pair>("select name from no_such_table", &[]).await;
         assert!(bad.is_err(), "{:?}", t.engine);
+        let missing = t.db.read_rows::<Pair>(sql, &["m"]).await;
+        assert!(missing.is_err(), "a placeholder without its argument is refused ({:?})", t.engine);
     }
 }
 
@@ -432,5 +434,11 @@ async fn cancelled_write_transactions_leave_no_lock_behind() {
         };
         let done = tokio::time::timeout(std::time::Duration::from_secs(20), write).await;
         assert!(matches!(done, Ok(Ok(()))), "{:?}: {done:?}", t.engine);
+        if t.engine == Engine::Postgres {
+            // The backstop for a transaction sqlx lost track of: the server ends it when idle.
+            let limit: String =
+                sqlx::query_scalar("show idle_in_transaction_session_timeout").fetch_one(t.db.reader()).await.unwrap();
+            assert_eq!(limit, "1min");
+        }
     }
 }

@@ -79,7 +79,8 @@ impl Db {
                 let write = opts().max_connections(1).connect(&url).await?;
                 let read = opts().max_connections(8).connect(&url).await?;
                 let file = url.parse::<sqlx::sqlite::SqliteConnectOptions>()?.get_filename().to_path_buf();
-                let inline = (file.as_os_str() != ":memory:").then(|| Arc::new(InlineSqlite::new(file)));
+                let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+                let inline = (!in_memory).then(|| Arc::new(InlineSqlite::new(file)));
                 Ok(Db { read, write, engine, inline })
             }
             Engine::Postgres => {
@@ -87,7 +88,10 @@ impl Db {
                     .max_connections(16)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
-                            conn.execute("set time zone 'UTC'").await?;
+                            // A `begin` cancelled in flight leaves a transaction sqlx does not
+                            // know about (0.8.6); the server ends it if it stays idle.
+                            conn.execute("set time zone 'UTC'; set idle_in_transaction_session_timeout = '60s'")
+                                .await?;
                             Ok(())
                         })
                     })
@@ -127,10 +131,14 @@ impl Db {
         if let Some(inline) = self.inline() {
             return inline.read(|conn| {
                 let mut stmt = conn.prepare_cached(sql).map_err(driver)?;
-                for (i, arg) in args.iter().enumerate() {
-                    if let Some(at) = stmt.parameter_index(&format!("${}", i + 1)).map_err(driver)? {
-                        stmt.raw_bind_parameter(at, arg).map_err(driver)?;
-                    }
+                // Every placeholder must be one of `$1..$N` (anything else would read as NULL).
+                for at in 1..=stmt.parameter_count() {
+                    let arg = stmt
+                        .parameter_name(at)
+                        .and_then(|name| name.strip_prefix('$')?.parse::<usize>().ok())
+                        .and_then(|n| args.get(n.checked_sub(1)?))
+                        .ok_or_else(|| sqlx::Error::Protocol(format!("placeholder {at} has no argument")))?;
+                    stmt.raw_bind_parameter(at, arg).map_err(driver)?;
                 }
                 let mut rows = stmt.raw_query();
                 let mut out = Vec::new();
@@ -202,9 +210,9 @@ impl Columns for rusqlite::Row<'_> {
 
 /// What every pool shares. Connections are handed out without a ping first (a second round
 /// trip per query; a broken connection fails its query instead), and a connection that comes
-/// back inside a transaction has it rolled back: a request cancelled by its client half-way
-/// through `begin` leaves no transaction for anyone to end, and on SQLite that would hold the
-/// write lock for good.
+/// back inside a transaction that sqlx knows of has it rolled back: on SQLite, a request
+/// cancelled by its client between `BEGIN IMMEDIATE` and the end of `begin()` leaves a
+/// transaction nobody holds, which would keep the write lock for good.
 fn pool_options() -> AnyPoolOptions {
     AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30)).test_before_acquire(false).after_release(
         |conn, _| {

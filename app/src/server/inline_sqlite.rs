@@ -46,7 +46,9 @@ impl InlineSqlite {
             None => self.open()?,
         };
         let out = read(&conn);
-        if let Ok(mut idle) = self.idle.lock()
+        // Only a connection outside any transaction goes back (a read must see the latest commit).
+        if conn.is_autocommit()
+            && let Ok(mut idle) = self.idle.lock()
             && idle.len() < KEEP
         {
             idle.push(conn);

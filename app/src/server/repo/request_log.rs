@@ -52,7 +52,7 @@ update access_keys set last_used_at = u.at
     where access_keys.id = u.id and (access_keys.last_used_at is null or access_keys.last_used_at < u.at);
 commit;";
 
-/// PostgreSQL: the same as one statement (a data-modifying `with` is atomic on its own).
+/// PostgreSQL: the same as one statement (a data-modifying `with`).
 const POSTGRES_APPEND: &str = "with appended as (
     insert into request_log (id, at, method, path, resource_type, status, duration_us, ip, access_key_id, public_resource)
     select id, at, method, path, resource_type, status, duration_us, ip, access_key_id, public_resource
@@ -89,7 +89,9 @@ pub async fn append(db: &Db, records: &[Record]) -> Result<(), sqlx::Error> {
             *at = (*at).max(r.at);
         }
     }
-    let uses: Vec<Use> = newest.into_iter().map(|(id, at)| Use { id, at }).collect();
+    // In key order, so two nodes updating the same keys take their row locks in the same order.
+    let mut uses: Vec<Use> = newest.into_iter().map(|(id, at)| Use { id, at }).collect();
+    uses.sort_unstable_by_key(|u| u.id);
     let json = |e| sqlx::Error::Encode(Box::new(e));
     let (rows, uses) = (serde_json::to_string(&rows).map_err(json)?, serde_json::to_string(&uses).map_err(json)?);
     match db.engine() {
@@ -102,6 +104,12 @@ pub async fn append(db: &Db, records: &[Record]) -> Result<(), sqlx::Error> {
             }
             done.map(drop)
         }
-        Engine::Postgres => sqlx::query(POSTGRES_APPEND).bind(rows).bind(uses).execute(db.write_pool()).await.map(drop),
+        Engine::Postgres => {
+            // Inside a transaction sqlx knows of: its commit also ends one a cancelled `begin`
+            // may have left open on the connection, so the record is durable when we answer.
+            let mut tx = db.begin().await?;
+            sqlx::query(POSTGRES_APPEND).bind(rows).bind(uses).execute(&mut *tx).await?;
+            tx.commit().await
+        }
     }
 }
