@@ -44,7 +44,7 @@ impl RequestLog {
 async fn write_batches(db: Db, mut rx: mpsc::Receiver<Job>) {
     let mut batch: Vec<Job> = Vec::with_capacity(BATCH);
     while rx.recv_many(&mut batch, BATCH).await > 0 {
-        let records: Vec<Record> = batch.iter().map(|(r, _)| r.clone()).collect();
+        let (records, done): (Vec<Record>, Vec<_>) = batch.drain(..).unzip();
         let ok = match request_log::append(&db, &records).await {
             Ok(()) => true,
             Err(e) => {
@@ -52,8 +52,8 @@ async fn write_batches(db: Db, mut rx: mpsc::Receiver<Job>) {
                 false
             }
         };
-        for (_, done) in batch.drain(..) {
-            let _ = done.send(ok);
+        for caller in done {
+            let _ = caller.send(ok);
         }
     }
 }

@@ -64,8 +64,9 @@ update access_keys set last_used_at = u.at
     where access_keys.id = u.id and (access_keys.last_used_at is null or access_keys.last_used_at < u.at)";
 
 /// Appends `records` and moves each access key's `last_used_at` to its newest use among them
-/// (never back: batches from several nodes may arrive late), all or nothing, in one round
-/// trip. Ids are time-ordered, so the table's key index grows at its end.
+/// (never back: batches from several nodes may arrive late), all or nothing: one round trip
+/// on SQLite, one statement in a transaction on PostgreSQL. Ids are time-ordered, so the
+/// table's key index grows at its end.
 pub async fn append(db: &Db, records: &[Record]) -> Result<(), sqlx::Error> {
     let rows: Vec<Row> = records
         .iter()

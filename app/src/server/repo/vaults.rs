@@ -20,23 +20,19 @@ pub struct VaultRow {
 
 const COLUMNS: &str = "id, project_id, name, description, restricted, contributors_manage_keys";
 
-fn from_row(r: &impl Columns) -> Result<VaultRow, sqlx::Error> {
-    let id: String = r.cell(0)?;
-    let project: String = r.cell(1)?;
-    let bad = || sqlx::Error::Decode("malformed id".into());
-    Ok(VaultRow {
-        id: VaultId::parse(&id).ok_or_else(bad)?,
-        project_id: ProjectId::parse(&project).ok_or_else(bad)?,
-        name: r.cell(2)?,
-        description: r.cell(3)?,
-        restricted: flag(r.cell(4)?),
-        contributors_manage_keys: flag(r.cell(5)?),
-    })
-}
-
 impl FromColumns for VaultRow {
     fn from_columns(r: &impl Columns) -> Result<Self, sqlx::Error> {
-        from_row(r)
+        let id: String = r.cell(0)?;
+        let project: String = r.cell(1)?;
+        let bad = || sqlx::Error::Decode("malformed id".into());
+        Ok(VaultRow {
+            id: VaultId::parse(&id).ok_or_else(bad)?,
+            project_id: ProjectId::parse(&project).ok_or_else(bad)?,
+            name: r.cell(2)?,
+            description: r.cell(3)?,
+            restricted: flag(r.cell(4)?),
+            contributors_manage_keys: flag(r.cell(5)?),
+        })
     }
 }
 
@@ -55,7 +51,7 @@ pub async fn list(db: &Db, project: ProjectId, user: UserId) -> Result<Vec<(Vaul
     .bind(user.to_string())
     .fetch_all(db.reader())
     .await?;
-    rows.iter().map(|r| Ok((from_row(r)?, flag(r.try_get(6)?)))).collect()
+    rows.iter().map(|r| Ok((VaultRow::from_columns(r)?, flag(r.try_get(6)?)))).collect()
 }
 
 /// Whether `user` is on the vault's member list.
