@@ -194,8 +194,9 @@ async fn setup_refuses_wrong_codes_then_creates_the_first_admin_once() {
         assert_eq!(instance::get(&t.db).await.unwrap().unwrap().setup_code_attempts, 1);
         assert_eq!(count(&t.db, "select count(*) from users").await, 0);
 
-        for _ in 0..4 {
-            setup::complete(&state, input("AAAA-AAAA-AAAA-AAAA", PASSWORD), &meta()).await.unwrap_err();
+        for i in 0..4 {
+            let elsewhere = RequestMeta { ip: Some(format!("198.51.100.{i}")), user_agent: None };
+            setup::complete(&state, input("AAAA-AAAA-AAAA-AAAA", PASSWORD), &elsewhere).await.unwrap_err();
         }
         let void = setup::complete(&state, input(code.expose(), PASSWORD), &meta()).await.unwrap_err();
         assert_eq!(void.code, ErrorCode::Forbidden, "after five wrong tries even the right code is void");
@@ -248,10 +249,11 @@ async fn sign_in_gives_one_message_locks_out_and_logs() {
         for e in ["sign_in", "sign_in_failed", "lockout"] {
             assert!(events.iter().any(|x| x == e), "{e} missing from {events:?}");
         }
-        let c = throttle::get(&t.db, "email:admin@example.com").await.unwrap().unwrap();
-        assert!(c.locked_until.unwrap() > clock::now());
+        let key = auth::source_key("admin@example.com", "192.0.2.7");
+        let c = throttle::get(&t.db, &key).await.unwrap().unwrap();
+        assert!(c.attempts > auth::ACCOUNT_FAILURES && c.window_start <= clock::now());
         let mut tx = t.db.begin().await.unwrap();
-        throttle::clear(&mut tx, "email:admin@example.com").await.unwrap();
+        throttle::clear(&mut tx, &key).await.unwrap();
         tx.commit().await.unwrap();
         assert!(auth::sign_in(&state, "admin@example.com", PASSWORD.into(), &m).await.is_ok());
     }

@@ -2,6 +2,7 @@
 //! file, in that order of precedence. Every value is checked here; a wrong one stops start-up
 //! with one line naming the setting.
 
+use app::server::client_ip::TrustedProxies;
 use clap::{Args, Parser, Subcommand};
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -72,6 +73,10 @@ pub struct RawSettings {
     /// minutes; 0 turns the per-address limit off (per-account lockout stays) [default: 50]
     #[arg(long, env = "SECRYN_SIGNIN_IP_LIMIT", global = true)]
     pub signin_ip_limit: Option<String>,
+    /// Reverse proxies (addresses or CIDR ranges, comma-separated) whose Forwarded /
+    /// X-Forwarded-For headers name the client; from any other peer they are ignored [default: none]
+    #[arg(long, env = "SECRYN_TRUSTED_PROXIES", global = true)]
+    pub trusted_proxies: Option<String>,
     /// Log filter: error, warn, info, debug or trace, optionally per module [default: info]
     #[arg(long, env = "SECRYN_LOG", global = true)]
     pub log: Option<String>,
@@ -103,6 +108,7 @@ pub struct Config {
     pub session_idle_minutes: i64,
     pub session_absolute_hours: i64,
     pub signin_ip_limit: i64,
+    pub trusted_proxies: TrustedProxies,
     pub log: String,
     pub site_root: PathBuf,
 }
@@ -183,6 +189,7 @@ impl Config {
                 session_idle_minutes,
                 session_absolute_hours,
                 signin_ip_limit,
+                trusted_proxies,
                 log,
                 site_root
             );
@@ -235,6 +242,9 @@ impl Config {
             Some("0") => 0,
             other => positive("SECRYN_SIGNIN_IP_LIMIT", other.map(str::to_owned), 50, 1_000_000)?,
         };
+        let trusted_proxies = TrustedProxies::parse(raw.trusted_proxies.as_deref().unwrap_or("")).map_err(|bad| {
+            err("SECRYN_TRUSTED_PROXIES", format!("{bad:?} is not an IP address or CIDR range like 10.0.0.0/8"))
+        })?;
         let log = raw.log.unwrap_or_else(|| "info".into());
         if tracing_subscriber::EnvFilter::try_new(&log).is_err() {
             return Err(err("SECRYN_LOG", format!("{log:?} is not a log filter such as info or debug")));
@@ -249,6 +259,7 @@ impl Config {
             session_idle_minutes,
             session_absolute_hours,
             signin_ip_limit,
+            trusted_proxies,
             log,
             site_root: raw.site_root.unwrap_or_else(|| PathBuf::from("target/site")),
         })
@@ -291,6 +302,7 @@ mod tests {
             (RawSettings { session_idle_minutes: Some("0".into()), ..raw() }, "SECRYN_SESSION_IDLE_MINUTES"),
             (RawSettings { session_absolute_hours: Some("many".into()), ..raw() }, "SECRYN_SESSION_ABSOLUTE_HOURS"),
             (RawSettings { log: Some("[[".into()), ..raw() }, "SECRYN_LOG"),
+            (RawSettings { trusted_proxies: Some("10.0.0.1, proxy".into()), ..raw() }, "SECRYN_TRUSTED_PROXIES"),
             (
                 RawSettings { master_key: Some("k".into()), master_key_file: Some("f".into()), ..raw() },
                 "SECRYN_MASTER_KEY",

@@ -2,7 +2,7 @@
 //! request passes — security headers, CSRF check, session lookup and the page gate that
 //! sends people to setup or sign-in.
 
-use app::api::door::SESSION_COOKIE;
+use app::api::door::session_cookie_name;
 use app::server::services::{auth, setup};
 use app::server::{AppState, RequestMeta, SessionCtx};
 use app::ui::CspNonce;
@@ -136,13 +136,13 @@ fn cross_site(h: &HeaderMap) -> bool {
     }
 }
 
-fn session_token(h: &HeaderMap) -> Option<String> {
+fn session_token(h: &HeaderMap, name: &str) -> Option<String> {
     h.get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|c| c.trim().split_once('='))
-        .find(|(k, _)| *k == SESSION_COOKIE)
+        .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_owned())
 }
 
@@ -153,13 +153,16 @@ async fn session(State(state): State<AppState>, mut req: Request, next: Next) ->
         return next.run(req).await;
     }
     let meta = RequestMeta {
-        ip: req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()),
+        ip: req
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| state.settings.trusted_proxies.client(c.0.ip(), req.headers()).to_string()),
         user_agent: req
             .headers()
             .get(header::USER_AGENT)
             .map(|v| String::from_utf8_lossy(v.as_bytes()).chars().take(256).collect()),
     };
-    if let Some(token) = session_token(req.headers()) {
+    if let Some(token) = session_token(req.headers(), session_cookie_name(state.settings.secure_cookies)) {
         match auth::resolve(&state, &token).await {
             Ok(Some(ctx)) => {
                 req.extensions_mut().insert::<SessionCtx>(ctx);

@@ -57,6 +57,7 @@ async fn build_state(config: &Config) -> Result<AppState, StartError> {
         session_absolute: clock::minutes(config.session_absolute_hours * 60),
         secure_cookies: config.https(),
         ip_failure_limit: config.signin_ip_limit,
+        trusted_proxies: config.trusted_proxies.clone(),
     };
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
     let leptos_options = leptos::config::LeptosOptions::builder()

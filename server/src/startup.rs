@@ -25,14 +25,51 @@ fn fail(setting: &str, problem: impl std::fmt::Display) -> StartError {
 }
 
 /// Opens the database (creating the data directory for SQLite) and applies migrations.
+///
+/// The data directory is created private (0700) and a SQLite file private (0600; SQLite gives
+/// its `-wal` and `-shm` files the same mode): password hashes, names and logs are nobody
+/// else's business on a shared machine, even though values stay sealed.
 pub async fn open_database(config: &Config) -> Result<Db, StartError> {
-    std::fs::create_dir_all(&config.data_dir)
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&config.data_dir)
         .map_err(|e| fail("SECRYN_DATA_DIR", format!("cannot create {}: {e}", config.data_dir.display())))?;
+    if let Ok(meta) = std::fs::metadata(&config.data_dir)
+        && meta.permissions().mode() & 0o077 != 0
+    {
+        tracing::warn!(dir = %config.data_dir.display(), "the data directory is open to other users; run chmod 700 on it");
+    }
+    if let Some(file) = sqlite_file(&config.database_url) {
+        private_file(file).map_err(|e| fail("SECRYN_DATABASE_URL", format!("cannot prepare {file}: {e}")))?;
+    }
     let db = Db::connect(&config.database_url).await.map_err(|e| {
         fail("SECRYN_DATABASE_URL", format!("cannot open {}: {e}", crate::config::redact_url(&config.database_url)))
     })?;
     db.migrate().await.map_err(|e| fail("SECRYN_DATABASE_URL", format!("migrations failed: {e}")))?;
     Ok(db)
+}
+
+/// The file a `sqlite:` URL names (`None` for PostgreSQL and in-memory databases).
+fn sqlite_file(url: &str) -> Option<&str> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty() && !path.contains(":memory:") && !url.contains("mode=memory")).then_some(path)
+}
+
+/// Creates `path` with mode 0600 if it is missing, and takes group and other access away if not.
+fn private_file(path: &str) -> std::io::Result<()> {
+    match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let mode = std::fs::metadata(path)?.permissions().mode();
+            if mode & 0o077 != 0 {
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o700))?;
+            }
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
 }
 
 fn read_key_file(setting: &str, path: &Path) -> Result<MasterKey, StartError> {

@@ -9,8 +9,16 @@ use http::{HeaderValue, StatusCode, header};
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 
-/// The session cookie's name.
+/// The session cookie's name over plain http (a local or test instance).
 pub const SESSION_COOKIE: &str = "secryn_session";
+/// Its name over https: browsers accept a `__Host-` cookie only with `Secure`, `Path=/` and
+/// no `Domain`, so a sibling subdomain or a plain-http page cannot plant one of that name.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-secryn_session";
+
+/// The session cookie's name for this instance.
+pub fn session_cookie_name(secure: bool) -> &'static str {
+    if secure { SECURE_SESSION_COOKIE } else { SESSION_COOKIE }
+}
 
 pub fn state() -> Result<AppState, AppError> {
     use_context::<AppState>().ok_or_else(AppError::internal)
@@ -34,7 +42,8 @@ pub fn session() -> Result<SessionCtx, AppError> {
 
 fn cookie(state: &AppState, value: &str, max_age_secs: i64) -> HeaderValue {
     let secure = if state.settings.secure_cookies { "; Secure" } else { "" };
-    let c = format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{secure}");
+    let name = session_cookie_name(state.settings.secure_cookies);
+    let c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{secure}");
     HeaderValue::from_str(&c).expect("cookie text is ASCII")
 }
 

@@ -119,22 +119,57 @@ pub async fn save_preferences(email_notifications: Option<String>) -> Result<(),
     .await
 }
 
-/// Only local paths are followed after sign-in, so a link cannot send someone elsewhere.
+/// Only same-origin paths are followed after sign-in, so a link cannot send someone elsewhere:
+/// `/` then anything but a second `/` or `\\`, drawn from the characters a URL path and query
+/// use — no whitespace, control characters or backslashes, which browsers strip or rewrite
+/// (a tab in `/\t/evil.example` makes `//evil.example`) and which a `Location` header cannot
+/// carry. Anything else goes home.
 pub fn safe_next(next: Option<&str>) -> String {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "-._~/?&=%+:@,;!$'()*".contains(c);
     match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') && p.len() <= 512 => p.to_owned(),
+        Some(p)
+            if p.len() <= 512 && p.starts_with('/') && !p[1..].starts_with(['/', '\\']) && p.chars().all(allowed) =>
+        {
+            p.to_owned()
+        }
         _ => "/".to_owned(),
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::safe_next;
+
     #[test]
     fn next_stays_local() {
-        assert_eq!(super::safe_next(Some("/profile")), "/profile");
-        for bad in ["//evil.example", "https://evil.example", "/\\evil", ""] {
-            assert_eq!(super::safe_next(Some(bad)), "/");
+        for good in ["/", "/profile", "/projects/0190a1b2-c3d4?tab=secrets&q=a%20b", "/a//b", "/%2F/x"] {
+            assert_eq!(safe_next(Some(good)), good);
         }
-        assert_eq!(super::safe_next(None), "/");
+        let bypasses = [
+            "//evil.example",
+            "///evil.example",
+            "/\\evil.example",
+            "\\/evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r",
+            "/\u{1}",
+            "/ /evil.example",
+            "/\u{a0}/evil.example",
+            "/\u{2028}",
+            "https://evil.example",
+            "http:evil.example",
+            "javascript:alert(1)",
+            "evil.example",
+            "/evil\"quote",
+            "/<script>",
+            "",
+            "/\u{ff0f}evil.example",
+        ];
+        for bad in bypasses {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?} must go home");
+        }
+        assert_eq!(safe_next(Some(&format!("/{}", "a".repeat(600)))), "/");
+        assert_eq!(safe_next(None), "/");
     }
 }

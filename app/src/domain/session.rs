@@ -26,3 +26,29 @@ pub struct ShellInfo {
     pub instance_name: String,
     pub user: Option<CurrentUser>,
 }
+
+/// What a sign-in lock holds back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LockKind {
+    /// One account from one network address is refused.
+    AccountFromAddress,
+    /// One account is slowed down (failures from many addresses).
+    AccountSlowed,
+    /// One network address is refused for every account.
+    Address,
+}
+
+/// A sign-in lock or slow-down in force, as an Admin sees it on the Users page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInLock {
+    /// Opaque handle to clear it with.
+    pub key: String,
+    pub kind: LockKind,
+    pub email: Option<String>,
+    pub ip: Option<String>,
+    /// Attempts counted in the current window.
+    pub attempts: i64,
+    /// When it lifts by itself (microseconds since the epoch, UTC).
+    pub until: i64,
+}

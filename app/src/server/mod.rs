@@ -3,6 +3,7 @@
 //! below it.
 
 pub mod audit;
+pub mod client_ip;
 pub mod clock;
 pub mod crypto;
 pub mod db;

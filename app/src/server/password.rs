@@ -13,12 +13,51 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::Semaphore;
 
 /// Bounded-concurrency Argon2id hasher shared by every request.
+///
+/// Cancel-safe: a request dropped while it waits gives its queue place back (a guard leaves
+/// the queue on drop), and a hash already running keeps its permit until the hash ends (the
+/// permit moves into the blocking task), so at most `concurrency` hashes — and their 19 MiB
+/// each — exist at any moment, whatever clients do.
 #[derive(Debug)]
 pub struct PasswordHasher {
     permits: Arc<Semaphore>,
     queued: AtomicUsize,
     max_queued: usize,
     dummy: String,
+    load: Arc<Load>,
+}
+
+/// Hashes running now and the most ever seen at once (what the bound is checked against).
+#[derive(Debug, Default)]
+struct Load {
+    running: AtomicUsize,
+    peak: AtomicUsize,
+}
+
+/// A place in the queue, given back when dropped (also when the request is cancelled).
+struct QueuePlace<'a>(&'a AtomicUsize);
+
+impl Drop for QueuePlace<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// One hash running on a blocking thread; counted while it lives.
+struct Running(Arc<Load>);
+
+impl Running {
+    fn start(load: Arc<Load>) -> Self {
+        let now = load.running.fetch_add(1, Ordering::SeqCst) + 1;
+        load.peak.fetch_max(now, Ordering::SeqCst);
+        Running(load)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.running.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 fn argon2() -> Argon2<'static> {
@@ -42,20 +81,45 @@ impl PasswordHasher {
             queued: AtomicUsize::new(0),
             max_queued,
             dummy: hash_now("secryn dummy password for timing"),
+            load: Arc::default(),
         }
     }
 
-    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+    /// The most hashes that ever ran at once in this process (never above `concurrency`).
+    pub fn peak_running(&self) -> usize {
+        self.load.peak.load(Ordering::SeqCst)
+    }
+
+    /// Requests waiting for a hashing slot now.
+    pub fn queued(&self) -> usize {
+        self.queued.load(Ordering::SeqCst)
+    }
+
+    fn enter_queue(&self) -> Result<QueuePlace<'_>, AppError> {
+        let place = QueuePlace(&self.queued);
         if self.queued.fetch_add(1, Ordering::SeqCst) >= self.max_queued {
-            self.queued.fetch_sub(1, Ordering::SeqCst);
             return Err(AppError::rate_limited(
                 "The server is busy with other sign-ins; please try again in a moment.",
             ));
         }
-        let permit = self.permits.clone().acquire_owned().await;
-        self.queued.fetch_sub(1, Ordering::SeqCst);
-        let _permit = permit.map_err(|_| AppError::internal())?;
-        tokio::task::spawn_blocking(work).await.map_err(|_| AppError::internal())
+        Ok(place)
+    }
+
+    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+        let place = self.enter_queue()?;
+        let permit = self.permits.clone().acquire_owned().await.map_err(|_| AppError::internal())?;
+        drop(place);
+        let load = self.load.clone();
+        // The permit travels with the hash: if this future is dropped now, the blocking task
+        // still runs to its end, and only then is the slot free for the next one.
+        let task = tokio::task::spawn_blocking(move || {
+            let running = Running::start(load);
+            let out = work();
+            drop(running);
+            drop(permit);
+            out
+        });
+        task.await.map_err(|_| AppError::internal())
     }
 
     /// Hashes a new password into PHC form.
@@ -92,6 +156,34 @@ mod tests {
         assert!(!h.verify(&wrong, Some(&phc)).await.unwrap());
         assert!(!h.verify(&pw, None).await.unwrap());
         assert!(!h.verify(&pw, Some("not a hash")).await.unwrap());
+    }
+
+    /// A flood of requests cancelled at random moments (waiting, or mid-hash) gives every
+    /// queue place back and never runs more hashes at once than the bound.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn cancelled_requests_give_back_their_place_and_slot() {
+        let h = Arc::new(PasswordHasher::new(2, 16));
+        let phc = h.hash(&Password::new_choice("p", "correct horse battery".into()).unwrap()).await.unwrap();
+        let mut tasks = Vec::new();
+        for i in 0..400u64 {
+            let h = h.clone();
+            let wrong = Password::for_sign_in("p", format!("guess {i}")).unwrap();
+            let target = phc.clone();
+            // Give up after 0–40 ms: some while queued, some while their hash runs.
+            let cancel_after = std::time::Duration::from_millis((i * 7919) % 41);
+            tasks.push(tokio::spawn(async move {
+                let _ = tokio::time::timeout(cancel_after, h.verify(&wrong, Some(&target))).await;
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let right = Password::for_sign_in("p", "correct horse battery".into()).unwrap();
+        let ok = tokio::time::timeout(std::time::Duration::from_secs(10), h.verify(&right, Some(&phc))).await;
+        assert!(matches!(ok, Ok(Ok(true))), "a correct password is checked within seconds after the flood: {ok:?}");
+        assert_eq!(h.queued(), 0, "every queue place was given back");
+        assert!(h.peak_running() <= 2, "at most 2 hashes ran at once, saw {}", h.peak_running());
+        assert!(h.peak_running() >= 1);
     }
 
     #[tokio::test]

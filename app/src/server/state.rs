@@ -19,6 +19,8 @@ pub struct Settings {
     /// Failed sign-ins from one IP address within 15 minutes before it is refused (0: off,
     /// for example behind a proxy that hides client addresses).
     pub ip_failure_limit: i64,
+    /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` headers name the client.
+    pub trusted_proxies: super::client_ip::TrustedProxies,
 }
 
 impl Default for Settings {
@@ -28,6 +30,7 @@ impl Default for Settings {
             session_absolute: super::clock::minutes(12 * 60),
             secure_cookies: false,
             ip_failure_limit: 50,
+            trusted_proxies: Default::default(),
         }
     }
 }

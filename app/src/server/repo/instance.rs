@@ -65,23 +65,19 @@ pub async fn count_setup_attempt(tx: &mut Tx) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("select setup_code_attempts from instance where id = 1").fetch_one(&mut **tx).await
 }
 
-/// Reads the row inside a write transaction (so the setup check and the change agree).
-pub async fn get_for_update(tx: &mut Tx) -> Result<Option<(bool, Option<String>, i64)>, sqlx::Error> {
-    let row = sqlx::query("select setup_done, setup_code_hash, setup_code_attempts from instance where id = 1")
-        .fetch_optional(&mut **tx)
-        .await?;
-    row.map(|r| Ok((flag(r.try_get(0)?), r.try_get(1)?, r.try_get(2)?))).transpose()
-}
-
-/// Marks setup finished: names the instance and forgets the code.
-pub async fn finish_setup(tx: &mut Tx, name: &str) -> Result<(), sqlx::Error> {
-    sqlx::query(
+/// Finishes setup — names the instance and forgets the code — if it is not done yet and
+/// `code_hash` is still the open code. One conditional update, so of two concurrent setups
+/// (on any number of nodes) exactly one gets `true`.
+pub async fn claim_setup(tx: &mut Tx, name: &str, code_hash: &str, max_attempts: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
         "update instance set name = $1, setup_done = 1, setup_code_hash = null, setup_code_attempts = 0, \
-         updated_at = $2 where id = 1",
+         updated_at = $2 where id = 1 and setup_done = 0 and setup_code_hash = $3 and setup_code_attempts < $4",
     )
     .bind(name)
     .bind(clock::now())
+    .bind(code_hash)
+    .bind(max_attempts)
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }

@@ -15,6 +15,7 @@ pub enum Event {
     SessionExpired,
     Denied,
     PasswordChanged,
+    SetupCodeWrong,
 }
 
 impl Event {
@@ -27,6 +28,7 @@ impl Event {
             Event::SessionExpired => "session_expired",
             Event::Denied => "denied",
             Event::PasswordChanged => "password_changed",
+            Event::SetupCodeWrong => "setup_code_wrong",
         }
     }
 }

@@ -1,27 +1,41 @@
 //! Sign-in, sessions and sign-out.
 //!
-//! Throttling (counted in the database, so it holds across nodes): an e-mail address is
-//! locked for 15 minutes after 5 failures within 15 minutes — known or unknown, so a lockout
-//! reveals nothing; an IP address is refused for 15 minutes after 50 failures within 15
-//! minutes (`SECRYN_SIGNIN_IP_LIMIT`). Unknown users, wrong passwords and disabled accounts all get one message, after
-//! the same Argon2 work.
+//! Throttling (counted in the database, so it holds across nodes; every attempt is counted
+//! atomically *before* its password is checked, so a concurrent burst gets no extra guesses):
+//! - one account from one network address: after 5 attempts within 15 minutes that address
+//!   is refused for that account until the window ends — the owner elsewhere is not affected;
+//! - one account from anywhere: past 5 failures within 15 minutes every attempt waits a
+//!   growing delay (0.5 s doubling up to 8 s) before its password is checked — the account
+//!   slows down instead of locking its owner out;
+//! - one network address: after `SECRYN_SIGNIN_IP_LIMIT` attempts (default 50) within 15
+//!   minutes it is refused for every account.
+//!
+//! A successful sign-in gives its attempt back (and clears its address's count for that
+//! account). Unknown e-mails are counted like known ones, so a refusal reveals nothing.
+//! Unknown users, wrong passwords and disabled accounts all get one message, after the same
+//! Argon2 work. Admins see and clear current locks (`services::users::sign_in_locks`).
 
 use crate::domain::ids::UserId;
+use crate::domain::time::Micros;
 use crate::domain::validate::{Email, Password};
 use crate::domain::{AppError, ErrorCode};
 use crate::server::audit::{self, Actor, Entry};
 use crate::server::crypto::SecretText;
 use crate::server::db::Tx;
-use crate::server::repo::throttle::{self, Counter};
+use crate::server::repo::throttle::{self, Subject};
 use crate::server::repo::user_log::{self, Event, LogLine};
 use crate::server::repo::{sessions, users};
 use crate::server::tokens::{self, TokenKind};
 use crate::server::{AppState, RequestMeta, SessionCtx, clock};
+use std::time::Duration;
 
-/// Failures of one e-mail address before it is locked.
+/// Attempts on one account from one address before that address is refused for it; also the
+/// failures of one account (from anywhere) after which attempts are slowed down.
 pub const ACCOUNT_FAILURES: i64 = 5;
-/// Counting window and lock length, in minutes.
+/// Counting window, in minutes.
 pub const WINDOW_MINUTES: i64 = 15;
+/// The longest an attempt on a much-attacked account waits before its check.
+pub const MAX_DELAY: Duration = Duration::from_secs(8);
 /// Sessions record activity at most this often (microseconds), to avoid a write per request.
 const TOUCH_EVERY: i64 = 60_000_000;
 
@@ -35,54 +49,74 @@ pub struct NewSession {
     pub user: users::UserRecord,
 }
 
-fn email_key(email: &str) -> String {
+/// Counter keys (see `repo::throttle`).
+pub fn source_key(email: &str, ip: &str) -> String {
+    format!("source:{email} {ip}")
+}
+
+/// The account-wide counter's key.
+pub fn account_key(email: &str) -> String {
     format!("email:{email}")
 }
 
-fn ip_key(ip: &str) -> String {
+/// The per-address counter's key.
+pub fn ip_key(ip: &str) -> String {
     format!("ip:{ip}")
 }
 
-fn minutes_left(until: i64, now: i64) -> i64 {
-    ((until - now) / 60_000_000 + 1).max(1)
+fn minutes_left(window_start: Micros, now: Micros) -> i64 {
+    ((window_start + clock::minutes(WINDOW_MINUTES) - now) / 60_000_000 + 1).max(1)
 }
 
-async fn refuse_if_locked(state: &AppState, email: &str, meta: &RequestMeta, now: i64) -> Result<(), AppError> {
-    if let Some(ip) = &meta.ip
-        && let Some(Counter { locked_until: Some(until), .. }) = throttle::get(&state.db, &ip_key(ip)).await?
-        && until > now
-    {
-        return Err(AppError::rate_limited(format!(
-            "Too many failed sign-ins from your network address. Try again in {} minutes.",
-            minutes_left(until, now)
-        )));
+/// How long an attempt waits when the account has `failures` failures in the window already.
+pub fn delay_for(failures: i64) -> Duration {
+    if failures < ACCOUNT_FAILURES {
+        return Duration::ZERO;
     }
-    if let Some(Counter { locked_until: Some(until), .. }) = throttle::get(&state.db, &email_key(email)).await?
-        && until > now
-    {
-        return Err(AppError::rate_limited(format!(
-            "This account is locked after repeated failed sign-ins. Try again in {} minutes.",
-            minutes_left(until, now)
-        )));
-    }
-    Ok(())
+    let doublings = u32::try_from((failures - ACCOUNT_FAILURES).min(8)).unwrap_or(8);
+    Duration::from_millis(500u64 << doublings).min(MAX_DELAY)
 }
 
-/// Adds one failure to `key`; returns true when this failure locked it.
-async fn count_failure(state: &AppState, tx: &mut Tx, key: &str, limit: i64, now: i64) -> Result<bool, AppError> {
+/// The counters one attempt touched, so its outcome can be recorded against them.
+struct Attempt {
+    source: throttle::Counter,
+    ip: Option<throttle::Counter>,
+    /// Failures of the account before this attempt.
+    account_failures: i64,
+}
+
+/// Counts the attempt on every counter it belongs to, or refuses it when its address is
+/// over a limit. One short write transaction, committed before any hashing.
+async fn count_attempt(state: &AppState, email: &str, ip: &str, now: Micros) -> Result<Attempt, AppError> {
     let window = clock::minutes(WINDOW_MINUTES);
-    let mut c =
-        throttle::get(&state.db, key).await?.unwrap_or(Counter { failures: 0, window_start: now, locked_until: None });
-    if now - c.window_start > window || c.locked_until.is_some_and(|u| u <= now) {
-        c = Counter { failures: 0, window_start: now, locked_until: None };
+    let mut tx = state.db.begin().await?;
+    let source =
+        throttle::hit(&mut tx, &source_key(email, ip), Subject { email: Some(email), ip: Some(ip) }, now, window)
+            .await?;
+    if source.attempts > ACCOUNT_FAILURES {
+        tx.commit().await?;
+        return Err(AppError::rate_limited(format!(
+            "Too many failed sign-ins to this account from your network address. Try again in {} minutes.",
+            minutes_left(source.window_start, now)
+        )));
     }
-    c.failures += 1;
-    let locked = c.failures >= limit && c.locked_until.is_none();
-    if locked {
-        c.locked_until = Some(now + window);
+    let limit = state.settings.ip_failure_limit;
+    let mut ip_counter = None;
+    if limit > 0 {
+        let c = throttle::hit(&mut tx, &ip_key(ip), Subject { email: None, ip: Some(ip) }, now, window).await?;
+        if c.attempts > limit {
+            tx.commit().await?;
+            return Err(AppError::rate_limited(format!(
+                "Too many failed sign-ins from your network address. Try again in {} minutes.",
+                minutes_left(c.window_start, now)
+            )));
+        }
+        ip_counter = Some(c);
     }
-    throttle::put(tx, key, c).await?;
-    Ok(locked)
+    let account =
+        throttle::hit(&mut tx, &account_key(email), Subject { email: Some(email), ip: None }, now, window).await?;
+    tx.commit().await?;
+    Ok(Attempt { source, ip: ip_counter, account_failures: account.attempts - 1 })
 }
 
 /// Checks an e-mail and password and, if right, starts a session.
@@ -94,8 +128,9 @@ pub async fn sign_in(
 ) -> Result<NewSession, AppError> {
     let email = Email::parse("email", email)?;
     let password = Password::for_sign_in("password", password)?;
-    let now = clock::now();
-    refuse_if_locked(state, email.as_str(), meta, now).await?;
+    let ip = meta.ip.as_deref().unwrap_or("unknown");
+    let attempt = count_attempt(state, email.as_str(), ip, clock::now()).await?;
+    tokio::time::sleep(delay_for(attempt.account_failures)).await;
 
     let user = users::find_by_email(state.db.reader(), email.as_str()).await?;
     let usable = user.as_ref().filter(|u| u.state == users::UserState::Active);
@@ -118,18 +153,25 @@ pub async fn sign_in(
             Some(_) => "wrong password",
         };
         user_log::append(&mut tx, log(Event::SignInFailed, Some(detail))).await?;
-        if count_failure(state, &mut tx, &email_key(email.as_str()), ACCOUNT_FAILURES, now).await? {
-            user_log::append(&mut tx, log(Event::Lockout, Some("account locked for 15 minutes"))).await?;
+        if attempt.source.attempts == ACCOUNT_FAILURES {
+            let detail = "this network address is refused for this account for 15 minutes";
+            user_log::append(&mut tx, log(Event::Lockout, Some(detail))).await?;
         }
-        if let Some(ip) = meta.ip.as_ref().filter(|_| state.settings.ip_failure_limit > 0)
-            && count_failure(state, &mut tx, &ip_key(ip), state.settings.ip_failure_limit, now).await?
-        {
+        if attempt.account_failures + 1 == ACCOUNT_FAILURES {
+            let detail = "further sign-ins to this account are slowed down for 15 minutes";
+            user_log::append(&mut tx, log(Event::Lockout, Some(detail))).await?;
+        }
+        if attempt.ip.is_some_and(|c| c.attempts == state.settings.ip_failure_limit) {
             user_log::append(&mut tx, log(Event::Lockout, Some("network address refused for 15 minutes"))).await?;
         }
         tx.commit().await?;
         return Err(AppError::new(ErrorCode::Unauthorized, WRONG_CREDENTIALS));
     };
-    throttle::clear(&mut tx, &email_key(email.as_str())).await?;
+    throttle::clear(&mut tx, &source_key(email.as_str(), ip)).await?;
+    throttle::give_back(&mut tx, &account_key(email.as_str())).await?;
+    if attempt.ip.is_some() {
+        throttle::give_back(&mut tx, &ip_key(ip)).await?;
+    }
     user_log::append(&mut tx, log(Event::SignIn, None)).await?;
     let actor = Actor::User { id: user.id, name: user.name.clone() };
     audit::append(

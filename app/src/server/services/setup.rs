@@ -6,9 +6,11 @@ use crate::domain::{AppError, ErrorCode};
 use crate::server::audit::{self, Actor, Change, Entry};
 use crate::server::crypto::{MasterKey, SecretText};
 use crate::server::db::Db;
+use crate::server::repo::throttle::{self, Subject};
+use crate::server::repo::user_log::{self, Event, LogLine};
 use crate::server::repo::{instance, users};
 use crate::server::services::auth::{self, NewSession};
-use crate::server::{AppState, RequestMeta, tokens};
+use crate::server::{AppState, RequestMeta, clock, tokens};
 use subtle::ConstantTimeEq;
 
 /// How many wrong setup codes are tolerated before the code is void.
@@ -40,6 +42,7 @@ pub async fn is_set_up(db: &Db) -> Result<bool, sqlx::Error> {
 }
 
 /// A fresh one-time setup code, replacing any earlier one; `None` once the instance is set up.
+/// Whoever can ask for one runs the server, so addresses refused for wrong codes are forgiven.
 pub async fn issue_setup_code(db: &Db) -> Result<Option<SecretText>, sqlx::Error> {
     if is_set_up(db).await? {
         return Ok(None);
@@ -47,12 +50,12 @@ pub async fn issue_setup_code(db: &Db) -> Result<Option<SecretText>, sqlx::Error
     let code = tokens::setup_code();
     let mut tx = db.begin().await?;
     instance::set_setup_code(&mut tx, &tokens::token_hash(code.expose())).await?;
+    throttle::clear_prefix(&mut tx, "setup:").await?;
     tx.commit().await?;
     Ok(Some(code))
 }
 
-/// What the setup form sends.
-#[derive(Debug)]
+/// What the setup form sends. Its `Debug` names no code or password.
 pub struct SetupInput {
     pub code: String,
     pub instance_name: String,
@@ -62,7 +65,29 @@ pub struct SetupInput {
     pub password_confirm: String,
 }
 
+impl std::fmt::Debug for SetupInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SetupInput")
+            .field("instance_name", &self.instance_name)
+            .field("admin_name", &self.admin_name)
+            .field("admin_email", &self.admin_email)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Wrong setup codes one network address may send within the sign-in window (below the
+/// code's own limit, so one address alone cannot void the code).
+pub const ATTEMPTS_PER_ADDRESS: i64 = 3;
+
+fn already_set_up() -> AppError {
+    AppError::not_found("This instance is already set up.")
+}
+
 /// Creates the first Admin and names the instance, if `code` is right. Signs the Admin in.
+///
+/// The cheap checks come first and the password is hashed only for the right code: a set-up
+/// instance answers at once, each address gets a few tries per window, and every wrong code is
+/// recorded in the user log.
 pub async fn complete(state: &AppState, input: SetupInput, meta: &RequestMeta) -> Result<NewSession, AppError> {
     let instance_name = DisplayName::parse("instance_name", &input.instance_name)?;
     let name = DisplayName::parse("admin_name", &input.admin_name)?;
@@ -74,27 +99,26 @@ pub async fn complete(state: &AppState, input: SetupInput, meta: &RequestMeta) -
     if input.code.trim().is_empty() {
         return Err(AppError::validation("code", "Enter the setup code printed by the server."));
     }
+    let row = instance::get(&state.db).await?.ok_or_else(AppError::internal)?;
+    if row.setup_done {
+        return Err(already_set_up());
+    }
+    let Some(code_hash) = row.setup_code_hash.filter(|_| row.setup_code_attempts < MAX_CODE_ATTEMPTS) else {
+        return Err(void_code());
+    };
+    let ip = meta.ip.as_deref().unwrap_or("unknown");
+    refuse_busy_address(state, ip).await?;
     let typed_hash = tokens::token_hash(&tokens::normalise_code(&input.code));
+    if !bool::from(code_hash.as_bytes().ct_eq(typed_hash.as_bytes())) {
+        return Err(wrong_code(state, ip, meta).await?);
+    }
     let password_hash = state.hasher.hash(&password).await?;
 
     let mut tx = state.db.begin().await?;
-    let Some((done, code_hash, attempts)) = instance::get_for_update(&mut tx).await? else {
-        return Err(AppError::internal());
-    };
-    if done || users::count(&mut *tx).await? > 0 {
-        return Err(AppError::not_found("This instance is already set up."));
-    }
-    let Some(code_hash) = code_hash.filter(|_| attempts < MAX_CODE_ATTEMPTS) else {
-        return Err(void_code());
-    };
-    if !bool::from(code_hash.as_bytes().ct_eq(typed_hash.as_bytes())) {
-        let n = instance::count_setup_attempt(&mut tx).await?;
-        tx.commit().await?;
-        return Err(if n >= MAX_CODE_ATTEMPTS {
-            void_code()
-        } else {
-            AppError::validation("code", "That setup code is not right. Check the server's output and try again.")
-        });
+    if users::count(&mut *tx).await? > 0
+        || !instance::claim_setup(&mut tx, instance_name.as_str(), &code_hash, MAX_CODE_ATTEMPTS).await?
+    {
+        return Err(already_set_up());
     }
     let admin = users::NewUser {
         email: email.as_str(),
@@ -104,7 +128,6 @@ pub async fn complete(state: &AppState, input: SetupInput, meta: &RequestMeta) -
         state: users::UserState::Active,
     };
     let id = users::insert(&mut tx, admin).await?;
-    instance::finish_setup(&mut tx, instance_name.as_str()).await?;
     let actor = Actor::User { id, name: name.as_str().to_owned() };
     audit::append(
         &mut tx,
@@ -139,6 +162,46 @@ pub async fn complete(state: &AppState, input: SetupInput, meta: &RequestMeta) -
     let session = auth::start_session(state, &mut tx, id, meta).await?;
     tx.commit().await?;
     Ok(session)
+}
+
+fn address_key(ip: &str) -> String {
+    format!("setup:{ip}")
+}
+
+/// Refuses an address that sent too many wrong codes within the window.
+async fn refuse_busy_address(state: &AppState, ip: &str) -> Result<(), AppError> {
+    let since = clock::now() - clock::minutes(auth::WINDOW_MINUTES);
+    if throttle::get(&state.db, &address_key(ip))
+        .await?
+        .is_some_and(|c| c.window_start > since && c.attempts >= ATTEMPTS_PER_ADDRESS)
+    {
+        return Err(AppError::rate_limited("Too many wrong setup codes from your network address. Try again later."));
+    }
+    Ok(())
+}
+
+/// Records a wrong code (the code's own counter, the address's counter and the user log) and
+/// says what is left.
+async fn wrong_code(state: &AppState, ip: &str, meta: &RequestMeta) -> Result<AppError, AppError> {
+    let mut tx = state.db.begin().await?;
+    let n = instance::count_setup_attempt(&mut tx).await?;
+    let window = clock::minutes(auth::WINDOW_MINUTES);
+    throttle::hit(&mut tx, &address_key(ip), Subject { email: None, ip: Some(ip) }, clock::now(), window).await?;
+    let line = LogLine {
+        user_id: None,
+        email: None,
+        event: Event::SetupCodeWrong,
+        ip: meta.ip.as_deref(),
+        user_agent: meta.user_agent.as_deref(),
+        detail: Some("wrong setup code"),
+    };
+    user_log::append(&mut tx, line).await?;
+    tx.commit().await?;
+    Ok(if n >= MAX_CODE_ATTEMPTS {
+        void_code()
+    } else {
+        AppError::validation("code", "That setup code is not right. Check the server's output and try again.")
+    })
 }
 
 fn void_code() -> AppError {

@@ -14,6 +14,7 @@
 
 use crate::domain::ids::UserId;
 use crate::domain::permission::{Action, Resource};
+use crate::domain::session::{LockKind, SignInLock};
 use crate::domain::time::{Micros, rfc3339};
 use crate::domain::validate::{DisplayName, EMAIL_MAX, Email, Password};
 use crate::domain::{AppError, ErrorCode};
@@ -175,6 +176,61 @@ pub async fn list(
     };
     let filter = UserFilter { text: (!text.is_empty()).then(|| text.to_owned()), state: user_state };
     Ok(users::list(state.db.reader(), &filter).await?)
+}
+
+/// Sign-in locks and slow-downs in force now, so an Admin can see who is held back.
+pub async fn sign_in_locks(
+    state: &AppState,
+    session: &SessionCtx,
+    meta: &RequestMeta,
+) -> Result<Vec<SignInLock>, AppError> {
+    guard(state, session, meta).await?;
+    let now = clock::now();
+    let window = clock::minutes(auth::WINDOW_MINUTES);
+    let ip_limit = state.settings.ip_failure_limit;
+    let rows = throttle::busy(&state.db, now - window, auth::ACCOUNT_FAILURES.min(ip_limit.max(1))).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            let kind = match r.key.split_once(':')?.0 {
+                "source" if r.attempts >= auth::ACCOUNT_FAILURES => LockKind::AccountFromAddress,
+                "email" if r.attempts >= auth::ACCOUNT_FAILURES => LockKind::AccountSlowed,
+                "ip" if ip_limit > 0 && r.attempts >= ip_limit => LockKind::Address,
+                _ => return None,
+            };
+            let until = r.window_start + window;
+            Some(SignInLock { key: r.key, kind, email: r.email, ip: r.ip, attempts: r.attempts, until })
+        })
+        .collect())
+}
+
+/// Lifts one sign-in lock before its time (audited).
+pub async fn clear_sign_in_lock(
+    state: &AppState,
+    session: &SessionCtx,
+    meta: &RequestMeta,
+    key: &str,
+) -> Result<(), AppError> {
+    guard(state, session, meta).await?;
+    let mut tx = state.db.begin().await?;
+    if !throttle::clear(&mut tx, key).await? {
+        return Err(AppError::not_found("This lock has already been lifted. Reload the list."));
+    }
+    audit::append(
+        &mut tx,
+        Entry {
+            actor: &actor(session),
+            action: "sign_in_lock.clear",
+            resource_type: "sign_in_lock",
+            resource_id: None,
+            resource_name: Some(key.chars().take(300).collect()),
+            changes: vec![],
+            source_ip: meta.ip.clone(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 fn already_exists(existing: &UserRecord) -> AppError {
@@ -543,7 +599,7 @@ pub async fn accept_reset(
     invitations::void_open(&mut tx, user.id, Some(LinkKind::PasswordReset), now).await?;
     users::set_password_hash(&mut tx, user.id, &hash).await?;
     let ended = sessions::delete_for_user(&mut tx, user.id, None).await?;
-    throttle::clear(&mut tx, &format!("email:{}", user.email)).await?;
+    throttle::clear_account(&mut tx, &user.email).await?;
     let changes = vec![Change::changed("password"), Change::values("sessions_ended", None, Some(&ended.to_string()))];
     let who = Actor::User { id: user.id, name: user.name.clone() };
     record(&mut tx, &who, "user.password_reset", &user, changes, meta).await?;
