@@ -207,6 +207,19 @@ bench_versions() {
     figure "new versions per second, sequential (SQLite)" "${out#*=}"
 }
 
+# The .env import's parser: 1 MB of ordinary lines beside 1 MB built to make it quadratic.
+bench_dotenv() {
+    local out line
+    out="$(cargo bench -q -p app --features ssr --bench dotenv 2>&1 | grep '^dotenv parse, ' || true)"
+    if [[ -z $out ]]; then
+        figure "dotenv parse" "n/a (cargo bench --bench dotenv failed)"
+        return
+    fi
+    while IFS= read -r line; do
+        figure "${line%%: *}" "${line#*: }"
+    done <<<"$out"
+}
+
 # ------------------------------------------------------------------------------ main
 
 TOOLS_LOG=target/bench-tools.log
@@ -248,3 +261,4 @@ if [[ -n $PG_URL ]]; then
     stop_server
 fi
 bench_versions
+bench_dotenv

@@ -440,3 +440,76 @@ async fn request_log_keeps_every_record_and_last_use_never_goes_back() {
         assert!(append(&t.db, &[]).await.is_ok(), "an empty batch is a no-op");
     }
 }
+
+/// One click on an empty box must not blank a live secret: an empty value is refused unless
+/// confirmed, in the value form and in the import, and the secret keeps serving its value.
+#[tokio::test]
+async fn an_empty_value_is_refused_unless_confirmed() {
+    for t in testing::engines().await {
+        let w = world(&t.db).await;
+        let m = RequestMeta::default();
+        let id = create(&w, "API_TOKEN", "live-value").await;
+        let refused = SecretValue::parse("value", String::new()).unwrap_err();
+        assert_eq!(
+            (refused.field.as_deref(), refused.message.as_str()),
+            (Some("value"), app::domain::secret::EMPTY_VALUE)
+        );
+        assert_eq!(reveal(&w, id, None).await, "live-value");
+
+        let report = secrets::import(&w.state, &w.admin, &m, w.vault, "EMPTY=\nFULL=x\n", true, true).await.unwrap();
+        assert!(
+            report.lines.iter().any(|l| l.line == 1 && matches!(l.outcome, ImportOutcome::Invalid(_))),
+            "the empty line is reported: {:?}",
+            report.lines
+        );
+        let names: Vec<String> =
+            secrets::list(&w.state, &w.admin, &m, w.vault).await.unwrap().into_iter().map(|s| s.name).collect();
+        assert!(names.contains(&"FULL".to_owned()) && !names.contains(&"EMPTY".to_owned()));
+
+        let empty = SecretValue::parse_confirmed("value", String::new(), true).unwrap();
+        assert_eq!(secrets::new_version(&w.state, &w.admin, &m, id, empty, "on purpose", Some(1)).await.unwrap(), 2);
+        assert_eq!(reveal(&w, id, None).await, "");
+        assert_eq!(secrets::restore(&w.state, &w.admin, &m, id, 1).await.unwrap(), 3, "an old value restores");
+        assert_eq!(reveal(&w, id, None).await, "live-value");
+    }
+}
+
+/// Details follow the same "changed since you opened it" rule as values, and disabling writes
+/// only the flag — a stale page can neither overwrite newer details nor bring old ones back.
+#[tokio::test]
+async fn details_refuse_stale_pages_and_disabling_touches_only_the_flag() {
+    use app::server::services::secrets::MetaInput;
+    for t in testing::engines().await {
+        let w = world(&t.db).await;
+        let m = RequestMeta::default();
+        let id = create(&w, "DB_URL", "x").await;
+        let opened = secrets::get(&w.state, &w.admin, &m, id).await.unwrap();
+        let form = |description: &str, seen: Option<i64>| MetaInput {
+            content_type: "text/plain".into(),
+            description: description.into(),
+            tags: "prod".into(),
+            activation_at: None,
+            expiration_at: None,
+            seen_updated_at: seen,
+        };
+        // A first tab saves; a second tab, opened before, is told and changes nothing.
+        secrets::update_meta(&w.state, &w.admin, &m, id, form("first", Some(opened.updated_at))).await.unwrap();
+        let stale = secrets::update_meta(&w.state, &w.admin, &m, id, form("second", Some(opened.updated_at))).await;
+        assert_eq!(stale.unwrap_err().code, ErrorCode::Conflict);
+        assert_eq!(secrets::get(&w.state, &w.admin, &m, id).await.unwrap().description, "first");
+        // "Save anyway" is an explicit choice.
+        secrets::update_meta(&w.state, &w.admin, &m, id, form("second", None)).await.unwrap();
+
+        // Disabling from a page that still showed the old details keeps the newer ones.
+        secrets::set_enabled(&w.state, &w.admin, &m, id, false).await.unwrap();
+        let after = secrets::get(&w.state, &w.admin, &m, id).await.unwrap();
+        assert!(!after.enabled);
+        assert_eq!((after.description.as_str(), after.tags.clone()), ("second", vec!["prod".to_owned()]));
+        secrets::set_enabled(&w.state, &w.admin, &m, id, false).await.unwrap();
+        let disables: i64 = sqlx::query_scalar("select count(*) from audit_log where action = 'secret.disable'")
+            .fetch_one(t.db.reader())
+            .await
+            .unwrap();
+        assert_eq!(disables, 1, "disabling a disabled secret records nothing");
+    }
+}

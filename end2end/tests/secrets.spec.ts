@@ -145,8 +145,8 @@ test("import a .env with a bad line, export it, and a stale save asks first", as
   const file = await download;
   expect(file.suggestedFilename()).toBe("imports.env");
   const body = (await import("node:fs")).readFileSync((await file.path()) as string, "utf8");
-  expect(body).toContain('API_TOKEN="tok-123"');
-  expect(body).toContain('MULTI="first\\nsecond"');
+  expect(body).toContain("API_TOKEN='tok-123'");
+  expect(body).toContain("MULTI='first\nsecond'");
 
   // A stale page: another tab saves version 2 first; this one is warned and chooses.
   await page.getByRole("link", { name: "API_TOKEN" }).click();

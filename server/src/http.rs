@@ -293,7 +293,9 @@ mod tests {
     fn cookie_and_paths() {
         let mut h = HeaderMap::new();
         h.insert(header::COOKIE, HeaderValue::from_static("a=1; secryn_session=tok; b=2"));
-        assert_eq!(session_token(&h).as_deref(), Some("tok"));
+        assert_eq!(session_token(&h, "secryn_session").as_deref(), Some("tok"));
+        h.insert(header::COOKIE, HeaderValue::from_static("secryn_session=planted; __Host-secryn_session=mine"));
+        assert_eq!(session_token(&h, "__Host-secryn_session").as_deref(), Some("mine"));
         assert!(is_page("/profile") && !is_page("/pkg/secryn.js") && !is_page("/rpc/login"));
         assert_eq!(percent_encode("/a b?x=1&y"), "/a%20b%3Fx%3D1%26y");
         assert!(is_link_page("/invite/secryn_inv_x") && is_link_page("/reset/secryn_rst_x"));

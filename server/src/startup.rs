@@ -7,7 +7,7 @@ use app::server::db::Db;
 use app::server::repo::instance;
 use app::server::services::setup::{self, StartupError};
 use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 
 /// A start-up failure: the setting (or part) at fault and one line saying what is wrong.

@@ -73,8 +73,9 @@ pub async fn import_secrets(
     .await
 }
 
-/// Creates a secret and returns its id.
+/// Creates a secret and returns its id. An empty value needs `allow_empty` (a ticked box).
 #[server(prefix = "/rpc", endpoint = "secrets_create")]
+#[allow(clippy::too_many_arguments)]
 pub async fn create_secret(
     vault_id: String,
     name: String,
@@ -84,11 +85,12 @@ pub async fn create_secret(
     tags: String,
     activation_at: String,
     expiration_at: String,
+    allow_empty: Option<String>,
 ) -> Result<SecretId, AppError> {
     door::respond(async {
         let input = svc::NewSecretInput {
             name,
-            value: SecretValue::parse("value", value.take())?,
+            value: SecretValue::parse_confirmed("value", value.take(), allow_empty.is_some())?,
             content_type,
             description,
             tags,
@@ -134,16 +136,18 @@ pub async fn reveal_secret(id: String, version: Option<i64>, kind: String) -> Re
     .await
 }
 
-/// Saves a new version; `seen_version` is the version the page showed.
+/// Saves a new version; `seen_version` is the version the page showed. An empty value needs
+/// `allow_empty` (a ticked box).
 #[server(prefix = "/rpc", endpoint = "secrets_version")]
 pub async fn new_secret_version(
     id: String,
     value: SecretInput,
     note: String,
     seen_version: Option<i64>,
+    allow_empty: Option<String>,
 ) -> Result<i64, AppError> {
     door::respond(async {
-        let value = SecretValue::parse("value", value.take())?;
+        let value = SecretValue::parse_confirmed("value", value.take(), allow_empty.is_some())?;
         svc::new_version(
             &door::state()?,
             &door::session()?,
@@ -194,20 +198,18 @@ pub async fn update_secret_meta(
     tags: String,
     activation_at: String,
     expiration_at: String,
+    seen_updated_at: Option<i64>,
 ) -> Result<(), AppError> {
     door::respond(async {
-        let (state, session, meta) = (door::state()?, door::session()?, door::meta());
-        let id = ids::secret(&id)?;
-        let current = svc::get(&state, &session, &meta, id).await?;
         let input = svc::MetaInput {
             content_type,
             description,
             tags,
             activation_at: when("activation_at", &activation_at)?,
             expiration_at: when("expiration_at", &expiration_at)?,
-            enabled: current.enabled,
+            seen_updated_at,
         };
-        svc::update_meta(&state, &session, &meta, id, input).await
+        svc::update_meta(&door::state()?, &door::session()?, &door::meta(), ids::secret(&id)?, input).await
     })
     .await
 }

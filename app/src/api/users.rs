@@ -249,6 +249,21 @@ pub async fn users_revoke_admin(user_id: String) -> Result<(), AppError> {
     .await
 }
 
+/// Sign-in locks and slow-downs in force now (Admins).
+#[server(prefix = "/rpc", endpoint = "sign_in_locks")]
+pub async fn sign_in_locks() -> Result<Vec<crate::domain::session::SignInLock>, AppError> {
+    use crate::server::services::users;
+    door::respond(async { users::sign_in_locks(&door::state()?, &door::session()?, &door::meta()).await }).await
+}
+
+/// Lifts one sign-in lock before its time (Admins).
+#[server(prefix = "/rpc", endpoint = "sign_in_lock_clear")]
+pub async fn sign_in_lock_clear(key: String) -> Result<(), AppError> {
+    use crate::server::services::users;
+    door::respond(async { users::clear_sign_in_lock(&door::state()?, &door::session()?, &door::meta(), &key).await })
+        .await
+}
+
 /// Who an invitation link is for, while it can be used (public).
 #[server(prefix = "/rpc", endpoint = "invitation_get")]
 pub async fn invitation_get(token: SecretInput) -> Result<LinkOwner, AppError> {

@@ -51,10 +51,23 @@ impl SecretName {
 #[serde(transparent)]
 pub struct SecretValue(String);
 
+/// Why an empty value is refused: one click on an empty box must not blank a live secret.
+pub const EMPTY_VALUE: &str = "The value is empty; machines would be served an empty string.";
+
 impl SecretValue {
-    /// Checks the size (UTF-8 is guaranteed by `String`).
+    /// A value someone typed or sent: not empty, at most 64 KiB (UTF-8 is guaranteed by
+    /// `String`). Every door parses with this unless the person confirmed an empty value.
     pub fn parse(field: &str, raw: String) -> Result<Self, AppError> {
+        Self::parse_confirmed(field, raw, false)
+    }
+
+    /// Like [`SecretValue::parse`], but an empty value passes when `empty_confirmed` (the
+    /// person ticked "save an empty value on purpose"), and for values read back from storage.
+    pub fn parse_confirmed(field: &str, raw: String, empty_confirmed: bool) -> Result<Self, AppError> {
         let v = Self(raw);
+        if v.0.is_empty() && !empty_confirmed {
+            return Err(AppError::validation(field, EMPTY_VALUE));
+        }
         if v.0.len() > VALUE_MAX {
             return Err(AppError::validation(field, "The value is larger than 64 KiB."));
         }
@@ -191,6 +204,9 @@ mod tests {
     #[test]
     fn values_tags_and_dates_are_checked() {
         assert!(SecretValue::parse("v", "x".repeat(VALUE_MAX)).is_ok());
+        assert_eq!(SecretValue::parse("v", String::new()).unwrap_err().message, EMPTY_VALUE);
+        assert!(SecretValue::parse_confirmed("v", String::new(), true).is_ok());
+        assert!(SecretValue::parse_confirmed("v", "x".repeat(VALUE_MAX + 1), true).is_err());
         assert!(SecretValue::parse("v", "x".repeat(VALUE_MAX + 1)).is_err());
         assert_eq!(format!("{:?}", SecretValue::parse("v", "hunter2".into()).unwrap()), "[redacted]");
         assert_eq!(parse_tags("t", " prod, db ,prod,, ").unwrap(), ["prod", "db"]);

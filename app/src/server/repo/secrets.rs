@@ -165,27 +165,49 @@ pub struct MetaUpdate<'a> {
     pub tags: &'a [String],
     pub activation_at: Option<Micros>,
     pub expiration_at: Option<Micros>,
-    pub enabled: bool,
 }
 
-/// Writes metadata (tags, description, content type, dates, enabled).
-pub async fn update_meta(tx: &mut Tx, id: SecretId, m: MetaUpdate<'_>, by: UserId) -> Result<(), sqlx::Error> {
-    sqlx::query(
+/// Writes the details of a secret (never its `enabled` flag). With `seen_updated_at`, only if
+/// nobody changed the secret since then; returns false when it was changed (nothing written).
+pub async fn update_meta(
+    tx: &mut Tx,
+    id: SecretId,
+    m: MetaUpdate<'_>,
+    by: UserId,
+    seen_updated_at: Option<Micros>,
+) -> Result<bool, sqlx::Error> {
+    // Fixed parameter count: `$10` is compared only when `$11` says it was given.
+    let done = sqlx::query(
         "update secrets set content_type = $1, description = $2, tags = $3, activation_at = $4, expiration_at = $5, \
-         enabled = $6, updated_at = $7, updated_by = $8 where id = $9",
+         updated_at = $6, updated_by = $7 where id = $8 and ($9 = 0 or updated_at = $10)",
     )
     .bind(m.content_type)
     .bind(m.description)
     .bind(serde_json::to_string(m.tags).expect("strings serialise"))
     .bind(m.activation_at)
     .bind(m.expiration_at)
-    .bind(i64::from(m.enabled))
+    .bind(clock::now())
+    .bind(by.to_string())
+    .bind(id.to_string())
+    .bind(i64::from(seen_updated_at.is_some()))
+    .bind(seen_updated_at.unwrap_or(0))
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Turns a secret on or off, touching nothing else; returns false when it already was.
+pub async fn set_enabled(tx: &mut Tx, id: SecretId, enabled: bool, by: UserId) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "update secrets set enabled = $1, updated_at = $2, updated_by = $3 where id = $4 and enabled <> $1",
+    )
+    .bind(i64::from(enabled))
     .bind(clock::now())
     .bind(by.to_string())
     .bind(id.to_string())
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 /// The SQL condition for a status at `$now` (with `$soon` = now + 30 days); mirrors
@@ -314,6 +336,35 @@ pub async fn current_values(db: &Db, vault: VaultId, only: Only) -> Result<Vec<(
          where s.vault_id = $1 and s.enabled = 1 and {filter} order by s.name"
     );
     db.read_rows(&sql, &[&vault.to_string(), &arg]).await
+}
+
+/// A secret's id, name and schedule, without its value (what `?secrets=names` serves).
+#[derive(Clone, Debug)]
+pub struct NameRow {
+    pub id: SecretId,
+    pub name: String,
+    pub activation_at: Option<Micros>,
+    pub expiration_at: Option<Micros>,
+}
+
+impl FromColumns for NameRow {
+    fn from_columns(r: &impl Columns) -> Result<Self, sqlx::Error> {
+        let id: String = r.cell(0)?;
+        Ok(NameRow {
+            id: SecretId::parse(&id).ok_or_else(|| sqlx::Error::Decode("malformed id".into()))?,
+            name: r.cell(1)?,
+            activation_at: r.cell(2)?,
+            expiration_at: r.cell(3)?,
+        })
+    }
+}
+
+/// Enabled secrets of a vault by name, as [`current_values`] orders them, without reading any
+/// value: a names-only machine read has nothing to open (the caller checks activation).
+pub async fn enabled_names(db: &Db, vault: VaultId) -> Result<Vec<NameRow>, sqlx::Error> {
+    let sql = "select s.id, s.name, s.activation_at, s.expiration_at from secrets s \
+               where s.vault_id = $1 and s.enabled = 1 order by s.name";
+    db.read_rows(sql, &[&vault.to_string()]).await
 }
 
 impl FromColumns for (SecretMeta, Vec<u8>) {

@@ -46,7 +46,7 @@ async fn author(state: &AppState) -> Result<SessionCtx, AppError> {
     Ok(SessionCtx { user, token_hash: String::new() })
 }
 
-/// Creates a project, a vault of `secret_count` secrets (one import, one transaction) and an
+/// Creates a project, a vault of `secret_count` secrets (imported in chunks) and an
 /// access key for it.
 pub async fn create(state: &AppState, secret_count: usize, force: bool) -> Result<DemoData, AppError> {
     if !force && users::count(state.db.reader()).await? > 0 {
@@ -62,9 +62,13 @@ pub async fn create(state: &AppState, secret_count: usize, force: bool) -> Resul
         projects::create(state, &session, &meta, &format!("Demo {stamp}"), "Created by secryn demo-data.").await?;
     let vault = vaults::create(state, &session, &meta, project, "demo", "Created by secryn demo-data.").await?;
     let names: Vec<String> = (1..=secret_count).map(|i| format!("DEMO_SECRET_{i:05}")).collect();
-    if !names.is_empty() {
-        let text: String = names.iter().map(|n| format!("{n}=value of {n} at {stamp}\n")).collect();
-        secrets::import(state, &session, &meta, vault, &text, false, true).await?;
+    // One import per chunk: an import reads at most `ENTRIES_MAX` lines.
+    for chunk in names.chunks(crate::domain::dotenv::ENTRIES_MAX) {
+        let text: String = chunk.iter().map(|n| format!("{n}=value of {n} at {stamp}\n")).collect();
+        let report = secrets::import(state, &session, &meta, vault, &text, false, true).await?;
+        if report.writes() != chunk.len() {
+            return Err(AppError::internal());
+        }
     }
     let key = access_keys::create(state, &session, &meta, vault, "demo-data", None).await?;
     Ok(DemoData { project_id: project, vault_id: vault, access_key: key.key.expose().to_owned(), secret_names: names })

@@ -254,7 +254,7 @@ pub fn unseal(
     })?;
     let text = String::from_utf8(plain.to_vec()).map_err(|_| AppError::internal())?;
     // Stored values passed the size check when they were written.
-    SecretValue::parse("value", text).map_err(|_| AppError::internal())
+    SecretValue::parse_confirmed("value", text, true).map_err(|_| AppError::internal())
 }
 
 async fn open_version(state: &AppState, secret: &SecretMeta, version: i64) -> Result<SecretValue, AppError> {
@@ -348,7 +348,9 @@ pub async fn history(
     Ok(repo::versions(&state.db, secret.id).await?)
 }
 
-/// Metadata as a form sends it.
+/// Details as a form sends them. `seen_updated_at` is when the secret last changed as the
+/// page showed it: if it changed since, nothing is saved and the person is told (pass `None`
+/// to save anyway) — the same rule as for values.
 #[derive(Debug)]
 pub struct MetaInput {
     pub content_type: String,
@@ -356,14 +358,20 @@ pub struct MetaInput {
     pub tags: String,
     pub activation_at: Option<Micros>,
     pub expiration_at: Option<Micros>,
-    pub enabled: bool,
+    pub seen_updated_at: Option<Micros>,
 }
 
 fn show_time(t: Option<Micros>) -> Option<String> {
     t.map(crate::domain::time::rfc3339)
 }
 
-/// Changes metadata (no new version); the audit entry names every field that changed.
+fn changed_since_opened() -> AppError {
+    AppError::conflict(
+        "This secret changed since you opened it. Nothing was saved; reload to see the latest details first.",
+    )
+}
+
+/// Changes details (no new version); the audit entry names every field that changed.
 pub async fn update_meta(
     state: &AppState,
     session: &SessionCtx,
@@ -377,6 +385,9 @@ pub async fn update_meta(
     let description = crate::domain::org::parse_description("description", &input.description)?;
     let tags = parse_tags("tags", &input.tags)?;
     check_dates(input.activation_at, input.expiration_at)?;
+    if input.seen_updated_at.is_some_and(|seen| seen != secret.updated_at) {
+        return Err(changed_since_opened());
+    }
     let mut changes = Vec::new();
     let mut note = |field: &str, old: Option<String>, new: Option<String>| {
         if old != new {
@@ -388,15 +399,9 @@ pub async fn update_meta(
     note("tags", Some(secret.tags.join(", ")), Some(tags.join(", ")));
     note("activation_at", show_time(secret.activation_at), show_time(input.activation_at));
     note("expiration_at", show_time(secret.expiration_at), show_time(input.expiration_at));
-    note("enabled", Some(secret.enabled.to_string()), Some(input.enabled.to_string()));
     if changes.is_empty() {
         return Ok(());
     }
-    let action = match (secret.enabled, input.enabled) {
-        (true, false) if changes.len() == 1 => "secret.disable",
-        (false, true) if changes.len() == 1 => "secret.enable",
-        _ => "secret.update",
-    };
     let mut tx = state.db.begin().await?;
     let update = MetaUpdate {
         content_type: &content_type,
@@ -404,15 +409,18 @@ pub async fn update_meta(
         tags: &tags,
         activation_at: input.activation_at,
         expiration_at: input.expiration_at,
-        enabled: input.enabled,
     };
-    repo::update_meta(&mut tx, id, update, session.user.id).await?;
-    audit::append(&mut tx, entry(&actor(session), meta, action, (secret.id, &secret.name), changes)).await?;
+    // The changes above were read before this transaction: write only if they still hold.
+    if !repo::update_meta(&mut tx, id, update, session.user.id, Some(secret.updated_at)).await? {
+        return Err(changed_since_opened());
+    }
+    let who = actor(session);
+    audit::append(&mut tx, entry(&who, meta, "secret.update", (secret.id, &secret.name), changes)).await?;
     tx.commit().await?;
     Ok(())
 }
 
-/// Enables or disables a secret (keeping everything else as it is).
+/// Enables or disables a secret, touching nothing else (a no-op when it already is).
 pub async fn set_enabled(
     state: &AppState,
     session: &SessionCtx,
@@ -420,16 +428,17 @@ pub async fn set_enabled(
     id: SecretId,
     enabled: bool,
 ) -> Result<(), AppError> {
-    let secret = repo::find(&state.db, id).await?.ok_or_else(|| AppError::not_found("No such secret."))?;
-    let input = MetaInput {
-        content_type: secret.content_type,
-        description: secret.description,
-        tags: secret.tags.join(","),
-        activation_at: secret.activation_at,
-        expiration_at: secret.expiration_at,
-        enabled,
-    };
-    update_meta(state, session, meta, id, input).await
+    let (secret, pf, vf) = load(state, session, id).await?;
+    allow(state, session, meta, Action::WriteSecrets, (pf, vf)).await?;
+    let mut tx = state.db.begin().await?;
+    if !repo::set_enabled(&mut tx, id, enabled, session.user.id).await? {
+        return Ok(());
+    }
+    let (action, old) = if enabled { ("secret.enable", "false") } else { ("secret.disable", "true") };
+    let changes = vec![Change::values("enabled", Some(old), Some(&enabled.to_string()))];
+    audit::append(&mut tx, entry(&actor(session), meta, action, (secret.id, &secret.name), changes)).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// One page of a vault's secrets for its table (metadata only), filtered and sorted in the
@@ -477,25 +486,29 @@ pub async fn import(
 ) -> Result<ImportReport, AppError> {
     let (_, _, pf, vf) = load_vault(state, session, vault).await?;
     allow(state, session, meta, Action::WriteSecrets, (pf, vf)).await?;
-    let (entries, errors) = dotenv::parse(text);
+    // Parsing is linear but up to 1 MiB: it runs beside the async workers, not on them.
+    let owned = SecretText::new(text.to_owned());
+    let (entries, errors) =
+        tokio::task::spawn_blocking(move || dotenv::parse(owned.expose())).await.map_err(|_| AppError::internal())?;
     if entries.is_empty() && errors.is_empty() {
         return Err(AppError::validation("text", "Paste or choose a .env file with at least one NAME=value line."));
     }
-    let existing = repo::names(&state.db, vault).await?;
+    let existing: std::collections::HashMap<String, (SecretId, i64)> =
+        repo::names(&state.db, vault).await?.into_iter().map(|(name, id, version)| (name, (id, version))).collect();
     let mut lines: Vec<ImportLine> = errors
         .into_iter()
         .map(|e| ImportLine { line: e.line, name: String::new(), outcome: ImportOutcome::Invalid(e.message) })
         .collect();
     let mut plan = Vec::new();
     for entry in &entries {
-        let found = existing.iter().find(|(name, ..)| *name == entry.name);
+        let found = existing.get(&entry.name).copied();
         let outcome = match found {
             None => ImportOutcome::New,
-            Some((_, _, v)) if new_versions => ImportOutcome::NewVersion { after: *v },
+            Some((_, v)) if new_versions => ImportOutcome::NewVersion { after: v },
             Some(_) => ImportOutcome::Exists,
         };
         if !matches!(outcome, ImportOutcome::Exists) {
-            plan.push((entry, found.map(|(_, id, _)| *id)));
+            plan.push((entry, found.map(|(id, _)| id)));
         }
         lines.push(ImportLine { line: entry.line, name: entry.name.clone(), outcome });
     }

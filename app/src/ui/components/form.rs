@@ -62,3 +62,40 @@ pub fn FormError(errors: ErrorSignal) -> impl IntoView {
         </Show>
     }
 }
+
+/// A secret value's text box, its error, and — once the server refused an empty value — the
+/// box to tick for saving an empty value on purpose (sent as `allow_empty`).
+#[component]
+pub fn ValueField(
+    id: &'static str,
+    label: &'static str,
+    errors: ErrorSignal,
+    #[prop(optional)] node_ref: NodeRef<leptos::html::Textarea>,
+) -> impl IntoView {
+    let err_id = format!("{id}-error");
+    let message = move || errors.get().and_then(|e| e.for_field("value"));
+    let empty_refused = move || message().is_some_and(|m| m == crate::domain::secret::EMPTY_VALUE);
+    view! {
+        <div class="field" class:invalid=move || message().is_some()>
+            <label for=id>{label}</label>
+            <textarea
+                id=id
+                name="value"
+                rows="4"
+                maxlength="65536"
+                autocomplete="off"
+                spellcheck="false"
+                aria-invalid=move || message().is_some().to_string()
+                aria-describedby=err_id.clone()
+                node_ref=node_ref
+            ></textarea>
+            <p class="field-error" id=err_id>{message}</p>
+            <Show when=empty_refused>
+                <label class="check">
+                    <input type="checkbox" name="allow_empty" value="on" />
+                    " Save an empty value on purpose"
+                </label>
+            </Show>
+        </div>
+    }
+}

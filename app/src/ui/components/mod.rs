@@ -1,6 +1,7 @@
 //! Small building blocks shared by pages.
 
 pub mod client_only;
+pub mod clipboard;
 pub mod dialog;
 pub mod form;
 pub mod toast;

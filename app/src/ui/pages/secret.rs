@@ -11,8 +11,9 @@ use crate::domain::permission::{Action, Decision, Resource as Target, can};
 use crate::domain::secret::{DiffLine, SecretPage};
 use crate::domain::validate::SecretInput;
 use crate::ui::components::client_only::AfterHydration;
+use crate::ui::components::clipboard;
 use crate::ui::components::dialog::ConfirmDialog;
-use crate::ui::components::form::{Field, FormError, action_error};
+use crate::ui::components::form::{Field, FormError, ValueField, action_error};
 use crate::ui::components::toast::use_toasts;
 use crate::ui::layout::Breadcrumbs;
 use crate::ui::pages::project::load_error;
@@ -90,10 +91,12 @@ fn SecretBody(page: SecretPage, reload: RwSignal<u32>) -> impl IntoView {
             leptos::task::spawn_local(async move {
                 let kind = if copy { "copy" } else { "reveal" };
                 match reveal_secret(id, version, kind.to_owned()).await {
-                    Ok(value) if copy => {
-                        copy_text(value.expose());
-                        toasts.show("Value copied to the clipboard.");
-                    }
+                    Ok(value) if copy => clipboard::copy(
+                        value.expose().to_owned(),
+                        toasts,
+                        "Value copied to the clipboard.",
+                        "Copying is not available in this browser: reveal the value and copy it by hand.",
+                    ),
                     Ok(value) => shown.set(Some((version.unwrap_or(0), value.expose().to_owned()))),
                     Err(e) => reveal_error.set(Some(e.message)),
                 }
@@ -114,6 +117,7 @@ fn SecretBody(page: SecretPage, reload: RwSignal<u32>) -> impl IntoView {
             value: SecretInput::new(value.value()),
             note: note.value(),
             seen_version: None,
+            allow_empty: None,
         });
     };
     let restore = ServerAction::<RestoreSecret>::new();
@@ -175,6 +179,7 @@ fn SecretBody(page: SecretPage, reload: RwSignal<u32>) -> impl IntoView {
     let (ct, desc, tags) = (m.content_type.clone(), m.description.clone(), m.tags.join(", "));
     let (act, exp) = (input_time(m.activation_at), input_time(m.expiration_at));
     let details_id = id.clone();
+    let seen_updated_at = page.meta.updated_at;
     let restore_open = RwSignal::new(false);
     let restore_version = RwSignal::new(0i64);
     let enable_open = RwSignal::new(false);
@@ -212,11 +217,7 @@ fn SecretBody(page: SecretPage, reload: RwSignal<u32>) -> impl IntoView {
                     <FormError errors=version_errors />
                     <input type="hidden" name="id" value=version_id />
                     <input type="hidden" name="seen_version" value=current.to_string() />
-                    <div class="field">
-                        <label for="field-new-value">"New value"</label>
-                        <textarea id="field-new-value" name="value" rows="4" maxlength="65536" autocomplete="off" spellcheck="false" node_ref=new_value></textarea>
-                        <p class="field-error">{move || version_errors.get().and_then(|e| e.for_field("value"))}</p>
-                    </div>
+                    <ValueField id="field-new-value" label="New value" errors=version_errors node_ref=new_value />
                     <div class="field">
                         <label for="field-note">"Note"</label>
                         <input id="field-note" name="note" maxlength="500" node_ref=new_note />
@@ -302,6 +303,7 @@ fn SecretBody(page: SecretPage, reload: RwSignal<u32>) -> impl IntoView {
                 <ActionForm action=details attr:class="stack" attr:novalidate=true>
                     <FormError errors=details_errors />
                     <input type="hidden" name="id" value=details_id />
+                    <input type="hidden" name="seen_updated_at" value=seen_updated_at.to_string() />
                     <Field label="Content type" name="content_type" errors=details_errors maxlength=100 value=ct />
                     <Field label="Description" name="description" errors=details_errors maxlength=500 value=desc />
                     <Field label="Tags" name="tags" errors=details_errors maxlength=600 value=tags hint="Comma-separated." />
@@ -337,16 +339,4 @@ fn SecretBody(page: SecretPage, reload: RwSignal<u32>) -> impl IntoView {
             on_confirm=move |_| { enabled.dispatch(SetSecretEnabled { id: enable_id.clone(), enabled: !is_enabled }); }
         />
     }
-}
-
-/// Writes `text` to the clipboard (browser only), without showing it.
-pub fn copy_text(text: &str) {
-    #[cfg(feature = "hydrate")]
-    {
-        if let Some(w) = web_sys::window() {
-            let _ = w.navigator().clipboard().write_text(text);
-        }
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = text;
 }

@@ -8,7 +8,7 @@ use crate::domain::org::VaultDetail;
 use crate::domain::permission::{Action, Decision, Resource as Target, can};
 use crate::domain::secret::{SecretListing, SecretSort, SecretStatus};
 use crate::domain::validate::SecretInput;
-use crate::ui::components::form::{Field, FormError, action_error};
+use crate::ui::components::form::{Field, FormError, ValueField, action_error};
 use crate::ui::components::toast::use_toasts;
 use crate::ui::pages::project::load_error;
 use leptos::prelude::*;
@@ -201,11 +201,7 @@ fn NewSecret(vault_id: String) -> impl IntoView {
                 <FormError errors />
                 <input type="hidden" name="vault_id" value=vault_id />
                 <Field label="Name" name="name" errors maxlength=128 hint="Letters, digits and _ . - (case-sensitive; cannot be renamed)." />
-                <div class="field">
-                    <label for="field-value">"Value"</label>
-                    <textarea id="field-value" name="value" rows="4" maxlength="65536" autocomplete="off" spellcheck="false"></textarea>
-                    <p class="field-error">{move || errors.get().and_then(|e| e.for_field("value"))}</p>
-                </div>
+                <ValueField id="field-value" label="Value" errors />
                 <Field label="Tags" name="tags" errors maxlength=600 hint="Comma-separated, for example prod, database." />
                 <Field label="Content type" name="content_type" errors maxlength=100 value="text/plain" />
                 <Field label="Description" name="description" errors maxlength=500 />

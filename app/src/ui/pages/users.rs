@@ -4,12 +4,14 @@
 
 use crate::api::users::{
     IssuedLinkView, LinkPurpose, UserStatus, UserSummary, UsersDisable, UsersEnable, UsersGrantAdmin, UsersInvite,
-    UsersReinvite, UsersResetLink, UsersRevokeAdmin, users_list,
+    UsersReinvite, UsersResetLink, UsersRevokeAdmin, sign_in_lock_clear, sign_in_locks, users_list,
 };
 use crate::domain::AppError;
 use crate::domain::ids::UserId;
+use crate::domain::session::{LockKind, SignInLock};
 use crate::domain::time::{Micros, rfc3339, short};
 use crate::domain::validate::{EMAIL_MAX, NAME_MAX};
+use crate::ui::components::clipboard;
 use crate::ui::components::dialog::ConfirmDialog;
 use crate::ui::components::form::{Field, FormError, action_error};
 use crate::ui::components::toast::{Toasts, use_toasts};
@@ -93,30 +95,15 @@ fn origin() -> String {
     String::new()
 }
 
-/// Puts `text` on the clipboard and says (in a toast) whether that worked. Browsers offer the
-/// clipboard only on secure origins (https, localhost); elsewhere the link stays selected for
-/// copying by hand.
-#[allow(unused_variables)]
+/// Puts a link on the clipboard; where the browser copies nothing, the link stays selected
+/// for copying by hand.
 fn copy(text: String, toasts: Toasts) {
-    #[cfg(feature = "hydrate")]
-    if let Some(w) = web_sys::window() {
-        use wasm_bindgen::closure::Closure;
-        use wasm_bindgen::{JsCast, JsValue};
-        use web_sys::js_sys::Reflect;
-        let by_hand = "Copying is not available here: the link is selected, press Ctrl+C (⌘C) to copy it.";
-        let navigator = w.navigator();
-        let clipboard = Reflect::get(&navigator, &JsValue::from_str("clipboard")).ok().filter(|c| c.is_object());
-        let Some(clipboard) = clipboard else {
-            toasts.show(by_hand);
-            return;
-        };
-        let ok = Closure::<dyn FnMut(JsValue)>::new(move |_| toasts.show("Link copied."));
-        let failed = Closure::<dyn FnMut(JsValue)>::new(move |_| toasts.show(by_hand));
-        let _ = clipboard.unchecked_into::<web_sys::Clipboard>().write_text(&text).then2(&ok, &failed);
-        // The promise settles later; the two callbacks must outlive this function.
-        ok.forget();
-        failed.forget();
-    }
+    clipboard::copy(
+        text,
+        toasts,
+        "Link copied.",
+        "Copying is not available here: the link is selected, press Ctrl+C (⌘C) to copy it.",
+    );
 }
 
 #[component]
@@ -323,6 +310,7 @@ pub fn UsersPage() -> impl IntoView {
                     }
                 })}
             </Transition>
+            <SignInLocks />
         </div>
         <ConfirmDialog
             open=confirm_open
@@ -416,6 +404,80 @@ fn UserRow(u: UserSummary, my_id: UserId, ask: Callback<Subject>, busy: Signal<b
                 <time datetime=rfc3339(u.created_at) title=short(u.created_at)>{day(u.created_at)}</time>
             </td>
             <td class="actions">{actions.into_iter().collect_view()}</td>
+        </tr>
+    }
+}
+
+/// Sign-in locks in force, so an Admin can see who is held back and lift a lock early.
+#[component]
+fn SignInLocks() -> impl IntoView {
+    let toasts = use_toasts();
+    let reload = RwSignal::new(0u32);
+    let locks = Resource::new(move || reload.get(), |_| sign_in_locks());
+    let problem = RwSignal::new(None::<AppError>);
+    let clear = move |key: String| {
+        leptos::task::spawn_local(async move {
+            match sign_in_lock_clear(key).await {
+                Ok(()) => {
+                    problem.set(None);
+                    toasts.show("Lock lifted.");
+                }
+                Err(e) => problem.set(Some(e)),
+            }
+            reload.update(|n| *n += 1);
+        });
+    };
+    view! {
+        <section class="panel" aria-labelledby="locks-title">
+            <div class="page-head">
+                <h2 id="locks-title">"Sign-in locks"</h2>
+                <button class="button" type="button" on:click=move |_| reload.update(|n| *n += 1)>"Refresh"</button>
+            </div>
+            <p class="muted small">
+                "Repeated wrong passwords hold back the address they came from (15 minutes) and slow the account down; the owner elsewhere can still sign in."
+            </p>
+            <FormError errors=Signal::from(problem) />
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match locks.await {
+                        Err(e) => view! { <p class="form-error" role="alert">{e.message}</p> }.into_any(),
+                        Ok(rows) if rows.is_empty() => view! { <p class="muted" data-empty="locks">"No sign-in locks in force."</p> }.into_any(),
+                        Ok(rows) => view! {
+                            <div class="table-wrap">
+                                <table class="data stack-on-mobile" data-table="locks">
+                                    <thead><tr><th>"Account"</th><th>"Address"</th><th>"What"</th><th>"Attempts"</th><th>"Lifts"</th><th><span class="sr-only">"Actions"</span></th></tr></thead>
+                                    <tbody>
+                                        {rows.into_iter().map(|l| view! { <LockRow l clear /> }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn LockRow(l: SignInLock, clear: impl Fn(String) + Copy + Send + Sync + 'static) -> impl IntoView {
+    let what = match l.kind {
+        LockKind::AccountFromAddress => "Account refused from this address",
+        LockKind::AccountSlowed => "Account slowed down",
+        LockKind::Address => "Address refused for every account",
+    };
+    let label = format!("Lift lock: {} {}", l.email.clone().unwrap_or_default(), l.ip.clone().unwrap_or_default());
+    let key = l.key.clone();
+    view! {
+        <tr>
+            <td data-label="Account" class="wrap-anywhere">{l.email.clone().unwrap_or_else(|| "any".to_owned())}</td>
+            <td data-label="Address" class="wrap-anywhere">{l.ip.clone().unwrap_or_else(|| "any".to_owned())}</td>
+            <td data-label="What">{what}</td>
+            <td data-label="Attempts">{l.attempts}</td>
+            <td data-label="Lifts" class="nowrap"><time datetime=rfc3339(l.until)>{short(l.until)}</time></td>
+            <td class="actions">
+                <button class="button" type="button" aria-label=label on:click=move |_| clear(key.clone())>"Lift"</button>
+            </td>
         </tr>
     }
 }
