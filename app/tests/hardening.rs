@@ -233,3 +233,42 @@ async fn the_user_log_is_append_only() {
         }
     }
 }
+
+/// A project's vault count counts only the vaults the viewer may see: a restricted vault
+/// someone is not on the list of is not even a number to them.
+#[tokio::test]
+async fn the_vault_count_leaves_out_restricted_vaults_the_viewer_cannot_see() {
+    use app::domain::permission::ProjectRole;
+    use app::server::repo::users::{self, NewUser, UserState};
+    use app::server::services::{projects, vaults};
+    for t in testing::engines().await {
+        let state = testing::state(&t.db).await;
+        let admin = set_up(&state).await;
+        let m = from("192.0.2.1");
+        let mut tx = state.db.begin().await.unwrap();
+        let new = NewUser {
+            email: "c@example.com",
+            name: "Cy",
+            password_hash: None,
+            is_admin: false,
+            state: UserState::Active,
+        };
+        let cy = users::insert(&mut tx, new).await.unwrap();
+        tx.commit().await.unwrap();
+        let cy =
+            SessionCtx { user: users::find(state.db.reader(), cy).await.unwrap().unwrap(), token_hash: String::new() };
+        let p = projects::create(&state, &admin, &m, "Payments", "").await.unwrap();
+        projects::add_member(&state, &admin, &m, p, cy.user.id, ProjectRole::Contributor).await.unwrap();
+        vaults::create(&state, &admin, &m, p, "open", "").await.unwrap();
+        let hidden = vaults::create(&state, &admin, &m, p, "hidden", "").await.unwrap();
+        vaults::set_settings(&state, &admin, &m, hidden, true, false).await.unwrap();
+        let count = |s: SessionCtx| {
+            let state = state.clone();
+            async move { projects::list(&state, &s, "", false).await.unwrap()[0].vault_count }
+        };
+        assert_eq!(count(admin.clone()).await, 2);
+        assert_eq!(count(cy.clone()).await, 1, "{:?}: the restricted vault is not counted for Cy", t.engine);
+        vaults::set_listed(&state, &admin, &m, hidden, cy.user.id, true).await.unwrap();
+        assert_eq!(count(cy.clone()).await, 2, "once listed, Cy sees and counts it");
+    }
+}

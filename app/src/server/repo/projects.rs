@@ -40,7 +40,9 @@ pub async fn find(db: &Db, id: ProjectId) -> Result<Option<ProjectRow>, sqlx::Er
     row.as_ref().map(from_row).transpose()
 }
 
-/// Projects visible to `user` (all of them for an Admin), filtered by name, with counts.
+/// Projects visible to `user` (all of them for an Admin), filtered by name, with counts. The
+/// vault count counts only the vaults `user` may see (a restricted vault they are not on the
+/// list of is not even a number to them).
 pub async fn list(
     db: &Db,
     user: UserId,
@@ -51,7 +53,10 @@ pub async fn list(
     let pattern = crate::server::db::like_pattern(search.trim());
     let rows = sqlx::query(
         "select p.id, p.name, p.description, p.archived, \
-           (select count(*) from vaults v where v.project_id = p.id), \
+           (select count(*) from vaults v where v.project_id = p.id and ($2 = 1 or v.restricted = 0 \
+              or exists (select 1 from memberships pm where pm.project_id = p.id and pm.user_id = $1 \
+                         and pm.role = 'project_manager') \
+              or exists (select 1 from vault_members vm where vm.vault_id = v.id and vm.user_id = $1))), \
            (select count(*) from memberships m where m.project_id = p.id), \
            (select m.role from memberships m where m.project_id = p.id and m.user_id = $1) \
          from projects p \
