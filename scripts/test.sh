@@ -94,14 +94,26 @@ else
     e2e_url="${SECRYN_E2E_URL:-http://127.0.0.1:3100}"
     hostport="${e2e_url#*://}"
     hostport="${hostport%%/*}"
+    port_taken=0
     if (exec 3<>"/dev/tcp/${hostport%:*}/${hostport##*:}") 2>/dev/null; then
-        echo "WARNING: something already listens on $hostport; Playwright will reuse it instead of" \
-            "starting a fresh server (stop it for a clean run)" >&2
+        port_taken=1
     fi
     report=end2end/test-results/results.json
     rm -f "$report"
-    run_step playwright bash -c 'cd end2end && exec npx --no-install playwright test --pass-with-no-tests'
-    rc=$?
+    if [[ $port_taken -eq 1 && -n ${CI:-} ]]; then
+        # Under CI a server left on the port would be tested instead of this build: refuse.
+        echo "==> [playwright] ERROR: something already listens on $hostport; the suite must test" \
+            "a fresh server of this build (stop it first)" >&2
+        rc=1
+    else
+        if [[ $port_taken -eq 1 ]]; then
+            echo "WARNING: something already listens on $hostport; Playwright will reuse it instead of" \
+                "starting a fresh server (stop it for a clean run)" >&2
+        fi
+        # No --pass-with-no-tests: a run that finds no test is a failure.
+        run_step playwright bash -c 'cd end2end && exec npx --no-install playwright test'
+        rc=$?
+    fi
     counts="$(node -e '
         const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).stats || {};
         console.log((s.expected || 0), (s.unexpected || 0) + (s.flaky || 0));

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { inviteAndJoin, openProjectsAsAdmin, snap, waitForHydration, watchConsole } from "../helpers";
+import { ADMIN, inviteAndJoin, openProjectsAsAdmin, signIn, snap, waitForHydration, watchConsole } from "../helpers";
 
 // A secret's life in the UI: create, reveal, new version, history, restore, disable, and a
 // Read-only member who sees metadata but never the value.
@@ -168,4 +168,87 @@ test("import a .env with a bad line, export it, and a stale save asks first", as
   await page.getByRole("button", { name: "Reveal", exact: true }).click();
   await expect(page.getByLabel("Secret value")).toHaveText("from-the-stale-tab");
   expect(errors).toEqual([]);
+});
+
+// One click on an empty box must not blank a live secret: the server refuses, and the page
+// offers a box to tick for an empty value on purpose.
+test("an empty value is refused until the person confirms it", async ({ page }) => {
+  const errors = watchConsole(page);
+  await openProjectsAsAdmin(page);
+  await page.getByRole("link", { name: "Payments" }).click();
+  await page.getByText("New vault").click();
+  await page.getByLabel("Name", { exact: true }).fill("empties");
+  await page.getByRole("button", { name: "Create vault" }).click();
+  await expect(page.getByRole("heading", { name: "empties" })).toBeVisible();
+
+  await page.getByText("New secret", { exact: true }).click();
+  await page.getByLabel("Name", { exact: true }).fill("LIVE_TOKEN");
+  await page.getByRole("button", { name: "Create secret" }).click();
+  await expect(page.locator("#field-value-error")).toContainText("The value is empty");
+  await page.getByRole("textbox", { name: "Value" }).fill("live-1");
+  await page.getByRole("button", { name: "Create secret" }).click();
+  await expect(page.getByRole("heading", { name: /LIVE_TOKEN/ })).toBeVisible();
+  await waitForHydration(page);
+
+  await page.getByRole("button", { name: "Save new version" }).click();
+  await expect(page.locator("#field-new-value-error")).toContainText("The value is empty");
+  const confirm = page.getByLabel("Save an empty value on purpose");
+  await expect(confirm).toBeVisible();
+  await snap(page, "empty-value-refused-1280");
+  await page.getByRole("button", { name: "Reveal", exact: true }).click();
+  await expect(page.getByLabel("Secret value")).toHaveText("live-1");
+  await expect(page.getByRole("row").filter({ hasText: "(current)" })).toContainText("1 (current)");
+
+  await confirm.check();
+  await page.getByRole("button", { name: "Save new version" }).click();
+  await expect(page.getByRole("status")).toContainText("Version 2 saved");
+  await page.getByRole("button", { name: "Reveal", exact: true }).click();
+  await expect(page.getByLabel("Secret value")).toHaveText("");
+  expect(errors).toEqual([]);
+});
+
+// Over plain http on a name that is not localhost, browsers offer no clipboard API; Copy must
+// still copy (through a selected text box) and say so.
+test("Copy works on a plain-http origin that is not localhost", async ({ page }) => {
+  await openProjectsAsAdmin(page);
+  await page.getByRole("link", { name: "Payments" }).click();
+  await page.getByRole("link", { name: "empties" }).click();
+  await waitForHydration(page);
+  await page.getByText("New secret", { exact: true }).click();
+  await page.getByLabel("Name", { exact: true }).fill("COPY_ME");
+  await page.getByLabel("Value").fill("copied-through-a-selection");
+  await page.getByRole("button", { name: "Create secret" }).click();
+  await expect(page.getByRole("heading", { name: /COPY_ME/ })).toBeVisible();
+  const secretPath = new URL(page.url()).pathname;
+
+  const base = new URL(test.info().project.use.baseURL as string);
+  const { chromium } = await import("@playwright/test");
+  const launch = test.info().project.use.launchOptions ?? {};
+  const lan = await chromium.launch({
+    ...launch,
+    args: [...(launch.args ?? []), `--host-resolver-rules=MAP secryn-lan.test ${base.hostname}`],
+  });
+  try {
+    const origin = `http://secryn-lan.test:${base.port}`;
+    const ctx = await lan.newContext({ baseURL: origin });
+    const p = await ctx.newPage();
+    await signIn(p, ADMIN.email, ADMIN.password);
+    await expect(p.getByRole("heading", { name: `Welcome, ${ADMIN.name}` })).toBeVisible();
+    expect(await p.evaluate(() => window.isSecureContext)).toBe(false);
+    await p.goto(secretPath);
+    await waitForHydration(p);
+    await p.getByRole("button", { name: "Copy", exact: true }).click();
+    await expect(p.getByRole("status")).toContainText("Value copied to the clipboard.");
+
+    // What landed on the clipboard, read back where reading is allowed (a secure origin).
+    const reader = await lan.newContext({ baseURL: base.origin });
+    await reader.grantPermissions(["clipboard-read", "clipboard-write"], { origin: base.origin });
+    const r = await reader.newPage();
+    await r.goto("/healthz");
+    expect(await r.evaluate(() => navigator.clipboard.readText())).toBe("copied-through-a-selection");
+    await ctx.close();
+    await reader.close();
+  } finally {
+    await lan.close();
+  }
 });

@@ -428,7 +428,7 @@ fn SignInLocks() -> impl IntoView {
         });
     };
     view! {
-        <section class="panel" aria-labelledby="locks-title">
+        <section class="panel locks" aria-labelledby="locks-title">
             <div class="page-head">
                 <h2 id="locks-title">"Sign-in locks"</h2>
                 <button class="button" type="button" on:click=move |_| reload.update(|n| *n += 1)>"Refresh"</button>
