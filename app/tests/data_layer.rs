@@ -444,3 +444,19 @@ async fn cancelled_write_transactions_leave_no_lock_behind() {
         }
     }
 }
+
+/// An unreachable or timed-out database is 503 (retry later); a database that answers with an
+/// error is a fault on our side, 500 — "try again" would not help there.
+#[tokio::test]
+async fn database_errors_are_503_only_when_the_database_is_out_of_reach() {
+    let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+    assert_eq!(app::domain::AppError::from(sqlx::Error::Io(refused)).code, ErrorCode::Unavailable);
+    assert_eq!(app::domain::AppError::from(sqlx::Error::PoolTimedOut).code, ErrorCode::Unavailable);
+    for t in testing::engines().await {
+        let mut tx = t.db.begin().await.unwrap();
+        let refused = sqlx::query("insert into users (id) values ('x')").execute(&mut *tx).await.unwrap_err();
+        let e = app::domain::AppError::from(refused);
+        assert_eq!(e.code, ErrorCode::Internal, "{:?}", t.engine);
+        assert!(!e.message.contains("null"), "the cause stays in the log: {}", e.message);
+    }
+}

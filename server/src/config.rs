@@ -80,6 +80,10 @@ pub struct RawSettings {
     /// Log filter: error, warn, info, debug or trace, optionally per module [default: info]
     #[arg(long, env = "SECRYN_LOG", global = true)]
     pub log: Option<String>,
+    /// Log lines as `text` (for people) or `json` (one object per line, for log collectors)
+    /// [default: text]
+    #[arg(long, env = "SECRYN_LOG_FORMAT", global = true)]
+    pub log_format: Option<String>,
     /// Directory with the built web assets (pkg/, favicon) [default: target/site]
     #[arg(long, env = "SECRYN_SITE_ROOT", global = true)]
     pub site_root: Option<PathBuf>,
@@ -110,6 +114,8 @@ pub struct Config {
     pub signin_ip_limit: i64,
     pub trusted_proxies: TrustedProxies,
     pub log: String,
+    /// One JSON object per log line instead of text.
+    pub log_json: bool,
     pub site_root: PathBuf,
 }
 
@@ -191,6 +197,7 @@ impl Config {
                 signin_ip_limit,
                 trusted_proxies,
                 log,
+                log_format,
                 site_root
             );
         }
@@ -245,6 +252,11 @@ impl Config {
         let trusted_proxies = TrustedProxies::parse(raw.trusted_proxies.as_deref().unwrap_or("")).map_err(|bad| {
             err("SECRYN_TRUSTED_PROXIES", format!("{bad:?} is not an IP address or CIDR range like 10.0.0.0/8"))
         })?;
+        let log_json = match raw.log_format.as_deref().map(str::trim) {
+            None | Some("" | "text") => false,
+            Some("json") => true,
+            Some(other) => return Err(err("SECRYN_LOG_FORMAT", format!("{other:?} is not text or json"))),
+        };
         let log = raw.log.unwrap_or_else(|| "info".into());
         if tracing_subscriber::EnvFilter::try_new(&log).is_err() {
             return Err(err("SECRYN_LOG", format!("{log:?} is not a log filter such as info or debug")));
@@ -261,6 +273,7 @@ impl Config {
             signin_ip_limit,
             trusted_proxies,
             log,
+            log_json,
             site_root: raw.site_root.unwrap_or_else(|| PathBuf::from("target/site")),
         })
     }
@@ -302,6 +315,7 @@ mod tests {
             (RawSettings { session_idle_minutes: Some("0".into()), ..raw() }, "SECRYN_SESSION_IDLE_MINUTES"),
             (RawSettings { session_absolute_hours: Some("many".into()), ..raw() }, "SECRYN_SESSION_ABSOLUTE_HOURS"),
             (RawSettings { log: Some("[[".into()), ..raw() }, "SECRYN_LOG"),
+            (RawSettings { log_format: Some("xml".into()), ..raw() }, "SECRYN_LOG_FORMAT"),
             (RawSettings { trusted_proxies: Some("10.0.0.1, proxy".into()), ..raw() }, "SECRYN_TRUSTED_PROXIES"),
             (
                 RawSettings { master_key: Some("k".into()), master_key_file: Some("f".into()), ..raw() },

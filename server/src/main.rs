@@ -28,7 +28,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    init_tracing(&config.log);
+    init_tracing(&config.log, config.log_json);
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config).await,
         Command::SetupCode => setup_code(config).await,
@@ -43,9 +43,16 @@ async fn main() -> ExitCode {
     }
 }
 
-fn init_tracing(filter: &str) {
+/// Log lines go to stderr, as text for people or, with `SECRYN_LOG_FORMAT=json`, one JSON
+/// object per line (with the fields of the request's span) for log collectors.
+fn init_tracing(filter: &str, json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| "info".into());
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+    let fmt = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false);
+    if json {
+        fmt.json().with_current_span(true).with_span_list(false).init();
+    } else {
+        fmt.init();
+    }
 }
 
 /// Opens the database, checks the master key and builds the state every front door shares.

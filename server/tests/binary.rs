@@ -113,6 +113,8 @@ fn help_documents_every_setting() {
         "SECRYN_SESSION_IDLE_MINUTES",
         "SECRYN_SESSION_ABSOLUTE_HOURS",
         "SECRYN_LOG",
+        "SECRYN_LOG_FORMAT",
+        "SECRYN_TRUSTED_PROXIES",
         "SECRYN_CONFIG",
         "setup-code",
     ] {

@@ -4,10 +4,52 @@
 use crate::domain::AppError;
 
 impl From<sqlx::Error> for AppError {
+    /// An unreachable, busy or timed-out database is 503 (worth retrying); any other database
+    /// failure is a fault on our side, 500. Either way the whole cause chain is logged, inside
+    /// the request's span, and the person gets one sentence.
     fn from(e: sqlx::Error) -> Self {
-        tracing::error!(error = %e, "database error");
-        AppError::unavailable("The database is not answering right now; nothing was changed. Please try again.")
+        let chain = error_chain(&e);
+        if is_unavailable(&e) {
+            tracing::warn!(error = %chain, "database unavailable");
+            AppError::unavailable("The database is not answering right now; nothing was changed. Please try again.")
+        } else {
+            tracing::error!(error = %chain, "database error");
+            AppError::internal()
+        }
     }
+}
+
+/// True for failures that mean "not reachable now", not "wrong".
+fn is_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(d) => {
+            // SQLite: busy or locked past the busy timeout; PostgreSQL: class 08 (connection),
+            // 57P01–57P03 (shutdown, cannot connect now), 53300 (too many connections).
+            let code = d.code();
+            let code = code.as_deref().unwrap_or("");
+            code.starts_with("08")
+                || matches!(code, "57P01" | "57P02" | "57P03" | "53300" | "5" | "6" | "261" | "517")
+                || d.message().contains("database is locked")
+        }
+        _ => false,
+    }
+}
+
+/// `error: cause: cause…`, so a log line says why, not only what.
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        out.push_str(": ");
+        out.push_str(&cause.to_string());
+        next = cause.source();
+    }
+    out
 }
 
 /// A unique-constraint violation becomes `message` beside `field`; anything else stays a
