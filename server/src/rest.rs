@@ -74,13 +74,69 @@ fn error(e: AppError) -> Response {
     res
 }
 
-/// Query parameters that would carry a credential. Tokens belong in the header only.
-fn token_in_query(query: Option<&str>) -> bool {
-    const NAMES: [&str; 7] = ["access_key", "accesskey", "token", "api_key", "apikey", "key", "authorization"];
+/// Query parameter names that would carry a credential, as [`plain_name`] reduces them.
+const TOKEN_NAMES: [&str; 9] =
+    ["accesskey", "accesstoken", "apikey", "apitoken", "xapikey", "token", "key", "authorization", "bearer"];
+
+/// A parameter name reduced to lower-case letters and digits, so `access_key`, `Access-Key`,
+/// `access.key` and `access_key[]` all read `accesskey`.
+fn plain_name(name: &str) -> String {
+    name.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect()
+}
+
+/// Whether decoded text holds a Secryn token (`secryn_…`, in any case, anywhere in it).
+fn holds_token(text: &str) -> bool {
+    text.to_ascii_lowercase().contains("secryn_")
+}
+
+/// The value of one hex digit.
+fn hex(digit: u8) -> Option<u8> {
+    char::from(digit).to_digit(16).and_then(|d| u8::try_from(d).ok())
+}
+
+/// Decodes one name or value of a query as a form would (`+` is a space, `%XX` a byte; a `%`
+/// without two hex digits stays as it is), as the server's own query parsing reads it. The
+/// result is never longer than the input, which the HTTP layer already bounds.
+fn form_decode(raw: &str) -> String {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut rest = bytes;
+    while let Some((&b, tail)) = rest.split_first() {
+        rest = tail;
+        match b {
+            b'+' => out.push(b' '),
+            b'%' => {
+                if let [h, l, after @ ..] = tail
+                    && let (Some(h), Some(l)) = (hex(*h), hex(*l))
+                {
+                    out.push((h << 4) | l);
+                    rest = after;
+                } else {
+                    out.push(b'%');
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Whether the query carries a credential: a parameter named like one, or a name or value
+/// holding a `secryn_` token, each compared after percent-decoding (so `access%5Fkey` and
+/// `%73ecryn_…` count too). Tokens belong in the header only; `allowed` names the one
+/// parameter a path may take a token in (the public token's `code` on the public paths),
+/// whose value is then not checked.
+fn token_in_query(query: Option<&str>, allowed: Option<&str>) -> bool {
     query.is_some_and(|q| {
         q.split('&').any(|pair| {
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            NAMES.contains(&name.to_ascii_lowercase().as_str()) || value.starts_with("secryn_")
+            let (raw_name, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
+            let name = form_decode(raw_name);
+            if allowed.is_some_and(|a| a == name) {
+                return false;
+            }
+            TOKEN_NAMES.contains(&plain_name(&name).as_str())
+                || holds_token(&name)
+                || holds_token(&form_decode(raw_value))
         })
     })
 }
@@ -91,7 +147,8 @@ async fn log_every_call(Extension(log): Extension<RequestLog>, req: Request, nex
     let at = clock::now();
     let method = req.method().as_str().chars().take(16).collect::<String>();
     let ip = req.extensions().get::<RequestMeta>().and_then(|m| m.ip.clone());
-    let refused = token_in_query(req.uri().query());
+    // No path takes a token in its query yet (the public paths will allow `code`).
+    let refused = token_in_query(req.uri().query(), None);
     let mut res = if refused {
         let e = AppError::unauthorized("Access keys are accepted in the Authorization header only, never in the URL.");
         tagged(error(e), Logged { path: REFUSED, resource_type: "none" })
@@ -286,14 +343,51 @@ pub struct ApiDoc;
 
 #[cfg(test)]
 mod tests {
-    use super::token_in_query;
+    use super::{form_decode, token_in_query};
 
     #[test]
     fn tokens_in_queries_are_spotted() {
-        assert!(token_in_query(Some("access_key=abc")));
-        assert!(token_in_query(Some("secrets=names&Token=x")));
-        assert!(token_in_query(Some("x=secryn_ak_abc")));
-        assert!(!token_in_query(Some("secrets=names&include=keys")));
-        assert!(!token_in_query(None));
+        assert!(token_in_query(Some("access_key=abc"), None));
+        assert!(token_in_query(Some("secrets=names&Token=x"), None));
+        assert!(token_in_query(Some("x=secryn_ak_abc"), None));
+        assert!(!token_in_query(Some("secrets=names&include=keys"), None));
+        assert!(!token_in_query(Some("resource=0191c0de-0000-7000-8000-000000000000&secrets=names"), None));
+        assert!(!token_in_query(None, None));
+        assert!(!token_in_query(Some(""), None));
+    }
+
+    #[test]
+    fn tokens_in_queries_are_spotted_after_decoding() {
+        for q in [
+            "access%5Fkey=x",
+            "ACCESS%5fKEY=x",
+            "%61ccess_key=x",
+            "access-key=x",
+            "access+key=x",
+            "access_key[]=x",
+            "x-api-key=x",
+            "x=%73ecryn_ak_abc",
+            "x=%53ECRYN_ak_abc",
+            "x=Bearer+secryn_ak_abc",
+            "x=Bearer%20%73ecryn%5Fak_abc",
+            "secryn_ak_abc",
+            "%73ecryn_ak_abc=",
+            "secrets=names&x=%73ecryn_ak_abc",
+        ] {
+            assert!(token_in_query(Some(q), None), "{q}");
+        }
+        // A `%` without two hex digits is kept as it is; nothing is decoded twice.
+        assert!(!token_in_query(Some("x=%zz&y=%7&z=%"), None));
+        assert!(!token_in_query(Some("x=%2573ecryn_ak_abc"), None));
+        assert_eq!(form_decode("a%20b+c%2x%"), "a b c%2x%");
+        assert_eq!(form_decode("%e2%82%ac%ff"), "€\u{fffd}");
+    }
+
+    #[test]
+    fn one_name_per_path_may_carry_a_token() {
+        assert!(!token_in_query(Some("code=secryn_pub_abc"), Some("code")));
+        assert!(!token_in_query(Some("c%6Fde=secryn_pub_abc"), Some("code")));
+        assert!(token_in_query(Some("code=secryn_pub_abc&token=x"), Some("code")));
+        assert!(token_in_query(Some("code=secryn_pub_abc"), None));
     }
 }

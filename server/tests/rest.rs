@@ -102,16 +102,32 @@ impl World {
     }
 }
 
-/// Checks `v` against `schema` from the OpenAPI document `doc` (the subset it uses: `$ref`,
-/// `oneOf`/`anyOf`, `type` (one or several), `properties` with `required` and no unknown
-/// fields, `items`, and the `uuid` and `date-time` formats).
+/// Checks `v` against `schema` from the OpenAPI document `doc`, as a JSON Schema validator
+/// would (the subset the document uses: `$ref`, `oneOf` — exactly one branch —, `anyOf`,
+/// `type` (one or several), `properties` with `required` and `additionalProperties: false`,
+/// `items`, and the `uuid` and `date-time` formats), and stricter in one way: every field of
+/// `v` must be documented, even where the schema would allow more.
 fn conforms(doc: &Value, schema: &Value, v: &Value) -> Result<(), String> {
+    check(doc, schema, v, true)
+}
+
+/// [`conforms`]; with `documented_only` false, exactly the JSON Schema rules (how a branch of
+/// `oneOf`/`anyOf` is chosen: a client's validator knows nothing of the stricter rule).
+fn check(doc: &Value, schema: &Value, v: &Value, documented_only: bool) -> Result<(), String> {
     if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
         let name = r.rsplit('/').next().unwrap();
-        return conforms(doc, &doc["components"]["schemas"][name], v);
+        return check(doc, &doc["components"]["schemas"][name], v, documented_only);
     }
-    if let Some(any) = schema.get("oneOf").or_else(|| schema.get("anyOf")).and_then(Value::as_array) {
-        return if any.iter().any(|s| conforms(doc, s, v).is_ok()) {
+    if let Some(branches) = schema.get("oneOf").and_then(Value::as_array) {
+        let matching: Vec<&Value> = branches.iter().filter(|s| check(doc, s, v, false).is_ok()).collect();
+        return match matching.as_slice() {
+            [one] => check(doc, one, v, documented_only),
+            [] => Err(format!("{v} matches no alternative")),
+            many => Err(format!("{v} matches {} alternatives of a oneOf (exactly one must match)", many.len())),
+        };
+    }
+    if let Some(any) = schema.get("anyOf").and_then(Value::as_array) {
+        return if any.iter().any(|s| check(doc, s, v, documented_only).is_ok()) {
             Ok(())
         } else {
             Err(format!("{v} matches no alternative"))
@@ -142,23 +158,66 @@ fn conforms(doc: &Value, schema: &Value, v: &Value) -> Result<(), String> {
         }
         _ => {}
     }
-    if let (Value::Object(fields), Some(props)) = (v, schema["properties"].as_object()) {
+    if let Value::Object(fields) = v {
+        let props = schema["properties"].as_object();
         for name in schema["required"].as_array().into_iter().flatten().filter_map(Value::as_str) {
             if !fields.contains_key(name) {
                 return Err(format!("{name} is missing from {v}"));
             }
         }
+        let closed = documented_only || schema["additionalProperties"] == Value::Bool(false);
         for (name, value) in fields {
-            let p = props.get(name).ok_or_else(|| format!("{name} is not in the schema"))?;
-            conforms(doc, p, value)?;
+            match props.and_then(|p| p.get(name)) {
+                Some(p) => check(doc, p, value, documented_only)?,
+                None if closed => return Err(format!("{name} is not in the schema")),
+                None => {}
+            }
         }
     }
     if let (Value::Array(items), Some(item)) = (v, schema.get("items")) {
         for i in items {
-            conforms(doc, item, i)?;
+            check(doc, item, i, documented_only)?;
         }
     }
     Ok(())
+}
+
+/// The checker follows JSON Schema where a client's validator would: a `oneOf` with two
+/// matching branches is refused (the old vault-read shape, an array of full secrets or an
+/// array of names, matched a full read twice), and `additionalProperties: false` closes an
+/// object even where the stricter "everything documented" rule does not apply.
+#[test]
+fn the_schema_check_wants_exactly_one_branch_of_a_one_of() {
+    let doc = serde_json::json!({ "components": { "schemas": {
+        "Full": { "type": "object", "required": ["id", "name", "value"], "properties": {
+            "id": { "type": "string" }, "name": { "type": "string" }, "value": { "type": "string" } } },
+        "Name": { "type": "object", "required": ["id", "name"], "properties": {
+            "id": { "type": "string" }, "name": { "type": "string" } } },
+        "ClosedName": { "type": "object", "required": ["id", "name"], "additionalProperties": false,
+            "properties": { "id": { "type": "string" }, "name": { "type": "string" } } },
+    } } });
+    let full = serde_json::json!([{ "id": "1", "name": "A", "value": "v" }]);
+    let names = serde_json::json!([{ "id": "1", "name": "A" }]);
+    let empty = serde_json::json!([]);
+    let old = serde_json::json!({ "oneOf": [
+        { "type": "array", "items": { "$ref": "#/components/schemas/Full" } },
+        { "type": "array", "items": { "$ref": "#/components/schemas/Name" } },
+    ] });
+    let e = conforms(&doc, &old, &full).unwrap_err();
+    assert!(e.contains("2 alternatives"), "{e}");
+    assert!(conforms(&doc, &old, &names).is_ok(), "only the names branch requires no value");
+    assert!(conforms(&doc, &old, &empty).is_err(), "an empty list matches both arrays");
+    let new = serde_json::json!({ "type": "array", "items": { "oneOf": [
+        { "$ref": "#/components/schemas/Full" }, { "$ref": "#/components/schemas/ClosedName" } ] } });
+    for ok in [&full, &names, &empty] {
+        assert_eq!(conforms(&doc, &new, ok), Ok(()));
+    }
+    let closed = serde_json::json!({ "$ref": "#/components/schemas/ClosedName" });
+    let extra = serde_json::json!({ "id": "1", "name": "A", "value": "v" });
+    assert!(check(&doc, &closed, &extra, false).is_err(), "additionalProperties: false is honoured");
+    let open = serde_json::json!({ "$ref": "#/components/schemas/Name" });
+    assert!(check(&doc, &open, &extra, false).is_ok(), "JSON Schema allows undeclared fields by default");
+    assert!(conforms(&doc, &open, &extra).is_err(), "the project's own rule: every field is documented");
 }
 
 /// Asserts that `body` is what the document promises for `path` and `status` (GET).
@@ -226,6 +285,8 @@ async fn the_api_follows_the_contract(w: World) {
     let names: Value = serde_json::from_str(&names.2).unwrap();
     assert_eq!(names["keys"], serde_json::json!([]));
     assert_eq!(names["secrets"][0].as_object().unwrap().len(), 2, "names carry only id and name");
+    // A vault with nothing served answers an empty list, which the document allows as well.
+    documented(&doc, vault_path, 200, &serde_json::json!({ "id": vault, "name": "x", "secrets": [] }).to_string());
     let by_id = w.get(&format!("/api/v1/vaults/{vault}?resource={}", s(&secrets[0]["id"])), Some(key)).await;
     assert_eq!(serde_json::from_str::<Value>(&by_id.2).unwrap()["name"], secrets[0]["name"]);
     let one = w.get(&format!("/api/v1/vaults/{vault}/secrets/{first}"), Some(key)).await;
@@ -248,6 +309,13 @@ async fn the_api_follows_the_contract(w: World) {
     refused(&w.get(&format!("/api/v1/vaults/{vault}"), Some(&wrong)).await, StatusCode::UNAUTHORIZED, "unauthorized");
     let in_query = w.get(&format!("/api/v1/vaults/{vault}?access_key={key}"), None).await;
     refused(&in_query, StatusCode::UNAUTHORIZED, "unauthorized");
+    // Percent-encoded names and values are read as the server would decode them: refused
+    // even beside a valid header (which alone would be served).
+    let encoded_value = format!("x=%73{}", &key[1..]);
+    for query in ["access%5Fkey=x", "Access%5fKey=x", encoded_value.as_str()] {
+        let got = w.get(&format!("/api/v1/vaults/{vault}?secrets=names&{query}"), Some(key)).await;
+        refused(&got, StatusCode::UNAUTHORIZED, "unauthorized");
+    }
     let other = s(&w.b["vault_id"]);
     refused(&w.get(&format!("/api/v1/vaults/{other}"), Some(key)).await, StatusCode::FORBIDDEN, "forbidden");
     refused(&w.get("/api/v1/vaults/not-a-uuid", Some(key)).await, StatusCode::NOT_FOUND, "not_found");
@@ -341,11 +409,12 @@ async fn the_api_follows_the_contract(w: World) {
 
     // Every call so far is in the request log, by path template, never the raw query.
     let rows = w.log_rows().await;
-    assert_eq!(rows.len() - before, 25, "{rows:?}");
+    assert_eq!(rows.len() - before, 28, "{rows:?}");
     assert!(rows.iter().all(|(_, path, _)| !path.contains("secryn_ak_") && !path.contains('?')));
+    let refusals = rows.iter().filter(|(_, path, status)| path == "(token in query refused)" && *status == 401);
+    assert_eq!(refusals.count(), 4, "each token in a query is logged under its label only");
     assert!(rows.contains(&("GET".into(), "/api/v1/vaults/{vault_id}/secrets/{name}".into(), 404)));
     assert!(rows.contains(&("POST".into(), "/api/v1/vaults/{vault_id}".into(), 405)));
-    assert!(rows.iter().any(|(_, path, status)| path == "(token in query refused)" && *status == 401));
     let last_used: Option<i64> = sqlx::query_scalar("select last_used_at from access_keys where vault_id = $1")
         .bind(vault)
         .fetch_one(w.db.reader())

@@ -92,15 +92,25 @@ pub enum Action {
     RevealSecrets,
     ManageKeysAndCertificates,
     DownloadKeysAndCertificates,
+    /// See a vault's access keys and revoke them. Revoking only takes access away, so it stays
+    /// allowed in an archived project: that is how machines are cut off from one.
     ManageAccessKeys,
+    /// Create an access key: a new grant, so refused in an archived project like any change.
+    CreateAccessKey,
 }
 
 impl Action {
-    /// Whether the action changes something (refused in archived projects).
-    fn changes(self) -> bool {
+    /// Whether an archived project refuses the action: everything that changes something,
+    /// except managing access keys (listing and revoking them only takes access away).
+    /// Unarchiving is allowed separately in [`can`].
+    fn refused_when_archived(self) -> bool {
         !matches!(
             self,
-            Action::ViewProject | Action::ViewVault | Action::RevealSecrets | Action::DownloadKeysAndCertificates
+            Action::ViewProject
+                | Action::ViewVault
+                | Action::RevealSecrets
+                | Action::DownloadKeysAndCertificates
+                | Action::ManageAccessKeys
         )
     }
 }
@@ -144,8 +154,9 @@ pub fn can(who: Principal, action: Action, resource: Resource) -> Decision {
         Resource::Project(p) => (p, None),
         Resource::Vault(p, v) => (p, Some(v)),
     };
-    // An archived project is read-only for everyone, Admins included.
-    let archived_block = project.archived && action.changes() && action != Action::EditProject;
+    // An archived project is read-only for everyone, Admins included (but access keys can
+    // still be listed and revoked, and it can be unarchived).
+    let archived_block = project.archived && action.refused_when_archived() && action != Action::EditProject;
     if who.is_admin {
         return if archived_block { Decision::Forbidden(Denial::Archived) } else { Decision::Allow };
     }
@@ -171,7 +182,7 @@ fn role_allows(role: ProjectRole, action: Action, vault: Option<VaultFacts>) -> 
         Action::ManageInstance | Action::EditProject | Action::ManageOwnAccount => false,
         Action::ViewProject | Action::ViewVault => true,
         Action::ManageMember(target) => role == ProjectManager && target != ProjectManager,
-        Action::ManageVaults | Action::ManageAccessKeys => role == ProjectManager,
+        Action::ManageVaults | Action::ManageAccessKeys | Action::CreateAccessKey => role == ProjectManager,
         Action::WriteSecrets | Action::RevealSecrets | Action::DownloadKeysAndCertificates => role != ReadOnly,
         Action::ManageKeysAndCertificates => match role {
             ProjectManager => true,
@@ -225,5 +236,27 @@ mod tests {
         );
         assert_eq!(can(ACTIVE, Action::ManageInstance, Resource::Instance), Decision::Forbidden(Denial::Role));
         assert_eq!(can(ACTIVE, Action::ManageOwnAccount, Resource::OwnAccount), Decision::Allow);
+    }
+
+    #[test]
+    fn access_keys_of_archived_projects_can_be_listed_and_revoked_but_not_created() {
+        let vault = VaultFacts { restricted: false, on_member_list: false, contributors_manage_keys: false };
+        for role in [None, Some(ProjectRole::ProjectManager)] {
+            let who = if role.is_none() { ADMIN } else { ACTIVE };
+            let archived = ProjectFacts { role, archived: true };
+            assert_eq!(can(who, Action::ManageAccessKeys, Resource::Vault(archived, vault)), Decision::Allow);
+            assert_eq!(
+                can(who, Action::CreateAccessKey, Resource::Vault(archived, vault)),
+                Decision::Forbidden(Denial::Archived)
+            );
+            let active = ProjectFacts { role, archived: false };
+            assert_eq!(can(who, Action::CreateAccessKey, Resource::Vault(active, vault)), Decision::Allow);
+        }
+        for role in [ProjectRole::Contributor, ProjectRole::ReadOnly] {
+            let archived = ProjectFacts { role: Some(role), archived: true };
+            for action in [Action::ManageAccessKeys, Action::CreateAccessKey] {
+                assert_eq!(can(ACTIVE, action, Resource::Vault(archived, vault)), Decision::Forbidden(Denial::Role));
+            }
+        }
     }
 }

@@ -111,7 +111,10 @@ pub fn session_cookie(res: &reqwest::Response) -> Option<String> {
         .get_all("set-cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("secryn_session=") && !c.starts_with("secryn_session=;"))
+        .find(|c| {
+            let c = c.strip_prefix("__Host-").unwrap_or(c);
+            c.starts_with("secryn_session=") && !c.starts_with("secryn_session=;")
+        })
         .map(|c| c.split(';').next().unwrap().to_owned())
 }
 

@@ -1,5 +1,7 @@
 //! Access keys, as Admins and the project's Project Managers manage them: create (the key is
-//! returned once and stored as a hash), list, revoke. Every change is audited.
+//! returned once and stored as a hash), list, revoke. Every change is audited. In an archived
+//! project keys can still be listed and revoked (revoking only takes access away), but not
+//! created.
 
 use crate::domain::AppError;
 use crate::domain::access_key::{AccessKeyInfo, CreatedAccessKey, NAME_MAX};
@@ -17,9 +19,16 @@ use crate::server::{AppState, RequestMeta, SessionCtx, clock};
 /// Characters of a key kept as its hint (the prefix plus a few random ones).
 const HINT_LEN: usize = 16;
 
-async fn allow(state: &AppState, session: &SessionCtx, meta: &RequestMeta, vault: VaultId) -> Result<(), AppError> {
+/// Checks `action` (listing and revoking, or creating) on `vault` for the asker.
+async fn allow(
+    state: &AppState,
+    session: &SessionCtx,
+    meta: &RequestMeta,
+    vault: VaultId,
+    action: Action,
+) -> Result<(), AppError> {
     let (_, _, pf, vf) = load_vault(state, session, vault).await?;
-    require(state, session, meta, Action::ManageAccessKeys, Resource::Vault(pf, vf), "vault").await
+    require(state, session, meta, action, Resource::Vault(pf, vf), "vault").await
 }
 
 fn check_name(raw: &str) -> Result<String, AppError> {
@@ -43,7 +52,7 @@ pub async fn list(
     meta: &RequestMeta,
     vault: VaultId,
 ) -> Result<Vec<AccessKeyInfo>, AppError> {
-    allow(state, session, meta, vault).await?;
+    allow(state, session, meta, vault, Action::ManageAccessKeys).await?;
     Ok(repo::list(&state.db, vault).await?)
 }
 
@@ -56,7 +65,7 @@ pub async fn create(
     name: &str,
     expires_at: Option<Micros>,
 ) -> Result<CreatedAccessKey, AppError> {
-    allow(state, session, meta, vault).await?;
+    allow(state, session, meta, vault, Action::CreateAccessKey).await?;
     let name = check_name(name)?;
     if expires_at.is_some_and(|e| e <= clock::now()) {
         return Err(AppError::validation("expires_at", "Choose an expiry in the future, or none."));
@@ -88,7 +97,8 @@ pub async fn create(
     Ok(CreatedAccessKey { info, key })
 }
 
-/// Revokes a key: the very next request carrying it is refused, on every node.
+/// Revokes a key: the very next request carrying it is refused, on every node. Allowed in an
+/// archived project too, so machines can be cut off from one without unarchiving it.
 pub async fn revoke(
     state: &AppState,
     session: &SessionCtx,
@@ -96,7 +106,7 @@ pub async fn revoke(
     id: AccessKeyId,
 ) -> Result<(), AppError> {
     let key = repo::find(&state.db, id).await?.ok_or_else(|| AppError::not_found("No such access key."))?;
-    allow(state, session, meta, key.vault_id).await?;
+    allow(state, session, meta, key.vault_id, Action::ManageAccessKeys).await?;
     let mut tx = state.db.begin().await?;
     if !repo::revoke(&mut tx, id, session.user.id).await? {
         return Err(AppError::conflict("This access key is already revoked."));

@@ -15,7 +15,9 @@ use crate::server::services::secrets::unseal;
 use crate::server::tokens::{self, TokenKind};
 use crate::server::{AppState, clock};
 use serde::Serialize;
-use utoipa::ToSchema;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ArrayBuilder, OneOfBuilder, Ref, Schema};
+use utoipa::{PartialSchema, ToSchema};
 
 /// The access key a request carries, once checked.
 #[derive(Clone, Debug)]
@@ -114,8 +116,12 @@ pub struct SecretJson {
     pub expired: bool,
 }
 
-/// A secret's name only (`?secrets=names`).
+/// A secret's id and name only (`?secrets=names`), with no other field, so it is never
+/// mistaken for a full secret.
 #[derive(Clone, Debug, Serialize, ToSchema)]
+// Never deserialized: this only makes the document say `additionalProperties: false`, so a
+// full secret does not also match this schema inside the `oneOf` of `SecretList`.
+#[serde(deny_unknown_fields)]
 pub struct SecretRef {
     #[schema(value_type = String, format = Uuid)]
     pub id: SecretId,
@@ -123,11 +129,38 @@ pub struct SecretRef {
 }
 
 /// The secrets of a vault read, with values or names only.
-#[derive(Clone, Debug, Serialize, ToSchema)]
+#[derive(Clone, Debug, Serialize)]
 #[serde(untagged)]
 pub enum SecretList {
     Full(Vec<SecretJson>),
     Names(Vec<SecretRef>),
+}
+
+/// Documented as one array whose every item is exactly one of `SecretJson` and `SecretRef`.
+/// A `oneOf` of two arrays would be false: an empty list matches both, so a validator that
+/// follows JSON Schema would refuse a vault with nothing served.
+impl utoipa::PartialSchema for SecretList {
+    fn schema() -> RefOr<Schema> {
+        let item = OneOfBuilder::new()
+            .item(Ref::from_schema_name(SecretJson::name()))
+            .item(Ref::from_schema_name(SecretRef::name()));
+        ArrayBuilder::new()
+            .description(Some(
+                "Every served secret: each one with its value (`SecretJson`), or with `secrets=names` each only \
+                 with `id` and `name` (`SecretRef`).",
+            ))
+            .items(item)
+            .into()
+    }
+}
+
+impl ToSchema for SecretList {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((SecretJson::name().into_owned(), SecretJson::schema()));
+        <SecretJson as ToSchema>::schemas(schemas);
+        schemas.push((SecretRef::name().into_owned(), SecretRef::schema()));
+        <SecretRef as ToSchema>::schemas(schemas);
+    }
 }
 
 /// A vault as machines receive it.
@@ -185,8 +218,21 @@ async fn open(state: &AppState, vault: VaultId, rows: Vec<(SecretMeta, Vec<u8>)>
         .collect()
 }
 
-/// The whole vault: every served secret with its value, or with `names_only` just names.
-/// `include` asks for keys and/or certificates metadata (empty until those exist).
+/// The served secrets' ids and names, read without any value (so nothing is opened): the same
+/// secrets in the same order as [`open`] serves them.
+async fn served_names(state: &AppState, vault: VaultId) -> Result<Vec<SecretRef>, AppError> {
+    let now = clock::now();
+    let rows = secrets_repo::enabled_names(&state.db, vault).await?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| SecretStatus::at(true, r.activation_at, r.expiration_at, now).is_served())
+        .map(|r| SecretRef { id: r.id, name: r.name })
+        .collect())
+}
+
+/// The whole vault: every served secret with its value, or with `names_only` just names (read
+/// without the values, none of which is decrypted). `include` asks for keys and/or
+/// certificates metadata (empty until those exist).
 pub async fn vault(
     state: &AppState,
     key: &KeyCtx,
@@ -196,12 +242,11 @@ pub async fn vault(
 ) -> Result<VaultJson, AppError> {
     check_vault(key, vault)?;
     let row = vaults::find(&state.db, vault).await?.ok_or_else(|| AppError::not_found("No such vault."))?;
-    let rows = secrets_repo::current_values(&state.db, vault, Only::All).await?;
-    let secrets = open(state, vault, rows).await?;
     let secrets = if names_only {
-        SecretList::Names(secrets.into_iter().map(|s| SecretRef { id: s.id, name: s.name.clone() }).collect())
+        SecretList::Names(served_names(state, vault).await?)
     } else {
-        SecretList::Full(secrets)
+        let rows = secrets_repo::current_values(&state.db, vault, Only::All).await?;
+        SecretList::Full(open(state, vault, rows).await?)
     };
     let wants = |part: &str| include.split(',').any(|p| p.trim() == part).then(Vec::new);
     Ok(VaultJson { id: vault, name: row.name, secrets, keys: wants("keys"), certificates: wants("certificates") })

@@ -4,13 +4,17 @@
 use crate::api::access_keys::{CreateAccessKey, RevokeAccessKey, list_access_keys};
 use crate::domain::access_key::{AccessKeyInfo, CreatedAccessKey, KeyState};
 use crate::domain::org::VaultDetail;
+use crate::domain::permission::{Action, Decision, Resource as Target, can};
 use crate::domain::time::short;
+use crate::ui::components::clipboard;
 use crate::ui::components::dialog::ConfirmDialog;
 use crate::ui::components::form::{Field, FormError, action_error};
 use crate::ui::components::toast::use_toasts;
 use crate::ui::pages::project::load_error;
-use crate::ui::pages::secret::copy_text;
 use leptos::prelude::*;
+
+/// What to do when this browser copies nothing: the key is shown in full just above.
+const BY_HAND: &str = "Copying is not available in this browser: select the text above and press Ctrl+C (⌘C).";
 
 /// The API base URL clients are configured with (this page's origin plus `/api`).
 fn api_base() -> String {
@@ -32,6 +36,9 @@ fn state_class(s: KeyState) -> &'static str {
 #[component]
 pub fn AccessKeysTab(vault: VaultDetail) -> impl IntoView {
     let toasts = use_toasts();
+    // Listing and revoking stay open in an archived project; creating does not.
+    let may_create =
+        can(vault.viewer, Action::CreateAccessKey, Target::Vault(vault.project, vault.vault)) == Decision::Allow;
     let vid = vault.id.to_string();
     let reload = RwSignal::new(0u32);
     let list_vid = vid.clone();
@@ -56,17 +63,26 @@ pub fn AccessKeysTab(vault: VaultDetail) -> impl IntoView {
     });
     let revoking = RwSignal::new(None::<(String, String)>);
     let confirm_open = RwSignal::new(false);
+    let new_key = if may_create {
+        view! {
+            <details class="panel">
+                <summary><strong>"New access key"</strong></summary>
+                <ActionForm action=create attr:class="stack" attr:novalidate=true>
+                    <FormError errors />
+                    <input type="hidden" name="vault_id" value=vid />
+                    <Field label="Name" name="name" errors maxlength=100 hint="Who uses it, for example “CI deploy”." />
+                    <Field label="Expires (UTC, optional)" name="expires_at" kind="datetime-local" errors />
+                    <button class="button primary" type="submit" disabled=move || create.pending().get()>"Create access key"</button>
+                </ActionForm>
+            </details>
+        }
+        .into_any()
+    } else {
+        view! { <p class="muted">"This project is archived: its keys can be revoked, but no new key can be created."</p> }
+            .into_any()
+    };
     view! {
-        <details class="panel">
-            <summary><strong>"New access key"</strong></summary>
-            <ActionForm action=create attr:class="stack" attr:novalidate=true>
-                <FormError errors />
-                <input type="hidden" name="vault_id" value=vid />
-                <Field label="Name" name="name" errors maxlength=100 hint="Who uses it, for example “CI deploy”." />
-                <Field label="Expires (UTC, optional)" name="expires_at" kind="datetime-local" errors />
-                <button class="button primary" type="submit" disabled=move || create.pending().get()>"Create access key"</button>
-            </ActionForm>
-        </details>
+        {new_key}
         {move || created.get().map(|k| {
             let key = k.key.expose().to_owned();
             let snippet = k.snippet(&api_base());
@@ -81,8 +97,8 @@ pub fn AccessKeysTab(vault: VaultDetail) -> impl IntoView {
                     </div>
                     <pre class="secret-value" aria-label="Snippet">{snippet}</pre>
                     <div class="button-row">
-                        <button class="button primary" type="button" on:click=move |_| { copy_text(&copy_key); toasts.show("Access key copied."); }>"Copy key"</button>
-                        <button class="button" type="button" on:click=move |_| { copy_text(&copy_snippet); toasts.show("Snippet copied."); }>"Copy snippet"</button>
+                        <button class="button primary" type="button" on:click=move |_| clipboard::copy(copy_key.clone(), toasts, "Access key copied.", BY_HAND)>"Copy key"</button>
+                        <button class="button" type="button" on:click=move |_| clipboard::copy(copy_snippet.clone(), toasts, "Snippet copied.", BY_HAND)>"Copy snippet"</button>
                         <button class="button" type="button" on:click=move |_| created.set(None)>"Done"</button>
                     </div>
                 </section>

@@ -1,0 +1,97 @@
+//! Access keys of an archived project, on both engines. Archiving makes a project read-only
+//! for people; it does not take services offline. So machines keep reading with their keys,
+//! and those who manage access keys (Admins, the project's Project Managers) can still list
+//! and revoke them — revoking only takes access away, and it is how machines are cut off.
+//! Creating a key is a new grant and stays refused.
+
+use app::domain::ErrorCode;
+use app::domain::ids::UserId;
+use app::domain::permission::ProjectRole;
+use app::domain::secret::SecretValue;
+use app::server::repo::users::{self, NewUser, UserState};
+use app::server::services::secrets::{self, NewSecretInput};
+use app::server::services::{access_keys, machine, projects, vaults};
+use app::server::{AppState, RequestMeta, SessionCtx, testing};
+
+async fn session(state: &AppState, email: &str, is_admin: bool) -> SessionCtx {
+    let mut tx = state.db.begin().await.unwrap();
+    let new = NewUser { email, name: email, password_hash: None, is_admin, state: UserState::Active };
+    let id: UserId = users::insert(&mut tx, new).await.unwrap();
+    tx.commit().await.unwrap();
+    SessionCtx { user: users::find(state.db.reader(), id).await.unwrap().unwrap(), token_hash: String::new() }
+}
+
+fn bearer(key: &str) -> Vec<u8> {
+    format!("Bearer {key}").into_bytes()
+}
+
+#[tokio::test]
+async fn archived_projects_keep_machines_reading_and_let_managers_list_and_revoke_keys() {
+    for t in testing::engines().await {
+        let state = testing::state(&t.db).await;
+        let m = RequestMeta::default();
+        let admin = session(&state, "admin@example.com", true).await;
+        let pm = session(&state, "pm@example.com", false).await;
+        let contributor = session(&state, "contributor@example.com", false).await;
+        let p = projects::create(&state, &admin, &m, "Legacy", "").await.unwrap();
+        projects::add_member(&state, &admin, &m, p, pm.user.id, ProjectRole::ProjectManager).await.unwrap();
+        projects::add_member(&state, &admin, &m, p, contributor.user.id, ProjectRole::Contributor).await.unwrap();
+        let vault = vaults::create(&state, &admin, &m, p, "production", "").await.unwrap();
+        let input = NewSecretInput {
+            name: "DB_PASSWORD".into(),
+            value: SecretValue::parse("value", "hunter2-archived".to_owned()).unwrap(),
+            content_type: String::new(),
+            description: String::new(),
+            tags: String::new(),
+            activation_at: None,
+            expiration_at: None,
+        };
+        secrets::create(&state, &admin, &m, vault, input).await.unwrap();
+        let by_admin = access_keys::create(&state, &admin, &m, vault, "old job", None).await.unwrap();
+        let service = access_keys::create(&state, &pm, &m, vault, "service", None).await.unwrap();
+        projects::set_archived(&state, &admin, &m, p, true).await.unwrap();
+
+        // Machines keep reading while the project is archived.
+        let header = bearer(service.key.expose());
+        let key = machine::authenticate(&state, Some(&header)).await.unwrap();
+        let read = machine::vault(&state, &key, vault, false, "").await.unwrap();
+        assert_eq!(serde_json::to_value(&read).unwrap()["secrets"][0]["value"], "hunter2-archived", "{:?}", t.engine);
+        let (_, one) = machine::secret_by_name(&state, Some(&header), vault, "DB_PASSWORD").await;
+        assert_eq!(one.unwrap().value.expose(), "hunter2-archived");
+
+        // Admins and Project Managers list the keys; a Contributor still may not.
+        for who in [&admin, &pm] {
+            let list = access_keys::list(&state, who, &m, vault).await.unwrap();
+            assert_eq!(list.len(), 2, "{:?}: {}", t.engine, who.user.email);
+        }
+        let e = access_keys::list(&state, &contributor, &m, vault).await.unwrap_err();
+        assert_eq!(e.code, ErrorCode::Forbidden, "{:?}", t.engine);
+        let e = access_keys::revoke(&state, &contributor, &m, service.info.id).await.unwrap_err();
+        assert_eq!(e.code, ErrorCode::Forbidden);
+
+        // Nobody creates a key in an archived project, Admins included.
+        for who in [&admin, &pm] {
+            let e = access_keys::create(&state, who, &m, vault, "new", None).await.unwrap_err();
+            assert_eq!(e.code, ErrorCode::Forbidden, "{:?}: {}", t.engine, who.user.email);
+            assert!(e.message.contains("archived"), "{}", e.message);
+        }
+
+        // Both may revoke; the machine is refused from its very next request.
+        access_keys::revoke(&state, &admin, &m, by_admin.info.id).await.unwrap();
+        access_keys::revoke(&state, &pm, &m, service.info.id).await.unwrap();
+        let e = machine::authenticate(&state, Some(&header)).await.unwrap_err();
+        assert_eq!(e.code, ErrorCode::Unauthorized, "{:?}", t.engine);
+        assert_eq!(e.code.status(), 401);
+        let (key, one) = machine::secret_by_name(&state, Some(&header), vault, "DB_PASSWORD").await;
+        assert!(key.is_none());
+        assert_eq!(one.unwrap_err().code, ErrorCode::Unauthorized);
+        let revocations: i64 = sqlx::query_scalar("select count(*) from audit_log where action = 'access_key.revoke'")
+            .fetch_one(state.db.reader())
+            .await
+            .unwrap();
+        assert_eq!(revocations, 2, "each revocation is audited");
+        let keys: i64 =
+            sqlx::query_scalar("select count(*) from access_keys").fetch_one(state.db.reader()).await.unwrap();
+        assert_eq!(keys, 2, "the refused creations made nothing");
+    }
+}
