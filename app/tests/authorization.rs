@@ -1,14 +1,41 @@
-//! The authorization matrix: every project and vault function × every kind of user × every
-//! vault kind × both project states, decided by the real services on both engines and checked
-//! against an expected table written as data. Calls are chosen so that an allowed call
-//! changes nothing (a repeated or empty input stops it after the permission check), and the
-//! test ends by proving that nothing changed. Expected refusals for user administration are
-//! "forbidden" (it is instance-wide, so there is nothing whose existence could leak).
+//! The authorization matrix: every project, vault and secret function × every kind of user ×
+//! every vault kind × both project states, decided by the real services on both engines and
+//! checked against an expected table written as data.
+//!
+//! Calls are chosen so that an allowed call changes nothing: a repeated or empty input, a stale
+//! "seen" version or time, a version that does not exist, or a state the thing already has
+//! stops it after the permission check. The test ends by proving that nothing changed: no
+//! project, membership, vault (nor its wrapped key), user, invitation, secret, secret version
+//! or live access key, and no audit entry other than the ones reading a value leaves (reveal,
+//! copy, compare, export — which must number exactly what the allowed calls account for).
+//!
+//! Letters, and how each is told apart from the others (the user log is the witness: the
+//! services write a `denied` line there for every refusal of the permission function, and
+//! never otherwise):
+//! - A = allowed: the call got past the permission check (it succeeded, or stopped on a
+//!   validation error or conflict) and no refusal was logged.
+//! - N = not found *because the permission function hid the thing*: a "not found" answer with
+//!   a refusal logged by this call. A list call reads N when the caller's list leaves the thing
+//!   out while the Admin's list (the same call as the Admin) holds it.
+//! - F = forbidden: a "forbidden" answer. It says nothing about whether the thing exists, so
+//!   it needs no witness (most are logged; a few services turn a disabled account away before
+//!   asking the permission function).
+//! - M = missing: a "not found" answer with no refusal logged — the id the test passed does not
+//!   exist, so the lookup before the permission check failed. Only a row that passes a
+//!   made-up id on purpose may expect it; anywhere else it means the test itself is broken.
+//! - `?` (never expected) = an answer that fits none of these, e.g. a success or validation
+//!   error that logged a refusal.
+//!
+//! So a broken test (an id that does not exist) reads M, never N, and a cell expecting N
+//! fails. The one row that passes a made-up id on purpose (`users_reset_link`) expects M.
+//!
+//! Expected refusals for user administration are "forbidden" (it is instance-wide, so there is
+//! nothing whose existence could leak).
 
-use app::domain::ErrorCode;
-use app::domain::ids::{AccessKeyId, ProjectId, UserId, VaultId};
+use app::domain::ids::{AccessKeyId, ProjectId, SecretId, UserId, VaultId};
 use app::domain::permission::ProjectRole;
 use app::domain::secret::{SecretQuery, SecretValue};
+use app::domain::{AppError, ErrorCode};
 use app::server::repo::users::{self, NewUser, UserState};
 use app::server::services::{access_keys, projects, secrets, users as users_svc, vaults};
 use app::server::{AppState, RequestMeta, SessionCtx, testing};
@@ -41,8 +68,8 @@ enum Kind {
 const KINDS: [Kind; 3] = [Kind::Normal, Kind::Listed, Kind::Unlisted];
 
 /// The expected decisions: for each function and caller, six letters — normal, listed,
-/// unlisted vault in an active project, then the same in an archived one. A = allowed (the
-/// call got past the permission check), N = not found, F = forbidden.
+/// unlisted vault in an active project, then the same in an archived one (letters: see the
+/// header). Secret rows act on the fixture's one secret in that vault.
 const MATRIX: &[(&str, [&str; 6])] = &[
     //                    Admin      PM         Contrib    Read-only  Outsider   Disabled
     ("list_projects", ["AAA AAA", "AAA AAA", "AAA AAA", "AAA AAA", "NNN NNN", "FFF FFF"]),
@@ -62,22 +89,59 @@ const MATRIX: &[(&str, [&str; 6])] = &[
     ("vault_settings", ["AAA FFF", "AAA FFF", "FFN FFN", "FFN FFN", "NNN NNN", "FFF FFF"]),
     ("vault_access_list", ["AAA FFF", "AAA FFF", "FFN FFN", "FFN FFN", "NNN NNN", "FFF FFF"]),
     ("vault_member", ["AAA FFF", "AAA FFF", "FFN FFN", "FFN FFN", "NNN NNN", "FFF FFF"]),
+    // Secrets, vault-level. Seeing metadata follows seeing the vault; writing is refused to
+    // Read-only members and in archived projects; values (export) are refused to Read-only
+    // members but stay readable in archived projects (reading changes nothing).
     ("secrets_list", ["AAA AAA", "AAA AAA", "AAN AAN", "AAN AAN", "NNN NNN", "FFF FFF"]),
+    ("secrets_list_all", ["AAA AAA", "AAA AAA", "AAN AAN", "AAN AAN", "NNN NNN", "FFF FFF"]),
     ("secrets_create", ["AAA FFF", "AAA FFF", "AAN FFN", "FFN FFN", "NNN NNN", "FFF FFF"]),
     ("secrets_import", ["AAA FFF", "AAA FFF", "AAN FFN", "FFN FFN", "NNN NNN", "FFF FFF"]),
-    ("access_keys_list", ["AAA FFF", "AAA FFF", "FFN FFN", "FFN FFN", "NNN NNN", "FFF FFF"]),
+    ("secrets_export", ["AAA AAA", "AAA AAA", "AAN AAN", "FFN FFN", "NNN NNN", "FFF FFF"]),
+    // Secrets, one at a time: metadata and history (no values) for whoever sees the vault.
+    ("secret_get", ["AAA AAA", "AAA AAA", "AAN AAN", "AAN AAN", "NNN NNN", "FFF FFF"]),
+    ("secret_history", ["AAA AAA", "AAA AAA", "AAN AAN", "AAN AAN", "NNN NNN", "FFF FFF"]),
+    // Values: never to Read-only members (forbidden where they see the vault), still readable
+    // in archived projects.
+    ("secret_reveal", ["AAA AAA", "AAA AAA", "AAN AAN", "FFN FFN", "NNN NNN", "FFF FFF"]),
+    ("secret_copy", ["AAA AAA", "AAA AAA", "AAN AAN", "FFN FFN", "NNN NNN", "FFF FFF"]),
+    ("secret_compare", ["AAA AAA", "AAA AAA", "AAN AAN", "FFN FFN", "NNN NNN", "FFF FFF"]),
+    // Changes: Contributors write in the vaults they see; nobody writes in an archived project.
+    ("secret_new_version", ["AAA FFF", "AAA FFF", "AAN FFN", "FFN FFN", "NNN NNN", "FFF FFF"]),
+    ("secret_restore", ["AAA FFF", "AAA FFF", "AAN FFN", "FFN FFN", "NNN NNN", "FFF FFF"]),
+    ("secret_enable_disable", ["AAA FFF", "AAA FFF", "AAN FFN", "FFN FFN", "NNN NNN", "FFF FFF"]),
+    ("secret_details", ["AAA FFF", "AAA FFF", "AAN FFN", "FFN FFN", "NNN NNN", "FFF FFF"]),
+    ("access_keys_list", ["AAA AAA", "AAA AAA", "FFN FFN", "FFN FFN", "NNN NNN", "FFF FFF"]),
     ("access_keys_create", ["AAA FFF", "AAA FFF", "FFN FFN", "FFN FFN", "NNN NNN", "FFF FFF"]),
-    ("access_keys_revoke", ["AAA FFF", "AAA FFF", "FFN FFN", "FFN FFN", "NNN NNN", "FFF FFF"]),
+    ("access_keys_revoke", ["AAA AAA", "AAA AAA", "FFN FFN", "FFN FFN", "NNN NNN", "FFF FFF"]),
     // Instance-wide user administration: Admins only, whatever the project or vault.
     ("users_list", ["AAA AAA", "FFF FFF", "FFF FFF", "FFF FFF", "FFF FFF", "FFF FFF"]),
     ("users_invite", ["AAA AAA", "FFF FFF", "FFF FFF", "FFF FFF", "FFF FFF", "FFF FFF"]),
     ("users_reinvite", ["AAA AAA", "FFF FFF", "FFF FFF", "FFF FFF", "FFF FFF", "FFF FFF"]),
-    ("users_reset_link", ["NNN NNN", "FFF FFF", "FFF FFF", "FFF FFF", "FFF FFF", "FFF FFF"]),
+    // A made-up user id on purpose: the Admin gets past the check and finds nobody (M).
+    ("users_reset_link", ["MMM MMM", "FFF FFF", "FFF FFF", "FFF FFF", "FFF FFF", "FFF FFF"]),
     ("users_disable", ["AAA AAA", "FFF FFF", "FFF FFF", "FFF FFF", "FFF FFF", "FFF FFF"]),
     ("users_enable", ["AAA AAA", "FFF FFF", "FFF FFF", "FFF FFF", "FFF FFF", "FFF FFF"]),
     ("users_grant_admin", ["AAA AAA", "FFF FFF", "FFF FFF", "FFF FFF", "FFF FFF", "FFF FFF"]),
     ("users_revoke_admin", ["AAA AAA", "FFF FFF", "FFF FFF", "FFF FFF", "FFF FFF", "FFF FFF"]),
 ];
+
+/// The audit entries that record a value leaving the server: the only ones an allowed call in
+/// the matrix writes.
+const VALUE_ACTIONS: &str = "('secret.reveal', 'secret.copy', 'secret.compare', 'vault.export')";
+
+/// How many of those entries one allowed call of `function` writes (a compare reveals both
+/// versions).
+fn value_entries(function: &str) -> usize {
+    match function {
+        "secret_reveal" | "secret_copy" | "secrets_export" => 1,
+        "secret_compare" => 2,
+        _ => 0,
+    }
+}
+
+/// The version `secret_restore` asks for: the fixture's secrets only have version 1, so an
+/// allowed restore stops when it looks the version up, after the permission check.
+const MISSING_VERSION: i64 = 99;
 
 struct Fixture {
     state: AppState,
@@ -86,6 +150,8 @@ struct Fixture {
     projects: [(ProjectId, [VaultId; 3]); 2],
     /// A revoked access key in each vault (revoking it again stops after the permission check).
     revoked_keys: BTreeMap<VaultId, AccessKeyId>,
+    /// One enabled secret with one version in each vault.
+    secrets: BTreeMap<VaultId, SecretId>,
 }
 
 async fn session_of(state: &AppState, id: UserId) -> SessionCtx {
@@ -112,6 +178,7 @@ async fn fixture(state: AppState) -> Fixture {
     let admin = session_of(&state, ids[&Who::Admin]).await;
     let mut made = Vec::new();
     let mut revoked_keys = BTreeMap::new();
+    let mut secret_ids = BTreeMap::new();
     for (n, archived) in [(1, false), (2, true)] {
         let p = projects::create(&state, &admin, &meta, &format!("Project {n}"), "").await.unwrap();
         for (who, role) in [
@@ -143,6 +210,16 @@ async fn fixture(state: AppState) -> Fixture {
             let key = access_keys::create(&state, &admin, &meta, v, "revoked", None).await.unwrap();
             access_keys::revoke(&state, &admin, &meta, key.info.id).await.unwrap();
             revoked_keys.insert(v, key.info.id);
+            let input = secrets::NewSecretInput {
+                name: "API_TOKEN".into(),
+                value: SecretValue::parse("value", "version one".into()).unwrap(),
+                content_type: String::new(),
+                description: String::new(),
+                tags: String::new(),
+                activation_at: None,
+                expiration_at: None,
+            };
+            secret_ids.insert(v, secrets::create(&state, &admin, &meta, v, input).await.unwrap());
         }
         if archived {
             projects::set_archived(&state, &admin, &meta, p, true).await.unwrap();
@@ -153,112 +230,234 @@ async fn fixture(state: AppState) -> Fixture {
     for who in EVERYONE {
         users_map.insert(who, session_of(&state, ids[&who]).await);
     }
-    Fixture { state, users: users_map, projects: [made[0], made[1]], revoked_keys }
+    Fixture { state, users: users_map, projects: [made[0], made[1]], revoked_keys, secrets: secret_ids }
 }
 
-/// A = got past the permission check, N = not found, F = forbidden.
-fn letter<T>(r: Result<T, app::domain::AppError>) -> char {
-    match r {
-        Ok(_) => 'A',
-        Err(e) => match e.code {
-            ErrorCode::NotFound => 'N',
-            ErrorCode::Forbidden => 'F',
-            ErrorCode::ValidationFailed | ErrorCode::Conflict => 'A',
-            other => panic!("unexpected {other:?}: {}", e.message),
+/// What a call answered, before the user log is consulted (see [`decide`]).
+enum Reply {
+    /// A service's answer (only whether and how it failed matters).
+    Answer(Result<(), AppError>),
+    /// A list's answer: whether the caller's list holds the thing, and whether the Admin's
+    /// list does (proving the thing exists, so that leaving it out is a decision).
+    Listed { mine: bool, admins: bool },
+}
+
+fn answer<T>(r: Result<T, AppError>) -> Reply {
+    Reply::Answer(r.map(|_| ()))
+}
+
+/// A list call as the caller and, for comparison, as the Admin.
+fn listed<T>(mine: Result<Vec<T>, AppError>, admins: Result<Vec<T>, AppError>, is_it: impl Fn(&T) -> bool) -> Reply {
+    match mine {
+        Ok(list) => Reply::Listed {
+            mine: list.iter().any(&is_it),
+            admins: admins.expect("the Admin can list it").iter().any(&is_it),
         },
+        Err(e) => Reply::Answer(Err(e)),
     }
 }
 
-async fn call(f: &Fixture, function: &str, who: Who, project: ProjectId, vault: VaultId, archived: bool) -> char {
+/// The letter for a reply, given how many refusals the call wrote to the user log (the rules
+/// are in the header), with a word on what was seen for the failure report.
+fn letter(reply: Reply, refusals: i64) -> (char, String) {
+    let seen = match &reply {
+        Reply::Answer(Ok(())) => "ok".to_owned(),
+        Reply::Answer(Err(e)) => format!("{:?} \"{}\"", e.code, e.message),
+        Reply::Listed { mine, admins } => format!("in the list: {mine}, in the Admin's list: {admins}"),
+    };
+    let seen = format!("{seen}, {refusals} refusal(s) logged");
+    let letter = match (reply, refusals) {
+        (Reply::Listed { mine: true, .. }, 0) => 'A',
+        (Reply::Listed { mine: false, admins: true }, 0) => 'N',
+        (Reply::Listed { mine: false, admins: false }, 0) => 'M',
+        (Reply::Answer(Ok(())), 0) => 'A',
+        (Reply::Answer(Err(e)), n) => match (e.code, n) {
+            (ErrorCode::ValidationFailed | ErrorCode::Conflict, 0) => 'A',
+            (ErrorCode::NotFound, 1) => 'N',
+            (ErrorCode::NotFound, 0) => 'M',
+            (ErrorCode::Forbidden, 0 | 1) => 'F',
+            (ErrorCode::ValidationFailed | ErrorCode::Conflict | ErrorCode::NotFound | ErrorCode::Forbidden, _) => '?',
+            _ => panic!("unexpected answer: {seen}"),
+        },
+        _ => '?',
+    };
+    (letter, seen)
+}
+
+async fn refusals_logged(state: &AppState, who: &SessionCtx) -> i64 {
+    sqlx::query_scalar("select count(*) from user_log where event = 'denied' and user_id = $1")
+        .bind(who.user.id.to_string())
+        .fetch_one(state.db.reader())
+        .await
+        .unwrap()
+}
+
+/// Calls `function` as `who` and reads the answer as a letter (with what was seen).
+async fn decide(
+    f: &Fixture,
+    function: &str,
+    who: Who,
+    project: ProjectId,
+    vault: VaultId,
+    archived: bool,
+) -> (char, String) {
+    let me = &f.users[&who];
+    let before = refusals_logged(&f.state, me).await;
+    let reply = call(f, function, who, project, vault, archived).await;
+    letter(reply, refusals_logged(&f.state, me).await - before)
+}
+
+async fn call(f: &Fixture, function: &str, who: Who, project: ProjectId, vault: VaultId, archived: bool) -> Reply {
     let s = &f.state;
     let me = &f.users[&who];
+    let admin = &f.users[&Who::Admin];
     let m = &RequestMeta::default();
     let ro = f.users[&Who::ReadOnly].user.id;
     let outsider = f.users[&Who::Outsider].user.id;
+    let secret = f.secrets[&vault];
     match function {
-        "list_projects" => match projects::list(s, me, "", true).await {
-            Ok(list) if list.iter().any(|p| p.id == project) => 'A',
-            Ok(_) => 'N',
-            Err(e) => letter::<()>(Err(e)),
-        },
-        "create_project" => letter(projects::create(s, me, m, "", "").await),
-        "get_project" => letter(projects::get(s, me, m, project).await),
-        "update_project" => letter(projects::update(s, me, m, project, "", "").await),
-        "set_archived" => letter(projects::set_archived(s, me, m, project, archived).await),
-        "project_members" => letter(projects::members(s, me, m, project).await),
-        "member_candidates" => letter(projects::candidates(s, me, m, project).await),
-        "add_member" => letter(projects::add_member(s, me, m, project, ro, ProjectRole::ReadOnly).await),
-        "change_role" => {
-            letter(projects::change_role(s, me, m, project, ro, ProjectRole::ReadOnly, ProjectRole::ReadOnly).await)
+        "list_projects" => {
+            let mine = projects::list(s, me, "", true).await;
+            listed(mine, projects::list(s, admin, "", true).await, |p| p.id == project)
         }
-        "remove_member" => letter(projects::remove_member(s, me, m, project, outsider).await),
-        "list_vaults" => match vaults::list(s, me, m, project).await {
-            Ok(list) if list.iter().any(|v| v.id == vault) => 'A',
-            Ok(_) => 'N',
-            Err(e) => letter::<()>(Err(e)),
-        },
-        "create_vault" => letter(vaults::create(s, me, m, project, "", "").await),
-        "get_vault" => letter(vaults::get(s, me, m, vault).await),
-        "update_vault" => letter(vaults::update(s, me, m, vault, "", "").await),
+        "create_project" => answer(projects::create(s, me, m, "", "").await),
+        "get_project" => answer(projects::get(s, me, m, project).await),
+        "update_project" => answer(projects::update(s, me, m, project, "", "").await),
+        "set_archived" => answer(projects::set_archived(s, me, m, project, archived).await),
+        "project_members" => answer(projects::members(s, me, m, project).await),
+        "member_candidates" => answer(projects::candidates(s, me, m, project).await),
+        "add_member" => answer(projects::add_member(s, me, m, project, ro, ProjectRole::ReadOnly).await),
+        "change_role" => {
+            answer(projects::change_role(s, me, m, project, ro, ProjectRole::ReadOnly, ProjectRole::ReadOnly).await)
+        }
+        "remove_member" => answer(projects::remove_member(s, me, m, project, outsider).await),
+        "list_vaults" => {
+            let mine = vaults::list(s, me, m, project).await;
+            listed(mine, vaults::list(s, admin, m, project).await, |v| v.id == vault)
+        }
+        "create_vault" => answer(vaults::create(s, me, m, project, "", "").await),
+        "get_vault" => answer(vaults::get(s, me, m, vault).await),
+        "update_vault" => answer(vaults::update(s, me, m, vault, "", "").await),
         "vault_settings" => {
             let current = app::server::repo::vaults::find(&s.db, vault).await.unwrap().unwrap();
-            letter(vaults::set_settings(s, me, m, vault, current.restricted, current.contributors_manage_keys).await)
+            answer(vaults::set_settings(s, me, m, vault, current.restricted, current.contributors_manage_keys).await)
         }
-        "vault_access_list" => letter(vaults::access_list(s, me, m, vault).await),
-        "vault_member" => letter(vaults::set_listed(s, me, m, vault, outsider, false).await),
-        "secrets_list" => letter(secrets::page(s, me, m, vault, &SecretQuery::default()).await),
+        "vault_access_list" => answer(vaults::access_list(s, me, m, vault).await),
+        "vault_member" => answer(vaults::set_listed(s, me, m, vault, outsider, false).await),
+        "secrets_list" => answer(secrets::page(s, me, m, vault, &SecretQuery::default()).await),
+        "secrets_list_all" => answer(secrets::list(s, me, m, vault).await),
+        // An empty name: refused as invalid after the permission check.
         "secrets_create" => {
             let input = secrets::NewSecretInput {
                 name: String::new(),
-                value: SecretValue::parse("value", String::new()).unwrap(),
+                value: SecretValue::parse("value", "value".into()).unwrap(),
                 content_type: String::new(),
                 description: String::new(),
                 tags: String::new(),
                 activation_at: None,
                 expiration_at: None,
             };
-            letter(secrets::create(s, me, m, vault, input).await)
+            answer(secrets::create(s, me, m, vault, input).await)
         }
-        "secrets_import" => letter(secrets::import(s, me, m, vault, "", true, true).await),
-        "access_keys_list" => letter(access_keys::list(s, me, m, vault).await),
-        "access_keys_create" => letter(access_keys::create(s, me, m, vault, "", None).await),
-        "access_keys_revoke" => letter(access_keys::revoke(s, me, m, f.revoked_keys[&vault]).await),
+        // Empty text: refused as invalid after the permission check.
+        "secrets_import" => answer(secrets::import(s, me, m, vault, "", true, true).await),
+        // Writes only a "vault.export" audit entry (counted at the end).
+        "secrets_export" => answer(secrets::export(s, me, m, vault).await),
+        "secret_get" => answer(secrets::get(s, me, m, secret).await),
+        "secret_history" => answer(secrets::history(s, me, m, secret).await),
+        // Reveal, copy and compare write only their audit entries (counted at the end).
+        "secret_reveal" => answer(secrets::reveal(s, me, m, secret, None, secrets::RevealKind::Reveal).await),
+        "secret_copy" => answer(secrets::reveal(s, me, m, secret, None, secrets::RevealKind::Copy).await),
+        "secret_compare" => answer(secrets::compare(s, me, m, secret, 1, 1).await),
+        // Seen version 0 while the secret is at 1: a conflict after the permission check.
+        "secret_new_version" => {
+            let value = SecretValue::parse("value", "version two".into()).unwrap();
+            answer(secrets::new_version(s, me, m, secret, value, "", Some(0)).await)
+        }
+        // Past the permission check the version is looked up: "no version 99" is the allowed
+        // answer (told apart from the refusal's "No such secret." by its message and by the
+        // user log, where it leaves no refusal).
+        "secret_restore" => match secrets::restore(s, me, m, secret, MISSING_VERSION).await {
+            Err(e) if e.code == ErrorCode::NotFound && e.message.contains(&format!("no version {MISSING_VERSION}")) => {
+                Reply::Answer(Ok(()))
+            }
+            other => answer(other),
+        },
+        // The secret is enabled already: a no-op after the permission check.
+        "secret_enable_disable" => answer(secrets::set_enabled(s, me, m, secret, true).await),
+        // Details as they are, seen at time 0: a conflict after the permission check.
+        "secret_details" => {
+            let input = secrets::MetaInput {
+                content_type: String::new(),
+                description: String::new(),
+                tags: String::new(),
+                activation_at: None,
+                expiration_at: None,
+                seen_updated_at: Some(0),
+            };
+            answer(secrets::update_meta(s, me, m, secret, input).await)
+        }
+        "access_keys_list" => answer(access_keys::list(s, me, m, vault).await),
+        "access_keys_create" => answer(access_keys::create(s, me, m, vault, "", None).await),
+        "access_keys_revoke" => answer(access_keys::revoke(s, me, m, f.revoked_keys[&vault]).await),
         // Each user call stops after the permission check: an empty name, an active user to
         // re-invite, an already disabled user, an Admin made Admin again, and so on.
-        "users_list" => letter(users_svc::list(s, me, m, "", "").await),
-        "users_invite" => letter(users_svc::invite(s, me, m, "", "").await),
+        "users_list" => answer(users_svc::list(s, me, m, "", "").await),
+        "users_invite" => answer(users_svc::invite(s, me, m, "", "").await),
         "users_reinvite" => {
-            letter(users_svc::reinvite(s, me, m, &f.users[&Who::ProjectManager].user.id.to_string()).await)
+            answer(users_svc::reinvite(s, me, m, &f.users[&Who::ProjectManager].user.id.to_string()).await)
         }
-        "users_reset_link" => letter(users_svc::reset_link(s, me, m, &UserId::new().to_string()).await),
-        "users_disable" => letter(users_svc::disable(s, me, m, &f.users[&Who::Disabled].user.id.to_string()).await),
-        "users_enable" => letter(users_svc::enable(s, me, m, &f.users[&Who::Admin].user.id.to_string()).await),
+        "users_reset_link" => answer(users_svc::reset_link(s, me, m, &UserId::new().to_string()).await),
+        "users_disable" => answer(users_svc::disable(s, me, m, &f.users[&Who::Disabled].user.id.to_string()).await),
+        "users_enable" => answer(users_svc::enable(s, me, m, &f.users[&Who::Admin].user.id.to_string()).await),
         "users_grant_admin" => {
-            letter(users_svc::grant_admin(s, me, m, &f.users[&Who::Admin].user.id.to_string()).await)
+            answer(users_svc::grant_admin(s, me, m, &f.users[&Who::Admin].user.id.to_string()).await)
         }
         "users_revoke_admin" => {
-            letter(users_svc::revoke_admin(s, me, m, &f.users[&Who::ProjectManager].user.id.to_string()).await)
+            answer(users_svc::revoke_admin(s, me, m, &f.users[&Who::ProjectManager].user.id.to_string()).await)
         }
         other => panic!("no call for {other}"),
     }
 }
 
+/// Everything the matrix's calls must leave as it was, as text. Audit entries recording a
+/// value read are left out here and counted separately.
 async fn snapshot(state: &AppState) -> Vec<String> {
     let mut out = Vec::new();
+    let audit = format!("select cast(count(*) as text) from audit_log where action not in {VALUE_ACTIONS}");
     for sql in [
         "select id || name || description || archived from projects order by id",
         "select project_id || user_id || role from memberships order by project_id, user_id",
         "select id || name || description || restricted || contributors_manage_keys from vaults order by id",
         "select vault_id || user_id from vault_members order by vault_id, user_id",
-        "select cast(count(*) as text) from audit_log",
+        &audit,
         "select id || state || is_admin from users order by id",
         "select cast(count(*) as text) from invitations",
-        "select cast(count(*) as text) from secrets",
+        "select id || '|' || vault_id || '|' || name || '|' || content_type || '|' || description || '|' || tags \
+         || '|' || coalesce(cast(activation_at as text), '-') || '|' || coalesce(cast(expiration_at as text), '-') \
+         || '|' || enabled || '|' || current_version || '|' || updated_by || '|' || updated_at \
+         from secrets order by id",
+        "select secret_id || '|' || version || '|' || note || '|' || created_by || '|' || created_at \
+         from secret_versions order by secret_id, version",
         "select cast(count(*) as text) from access_keys where revoked_at is null",
     ] {
         out.extend(sqlx::query_scalar::<_, String>(sql).fetch_all(state.db.reader()).await.unwrap());
     }
+    // Sealed bytes: the vaults' wrapped keys and every version's ciphertext.
+    for sql in [
+        "select wrapped_key from vaults order by id",
+        "select ciphertext from secret_versions order by secret_id, version",
+    ] {
+        let blobs = sqlx::query_scalar::<_, Vec<u8>>(sql).fetch_all(state.db.reader()).await.unwrap();
+        out.extend(blobs.iter().map(|b| b.iter().map(|x| format!("{x:02x}")).collect::<String>()));
+    }
     out
+}
+
+async fn value_entries_logged(state: &AppState) -> usize {
+    let sql = format!("select count(*) from audit_log where action in {VALUE_ACTIONS}");
+    let n: i64 = sqlx::query_scalar(&sql).fetch_one(state.db.reader()).await.unwrap();
+    usize::try_from(n).unwrap()
 }
 
 #[tokio::test]
@@ -268,18 +467,23 @@ async fn every_function_role_vault_kind_and_project_state_decides_as_the_matrix_
     for t in testing::engines().await {
         let f = fixture(testing::state(&t.db).await).await;
         let before = snapshot(&f.state).await;
+        let values_before = value_entries_logged(&f.state).await;
+        let mut values_read = 0;
         for (function, rows) in MATRIX {
             for (who, expected) in EVERYONE.iter().zip(rows.iter()) {
                 let expected: Vec<char> = expected.chars().filter(|c| !c.is_whitespace()).collect();
                 for (state_index, archived) in [false, true].into_iter().enumerate() {
                     let (project, vaults) = f.projects[state_index];
                     for (kind_index, kind) in KINDS.iter().enumerate() {
-                        let got = call(&f, function, *who, project, vaults[kind_index], archived).await;
+                        let (got, seen) = decide(&f, function, *who, project, vaults[kind_index], archived).await;
                         let want = expected[state_index * 3 + kind_index];
                         checked += 1;
+                        if got == 'A' {
+                            values_read += value_entries(function);
+                        }
                         if got != want {
                             wrong.push(format!(
-                                "{:?}: {function} as {who:?} on {kind:?} vault, archived={archived}: expected {want}, got {got}",
+                                "{:?}: {function} as {who:?} on {kind:?} vault, archived={archived}: expected {want}, got {got} ({seen})",
                                 t.engine
                             ));
                         }
@@ -288,6 +492,12 @@ async fn every_function_role_vault_kind_and_project_state_decides_as_the_matrix_
             }
         }
         assert_eq!(snapshot(&f.state).await, before, "{:?}: a call in the matrix changed data", t.engine);
+        assert_eq!(
+            value_entries_logged(&f.state).await - values_before,
+            values_read,
+            "{:?}: every allowed reveal, copy, compare and export is audited, and nothing else is",
+            t.engine
+        );
     }
     println!("authorization matrix: {checked} cases checked on SQLite and PostgreSQL");
     assert!(wrong.is_empty(), "{} of {checked} cases differ:\n{}", wrong.len(), wrong.join("\n"));
@@ -308,10 +518,14 @@ async fn not_found_reads_the_same_for_hidden_and_missing_things() {
         let hidden = vaults::get(&f.state, contributor, &m, unlisted).await.unwrap_err();
         let missing = vaults::get(&f.state, contributor, &m, VaultId::new()).await.unwrap_err();
         assert_eq!(hidden, missing);
+        let secret = f.secrets[&unlisted];
+        let hidden = secrets::get(&f.state, contributor, &m, secret).await.unwrap_err();
+        let missing = secrets::get(&f.state, contributor, &m, SecretId::new()).await.unwrap_err();
+        assert_eq!(hidden, missing, "a secret in a vault one may not see reads like one that does not exist");
         let denied: i64 = sqlx::query_scalar("select count(*) from user_log where event = 'denied'")
             .fetch_one(f.state.db.reader())
             .await
             .unwrap();
-        assert!(denied >= 2, "refusals are written to the user log");
+        assert!(denied >= 3, "refusals are written to the user log");
     }
 }
