@@ -87,7 +87,7 @@ fn ProjectFrame(project: ProjectDetail, tab: ProjectTab, reload: RwSignal<u32>) 
             </div>
             {(!project.description.is_empty()).then(|| view! { <p class="muted">{project.description.clone()}</p> })}
             {project.facts.archived.then(|| view! {
-                <p class="notice warn" role="note">"This project is archived: it is read-only for everyone until an Admin unarchives it."</p>
+                <p class="notice warn" role="note">"This project is archived: it is read-only for people until an Admin unarchives it. Machines keep reading its vaults with their access keys, which can still be revoked."</p>
             })}
             <nav class="tabs" aria-label="Project sections">
                 {tab_link(ProjectTab::Vaults, base.clone(), "Vaults")}
@@ -380,7 +380,7 @@ fn SettingsTab(project: ProjectDetail, reload: RwSignal<u32>) -> impl IntoView {
                 {if archived {
                     "Unarchiving makes the project and its vaults editable again and shows it in lists."
                 } else {
-                    "Archiving makes the project and its vaults read-only for everyone and hides it from lists. Nothing is deleted; you can unarchive it later."
+                    "Archiving makes the project and its vaults read-only for people and hides it from lists; machines keep reading with their access keys (revoke them to cut machines off). Nothing is deleted; you can unarchive it later."
                 }}
             </p>
             <FormError errors=archive_errors />
