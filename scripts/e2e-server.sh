@@ -32,7 +32,7 @@ fi
 
 DATA_DIR="${SECRYN_E2E_DATA:-target/e2e-data}"
 rm -rf "$DATA_DIR"
-mkdir -p "$DATA_DIR"
+mkdir -p -m 700 "$DATA_DIR"
 
 export SECRYN_DATA_DIR="$DATA_DIR"
 export SECRYN_LISTEN="$listen"

@@ -5,20 +5,14 @@
 //! Creating a key is a new grant and stays refused.
 
 use app::domain::ErrorCode;
-use app::domain::ids::UserId;
 use app::domain::permission::ProjectRole;
 use app::domain::secret::SecretValue;
-use app::server::repo::users::{self, NewUser, UserState};
 use app::server::services::secrets::{self, NewSecretInput};
 use app::server::services::{access_keys, machine, projects, vaults};
 use app::server::{AppState, RequestMeta, SessionCtx, testing};
 
 async fn session(state: &AppState, email: &str, is_admin: bool) -> SessionCtx {
-    let mut tx = state.db.begin().await.unwrap();
-    let new = NewUser { email, name: email, password_hash: None, is_admin, state: UserState::Active };
-    let id: UserId = users::insert(&mut tx, new).await.unwrap();
-    tx.commit().await.unwrap();
-    SessionCtx { user: users::find(state.db.reader(), id).await.unwrap().unwrap(), token_hash: String::new() }
+    testing::person(state, email, is_admin).await
 }
 
 fn bearer(key: &str) -> Vec<u8> {

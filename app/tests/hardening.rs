@@ -239,24 +239,12 @@ async fn the_user_log_is_append_only() {
 #[tokio::test]
 async fn the_vault_count_leaves_out_restricted_vaults_the_viewer_cannot_see() {
     use app::domain::permission::ProjectRole;
-    use app::server::repo::users::{self, NewUser, UserState};
     use app::server::services::{projects, vaults};
     for t in testing::engines().await {
         let state = testing::state(&t.db).await;
         let admin = set_up(&state).await;
         let m = from("192.0.2.1");
-        let mut tx = state.db.begin().await.unwrap();
-        let new = NewUser {
-            email: "c@example.com",
-            name: "Cy",
-            password_hash: None,
-            is_admin: false,
-            state: UserState::Active,
-        };
-        let cy = users::insert(&mut tx, new).await.unwrap();
-        tx.commit().await.unwrap();
-        let cy =
-            SessionCtx { user: users::find(state.db.reader(), cy).await.unwrap().unwrap(), token_hash: String::new() };
+        let cy = testing::person(&state, "c@example.com", false).await;
         let p = projects::create(&state, &admin, &m, "Payments", "").await.unwrap();
         projects::add_member(&state, &admin, &m, p, cy.user.id, ProjectRole::Contributor).await.unwrap();
         vaults::create(&state, &admin, &m, p, "open", "").await.unwrap();

@@ -3,11 +3,10 @@
 
 use app::domain::ErrorCode;
 use app::domain::dotenv::ImportOutcome;
-use app::domain::ids::{SecretId, UserId, VaultId};
+use app::domain::ids::{SecretId, VaultId};
 use app::domain::permission::ProjectRole;
 use app::domain::secret::{SecretQuery, SecretSort, SecretStatus, SecretValue, VALUE_MAX};
 use app::server::db::{Db, Engine};
-use app::server::repo::users::{self, NewUser, UserState};
 use app::server::services::secrets::{self, NewSecretInput, RevealKind};
 use app::server::services::{projects, vaults};
 use app::server::{AppState, RequestMeta, SessionCtx, audit, testing};
@@ -22,11 +21,7 @@ struct World {
 }
 
 async fn session(state: &AppState, email: &str, is_admin: bool) -> SessionCtx {
-    let mut tx = state.db.begin().await.unwrap();
-    let new = NewUser { email, name: email, password_hash: None, is_admin, state: UserState::Active };
-    let id: UserId = users::insert(&mut tx, new).await.unwrap();
-    tx.commit().await.unwrap();
-    SessionCtx { user: users::find(state.db.reader(), id).await.unwrap().unwrap(), token_hash: String::new() }
+    testing::person(state, email, is_admin).await
 }
 
 async fn world(db: &Db) -> World {

@@ -70,3 +70,15 @@ pub async fn state(db: &Db) -> super::AppState {
         data_keys: Default::default(),
     }
 }
+
+/// A signed-in person made directly in the database (active, no password), for service tests
+/// that need a caller but no sign-in.
+pub async fn person(state: &super::AppState, email: &str, is_admin: bool) -> super::SessionCtx {
+    use super::repo::users::{self, NewUser, UserState};
+    let mut tx = state.db.begin().await.expect("begin");
+    let new = NewUser { email, name: email, password_hash: None, is_admin, state: UserState::Active };
+    let id = users::insert(&mut tx, new).await.expect("insert a test user");
+    tx.commit().await.expect("commit");
+    let user = users::find(state.db.reader(), id).await.expect("read").expect("the user just made");
+    super::SessionCtx { user, token_hash: String::new() }
+}

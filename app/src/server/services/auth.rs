@@ -10,8 +10,10 @@
 //! - one network address: after `SECRYN_SIGNIN_IP_LIMIT` attempts (default 50) within 15
 //!   minutes it is refused for every account.
 //!
-//! A successful sign-in gives its attempt back (and clears its address's count for that
-//! account). Unknown e-mails are counted like known ones, so a refusal reveals nothing.
+//! The two per-address counters count attempts before the check, so a burst of concurrent
+//! guesses gets no more than the limit; a successful sign-in gives its attempt back (and
+//! clears its address's count for that account). The account's counter counts failures only,
+//! so people signing in at the same time never slow each other down. Unknown e-mails are counted like known ones, so a refusal reveals nothing.
 //! Unknown users, wrong passwords and disabled accounts all get one message, after the same
 //! Argon2 work. Admins see and clear current locks (`services::users::sign_in_locks`).
 
@@ -85,8 +87,9 @@ struct Attempt {
     account_failures: i64,
 }
 
-/// Counts the attempt on every counter it belongs to, or refuses it when its address is
-/// over a limit. One short write transaction, committed before any hashing.
+/// Counts the attempt on its address's counters, or refuses it when the address is over a
+/// limit (one short write transaction, committed before any hashing), and reads how many
+/// failures the account has.
 async fn count_attempt(state: &AppState, email: &str, ip: &str, now: Micros) -> Result<Attempt, AppError> {
     let window = clock::minutes(WINDOW_MINUTES);
     let mut tx = state.db.begin().await?;
@@ -113,10 +116,14 @@ async fn count_attempt(state: &AppState, email: &str, ip: &str, now: Micros) -> 
         }
         ip_counter = Some(c);
     }
-    let account =
-        throttle::hit(&mut tx, &account_key(email), Subject { email: Some(email), ip: None }, now, window).await?;
     tx.commit().await?;
-    Ok(Attempt { source, ip: ip_counter, account_failures: account.attempts - 1 })
+    // The account's failures set its delay; counted after a failed check, so people signing in
+    // at the same time never slow each other down.
+    let account_failures = throttle::get(&state.db, &account_key(email))
+        .await?
+        .filter(|c| c.window_start > now - window)
+        .map_or(0, |c| c.attempts);
+    Ok(Attempt { source, ip: ip_counter, account_failures })
 }
 
 /// Checks an e-mail and password and, if right, starts a session.
@@ -153,11 +160,14 @@ pub async fn sign_in(
             Some(_) => "wrong password",
         };
         user_log::append(&mut tx, log(Event::SignInFailed, Some(detail))).await?;
+        let who = Subject { email: Some(email.as_str()), ip: None };
+        let window = clock::minutes(WINDOW_MINUTES);
+        let account = throttle::hit(&mut tx, &account_key(email.as_str()), who, clock::now(), window).await?;
         if attempt.source.attempts == ACCOUNT_FAILURES {
             let detail = "this network address is refused for this account for 15 minutes";
             user_log::append(&mut tx, log(Event::Lockout, Some(detail))).await?;
         }
-        if attempt.account_failures + 1 == ACCOUNT_FAILURES {
+        if account.attempts == ACCOUNT_FAILURES {
             let detail = "further sign-ins to this account are slowed down for 15 minutes";
             user_log::append(&mut tx, log(Event::Lockout, Some(detail))).await?;
         }
@@ -168,7 +178,6 @@ pub async fn sign_in(
         return Err(AppError::new(ErrorCode::Unauthorized, WRONG_CREDENTIALS));
     };
     throttle::clear(&mut tx, &source_key(email.as_str(), ip)).await?;
-    throttle::give_back(&mut tx, &account_key(email.as_str())).await?;
     if attempt.ip.is_some() {
         throttle::give_back(&mut tx, &ip_key(ip)).await?;
     }
