@@ -407,6 +407,7 @@ async fn request_log_keeps_every_record_and_last_use_never_goes_back() {
             ip: Some("192.0.2.7".into()),
             access_key_id: key.map(str::to_owned),
             public_resource: None,
+            request_id: Some(format!("req-{at}")),
         };
         append(&t.db, &[record(1_000, Some(&key)), record(3_000, Some(&key)), record(2_000, None)]).await.unwrap();
         append(&t.db, &[record(500, Some(&key))]).await.unwrap();

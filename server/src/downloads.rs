@@ -1,13 +1,12 @@
 //! File downloads for signed-in people: a vault's secrets as `.env`. A plain link (not a
 //! server function) so the browser saves the file itself; the service checks and audits.
 
-use crate::http::error_response;
 use app::domain::AppError;
 use app::domain::ids::VaultId;
 use app::server::services::secrets;
 use app::server::{AppState, RequestMeta, SessionCtx};
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Router, routing::get};
 
@@ -17,8 +16,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 fn failure(e: AppError) -> Response {
-    let status = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    error_response(status, e.code.as_str(), &e.message)
+    e.into_response()
 }
 
 /// The file name a vault's export is saved under (letters, digits, `-` and `_` only).

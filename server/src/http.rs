@@ -3,6 +3,8 @@
 //! sends people to setup or sign-in.
 
 use app::api::door::session_cookie_name;
+use app::domain::{AppError, ErrorCode};
+use app::server::request;
 use app::server::services::{auth, setup};
 use app::server::{AppState, RequestMeta, SessionCtx};
 use app::ui::CspNonce;
@@ -19,6 +21,7 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use rand::RngCore;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
+use tracing::Instrument as _;
 
 /// Largest request body accepted by server functions.
 const BODY_LIMIT: usize = 256 * 1024;
@@ -40,6 +43,7 @@ pub fn router(state: AppState, https: bool, request_log: app::server::request_lo
         .layer(from_fn(csrf))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(from_fn_with_state(https, security_headers))
+        .layer(from_fn_with_state(state.clone(), request_context))
         .with_state(state)
 }
 
@@ -58,12 +62,6 @@ async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 fn json(status: StatusCode, body: &'static str) -> Response {
-    (status, [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")], body).into_response()
-}
-
-/// The `{"error","message"}` body with its status.
-pub fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
-    let body = serde_json::json!({ "error": code, "message": message }).to_string();
     (status, [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")], body).into_response()
 }
 
@@ -116,11 +114,11 @@ async fn security_headers(State(https): State<bool>, mut req: Request, next: Nex
 async fn csrf(req: Request, next: Next) -> Response {
     let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
     if declared.is_some_and(|n| n > BODY_LIMIT) {
-        return error_response(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "The request body is too large.");
+        return AppError::new(ErrorCode::PayloadTooLarge, "The request body is too large.").into_response();
     }
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if unsafe_method && req.uri().path().starts_with("/rpc/") && cross_site(req.headers()) {
-        return error_response(StatusCode::FORBIDDEN, "forbidden", "Cross-site requests are not accepted.");
+        return AppError::forbidden("Cross-site requests are not accepted.").into_response();
     }
     next.run(req).await
 }
@@ -146,6 +144,38 @@ fn session_token(h: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
+/// Gives the request its id and span (see `app::server::request`), runs it inside both, and
+/// returns the id in the response. A failure on our side gets a log line here, in the span.
+async fn request_context(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let trusted = peer.is_some_and(|p| state.settings.trusted_proxies.trusts(p));
+    let proxied = req.headers().get(request::HEADER).and_then(|v| v.to_str().ok());
+    let id = request::id_for(proxied, trusted);
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %req.method(),
+        path = %req.uri().path(),
+        user = tracing::field::Empty,
+        access_key = tracing::field::Empty,
+    );
+    let started = std::time::Instant::now();
+    let mut res = request::scope(&id, next.run(req).instrument(span.clone())).await;
+    let status = res.status().as_u16();
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    span.in_scope(|| {
+        if status >= 500 {
+            tracing::warn!(status, ms, "request failed");
+        } else if status >= 400 {
+            tracing::debug!(status, ms, "request refused");
+        }
+    });
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        res.headers_mut().insert(request::HEADER, v);
+    }
+    res
+}
+
 /// Records the request's facts and attaches the signed-in session, if any.
 async fn session(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let path = req.uri().path();
@@ -165,16 +195,11 @@ async fn session(State(state): State<AppState>, mut req: Request, next: Next) ->
     if let Some(token) = session_token(req.headers(), session_cookie_name(state.settings.secure_cookies)) {
         match auth::resolve(&state, &token).await {
             Ok(Some(ctx)) => {
+                tracing::Span::current().record("user", tracing::field::display(ctx.user.id));
                 req.extensions_mut().insert::<SessionCtx>(ctx);
             }
             Ok(None) => {}
-            Err(_) => {
-                return error_response(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "unavailable",
-                    "The database is not answering.",
-                );
-            }
+            Err(e) => return e.into_response(),
         }
     }
     req.extensions_mut().insert(meta);
@@ -219,7 +244,7 @@ async fn page_gate(State(state): State<AppState>, req: Request, next: Next) -> R
         return next.run(req).await;
     }
     let Ok(set_up) = is_set_up(&state).await else {
-        return error_response(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "The database is not answering.");
+        return AppError::unavailable("The database is not answering.").into_response();
     };
     let signed_in = req.extensions().get::<SessionCtx>().is_some();
     match (set_up, path.as_str()) {
@@ -262,7 +287,7 @@ async fn rpc_error_status(req: Request, next: Next) -> Response {
     }
     let (mut parts, body) = res.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
-        return error_response(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Something went wrong on the server.");
+        return AppError::internal().into_response();
     };
     if let Ok(e) = serde_json::from_slice::<app::domain::AppError>(&bytes) {
         parts.status = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

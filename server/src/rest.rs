@@ -3,15 +3,14 @@
 //! in query strings, records every call in the request log and holds each response until its
 //! record is committed (503 with no body of substance when that fails).
 
-use crate::http::error_response;
-use app::domain::AppError;
 use app::domain::ids::{SecretId, VaultId};
+use app::domain::{AppError, ErrorCode};
 use app::server::repo::secrets::Only;
 use app::server::request_log::{Record, RequestLog};
 use app::server::services::machine::{self, KeyCtx, SecretJson, SecretList, SecretRef, VaultJson};
 use app::server::{AppState, RequestMeta, clock};
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::{Next, from_fn};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -58,20 +57,14 @@ fn tagged(mut res: Response, logged: Logged) -> Response {
 }
 
 fn method_not_allowed(path: &'static str, resource_type: &'static str) -> Response {
-    let mut res =
-        error_response(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "This path answers GET (and HEAD) only.");
+    let mut res = AppError::new(ErrorCode::MethodNotAllowed, "This path answers GET (and HEAD) only.").into_response();
     res.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
     tagged(res, Logged { path, resource_type })
 }
 
-/// The error body with its status; 401 names the scheme.
+/// The error as a response (the one edge: `IntoResponse for AppError`).
 fn error(e: AppError) -> Response {
-    let status = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut res = error_response(status, e.code.as_str(), &e.message);
-    if status == StatusCode::UNAUTHORIZED {
-        res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-    }
-    res
+    e.into_response()
 }
 
 /// Query parameter names that would carry a credential, as [`plain_name`] reduces them.
@@ -166,6 +159,7 @@ async fn log_every_call(Extension(log): Extension<RequestLog>, req: Request, nex
         ip,
         access_key_id: res.extensions().get::<KeyUsed>().map(|k| k.0.clone()),
         public_resource: None,
+        request_id: app::server::request::current_id(),
     };
     if !log.record(record).await {
         return error(AppError::unavailable("The request could not be recorded, so nothing is served. Try again."));
@@ -182,6 +176,7 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<KeyCtx, A
 fn finish(result: Result<Response, AppError>, logged: Logged, key: Option<&KeyCtx>) -> Response {
     let mut res = tagged(result.unwrap_or_else(error), logged);
     if let Some(k) = key {
+        tracing::Span::current().record("access_key", tracing::field::display(k.id));
         res.extensions_mut().insert(KeyUsed(k.id.to_string()));
     }
     res
@@ -311,12 +306,14 @@ enum Refusals {
 
 /// The error body of every failed call.
 #[derive(utoipa::ToSchema)]
-#[allow(dead_code)] // Describes the body `error_response` writes; never built itself.
+#[allow(dead_code)] // Describes the body `IntoResponse for AppError` writes; never built itself.
 pub struct ErrorBody {
     /// A machine-readable code such as `unauthorized` or `not_found`.
     error: String,
     /// One human sentence.
     message: String,
+    /// The request's id (also in the `X-Request-Id` header): quote it when asking for help.
+    request_id: String,
 }
 
 struct BearerScheme;

@@ -244,6 +244,7 @@ fn refused(got: &(StatusCode, reqwest::header::HeaderMap, String), status: Statu
         assert_eq!(got.1["www-authenticate"], "Bearer");
     }
     assert_eq!(got.1["cache-control"], "no-store");
+    assert_eq!(body["request_id"], got.1["x-request-id"].to_str().unwrap(), "the body names its request");
 }
 
 async fn the_api_follows_the_contract(w: World) {

@@ -62,13 +62,16 @@ pub fn clear_session_cookie(state: &AppState) {
     }
 }
 
-/// Runs a server function's body and gives an error its HTTP status.
+/// Runs a server function's body and gives an error its HTTP status and request id (the
+/// body itself is encoded by server_fn, which the framework requires).
 pub async fn respond<T>(body: impl Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
-    let result = body.await;
-    if let (Err(e), Some(res)) = (&result, use_context::<ResponseOptions>()) {
-        res.set_status(StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
-    }
-    result
+    body.await.map_err(|mut e| {
+        if let Some(res) = use_context::<ResponseOptions>() {
+            res.set_status(StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+        }
+        e.request_id = crate::server::request::current_id();
+        e
+    })
 }
 
 /// Parsing ids that arrive as text: a malformed id is "not found", like an unknown one.

@@ -16,6 +16,7 @@ pub enum ErrorCode {
     Unauthorized,
     Forbidden,
     NotFound,
+    MethodNotAllowed,
     Conflict,
     Gone,
     PayloadTooLarge,
@@ -33,6 +34,7 @@ impl ErrorCode {
             ErrorCode::Unauthorized => 401,
             ErrorCode::Forbidden => 403,
             ErrorCode::NotFound => 404,
+            ErrorCode::MethodNotAllowed => 405,
             ErrorCode::Conflict => 409,
             ErrorCode::Gone => 410,
             ErrorCode::PayloadTooLarge => 413,
@@ -50,6 +52,7 @@ impl ErrorCode {
             ErrorCode::Unauthorized => "unauthorized",
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::NotFound => "not_found",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::Conflict => "conflict",
             ErrorCode::Gone => "gone",
             ErrorCode::PayloadTooLarge => "payload_too_large",
@@ -68,16 +71,24 @@ pub struct AppError {
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// The request this error answered, so a person can quote it and a log line be found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 impl AppError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), field: None }
+        Self { code, message: message.into(), field: None, request_id: None }
     }
 
     /// Bad input for one form field; shown beside that field.
     pub fn validation(field: &str, message: impl Into<String>) -> Self {
-        Self { code: ErrorCode::ValidationFailed, message: message.into(), field: Some(field.to_owned()) }
+        Self {
+            code: ErrorCode::ValidationFailed,
+            message: message.into(),
+            field: Some(field.to_owned()),
+            request_id: None,
+        }
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {

@@ -68,7 +68,8 @@ impl TrustedProxies {
         Ok(TrustedProxies(out))
     }
 
-    fn trusts(&self, ip: IpAddr) -> bool {
+    /// True when `ip` is one of the trusted proxies.
+    pub fn trusts(&self, ip: IpAddr) -> bool {
         self.0.iter().any(|r| r.contains(ip))
     }
 

@@ -1,7 +1,34 @@
-//! Turning infrastructure failures into the domain error: the cause goes to the server log
-//! (whole chain), the user gets one plain sentence.
+//! The one error edge. Infrastructure failures become the domain error (the cause goes to
+//! the server log, whole chain; the user gets one plain sentence), and the domain error
+//! becomes an HTTP response in one place: [`IntoResponse`] below, used by REST, downloads and
+//! the middleware. Server functions are the one exception the framework forces: their body is
+//! the error encoded by server_fn (so the browser can decode it), and `api::door::respond`
+//! gives it the same status and request id.
 
-use crate::domain::AppError;
+use crate::domain::{AppError, ErrorCode};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+impl IntoResponse for AppError {
+    /// The status of the error's code, the `{"error","message","request_id"}` body, no caching,
+    /// and `WWW-Authenticate: Bearer` on 401.
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let request_id = self.request_id.or_else(crate::server::request::current_id);
+        let body =
+            serde_json::json!({ "error": self.code.as_str(), "message": self.message, "request_id": request_id });
+        let mut res = (
+            status,
+            [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")],
+            body.to_string(),
+        )
+            .into_response();
+        if self.code == ErrorCode::Unauthorized {
+            res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        res
+    }
+}
 
 impl From<sqlx::Error> for AppError {
     /// An unreachable, busy or timed-out database is 503 (worth retrying); any other database

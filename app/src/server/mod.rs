@@ -11,6 +11,7 @@ pub mod error;
 pub mod inline_sqlite;
 pub mod password;
 pub mod repo;
+pub mod request;
 pub mod request_log;
 pub mod services;
 pub mod state;

@@ -33,12 +33,17 @@ pub struct Server {
 }
 
 impl Server {
-    pub fn start(mut cmd: Command) -> Server {
+    pub fn start(cmd: Command) -> Server {
+        Server::start_with_stderr(cmd, Stdio::inherit())
+    }
+
+    /// Starts with the server's log (stderr) sent to `stderr`, such as a file a test reads.
+    pub fn start_with_stderr(mut cmd: Command, stderr: Stdio) -> Server {
         let port = free_port();
         let mut child = cmd
             .env("SECRYN_LISTEN", format!("127.0.0.1:{port}"))
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .expect("start secryn");
         let out = child.stdout.take().unwrap();

@@ -16,6 +16,8 @@ pub struct Record {
     pub ip: Option<String>,
     pub access_key_id: Option<String>,
     pub public_resource: Option<String>,
+    /// The request's id (see `server::request`).
+    pub request_id: Option<String>,
 }
 
 /// A record as one element of the JSON array a batch is sent as.
@@ -31,6 +33,7 @@ struct Row<'a> {
     ip: Option<&'a str>,
     access_key_id: Option<&'a str>,
     public_resource: Option<&'a str>,
+    request_id: Option<&'a str>,
 }
 
 /// An access key's newest use in a batch.
@@ -43,9 +46,10 @@ struct Use<'a> {
 /// SQLite: the batch and the keys' `last_used_at` in one transaction, sent as one script so
 /// the writer hands its connection one job per batch, not one per statement.
 const SQLITE_APPEND: &str = "begin immediate;
-insert into request_log (id, at, method, path, resource_type, status, duration_us, ip, access_key_id, public_resource)
+insert into request_log (id, at, method, path, resource_type, status, duration_us, ip, access_key_id, public_resource,
+                         request_id)
     select value->>'id', value->>'at', value->>'method', value->>'path', value->>'resource_type', value->>'status',
-           value->>'duration_us', value->>'ip', value->>'access_key_id', value->>'public_resource'
+           value->>'duration_us', value->>'ip', value->>'access_key_id', value->>'public_resource', value->>'request_id'
     from json_each($1);
 update access_keys set last_used_at = u.at
     from (select value->>'id' as id, value->>'at' as at from json_each($2)) as u
@@ -54,10 +58,11 @@ commit;";
 
 /// PostgreSQL: the same as one statement (a data-modifying `with`).
 const POSTGRES_APPEND: &str = "with appended as (
-    insert into request_log (id, at, method, path, resource_type, status, duration_us, ip, access_key_id, public_resource)
-    select id, at, method, path, resource_type, status, duration_us, ip, access_key_id, public_resource
+    insert into request_log (id, at, method, path, resource_type, status, duration_us, ip, access_key_id, public_resource,
+                             request_id)
+    select id, at, method, path, resource_type, status, duration_us, ip, access_key_id, public_resource, request_id
     from json_to_recordset($1::json) as r(id text, at bigint, method text, path text, resource_type text,
-        status bigint, duration_us bigint, ip text, access_key_id text, public_resource text)
+        status bigint, duration_us bigint, ip text, access_key_id text, public_resource text, request_id text)
 )
 update access_keys set last_used_at = u.at
     from json_to_recordset($2::json) as u(id text, at bigint)
@@ -81,6 +86,7 @@ pub async fn append(db: &Db, records: &[Record]) -> Result<(), sqlx::Error> {
             ip: r.ip.as_deref(),
             access_key_id: r.access_key_id.as_deref(),
             public_resource: r.public_resource.as_deref(),
+            request_id: r.request_id.as_deref(),
         })
         .collect();
     let mut newest: HashMap<&str, Micros> = HashMap::new();
