@@ -4,6 +4,7 @@
 //! line). Prints one line per input:
 //! `dotenv parse, <input>: <rate> MB/s (<entries> entries, <errors> errors)`. The rates should
 //! be of one order: the parser makes one forward pass whatever the input.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // A panic here is a failed test or bench.
 
 use app::domain::dotenv;
 use std::hint::black_box;

@@ -1,13 +1,12 @@
 //! `cargo bench -p app --features ssr --bench versions`: 1,000 new versions of one secret,
 //! one after another, through the service layer (validation, sealing, version row, audit
 //! entry, commit) on SQLite; prints `versions_per_second=N`.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // A panic here is a failed test or bench.
 
-use app::domain::ids::UserId;
 use app::domain::secret::SecretValue;
-use app::server::repo::users::{self, NewUser, UserState};
 use app::server::services::secrets::{self, NewSecretInput};
 use app::server::services::{projects, vaults};
-use app::server::{RequestMeta, SessionCtx, testing};
+use app::server::{RequestMeta, testing};
 use std::time::Instant;
 
 const VERSIONS: usize = 1000;
@@ -16,18 +15,7 @@ const VERSIONS: usize = 1000;
 async fn main() {
     let t = testing::sqlite().await;
     let state = testing::state(&t.db).await;
-    let mut tx = state.db.begin().await.unwrap();
-    let new = NewUser {
-        email: "bench@example.com",
-        name: "Bench",
-        password_hash: None,
-        is_admin: true,
-        state: UserState::Active,
-    };
-    let id: UserId = users::insert(&mut tx, new).await.unwrap();
-    tx.commit().await.unwrap();
-    let admin =
-        SessionCtx { user: users::find(state.db.reader(), id).await.unwrap().unwrap(), token_hash: String::new() };
+    let admin = testing::person(&state, "bench@example.com", true).await;
     let m = RequestMeta::default();
     let project = projects::create(&state, &admin, &m, "Bench", "").await.unwrap();
     let vault = vaults::create(&state, &admin, &m, project, "bench", "").await.unwrap();

@@ -3,6 +3,7 @@
 //! and those who manage access keys (Admins, the project's Project Managers) can still list
 //! and revoke them — revoking only takes access away, and it is how machines are cut off.
 //! Creating a key is a new grant and stays refused.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // A panic here is a failed test or bench.
 
 use app::domain::ErrorCode;
 use app::domain::permission::ProjectRole;

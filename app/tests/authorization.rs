@@ -31,6 +31,7 @@
 //!
 //! Expected refusals for user administration are "forbidden" (it is instance-wide, so there is
 //! nothing whose existence could leak).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // A panic here is a failed test or bench.
 
 use app::domain::ids::{AccessKeyId, ProjectId, SecretId, UserId, VaultId};
 use app::domain::permission::ProjectRole;

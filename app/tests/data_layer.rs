@@ -1,4 +1,5 @@
 //! Data-layer tests: every query and service of the foundation, on SQLite and PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // A panic here is a failed test or bench.
 
 use app::domain::ErrorCode;
 use app::server::audit::{self, Actor, Change, Entry};

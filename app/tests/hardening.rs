@@ -2,6 +2,7 @@
 //! source back without locking the owner out, counters that stay exact under concurrency from
 //! two nodes, setup that checks its code before hashing, a flood of cancelled requests, and
 //! time-bound rules tested by moving the clock.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // A panic here is a failed test or bench.
 
 use app::domain::ErrorCode;
 use app::domain::session::LockKind;

@@ -1,27 +1,17 @@
 //! `?secrets=names` on both engines: the answer is exactly what it was when it was cut down
 //! from the full read (same secrets, same order, same bytes), and no value is opened for it.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // A panic here is a failed test or bench.
 
 use app::domain::ErrorCode;
-use app::domain::ids::{SecretId, UserId};
+use app::domain::ids::SecretId;
 use app::domain::secret::SecretValue;
-use app::server::repo::users::{self, NewUser, UserState};
 use app::server::services::machine::{self, SecretList, SecretRef, VaultJson};
 use app::server::services::secrets::{self, NewSecretInput};
 use app::server::services::{access_keys, projects, vaults};
 use app::server::{AppState, RequestMeta, SessionCtx, clock, testing};
 
 async fn admin(state: &AppState) -> SessionCtx {
-    let mut tx = state.db.begin().await.unwrap();
-    let new = NewUser {
-        email: "admin@example.com",
-        name: "Ada",
-        password_hash: None,
-        is_admin: true,
-        state: UserState::Active,
-    };
-    let id: UserId = users::insert(&mut tx, new).await.unwrap();
-    tx.commit().await.unwrap();
-    SessionCtx { user: users::find(state.db.reader(), id).await.unwrap().unwrap(), token_hash: String::new() }
+    testing::person(state, "admin@example.com", true).await
 }
 
 fn input(name: &str, activation_at: Option<i64>, expiration_at: Option<i64>) -> NewSecretInput {

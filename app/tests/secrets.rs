@@ -1,5 +1,6 @@
 //! Secrets on both engines: versioning, restore, stale saves, many concurrent writers, the
 //! plaintext scan, Read-only users never receiving a value, and bad input changing nothing.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // A panic here is a failed test or bench.
 
 use app::domain::ErrorCode;
 use app::domain::dotenv::ImportOutcome;

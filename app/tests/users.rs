@@ -1,4 +1,5 @@
 //! Users, invitations and reset links: the service rules, on SQLite and PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // A panic here is a failed test or bench.
 
 use app::domain::ErrorCode;
 use app::server::audit;

@@ -1,5 +1,6 @@
 //! Black-box tests of the real `secryn` binary: configuration errors, first start, restart,
 //! setup, sign-in, headers and bad input — on SQLite and PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // A panic here is a failed test or bench.
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! The real binary under what a stranger can send: sign-in that survives a flood of requests
 //! whose clients hang up, redirects that stay on the instance and never panic, client
 //! addresses behind a trusted proxy only, the `__Host-` cookie over https, and private files.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // A panic here is a failed test or bench.
 
 mod common;
 

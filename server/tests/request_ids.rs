@@ -1,5 +1,6 @@
 //! One id per request, seen everywhere it matters: the response header, the error body, the
 //! server's log line (JSON logs) and the request-log record.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // A panic here is a failed test or bench.
 
 mod common;
 

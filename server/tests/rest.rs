@@ -2,6 +2,7 @@
 //! `secryn demo-data` while the server runs, every status rule of SPEC §3, tokens in the
 //! query refused, revocation and expiry counting at once, the request log row of every call,
 //! and a request log that cannot be written answering 503 with no secret.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // A panic here is a failed test or bench.
 
 mod common;
 

@@ -40,25 +40,26 @@ pub fn session() -> Result<SessionCtx, AppError> {
         .ok_or_else(|| AppError::unauthorized("Your session has ended. Please sign in again."))
 }
 
-fn cookie(state: &AppState, value: &str, max_age_secs: i64) -> HeaderValue {
+/// The `Set-Cookie` value (`None` only if `value` were not header text; tokens are ASCII).
+fn cookie(state: &AppState, value: &str, max_age_secs: i64) -> Option<HeaderValue> {
     let secure = if state.settings.secure_cookies { "; Secure" } else { "" };
     let name = session_cookie_name(state.settings.secure_cookies);
     let c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{secure}");
-    HeaderValue::from_str(&c).expect("cookie text is ASCII")
+    HeaderValue::from_str(&c).ok()
 }
 
 /// Hands the new session's token to the browser.
 pub fn set_session_cookie(state: &AppState, token: &SecretText) {
-    if let Some(res) = use_context::<ResponseOptions>() {
-        let max_age = state.settings.session_absolute / 1_000_000;
-        res.append_header(header::SET_COOKIE, cookie(state, token.expose(), max_age));
+    let max_age = state.settings.session_absolute / 1_000_000;
+    if let (Some(res), Some(c)) = (use_context::<ResponseOptions>(), cookie(state, token.expose(), max_age)) {
+        res.append_header(header::SET_COOKIE, c);
     }
 }
 
 /// Tells the browser to forget its session cookie.
 pub fn clear_session_cookie(state: &AppState) {
-    if let Some(res) = use_context::<ResponseOptions>() {
-        res.append_header(header::SET_COOKIE, cookie(state, "", 0));
+    if let (Some(res), Some(c)) = (use_context::<ResponseOptions>(), cookie(state, "", 0)) {
+        res.append_header(header::SET_COOKIE, c);
     }
 }
 

@@ -118,6 +118,7 @@ struct Canonical<'a> {
     source_ip: Option<&'a str>,
 }
 
+#[allow(clippy::expect_used, reason = "strings and integers always serialise to JSON")]
 fn chain_hash(prev: &str, c: &Canonical<'_>) -> String {
     let body = serde_json::to_string(c).expect("plain data serialises");
     let mut h = Sha256::new();
@@ -140,7 +141,7 @@ pub async fn append(tx: &mut Tx, entry: Entry<'_>) -> Result<(), sqlx::Error> {
     };
     let (actor_type, actor_id, actor_name) = entry.actor.parts();
     let id = uuid::Uuid::new_v4().to_string();
-    let changes = serde_json::to_string(&entry.changes).expect("plain data serialises");
+    let changes = serde_json::to_string(&entry.changes).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     let c = Canonical {
         seq: prev_seq + 1,
         id: &id,

@@ -60,10 +60,12 @@ impl Drop for Running {
     }
 }
 
+#[allow(clippy::expect_used, reason = "constant parameters, inside Argon2's ranges")]
 fn argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(19_456, 2, 1, None).expect("valid argon2 parameters"))
 }
 
+#[allow(clippy::expect_used, reason = "a fresh salt and a password of at most 1 KiB always hash")]
 fn hash_now(password: &str) -> String {
     let salt = SaltString::generate(&mut OsRng);
     argon2().hash_password(password.as_bytes(), &salt).expect("argon2 hashing of a bounded password").to_string()

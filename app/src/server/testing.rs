@@ -1,6 +1,7 @@
 //! Fresh databases for tests, on both engines. PostgreSQL is required: a data-layer test
 //! that silently ran on SQLite only would hide half the product. `make test` provides
 //! `SECRYN_TEST_POSTGRES_URL`.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Test fixtures: a failure is a failed test.
 
 use super::db::{Db, Engine};
 

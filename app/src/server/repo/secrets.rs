@@ -81,7 +81,7 @@ pub async fn insert(tx: &mut Tx, s: NewSecret<'_>) -> Result<(), sqlx::Error> {
     .bind(s.name)
     .bind(s.content_type)
     .bind(s.description)
-    .bind(serde_json::to_string(s.tags).expect("strings serialise"))
+    .bind(tags_json(s.tags))
     .bind(s.activation_at)
     .bind(s.expiration_at)
     .bind(s.by.to_string())
@@ -158,6 +158,12 @@ pub async fn versions(db: &Db, id: SecretId) -> Result<Vec<VersionInfo>, sqlx::E
         .collect()
 }
 
+/// Tags as stored: a JSON array of strings (building the value cannot fail, unlike
+/// serialising through serde).
+fn tags_json(tags: &[String]) -> String {
+    serde_json::Value::Array(tags.iter().cloned().map(serde_json::Value::String).collect()).to_string()
+}
+
 /// Metadata that changes without a new version.
 pub struct MetaUpdate<'a> {
     pub content_type: &'a str,
@@ -183,7 +189,7 @@ pub async fn update_meta(
     )
     .bind(m.content_type)
     .bind(m.description)
-    .bind(serde_json::to_string(m.tags).expect("strings serialise"))
+    .bind(tags_json(m.tags))
     .bind(m.activation_at)
     .bind(m.expiration_at)
     .bind(clock::now())
@@ -262,7 +268,7 @@ pub async fn page(
     let dir = if q.descending { "desc" } else { "asc" };
     let soon = now + EXPIRING_DAYS * 86_400_000_000;
     let text = like_pattern(&q.text);
-    let tag = like_pattern(&serde_json::to_string(&q.tag).expect("strings serialise"));
+    let tag = like_pattern(&serde_json::Value::String(q.tag.clone()).to_string());
     let count_sql = format!("select count(*) from secrets s where {filter}");
     let matching: i64 = sqlx::query_scalar(&count_sql)
         .bind(vault.to_string())
