@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // A panic here is a failed test or bench.
 
 use app::domain::ErrorCode;
+use app::domain::user::UserStatus;
 use app::server::audit;
 use app::server::db::Db;
 use app::server::repo::users::{self, UserState};
@@ -282,7 +283,7 @@ async fn disabling_ends_sessions_and_blocks_sign_in_until_enabled() {
         assert!(e.message.contains("your own account"));
         assert_eq!(state_of(&t.db, "admin@example.com").await, UserState::Active);
 
-        assert_eq!(svc::enable(&state, &admin, &m, &bo_id).await.unwrap(), UserState::Active);
+        assert_eq!(svc::enable(&state, &admin, &m, &bo_id).await.unwrap(), UserStatus::Active);
         assert!(auth::sign_in(&state, "bo@example.com", BO_PASSWORD.into(), &m).await.is_ok());
         assert!(auth::resolve(&state, &bo_token).await.unwrap().is_none(), "old sessions stay ended");
         let e = svc::enable(&state, &admin, &m, &bo_id).await.unwrap_err();
@@ -295,7 +296,7 @@ async fn disabling_ends_sessions_and_blocks_sign_in_until_enabled() {
         svc::disable(&state, &admin, &m, &flo).await.unwrap();
         assert_eq!(svc::invitation(&state, &token(&link)).await.unwrap_err().code, ErrorCode::Gone);
         assert_eq!(svc::reinvite(&state, &admin, &m, &flo).await.unwrap_err().code, ErrorCode::Conflict);
-        assert_eq!(svc::enable(&state, &admin, &m, &flo).await.unwrap(), UserState::Pending);
+        assert_eq!(svc::enable(&state, &admin, &m, &flo).await.unwrap(), UserStatus::Pending);
         assert_eq!(svc::invitation(&state, &token(&link)).await.unwrap_err().code, ErrorCode::Gone, "still void");
         let fresh = svc::reinvite(&state, &admin, &m, &flo).await.unwrap();
         assert!(svc::invitation(&state, &token(&fresh)).await.is_ok());
@@ -470,7 +471,7 @@ async fn the_list_filters_by_text_and_state() {
         svc::invite(&state, &admin, &m, "Ivy 100%_Sure", "ivy@corp.example").await.unwrap();
         svc::disable(&state, &admin, &m, &bo_id).await.unwrap();
 
-        let names = |rows: Vec<users::UserListItem>| rows.into_iter().map(|r| r.user.name).collect::<Vec<_>>();
+        let names = |rows: Vec<app::domain::user::UserSummary>| rows.into_iter().map(|r| r.name).collect::<Vec<_>>();
         assert_eq!(
             names(svc::list(&state, &admin, &m, "", "all").await.unwrap()),
             ["Ada Admin", "Bo Builder", "Ivy 100%_Sure"]
@@ -493,7 +494,7 @@ async fn the_list_filters_by_text_and_state() {
         let e = svc::list(&state, &admin, &m, &"q".repeat(255), "").await.unwrap_err();
         assert_eq!(e.field.as_deref(), Some("q"));
         let rows = svc::list(&state, &admin, &m, "ada", "").await.unwrap();
-        assert!(rows[0].user.is_admin && rows[0].created_at > 0);
+        assert!(rows[0].is_admin && rows[0].created_at > 0);
     }
 }
 

@@ -209,7 +209,7 @@ async fn session(State(state): State<AppState>, mut req: Request, next: Next) ->
 /// Set once per process: an instance never goes back to "not set up".
 static SET_UP: AtomicBool = AtomicBool::new(false);
 
-async fn is_set_up(state: &AppState) -> Result<bool, sqlx::Error> {
+async fn is_set_up(state: &AppState) -> Result<bool, AppError> {
     if SET_UP.load(Ordering::Relaxed) {
         return Ok(true);
     }

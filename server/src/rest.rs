@@ -5,7 +5,6 @@
 
 use app::domain::ids::{SecretId, VaultId};
 use app::domain::{AppError, ErrorCode};
-use app::server::repo::secrets::Only;
 use app::server::request_log::{Record, RequestLog};
 use app::server::services::machine::{self, KeyCtx, SecretJson, SecretList, SecretRef, VaultJson};
 use app::server::{AppState, RequestMeta, clock};
@@ -228,7 +227,7 @@ async fn read_vault(
         let vault = vault_id(&raw_vault)?;
         if let Some(id) = q.resource.as_deref() {
             let id = SecretId::parse(id).ok_or_else(|| AppError::not_found("No such resource in this vault."))?;
-            let secret = machine::secret(&state, &key, vault, Only::Id(id)).await?;
+            let secret = machine::secret(&state, &key, vault, id).await?;
             return Ok(axum::Json(secret).into_response());
         }
         let names_only = q.secrets.as_deref() == Some("names");

@@ -18,9 +18,8 @@ pub mod users;
 pub async fn get_shell() -> Result<ShellInfo, AppError> {
     door::respond(async {
         let state = door::state()?;
-        let instance = crate::server::repo::instance::get(&state.db).await?;
         Ok(ShellInfo {
-            instance_name: instance.map(|i| i.name).unwrap_or_else(|| "Secryn".into()),
+            instance_name: crate::server::services::setup::instance_name(&state).await?,
             user: door::session().ok().map(|s| s.user.current()),
         })
     })

@@ -3,150 +3,13 @@
 //! there.
 
 use crate::domain::AppError;
-use crate::domain::ids::UserId;
-use crate::domain::time::Micros;
 use crate::domain::validate::SecretInput;
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
-use std::fmt;
 
 #[cfg(feature = "ssr")]
 use super::door;
 
-/// A user's lifecycle state, as pages show it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum UserStatus {
-    Pending,
-    Active,
-    Disabled,
-}
-
-impl UserStatus {
-    /// Every state, in the order filters offer them.
-    pub const ALL: [UserStatus; 3] = [UserStatus::Pending, UserStatus::Active, UserStatus::Disabled];
-
-    /// The submitted form (also the filter value).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            UserStatus::Pending => "pending",
-            UserStatus::Active => "active",
-            UserStatus::Disabled => "disabled",
-        }
-    }
-
-    /// The word people see.
-    pub fn label(self) -> &'static str {
-        match self {
-            UserStatus::Pending => "Pending",
-            UserStatus::Active => "Active",
-            UserStatus::Disabled => "Disabled",
-        }
-    }
-
-    /// The badge colour class.
-    pub fn badge(self) -> &'static str {
-        match self {
-            UserStatus::Pending => "badge warn",
-            UserStatus::Active => "badge ok",
-            UserStatus::Disabled => "badge bad",
-        }
-    }
-}
-
-/// One row of the Users page.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UserSummary {
-    pub id: UserId,
-    pub name: String,
-    pub email: String,
-    pub is_admin: bool,
-    pub status: UserStatus,
-    pub created_at: Micros,
-}
-
-/// What a link is for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LinkPurpose {
-    Invitation,
-    PasswordReset,
-}
-
-/// A link just issued, shown to the Admin once. `path` carries the token (`/invite/…` or
-/// `/reset/…`); the page puts the browser's origin in front of it.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct IssuedLinkView {
-    pub purpose: LinkPurpose,
-    pub path: String,
-    pub user_id: UserId,
-    pub email: String,
-    pub name: String,
-    pub expires_at: Micros,
-}
-
-impl fmt::Debug for IssuedLinkView {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("IssuedLinkView")
-            .field("purpose", &self.purpose)
-            .field("path", &"[redacted]")
-            .field("email", &self.email)
-            .finish_non_exhaustive()
-    }
-}
-
-/// Who a usable link belongs to.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LinkOwner {
-    pub email: String,
-    pub name: String,
-}
-
-#[cfg(feature = "ssr")]
-mod convert {
-    use super::*;
-    use crate::server::repo::invitations::LinkKind;
-    use crate::server::repo::users::{UserListItem, UserState};
-    use crate::server::services::users::{IssuedLink, LinkUser};
-
-    pub fn status(s: UserState) -> UserStatus {
-        match s {
-            UserState::Pending => UserStatus::Pending,
-            UserState::Active => UserStatus::Active,
-            UserState::Disabled => UserStatus::Disabled,
-        }
-    }
-
-    pub fn summary(item: UserListItem) -> UserSummary {
-        let u = item.user;
-        UserSummary {
-            id: u.id,
-            name: u.name,
-            email: u.email,
-            is_admin: u.is_admin,
-            status: status(u.state),
-            created_at: item.created_at,
-        }
-    }
-
-    pub fn link(l: IssuedLink) -> IssuedLinkView {
-        IssuedLinkView {
-            purpose: match l.kind {
-                LinkKind::Invitation => LinkPurpose::Invitation,
-                LinkKind::PasswordReset => LinkPurpose::PasswordReset,
-            },
-            path: l.path(),
-            user_id: l.user_id,
-            email: l.email.clone(),
-            name: l.name.clone(),
-            expires_at: l.expires_at,
-        }
-    }
-
-    pub fn owner(u: LinkUser) -> LinkOwner {
-        LinkOwner { email: u.email, name: u.name }
-    }
-}
+pub use crate::domain::user::{IssuedLinkView, LinkOwner, LinkPurpose, UserStatus, UserSummary};
 
 /// Users matching a text (part of a name or e-mail) and a state (`all` for any).
 #[server(prefix = "/rpc", endpoint = "users_list")]
@@ -155,8 +18,7 @@ pub async fn users_list(q: String, status: String) -> Result<Vec<UserSummary>, A
     door::respond(async {
         let state = door::state()?;
         let session = door::session()?;
-        let rows = users::list(&state, &session, &door::meta(), &q, &status).await?;
-        Ok(rows.into_iter().map(convert::summary).collect())
+        users::list(&state, &session, &door::meta(), &q, &status).await
     })
     .await
 }
@@ -169,7 +31,7 @@ pub async fn users_invite(name: String, email: String) -> Result<IssuedLinkView,
         let state = door::state()?;
         let session = door::session()?;
         let link = users::invite(&state, &session, &door::meta(), &name, &email).await?;
-        Ok(convert::link(link))
+        Ok(link.view())
     })
     .await
 }
@@ -182,7 +44,7 @@ pub async fn users_reinvite(user_id: String) -> Result<IssuedLinkView, AppError>
         let state = door::state()?;
         let session = door::session()?;
         let link = users::reinvite(&state, &session, &door::meta(), &user_id).await?;
-        Ok(convert::link(link))
+        Ok(link.view())
     })
     .await
 }
@@ -195,7 +57,7 @@ pub async fn users_reset_link(user_id: String) -> Result<IssuedLinkView, AppErro
         let state = door::state()?;
         let session = door::session()?;
         let link = users::reset_link(&state, &session, &door::meta(), &user_id).await?;
-        Ok(convert::link(link))
+        Ok(link.view())
     })
     .await
 }
@@ -219,8 +81,7 @@ pub async fn users_enable(user_id: String) -> Result<UserStatus, AppError> {
     door::respond(async {
         let state = door::state()?;
         let session = door::session()?;
-        let now = users::enable(&state, &session, &door::meta(), &user_id).await?;
-        Ok(convert::status(now))
+        users::enable(&state, &session, &door::meta(), &user_id).await
     })
     .await
 }
@@ -270,7 +131,7 @@ pub async fn invitation_get(token: SecretInput) -> Result<LinkOwner, AppError> {
     use crate::server::services::users;
     door::respond(async {
         let state = door::state()?;
-        Ok(convert::owner(users::invitation(&state, &token.take()).await?))
+        users::invitation(&state, &token.take()).await
     })
     .await
 }
@@ -308,7 +169,7 @@ pub async fn reset_get(token: SecretInput) -> Result<LinkOwner, AppError> {
     use crate::server::services::users;
     door::respond(async {
         let state = door::state()?;
-        Ok(convert::owner(users::reset(&state, &token.take()).await?))
+        users::reset(&state, &token.take()).await
     })
     .await
 }

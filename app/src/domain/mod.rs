@@ -10,6 +10,7 @@ pub mod permission;
 pub mod secret;
 pub mod session;
 pub mod time;
+pub mod user;
 pub mod validate;
 
 pub use error::{AppError, ErrorCode};

@@ -253,7 +253,8 @@ pub async fn vault(
 }
 
 /// One served secret by id (`?resource=`).
-pub async fn secret(state: &AppState, key: &KeyCtx, vault: VaultId, which: Only) -> Result<SecretJson, AppError> {
+pub async fn secret(state: &AppState, key: &KeyCtx, vault: VaultId, id: SecretId) -> Result<SecretJson, AppError> {
+    let which = Only::Id(id);
     check_vault(key, vault)?;
     let rows = secrets_repo::current_values(&state.db, vault, which).await?;
     open(state, vault, rows)

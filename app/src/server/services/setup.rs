@@ -36,6 +36,11 @@ pub async fn ensure_instance(db: &Db, master: &MasterKey) -> Result<(), StartupE
     if master.verifies(&row.key_check) { Ok(()) } else { Err(StartupError::WrongMasterKey) }
 }
 
+/// The instance's name, for every page's shell ("Secryn" before setup).
+pub async fn instance_name(state: &AppState) -> Result<String, AppError> {
+    Ok(instance::get(&state.db).await?.map_or_else(|| "Secryn".to_owned(), |i| i.name))
+}
+
 /// True once the first Admin exists.
 pub async fn is_set_up(db: &Db) -> Result<bool, sqlx::Error> {
     Ok(instance::get(db).await?.is_some_and(|i| i.setup_done))

@@ -16,6 +16,7 @@ use crate::domain::ids::UserId;
 use crate::domain::permission::{Action, Resource};
 use crate::domain::session::{LockKind, SignInLock};
 use crate::domain::time::{Micros, rfc3339};
+use crate::domain::user::{IssuedLinkView, LinkOwner, LinkPurpose, UserStatus, UserSummary};
 use crate::domain::validate::{DisplayName, EMAIL_MAX, Email, Password};
 use crate::domain::{AppError, ErrorCode};
 use crate::server::audit::{self, Actor, Change, Entry};
@@ -26,7 +27,7 @@ use crate::server::repo::invitations::{self, LinkKind, LinkRow, NewLink};
 use crate::server::repo::sessions;
 use crate::server::repo::throttle;
 use crate::server::repo::user_log::{self, Event, LogLine};
-use crate::server::repo::users::{self, UserFilter, UserListItem, UserRecord, UserState};
+use crate::server::repo::users::{self, UserFilter, UserRecord, UserState};
 use crate::server::services::auth::{self, NewSession};
 use crate::server::services::{actor, require};
 use crate::server::tokens::{self, TokenKind};
@@ -84,13 +85,30 @@ impl IssuedLink {
             LinkKind::PasswordReset => format!("/reset/{}", self.token.expose()),
         }
     }
+
+    /// The link as the Admin's page shows it, once.
+    pub fn view(&self) -> IssuedLinkView {
+        IssuedLinkView {
+            purpose: match self.kind {
+                LinkKind::Invitation => LinkPurpose::Invitation,
+                LinkKind::PasswordReset => LinkPurpose::PasswordReset,
+            },
+            path: self.path(),
+            user_id: self.user_id,
+            email: self.email.clone(),
+            name: self.name.clone(),
+            expires_at: self.expires_at,
+        }
+    }
 }
 
-/// Who a usable link belongs to, for the page it opens.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LinkUser {
-    pub email: String,
-    pub name: String,
+/// A user's state as pages name it.
+pub fn status(s: UserState) -> UserStatus {
+    match s {
+        UserState::Pending => UserStatus::Pending,
+        UserState::Active => UserStatus::Active,
+        UserState::Disabled => UserStatus::Disabled,
+    }
 }
 
 async fn guard(state: &AppState, session: &SessionCtx, meta: &RequestMeta) -> Result<(), AppError> {
@@ -162,7 +180,7 @@ pub async fn list(
     meta: &RequestMeta,
     text: &str,
     user_state: &str,
-) -> Result<Vec<UserListItem>, AppError> {
+) -> Result<Vec<UserSummary>, AppError> {
     guard(state, session, meta).await?;
     let text = text.trim();
     if text.chars().count() > EMAIL_MAX {
@@ -175,7 +193,22 @@ pub async fn list(
         ),
     };
     let filter = UserFilter { text: (!text.is_empty()).then(|| text.to_owned()), state: user_state };
-    Ok(users::list(state.db.reader(), &filter).await?)
+    let rows = users::list(state.db.reader(), &filter).await?;
+    Ok(rows
+        .into_iter()
+        .map(|item| {
+            let u = item.user;
+            let status = status(u.state);
+            UserSummary {
+                id: u.id,
+                name: u.name,
+                email: u.email,
+                is_admin: u.is_admin,
+                status,
+                created_at: item.created_at,
+            }
+        })
+        .collect())
 }
 
 /// Sign-in locks and slow-downs in force now, so an Admin can see who is held back.
@@ -404,7 +437,7 @@ pub async fn enable(
     session: &SessionCtx,
     meta: &RequestMeta,
     user_id: &str,
-) -> Result<UserState, AppError> {
+) -> Result<UserStatus, AppError> {
     guard(state, session, meta).await?;
     let id = parse_id(user_id)?;
     let mut tx = state.db.begin().await?;
@@ -417,7 +450,7 @@ pub async fn enable(
     let changes = vec![Change::values("state", Some(user.state.as_str()), Some(new_state.as_str()))];
     record(&mut tx, &actor(session), "user.enable", &user, changes, meta).await?;
     tx.commit().await?;
-    Ok(new_state)
+    Ok(status(new_state))
 }
 
 /// Makes a user an Admin.
@@ -512,15 +545,15 @@ async fn usable_link(
 }
 
 /// Who an invitation link is for, while it can be used.
-pub async fn invitation(state: &AppState, token: &str) -> Result<LinkUser, AppError> {
+pub async fn invitation(state: &AppState, token: &str) -> Result<LinkOwner, AppError> {
     let (_, user) = usable_link(state, None, LinkKind::Invitation, token).await?;
-    Ok(LinkUser { email: user.email, name: user.name })
+    Ok(LinkOwner { email: user.email, name: user.name })
 }
 
 /// Who a password-reset link is for, while it can be used.
-pub async fn reset(state: &AppState, token: &str) -> Result<LinkUser, AppError> {
+pub async fn reset(state: &AppState, token: &str) -> Result<LinkOwner, AppError> {
     let (_, user) = usable_link(state, None, LinkKind::PasswordReset, token).await?;
-    Ok(LinkUser { email: user.email, name: user.name })
+    Ok(LinkOwner { email: user.email, name: user.name })
 }
 
 fn new_password(password: String, confirm: String) -> Result<Password, AppError> {
