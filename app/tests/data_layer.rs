@@ -461,3 +461,143 @@ async fn database_errors_are_503_only_when_the_database_is_out_of_reach() {
         assert!(!e.message.contains("null"), "the cause stays in the log: {}", e.message);
     }
 }
+
+/// Rows of `sql` as lists of text cells (each cell selected as text).
+async fn text_rows(t: &TestDb, sql: &str) -> std::collections::BTreeSet<Vec<String>> {
+    let rows = sqlx::query(sql).fetch_all(t.db.reader()).await.unwrap();
+    rows.iter().map(|r| (0..r.len()).map(|i| r.get::<String, _>(i)).collect()).collect()
+}
+
+/// A column's type as both engines mean it: SQLite's `integer` is PostgreSQL's `bigint`,
+/// `blob` is `bytea`.
+fn type_class(declared: &str) -> String {
+    match declared.to_lowercase().as_str() {
+        "integer" | "bigint" | "int8" => "integer".into(),
+        "blob" | "bytea" => "bytes".into(),
+        "text" => "text".into(),
+        other => other.into(),
+    }
+}
+
+/// Everything besides names and nullability that must agree between the engines: column
+/// types, primary keys, unique indexes, foreign keys and the append-only triggers.
+async fn schema_facts(t: &TestDb) -> BTreeMap<&'static str, std::collections::BTreeSet<Vec<String>>> {
+    let sqlite = t.engine == Engine::Sqlite;
+    let tables = "m.type = 'table' and m.name not like 'sqlite_%' and m.name not like '_sqlx%'";
+    let types = if sqlite {
+        text_rows(
+            t,
+            &format!(
+                "select m.name, p.name, p.type from sqlite_master m join pragma_table_info(m.name) p where {tables}"
+            ),
+        )
+        .await
+    } else {
+        text_rows(
+            t,
+            "select table_name::text, column_name::text, data_type::text from information_schema.columns \
+             where table_schema = 'public' and table_name not like '_sqlx%'",
+        )
+        .await
+    };
+    let types = types.into_iter().map(|r| vec![r[0].clone(), r[1].clone(), type_class(&r[2])]).collect();
+    let primary_keys = if sqlite {
+        text_rows(t, &format!("select m.name, p.name from sqlite_master m join pragma_table_info(m.name) p where {tables} and p.pk > 0")).await
+    } else {
+        text_rows(
+            t,
+            "select tc.table_name::text, k.column_name::text from information_schema.table_constraints tc \
+             join information_schema.key_column_usage k on k.constraint_name = tc.constraint_name \
+               and k.table_schema = tc.table_schema \
+             where tc.constraint_type = 'PRIMARY KEY' and tc.table_schema = 'public' and tc.table_name not like '_sqlx%'",
+        )
+        .await
+    };
+    // Unique indexes other than primary keys, as (table, columns in index order).
+    let unique = if sqlite {
+        text_rows(
+            t,
+            &format!(
+                "select m.name, (select group_concat(coalesce(ii.name, '<expr>'), ',') from \
+                   (select name from pragma_index_info(il.name) order by seqno) ii) \
+                 from sqlite_master m join pragma_index_list(m.name) il \
+                 where {tables} and il.\"unique\" = 1 and il.origin <> 'pk'"
+            ),
+        )
+        .await
+    } else {
+        text_rows(
+            t,
+            "select c.relname::text, (select string_agg(coalesce(a.attname::text, '<expr>'), ',' order by k.n) \
+               from unnest(i.indkey) with ordinality as k(attnum, n) \
+               left join pg_attribute a on a.attrelid = c.oid and a.attnum = k.attnum and k.attnum > 0) \
+             from pg_index i join pg_class c on c.oid = i.indrelid join pg_namespace s on s.oid = c.relnamespace \
+             where s.nspname = 'public' and i.indisunique and not i.indisprimary and c.relname not like '_sqlx%'",
+        )
+        .await
+    };
+    let foreign_keys = if sqlite {
+        text_rows(t, &format!("select m.name, f.\"from\", f.\"table\", f.\"to\" from sqlite_master m join pragma_foreign_key_list(m.name) f where {tables}")).await
+    } else {
+        text_rows(
+            t,
+            "select tc.table_name::text, k.column_name::text, u.table_name::text, u.column_name::text \
+             from information_schema.table_constraints tc \
+             join information_schema.key_column_usage k on k.constraint_name = tc.constraint_name \
+               and k.table_schema = tc.table_schema \
+             join information_schema.constraint_column_usage u on u.constraint_name = tc.constraint_name \
+               and u.table_schema = tc.table_schema \
+             where tc.constraint_type = 'FOREIGN KEY' and tc.table_schema = 'public'",
+        )
+        .await
+    };
+    // Triggers as (table, timing, event): names differ (one PostgreSQL trigger may cover two
+    // events), what they guard must not.
+    let triggers = if sqlite {
+        let rows = text_rows(t, "select tbl_name, lower(sql) from sqlite_master where type = 'trigger'").await;
+        rows.into_iter()
+            .flat_map(|r| {
+                let timing = if r[1].contains(" before ") { "before" } else { "after" };
+                ["insert", "update", "delete"]
+                    .into_iter()
+                    .filter(|e| r[1].contains(&format!(" {e} on ")))
+                    .map(|e| vec![r[0].clone(), timing.to_owned(), e.to_owned()])
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    } else {
+        text_rows(
+            t,
+            "select event_object_table::text, lower(action_timing::text), lower(event_manipulation::text) \
+             from information_schema.triggers where trigger_schema = 'public'",
+        )
+        .await
+    };
+    BTreeMap::from([
+        ("column types", types),
+        ("primary keys", primary_keys),
+        ("unique indexes", unique),
+        ("foreign keys", foreign_keys),
+        ("triggers", triggers),
+    ])
+}
+
+#[tokio::test]
+async fn both_migration_sets_agree_on_types_keys_indexes_and_triggers() {
+    let sqlite = testing::sqlite().await;
+    let postgres = testing::postgres().await;
+    let (a, b) = (schema_facts(&sqlite).await, schema_facts(&postgres).await);
+    for (what, facts) in &a {
+        assert!(!facts.is_empty(), "{what}: none found on SQLite");
+        let only_sqlite: Vec<_> = facts.difference(&b[what]).collect();
+        let only_postgres: Vec<_> = b[what].difference(facts).collect();
+        assert!(
+            only_sqlite.is_empty() && only_postgres.is_empty(),
+            "{what} drifted apart:\n  only on SQLite: {only_sqlite:?}\n  only on PostgreSQL: {only_postgres:?}"
+        );
+    }
+    assert!(a["triggers"].contains(&vec!["user_log".into(), "before".into(), "delete".into()]));
+    assert!(a["foreign keys"].contains(&vec!["vaults".into(), "project_id".into(), "projects".into(), "id".into()]));
+    let counts: Vec<String> = a.iter().map(|(what, f)| format!("{} {what}", f.len())).collect();
+    println!("schema compared: {}", counts.join(", "));
+}
