@@ -3,6 +3,8 @@
 //! with one line naming the setting.
 
 use app::server::client_ip::TrustedProxies;
+use app::server::crypto::SecretText;
+use app::server::state::{DEFAULT_SESSION_ABSOLUTE_HOURS, DEFAULT_SESSION_IDLE_MINUTES, DEFAULT_SIGNIN_IP_LIMIT};
 use clap::{Args, Parser, Subcommand};
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -104,11 +106,13 @@ pub enum MasterKeySource {
 #[derive(Clone)]
 pub struct Config {
     pub data_dir: PathBuf,
-    pub database_url: String,
+    /// May hold a password: prints redacted, wiped when dropped.
+    pub database_url: SecretText,
     pub listen: SocketAddr,
     pub public_url: Option<String>,
     pub master_key_source: MasterKeySource,
-    pub master_key_inline: Option<String>,
+    /// Taken out (and wiped) as soon as the key is read; see `startup::master_key`.
+    pub master_key_inline: Option<SecretText>,
     pub session_idle_minutes: i64,
     pub session_absolute_hours: i64,
     pub signin_ip_limit: i64,
@@ -123,7 +127,7 @@ impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
             .field("data_dir", &self.data_dir)
-            .field("database", &redact_url(&self.database_url))
+            .field("database", &redact_url(self.database_url.expose()))
             .field("listen", &self.listen)
             .field("public_url", &self.public_url)
             .field("master_key_source", &self.master_key_source)
@@ -205,16 +209,15 @@ impl Config {
         if data_dir.as_os_str().is_empty() {
             return Err(err("SECRYN_DATA_DIR", "must not be empty"));
         }
-        let database_url = match raw.database_url {
+        let database_url = SecretText::new(match raw.database_url {
             Some(u) if u.starts_with("sqlite:") || u.starts_with("postgres://") || u.starts_with("postgresql://") => u,
             Some(u) => {
-                return Err(err(
-                    "SECRYN_DATABASE_URL",
-                    format!("{:?} must start with sqlite:// or postgres://", redact_url(&u)),
-                ));
+                let message = format!("{:?} must start with sqlite:// or postgres://", redact_url(&u));
+                drop(SecretText::new(u));
+                return Err(err("SECRYN_DATABASE_URL", message));
             }
             None => format!("sqlite://{}", data_dir.join("secryn.db").display()),
-        };
+        });
         let listen_raw = raw.listen.unwrap_or_else(|| "127.0.0.1:3000".into());
         let listen: SocketAddr = listen_raw.trim().parse().map_err(|_| {
             err("SECRYN_LISTEN", format!("{listen_raw:?} is not an address and port like 127.0.0.1:3000"))
@@ -238,16 +241,25 @@ impl Config {
                     "set either SECRYN_MASTER_KEY or SECRYN_MASTER_KEY_FILE, not both",
                 ));
             }
-            (Some(k), None) => (MasterKeySource::Inline, Some(k)),
+            (Some(k), None) => (MasterKeySource::Inline, Some(SecretText::new(k))),
             (None, Some(f)) => (MasterKeySource::File(f), None),
             (None, None) => (MasterKeySource::DefaultFile(data_dir.join("master.key")), None),
         };
-        let session_idle_minutes = positive("SECRYN_SESSION_IDLE_MINUTES", raw.session_idle_minutes, 60, 7 * 24 * 60)?;
-        let session_absolute_hours =
-            positive("SECRYN_SESSION_ABSOLUTE_HOURS", raw.session_absolute_hours, 12, 24 * 30)?;
+        let session_idle_minutes = positive(
+            "SECRYN_SESSION_IDLE_MINUTES",
+            raw.session_idle_minutes,
+            DEFAULT_SESSION_IDLE_MINUTES,
+            7 * 24 * 60,
+        )?;
+        let session_absolute_hours = positive(
+            "SECRYN_SESSION_ABSOLUTE_HOURS",
+            raw.session_absolute_hours,
+            DEFAULT_SESSION_ABSOLUTE_HOURS,
+            24 * 30,
+        )?;
         let signin_ip_limit = match raw.signin_ip_limit.as_deref().map(str::trim) {
             Some("0") => 0,
-            other => positive("SECRYN_SIGNIN_IP_LIMIT", other.map(str::to_owned), 50, 1_000_000)?,
+            other => positive("SECRYN_SIGNIN_IP_LIMIT", other.map(str::to_owned), DEFAULT_SIGNIN_IP_LIMIT, 1_000_000)?,
         };
         let trusted_proxies = TrustedProxies::parse(raw.trusted_proxies.as_deref().unwrap_or("")).map_err(|bad| {
             err("SECRYN_TRUSTED_PROXIES", format!("{bad:?} is not an IP address or CIDR range like 10.0.0.0/8"))
@@ -300,10 +312,24 @@ mod tests {
     #[test]
     fn defaults_are_sqlite_in_the_data_dir() {
         let c = Config::resolve(raw()).unwrap();
-        assert_eq!(c.database_url, "sqlite://./data/secryn.db");
+        assert_eq!(c.database_url.expose(), "sqlite://./data/secryn.db");
         assert_eq!(c.listen.to_string(), "127.0.0.1:3000");
         assert_eq!(c.master_key_source, MasterKeySource::DefaultFile(PathBuf::from("./data/master.key")));
         assert!(!c.https());
+    }
+
+    #[test]
+    fn secrets_in_the_configuration_never_print() {
+        let key = "bXkgbWFzdGVyIGtleSBvZiB0aGlydHktdHdvIGJ5dGVz".to_owned();
+        let c = Config::resolve(RawSettings {
+            database_url: Some("postgres://secryn:hunter2@db.internal/secryn".into()),
+            master_key: Some(key.clone()),
+            ..raw()
+        })
+        .unwrap();
+        let printed = format!("{c:?} {:?} {:?}", c.database_url, c.master_key_inline);
+        assert!(!printed.contains("hunter2") && !printed.contains(&key), "{printed}");
+        assert!(printed.contains("[redacted]"));
     }
 
     #[test]

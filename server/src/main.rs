@@ -56,7 +56,7 @@ fn init_tracing(filter: &str, json: bool) {
 }
 
 /// Opens the database, checks the master key and builds the state every front door shares.
-async fn build_state(config: &Config) -> Result<AppState, StartError> {
+async fn build_state(config: &mut Config) -> Result<AppState, StartError> {
     let db = startup::open_database(config).await?;
     let master = startup::master_key(config, &db).await?;
     let settings = Settings {
@@ -84,8 +84,8 @@ async fn build_state(config: &Config) -> Result<AppState, StartError> {
     })
 }
 
-async fn serve(config: Config) -> Result<(), StartError> {
-    let state = build_state(&config).await?;
+async fn serve(mut config: Config) -> Result<(), StartError> {
+    let state = build_state(&mut config).await?;
     let db = state.db.clone();
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -142,9 +142,9 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
-async fn setup_code(config: Config) -> Result<(), StartError> {
+async fn setup_code(mut config: Config) -> Result<(), StartError> {
     let db = startup::open_database(&config).await?;
-    startup::master_key(&config, &db).await?;
+    startup::master_key(&mut config, &db).await?;
     if app::server::services::setup::is_set_up(&db)
         .await
         .map_err(|e| StartError(format!("SECRYN_DATABASE_URL: {e}")))?
@@ -157,8 +157,8 @@ async fn setup_code(config: Config) -> Result<(), StartError> {
     Ok(())
 }
 
-async fn demo_data(config: Config, secrets: usize, force: bool) -> Result<(), StartError> {
-    let state = build_state(&config).await?;
+async fn demo_data(mut config: Config, secrets: usize, force: bool) -> Result<(), StartError> {
+    let state = build_state(&mut config).await?;
     let result = app::server::services::demo::create(&state, secrets, force).await;
     state.db.close().await;
     let data = result.map_err(|e| StartError(format!("demo-data: {}", e.message)))?;

@@ -2,7 +2,7 @@
 //! on first start when none is configured), and the instance's key check.
 
 use crate::config::{Config, MasterKeySource};
-use app::server::crypto::MasterKey;
+use app::server::crypto::{MasterKey, SecretText};
 use app::server::db::Db;
 use app::server::repo::instance;
 use app::server::services::setup::{self, StartupError};
@@ -40,11 +40,12 @@ pub async fn open_database(config: &Config) -> Result<Db, StartError> {
     {
         tracing::warn!(dir = %config.data_dir.display(), "the data directory is open to other users; run chmod 700 on it");
     }
-    if let Some(file) = sqlite_file(&config.database_url) {
+    if let Some(file) = sqlite_file(config.database_url.expose()) {
         private_file(file).map_err(|e| fail("SECRYN_DATABASE_URL", format!("cannot prepare {file}: {e}")))?;
     }
-    let db = Db::connect(&config.database_url).await.map_err(|e| {
-        fail("SECRYN_DATABASE_URL", format!("cannot open {}: {e}", crate::config::redact_url(&config.database_url)))
+    let db = Db::connect(config.database_url.expose()).await.map_err(|e| {
+        let url = crate::config::redact_url(config.database_url.expose());
+        fail("SECRYN_DATABASE_URL", format!("cannot open {url}: {e}"))
     })?;
     db.migrate().await.map_err(|e| fail("SECRYN_DATABASE_URL", format!("migrations failed: {e}")))?;
     Ok(db)
@@ -73,14 +74,15 @@ fn private_file(path: &str) -> std::io::Result<()> {
 }
 
 fn read_key_file(setting: &str, path: &Path) -> Result<MasterKey, StartError> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| fail(setting, format!("cannot read {}: {e}", path.display())))?;
+    let text = SecretText::new(
+        std::fs::read_to_string(path).map_err(|e| fail(setting, format!("cannot read {}: {e}", path.display())))?,
+    );
     if let Ok(meta) = std::fs::metadata(path)
         && meta.permissions().mode() & 0o077 != 0
     {
         tracing::warn!(file = %path.display(), "the master key file is readable by other users; run chmod 600 on it");
     }
-    MasterKey::from_base64(&text).map_err(|e| fail(setting, format!("{}: {e}", path.display())))
+    MasterKey::from_base64(text.expose()).map_err(|e| fail(setting, format!("{}: {e}", path.display())))
 }
 
 fn create_key_file(path: &Path) -> Result<MasterKey, StartError> {
@@ -101,12 +103,13 @@ fn create_key_file(path: &Path) -> Result<MasterKey, StartError> {
 }
 
 /// Loads the master key; on the very first start with no key configured, creates the key
-/// file. Never creates a key for a database that already holds data.
-pub async fn master_key(config: &Config, db: &Db) -> Result<MasterKey, StartError> {
+/// file. Never creates a key for a database that already holds data. An inline key's text is
+/// taken out of the configuration and wiped once read.
+pub async fn master_key(config: &mut Config, db: &Db) -> Result<MasterKey, StartError> {
     let key = match &config.master_key_source {
         MasterKeySource::Inline => {
-            let text = config.master_key_inline.as_deref().unwrap_or_default();
-            MasterKey::from_base64(text).map_err(|e| fail("SECRYN_MASTER_KEY", e))?
+            let text = config.master_key_inline.take().unwrap_or_else(|| SecretText::new(String::new()));
+            MasterKey::from_base64(text.expose()).map_err(|e| fail("SECRYN_MASTER_KEY", e))?
         }
         MasterKeySource::File(path) => read_key_file("SECRYN_MASTER_KEY_FILE", path)?,
         MasterKeySource::DefaultFile(path) if path.exists() => read_key_file("SECRYN_MASTER_KEY_FILE", path)?,

@@ -7,6 +7,13 @@ use crate::domain::time::Micros;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
 
+/// Default idle timeout of a session, in minutes (`SECRYN_SESSION_IDLE_MINUTES`).
+pub const DEFAULT_SESSION_IDLE_MINUTES: i64 = 60;
+/// Default absolute lifetime of a session, in hours (`SECRYN_SESSION_ABSOLUTE_HOURS`).
+pub const DEFAULT_SESSION_ABSOLUTE_HOURS: i64 = 12;
+/// Default sign-in attempts per address per 15 minutes (`SECRYN_SIGNIN_IP_LIMIT`).
+pub const DEFAULT_SIGNIN_IP_LIMIT: i64 = 50;
+
 /// Settings the services need at run time (parsed and checked by the server's config).
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -26,10 +33,10 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            session_idle: super::clock::minutes(60),
-            session_absolute: super::clock::minutes(12 * 60),
+            session_idle: super::clock::minutes(DEFAULT_SESSION_IDLE_MINUTES),
+            session_absolute: super::clock::minutes(DEFAULT_SESSION_ABSOLUTE_HOURS * 60),
             secure_cookies: false,
-            ip_failure_limit: 50,
+            ip_failure_limit: DEFAULT_SIGNIN_IP_LIMIT,
             trusted_proxies: Default::default(),
         }
     }
