@@ -6,29 +6,21 @@ use crate::domain::ids::{AccessKeyId, UserId, VaultId};
 use crate::domain::time::Micros;
 use crate::server::clock;
 use crate::server::db::{Columns, Db, FromColumns, Tx};
-use sqlx::Row;
-use sqlx::any::AnyRow;
 
 const COLUMNS: &str =
     "k.id, k.vault_id, k.name, k.hint, u.name, k.created_at, k.expires_at, k.last_used_at, k.revoked_at";
 
-fn bad() -> sqlx::Error {
-    sqlx::Error::Decode("malformed id".into())
-}
-
-fn from_row(r: &AnyRow, now: Micros) -> Result<AccessKeyInfo, sqlx::Error> {
-    let id: String = r.try_get(0)?;
-    let vault: String = r.try_get(1)?;
-    let (expires_at, revoked_at) = (r.try_get(6)?, r.try_get(8)?);
+fn from_row(r: &impl Columns, now: Micros) -> Result<AccessKeyInfo, sqlx::Error> {
+    let (expires_at, revoked_at) = (r.cell(6)?, r.cell(8)?);
     Ok(AccessKeyInfo {
-        id: AccessKeyId::parse(&id).ok_or_else(bad)?,
-        vault_id: VaultId::parse(&vault).ok_or_else(bad)?,
-        name: r.try_get(2)?,
-        hint: r.try_get(3)?,
-        created_by: r.try_get(4)?,
-        created_at: r.try_get(5)?,
+        id: r.cell(0)?,
+        vault_id: r.cell(1)?,
+        name: r.cell(2)?,
+        hint: r.cell(3)?,
+        created_by: r.cell(4)?,
+        created_at: r.cell(5)?,
         expires_at,
-        last_used_at: r.try_get(7)?,
+        last_used_at: r.cell(7)?,
         revoked_at,
         state: KeyState::at(revoked_at, expires_at, now),
     })
@@ -40,7 +32,7 @@ pub async fn list(db: &Db, vault: VaultId) -> Result<Vec<AccessKeyInfo>, sqlx::E
         "select {COLUMNS} from access_keys k join users u on u.id = k.created_by where k.vault_id = $1 \
          order by k.created_at desc"
     ))
-    .bind(vault.to_string())
+    .bind(vault)
     .fetch_all(db.reader())
     .await?;
     let now = clock::now();
@@ -52,7 +44,7 @@ pub async fn find(db: &Db, id: AccessKeyId) -> Result<Option<AccessKeyInfo>, sql
     let row = sqlx::query(&format!(
         "select {COLUMNS} from access_keys k join users u on u.id = k.created_by where k.id = $1"
     ))
-    .bind(id.to_string())
+    .bind(id)
     .fetch_optional(db.reader())
     .await?;
     row.as_ref().map(|r| from_row(r, clock::now())).transpose()
@@ -85,11 +77,9 @@ pub const KEY_COLUMNS: &str = "k.id, k.vault_id, k.name, k.expires_at, k.revoked
 
 /// Reads [`KEY_COLUMNS`] starting at column `at` (so other queries can select them too).
 pub fn key_record(r: &impl Columns, at: usize) -> Result<KeyRecord, sqlx::Error> {
-    let id: String = r.cell(at)?;
-    let vault: String = r.cell(at + 1)?;
     Ok(KeyRecord {
-        id: AccessKeyId::parse(&id).ok_or_else(bad)?,
-        vault_id: VaultId::parse(&vault).ok_or_else(bad)?,
+        id: r.cell(at)?,
+        vault_id: r.cell(at + 1)?,
         name: r.cell(at + 2)?,
         expires_at: r.cell(at + 3)?,
         revoked_at: r.cell(at + 4)?,
@@ -112,13 +102,13 @@ pub async fn insert(tx: &mut Tx, k: NewKey<'_>) -> Result<(), sqlx::Error> {
         "insert into access_keys (id, vault_id, name, token_hash, hint, expires_at, created_by, created_at) \
          values ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
-    .bind(k.id.to_string())
-    .bind(k.vault.to_string())
+    .bind(k.id)
+    .bind(k.vault)
     .bind(k.name)
     .bind(k.token_hash)
     .bind(k.hint)
     .bind(k.expires_at)
-    .bind(k.by.to_string())
+    .bind(k.by)
     .bind(clock::now())
     .execute(&mut **tx)
     .await?;
@@ -130,8 +120,8 @@ pub async fn revoke(tx: &mut Tx, id: AccessKeyId, by: UserId) -> Result<bool, sq
     let done =
         sqlx::query("update access_keys set revoked_at = $1, revoked_by = $2 where id = $3 and revoked_at is null")
             .bind(clock::now())
-            .bind(by.to_string())
-            .bind(id.to_string())
+            .bind(by)
+            .bind(id)
             .execute(&mut **tx)
             .await?;
     Ok(done.rows_affected() == 1)

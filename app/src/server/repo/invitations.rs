@@ -3,9 +3,8 @@
 //! expired; using it is a conditional update, so two clicks at once cannot both succeed.
 
 use crate::domain::ids::UserId;
-use crate::server::db::Tx;
-use sqlx::any::AnyRow;
-use sqlx::{Any, Executor, Row};
+use crate::server::db::{Columns, Tx};
+use sqlx::{Any, Executor};
 
 /// What a link is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,17 +49,16 @@ impl LinkRow {
     }
 }
 
-fn from_row(r: &AnyRow) -> Result<LinkRow, sqlx::Error> {
-    let user: String = r.try_get(1)?;
-    let kind: String = r.try_get(2)?;
+fn from_row(r: &impl Columns) -> Result<LinkRow, sqlx::Error> {
+    let kind: String = r.cell(2)?;
     Ok(LinkRow {
-        id: r.try_get(0)?,
-        user_id: UserId::parse(&user).ok_or_else(|| sqlx::Error::Decode("malformed user id".into()))?,
+        id: r.cell(0)?,
+        user_id: r.cell(1)?,
         kind: LinkKind::parse(&kind).ok_or_else(|| sqlx::Error::Decode("unknown link kind".into()))?,
-        created_at: r.try_get(3)?,
-        expires_at: r.try_get(4)?,
-        used_at: r.try_get(5)?,
-        voided_at: r.try_get(6)?,
+        created_at: r.cell(3)?,
+        expires_at: r.cell(4)?,
+        used_at: r.cell(5)?,
+        voided_at: r.cell(6)?,
     })
 }
 
@@ -85,9 +83,9 @@ pub async fn insert(tx: &mut Tx, l: NewLink<'_>) -> Result<String, sqlx::Error> 
     )
     .bind(&id)
     .bind(l.token_hash)
-    .bind(l.user.to_string())
+    .bind(l.user)
     .bind(l.kind.as_str())
-    .bind(l.created_by.map(|u| u.to_string()))
+    .bind(l.created_by)
     .bind(l.now)
     .bind(l.expires_at)
     .execute(&mut **tx)
@@ -111,7 +109,7 @@ pub async fn find_by_hash<'e, E: Executor<'e, Database = Any>>(
 pub async fn for_user<'e, E: Executor<'e, Database = Any>>(ex: E, user: UserId) -> Result<Vec<LinkRow>, sqlx::Error> {
     let rows =
         sqlx::query(&format!("select {COLUMNS} from invitations where user_id = $1 order by created_at desc, id"))
-            .bind(user.to_string())
+            .bind(user)
             .fetch_all(ex)
             .await?;
     rows.iter().map(from_row).collect()
@@ -119,12 +117,14 @@ pub async fn for_user<'e, E: Executor<'e, Database = Any>>(ex: E, user: UserId) 
 
 /// Voids a user's links that are still open (of one kind, or of any kind); returns how many.
 pub async fn void_open(tx: &mut Tx, user: UserId, kind: Option<LinkKind>, now: i64) -> Result<u64, sqlx::Error> {
+    // On purpose, `$3` is bound either way ('' for any kind), so the SQL text is constant (one
+    // statement, prepared and cached) and the bind count never depends on the arguments.
     let done = sqlx::query(
         "update invitations set voided_at = $1 where user_id = $2 and used_at is null and voided_at is null \
          and ($3 = '' or kind = $3)",
     )
     .bind(now)
-    .bind(user.to_string())
+    .bind(user)
     .bind(kind.map(LinkKind::as_str).unwrap_or(""))
     .execute(&mut **tx)
     .await?;

@@ -4,15 +4,14 @@ use crate::domain::ids::{ProjectId, UserId};
 use crate::domain::org::{Member, UserOption};
 use crate::domain::permission::ProjectRole;
 use crate::server::clock;
-use crate::server::db::{Db, Tx};
-use sqlx::Row;
+use crate::server::db::{Columns, Db, Tx};
 
 /// The role of `user` in `project`, if they are a member.
 pub async fn role(db: &Db, project: ProjectId, user: UserId) -> Result<Option<ProjectRole>, sqlx::Error> {
     let role: Option<String> =
         sqlx::query_scalar("select role from memberships where project_id = $1 and user_id = $2")
-            .bind(project.to_string())
-            .bind(user.to_string())
+            .bind(project)
+            .bind(user)
             .fetch_optional(db.reader())
             .await?;
     Ok(role.as_deref().and_then(ProjectRole::parse))
@@ -24,21 +23,21 @@ pub async fn list(db: &Db, project: ProjectId) -> Result<Vec<Member>, sqlx::Erro
         "select u.id, u.name, u.email, m.role from memberships m join users u on u.id = m.user_id \
          where m.project_id = $1 order by lower(u.name), u.email",
     )
-    .bind(project.to_string())
+    .bind(project)
     .fetch_all(db.reader())
     .await?;
-    rows.iter()
-        .map(|r| {
-            let id: String = r.try_get(0)?;
-            let role: String = r.try_get(3)?;
-            Ok(Member {
-                user_id: UserId::parse(&id).ok_or_else(|| sqlx::Error::Decode("malformed user id".into()))?,
-                name: r.try_get(1)?,
-                email: r.try_get(2)?,
-                role: ProjectRole::parse(&role).ok_or_else(|| sqlx::Error::Decode("unknown role".into()))?,
-            })
-        })
-        .collect()
+    rows.iter().map(member).collect()
+}
+
+/// Reads `id, name, email, role` columns into a member.
+fn member(r: &impl Columns) -> Result<Member, sqlx::Error> {
+    let role: String = r.cell(3)?;
+    Ok(Member {
+        user_id: r.cell(0)?,
+        name: r.cell(1)?,
+        email: r.cell(2)?,
+        role: ProjectRole::parse(&role).ok_or_else(|| sqlx::Error::Decode("unknown role".into()))?,
+    })
 }
 
 /// Users who are not disabled and not yet members of `project`.
@@ -47,7 +46,7 @@ pub async fn candidates(db: &Db, project: ProjectId) -> Result<Vec<UserOption>, 
         "select u.id, u.name, u.email from users u where u.state <> 'disabled' and not exists \
          (select 1 from memberships m where m.project_id = $1 and m.user_id = u.id) order by lower(u.name), u.email",
     )
-    .bind(project.to_string())
+    .bind(project)
     .fetch_all(db.reader())
     .await?;
     rows.iter().map(user_option).collect()
@@ -55,12 +54,7 @@ pub async fn candidates(db: &Db, project: ProjectId) -> Result<Vec<UserOption>, 
 
 /// Reads `id, name, email` columns into a picker option.
 pub fn user_option(r: &sqlx::any::AnyRow) -> Result<UserOption, sqlx::Error> {
-    let id: String = r.try_get(0)?;
-    Ok(UserOption {
-        id: UserId::parse(&id).ok_or_else(|| sqlx::Error::Decode("malformed user id".into()))?,
-        name: r.try_get(1)?,
-        email: r.try_get(2)?,
-    })
+    Ok(UserOption { id: r.cell(0)?, name: r.cell(1)?, email: r.cell(2)? })
 }
 
 /// Adds a member.
@@ -69,8 +63,8 @@ pub async fn insert(tx: &mut Tx, project: ProjectId, user: UserId, role: Project
     sqlx::query(
         "insert into memberships (project_id, user_id, role, created_at, updated_at) values ($1, $2, $3, $4, $4)",
     )
-    .bind(project.to_string())
-    .bind(user.to_string())
+    .bind(project)
+    .bind(user)
     .bind(role.as_str())
     .bind(now)
     .execute(&mut **tx)
@@ -91,8 +85,8 @@ pub async fn set_role(
     )
     .bind(to.as_str())
     .bind(clock::now())
-    .bind(project.to_string())
-    .bind(user.to_string())
+    .bind(project)
+    .bind(user)
     .bind(from.as_str())
     .execute(&mut **tx)
     .await?;
@@ -104,13 +98,13 @@ pub async fn delete(tx: &mut Tx, project: ProjectId, user: UserId) -> Result<boo
     sqlx::query(
         "delete from vault_members where user_id = $1 and vault_id in (select id from vaults where project_id = $2)",
     )
-    .bind(user.to_string())
-    .bind(project.to_string())
+    .bind(user)
+    .bind(project)
     .execute(&mut **tx)
     .await?;
     let done = sqlx::query("delete from memberships where project_id = $1 and user_id = $2")
-        .bind(project.to_string())
-        .bind(user.to_string())
+        .bind(project)
+        .bind(user)
         .execute(&mut **tx)
         .await?;
     Ok(done.rows_affected() == 1)

@@ -4,9 +4,7 @@ use crate::domain::ids::{ProjectId, UserId};
 use crate::domain::org::ProjectSummary;
 use crate::domain::permission::ProjectRole;
 use crate::server::clock;
-use crate::server::db::{Db, Tx, flag};
-use sqlx::Row;
-use sqlx::any::AnyRow;
+use crate::server::db::{Columns, Db, Tx, flag};
 
 /// A project row.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -17,24 +15,14 @@ pub struct ProjectRow {
     pub archived: bool,
 }
 
-fn parse_id<T>(s: &str, f: impl Fn(&str) -> Option<T>) -> Result<T, sqlx::Error> {
-    f(s).ok_or_else(|| sqlx::Error::Decode("malformed id".into()))
-}
-
-fn from_row(r: &AnyRow) -> Result<ProjectRow, sqlx::Error> {
-    let id: String = r.try_get(0)?;
-    Ok(ProjectRow {
-        id: parse_id(&id, ProjectId::parse)?,
-        name: r.try_get(1)?,
-        description: r.try_get(2)?,
-        archived: flag(r.try_get(3)?),
-    })
+fn from_row(r: &impl Columns) -> Result<ProjectRow, sqlx::Error> {
+    Ok(ProjectRow { id: r.cell(0)?, name: r.cell(1)?, description: r.cell(2)?, archived: flag(r.cell(3)?) })
 }
 
 /// One project, whoever asks.
 pub async fn find(db: &Db, id: ProjectId) -> Result<Option<ProjectRow>, sqlx::Error> {
     let row = sqlx::query("select id, name, description, archived from projects where id = $1")
-        .bind(id.to_string())
+        .bind(id)
         .fetch_optional(db.reader())
         .await?;
     row.as_ref().map(from_row).transpose()
@@ -51,6 +39,8 @@ pub async fn list(
     show_archived: bool,
 ) -> Result<Vec<ProjectSummary>, sqlx::Error> {
     let pattern = crate::server::db::like_pattern(search.trim());
+    // On purpose, the switches are bound as 0/1 (`$2 = 1 or …`) rather than spliced into the SQL:
+    // the text and the bind count stay constant, so one prepared statement serves every call.
     let rows = sqlx::query(
         "select p.id, p.name, p.description, p.archived, \
            (select count(*) from vaults v where v.project_id = p.id and ($2 = 1 or v.restricted = 0 \
@@ -65,7 +55,7 @@ pub async fn list(
            and p.name_key like $4 escape '\\' \
          order by p.name_key",
     )
-    .bind(user.to_string())
+    .bind(user)
     .bind(i64::from(all))
     .bind(i64::from(show_archived))
     .bind(pattern)
@@ -74,14 +64,14 @@ pub async fn list(
     rows.iter()
         .map(|r| {
             let p = from_row(r)?;
-            let role: Option<String> = r.try_get(6)?;
+            let role: Option<String> = r.cell(6)?;
             Ok(ProjectSummary {
                 id: p.id,
                 name: p.name,
                 description: p.description,
                 archived: p.archived,
-                vault_count: r.try_get(4)?,
-                member_count: r.try_get(5)?,
+                vault_count: r.cell(4)?,
+                member_count: r.cell(5)?,
                 my_role: role.as_deref().and_then(ProjectRole::parse),
             })
         })
@@ -96,11 +86,11 @@ pub async fn insert(tx: &mut Tx, name: &str, description: &str, by: UserId) -> R
         "insert into projects (id, name, name_key, description, archived, created_by, created_at, updated_at) \
          values ($1, $2, $3, $4, 0, $5, $6, $6)",
     )
-    .bind(id.to_string())
+    .bind(id)
     .bind(name)
     .bind(name.to_lowercase())
     .bind(description)
-    .bind(by.to_string())
+    .bind(by)
     .bind(now)
     .execute(&mut **tx)
     .await?;
@@ -114,7 +104,7 @@ pub async fn update(tx: &mut Tx, id: ProjectId, name: &str, description: &str) -
         .bind(name.to_lowercase())
         .bind(description)
         .bind(clock::now())
-        .bind(id.to_string())
+        .bind(id)
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -125,7 +115,7 @@ pub async fn set_archived(tx: &mut Tx, id: ProjectId, archived: bool) -> Result<
     sqlx::query("update projects set archived = $1, updated_at = $2 where id = $3")
         .bind(i64::from(archived))
         .bind(clock::now())
-        .bind(id.to_string())
+        .bind(id)
         .execute(&mut **tx)
         .await?;
     Ok(())

@@ -45,6 +45,9 @@ struct Use<'a> {
 
 /// SQLite: the batch and the keys' `last_used_at` in one transaction, sent as one script so
 /// the writer hands its connection one job per batch, not one per statement.
+///
+/// On purpose, a batch of any size is two parameters (JSON arrays), not a `values` row per
+/// record: the SQL text is constant (prepared once, cached) and no engine's bind limit applies.
 const SQLITE_APPEND: &str = "begin immediate;
 insert into request_log (id, at, method, path, resource_type, status, duration_us, ip, access_key_id, public_resource,
                          request_id)

@@ -52,7 +52,7 @@ pub async fn append(tx: &mut Tx, line: LogLine<'_>) -> Result<(), sqlx::Error> {
     )
     .bind(uuid::Uuid::new_v4().to_string())
     .bind(clock::now())
-    .bind(line.user_id.map(|u| u.to_string()))
+    .bind(line.user_id)
     .bind(line.email)
     .bind(line.event.as_str())
     .bind(line.ip)

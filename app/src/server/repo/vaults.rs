@@ -5,7 +5,6 @@ use crate::domain::ids::{ProjectId, UserId, VaultId};
 use crate::domain::org::UserOption;
 use crate::server::clock;
 use crate::server::db::{Columns, Db, FromColumns, Tx, flag};
-use sqlx::Row;
 
 /// A vault row (the wrapped data key stays in the database layer's hands).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,12 +21,9 @@ const COLUMNS: &str = "id, project_id, name, description, restricted, contributo
 
 impl FromColumns for VaultRow {
     fn from_columns(r: &impl Columns) -> Result<Self, sqlx::Error> {
-        let id: String = r.cell(0)?;
-        let project: String = r.cell(1)?;
-        let bad = || sqlx::Error::Decode("malformed id".into());
         Ok(VaultRow {
-            id: VaultId::parse(&id).ok_or_else(bad)?,
-            project_id: ProjectId::parse(&project).ok_or_else(bad)?,
+            id: r.cell(0)?,
+            project_id: r.cell(1)?,
             name: r.cell(2)?,
             description: r.cell(3)?,
             restricted: flag(r.cell(4)?),
@@ -47,18 +43,18 @@ pub async fn list(db: &Db, project: ProjectId, user: UserId) -> Result<Vec<(Vaul
         "select {COLUMNS}, (select count(*) from vault_members vm where vm.vault_id = vaults.id and vm.user_id = $2) \
          from vaults where project_id = $1 order by name_key"
     ))
-    .bind(project.to_string())
-    .bind(user.to_string())
+    .bind(project)
+    .bind(user)
     .fetch_all(db.reader())
     .await?;
-    rows.iter().map(|r| Ok((VaultRow::from_columns(r)?, flag(r.try_get(6)?)))).collect()
+    rows.iter().map(|r| Ok((VaultRow::from_columns(r)?, flag(r.cell(6)?)))).collect()
 }
 
 /// Whether `user` is on the vault's member list.
 pub async fn is_listed(db: &Db, vault: VaultId, user: UserId) -> Result<bool, sqlx::Error> {
     let n: i64 = sqlx::query_scalar("select count(*) from vault_members where vault_id = $1 and user_id = $2")
-        .bind(vault.to_string())
-        .bind(user.to_string())
+        .bind(vault)
+        .bind(user)
         .fetch_one(db.reader())
         .await?;
     Ok(n > 0)
@@ -66,10 +62,7 @@ pub async fn is_listed(db: &Db, vault: VaultId, user: UserId) -> Result<bool, sq
 
 /// The vault's wrapped data key.
 pub async fn wrapped_key(db: &Db, vault: VaultId) -> Result<Option<Vec<u8>>, sqlx::Error> {
-    sqlx::query_scalar("select wrapped_key from vaults where id = $1")
-        .bind(vault.to_string())
-        .fetch_optional(db.reader())
-        .await
+    sqlx::query_scalar("select wrapped_key from vaults where id = $1").bind(vault).fetch_optional(db.reader()).await
 }
 
 /// What a new vault row needs.
@@ -89,13 +82,13 @@ pub async fn insert(tx: &mut Tx, v: NewVault<'_>) -> Result<(), sqlx::Error> {
         "insert into vaults (id, project_id, name, name_key, description, restricted, contributors_manage_keys, \
          wrapped_key, created_by, created_at, updated_at) values ($1, $2, $3, $4, $5, 0, 0, $6, $7, $8, $8)",
     )
-    .bind(v.id.to_string())
-    .bind(v.project.to_string())
+    .bind(v.id)
+    .bind(v.project)
     .bind(v.name)
     .bind(v.name.to_lowercase())
     .bind(v.description)
     .bind(v.wrapped_key)
-    .bind(v.by.to_string())
+    .bind(v.by)
     .bind(now)
     .execute(&mut **tx)
     .await?;
@@ -109,7 +102,7 @@ pub async fn update(tx: &mut Tx, id: VaultId, name: &str, description: &str) -> 
         .bind(name.to_lowercase())
         .bind(description)
         .bind(clock::now())
-        .bind(id.to_string())
+        .bind(id)
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -126,7 +119,7 @@ pub async fn set_settings(
         .bind(i64::from(restricted))
         .bind(i64::from(contributors_manage_keys))
         .bind(clock::now())
-        .bind(id.to_string())
+        .bind(id)
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -138,7 +131,7 @@ pub async fn members(db: &Db, vault: VaultId) -> Result<Vec<UserOption>, sqlx::E
         "select u.id, u.name, u.email from vault_members vm join users u on u.id = vm.user_id \
          where vm.vault_id = $1 order by lower(u.name), u.email",
     )
-    .bind(vault.to_string())
+    .bind(vault)
     .fetch_all(db.reader())
     .await?;
     rows.iter().map(user_option).collect()
@@ -151,8 +144,8 @@ pub async fn candidates(db: &Db, vault: VaultId, project: ProjectId) -> Result<V
          where m.project_id = $1 and m.role <> 'project_manager' and not exists \
          (select 1 from vault_members vm where vm.vault_id = $2 and vm.user_id = u.id) order by lower(u.name), u.email",
     )
-    .bind(project.to_string())
-    .bind(vault.to_string())
+    .bind(project)
+    .bind(vault)
     .fetch_all(db.reader())
     .await?;
     rows.iter().map(user_option).collect()
@@ -163,8 +156,8 @@ pub async fn add_member(tx: &mut Tx, vault: VaultId, user: UserId) -> Result<boo
     let done = sqlx::query(
         "insert into vault_members (vault_id, user_id, created_at) values ($1, $2, $3) on conflict do nothing",
     )
-    .bind(vault.to_string())
-    .bind(user.to_string())
+    .bind(vault)
+    .bind(user)
     .bind(clock::now())
     .execute(&mut **tx)
     .await?;
@@ -174,8 +167,8 @@ pub async fn add_member(tx: &mut Tx, vault: VaultId, user: UserId) -> Result<boo
 /// Takes a user off the list; false if not there.
 pub async fn remove_member(tx: &mut Tx, vault: VaultId, user: UserId) -> Result<bool, sqlx::Error> {
     let done = sqlx::query("delete from vault_members where vault_id = $1 and user_id = $2")
-        .bind(vault.to_string())
-        .bind(user.to_string())
+        .bind(vault)
+        .bind(user)
         .execute(&mut **tx)
         .await?;
     Ok(done.rows_affected() == 1)
