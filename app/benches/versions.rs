@@ -4,21 +4,21 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // A panic here is a failed test or bench.
 
 use app::domain::secret::SecretValue;
+use app::server::RequestMeta;
 use app::server::services::secrets::{self, NewSecretInput};
 use app::server::services::{projects, vaults};
-use app::server::{RequestMeta, testing};
 use std::time::Instant;
 
 const VERSIONS: usize = 1000;
 
 #[tokio::main]
 async fn main() {
-    let t = testing::sqlite().await;
-    let state = testing::state(&t.db).await;
-    let admin = testing::person(&state, "bench@example.com", true).await;
-    let m = RequestMeta::default();
-    let project = projects::create(&state, &admin, &m, "Bench", "").await.unwrap();
-    let vault = vaults::create(&state, &admin, &m, project, "bench", "").await.unwrap();
+    let t = testkit::sqlite().await;
+    let state = testkit::state(&t.db).await;
+    let admin = testkit::person(&state, "bench@example.com", true).await;
+    let _m = RequestMeta::default();
+    let project = projects::create(&admin, "Bench", "").await.unwrap();
+    let vault = vaults::create(&admin, project, "bench", "").await.unwrap();
     let value = |i: usize| SecretValue::parse("value", format!("value number {i}")).unwrap();
     let input = NewSecretInput {
         name: "ROTATED".into(),
@@ -29,10 +29,10 @@ async fn main() {
         activation_at: None,
         expiration_at: None,
     };
-    let secret = secrets::create(&state, &admin, &m, vault, input).await.unwrap();
+    let secret = secrets::create(&admin, vault, input).await.unwrap();
     let started = Instant::now();
     for i in 1..=VERSIONS {
-        secrets::new_version(&state, &admin, &m, secret, value(i), "", None).await.unwrap();
+        secrets::new_version(&admin, secret, value(i), "", None).await.unwrap();
     }
     let seconds = started.elapsed().as_secs_f64();
     println!("versions_per_second={:.0} ({VERSIONS} versions in {:.2} s)", VERSIONS as f64 / seconds, seconds);

@@ -9,29 +9,24 @@ use app::domain::ErrorCode;
 use app::domain::permission::ProjectRole;
 use app::domain::secret::SecretValue;
 use app::server::services::secrets::{self, NewSecretInput};
-use app::server::services::{access_keys, machine, projects, vaults};
-use app::server::{AppState, RequestMeta, SessionCtx, testing};
+use app::server::services::{access_keys, projects, vaults};
+use app::server::{AppState, Caller};
 
-async fn session(state: &AppState, email: &str, is_admin: bool) -> SessionCtx {
-    testing::person(state, email, is_admin).await
-}
-
-fn bearer(key: &str) -> Vec<u8> {
-    format!("Bearer {key}").into_bytes()
+async fn session(state: &AppState, email: &str, is_admin: bool) -> Caller {
+    testkit::person(state, email, is_admin).await
 }
 
 #[tokio::test]
 async fn archived_projects_keep_machines_reading_and_let_managers_list_and_revoke_keys() {
-    for t in testing::engines().await {
-        let state = testing::state(&t.db).await;
-        let m = RequestMeta::default();
+    for t in testkit::engines().await {
+        let state = testkit::state(&t.db).await;
         let admin = session(&state, "admin@example.com", true).await;
         let pm = session(&state, "pm@example.com", false).await;
         let contributor = session(&state, "contributor@example.com", false).await;
-        let p = projects::create(&state, &admin, &m, "Legacy", "").await.unwrap();
-        projects::add_member(&state, &admin, &m, p, pm.user.id, ProjectRole::ProjectManager).await.unwrap();
-        projects::add_member(&state, &admin, &m, p, contributor.user.id, ProjectRole::Contributor).await.unwrap();
-        let vault = vaults::create(&state, &admin, &m, p, "production", "").await.unwrap();
+        let p = projects::create(&admin, "Legacy", "").await.unwrap();
+        projects::add_member(&admin, p, pm.user().id, ProjectRole::ProjectManager).await.unwrap();
+        projects::add_member(&admin, p, contributor.user().id, ProjectRole::Contributor).await.unwrap();
+        let vault = vaults::create(&admin, p, "production", "").await.unwrap();
         let input = NewSecretInput {
             name: "DB_PASSWORD".into(),
             value: SecretValue::parse("value", "hunter2-archived".to_owned()).unwrap(),
@@ -41,45 +36,49 @@ async fn archived_projects_keep_machines_reading_and_let_managers_list_and_revok
             activation_at: None,
             expiration_at: None,
         };
-        secrets::create(&state, &admin, &m, vault, input).await.unwrap();
-        let by_admin = access_keys::create(&state, &admin, &m, vault, "old job", None).await.unwrap();
-        let service = access_keys::create(&state, &pm, &m, vault, "service", None).await.unwrap();
-        projects::set_archived(&state, &admin, &m, p, true).await.unwrap();
+        secrets::create(&admin, vault, input).await.unwrap();
+        let by_admin = access_keys::create(&admin, vault, "old job", None).await.unwrap();
+        let service = access_keys::create(&pm, vault, "service", None).await.unwrap();
+        projects::set_archived(&admin, p, true).await.unwrap();
 
         // Machines keep reading while the project is archived.
-        let header = bearer(service.key.expose());
-        let key = machine::authenticate(&state, Some(&header)).await.unwrap();
-        let read = machine::vault(&state, &key, vault, false, "").await.unwrap();
+        let machine = testkit::machine(&state, service.key.expose());
+        let read = testkit::read_vault(&machine, vault, false, "").await.unwrap();
         assert_eq!(serde_json::to_value(&read).unwrap()["secrets"][0]["value"], "hunter2-archived", "{:?}", t.engine);
-        let (_, one) = machine::secret_by_name(&state, Some(&header), vault, "DB_PASSWORD").await;
+        let one = testkit::read_secret(&machine, vault, "DB_PASSWORD").await;
         assert_eq!(one.unwrap().value.expose(), "hunter2-archived");
 
         // Admins and Project Managers list the keys; a Contributor still may not.
         for who in [&admin, &pm] {
-            let list = access_keys::list(&state, who, &m, vault).await.unwrap();
-            assert_eq!(list.len(), 2, "{:?}: {}", t.engine, who.user.email);
+            let list = access_keys::list(who, vault).await.unwrap();
+            assert_eq!(list.len(), 2, "{:?}: {}", t.engine, who.user().email);
         }
-        let e = access_keys::list(&state, &contributor, &m, vault).await.unwrap_err();
+        let e = access_keys::list(&contributor, vault).await.unwrap_err();
         assert_eq!(e.code, ErrorCode::Forbidden, "{:?}", t.engine);
-        let e = access_keys::revoke(&state, &contributor, &m, service.info.id).await.unwrap_err();
+        let e = access_keys::revoke(&contributor, service.info.id).await.unwrap_err();
         assert_eq!(e.code, ErrorCode::Forbidden);
 
         // Nobody creates a key in an archived project, Admins included.
         for who in [&admin, &pm] {
-            let e = access_keys::create(&state, who, &m, vault, "new", None).await.unwrap_err();
-            assert_eq!(e.code, ErrorCode::Forbidden, "{:?}: {}", t.engine, who.user.email);
+            let e = access_keys::create(who, vault, "new", None).await.unwrap_err();
+            assert_eq!(e.code, ErrorCode::Forbidden, "{:?}: {}", t.engine, who.user().email);
             assert!(e.message.contains("archived"), "{}", e.message);
         }
 
         // Both may revoke; the machine is refused from its very next request.
-        access_keys::revoke(&state, &admin, &m, by_admin.info.id).await.unwrap();
-        access_keys::revoke(&state, &pm, &m, service.info.id).await.unwrap();
-        let e = machine::authenticate(&state, Some(&header)).await.unwrap_err();
+        access_keys::revoke(&admin, by_admin.info.id).await.unwrap();
+        access_keys::revoke(&pm, service.info.id).await.unwrap();
+        let e = testkit::read_vault(&machine, vault, false, "").await.unwrap_err();
         assert_eq!(e.code, ErrorCode::Unauthorized, "{:?}", t.engine);
         assert_eq!(e.code.status(), 401);
-        let (key, one) = machine::secret_by_name(&state, Some(&header), vault, "DB_PASSWORD").await;
-        assert!(key.is_none());
+        let one = testkit::read_secret(&machine, vault, "DB_PASSWORD").await;
         assert_eq!(one.unwrap_err().code, ErrorCode::Unauthorized);
+        let refused: i64 =
+            sqlx::query_scalar("select count(*) from request_log where status = 401 and access_key_id is null")
+                .fetch_one(state.db.reader())
+                .await
+                .unwrap();
+        assert_eq!(refused, 2, "both refused reads are recorded, with no key");
         let revocations: i64 = sqlx::query_scalar("select count(*) from audit_log where action = 'access_key.revoke'")
             .fetch_one(state.db.reader())
             .await

@@ -39,7 +39,7 @@ use app::domain::secret::{SecretQuery, SecretValue};
 use app::domain::{AppError, ErrorCode};
 use app::server::repo::users::{self, NewUser, UserState};
 use app::server::services::{access_keys, projects, secrets, users as users_svc, vaults};
-use app::server::{AppState, RequestMeta, SessionCtx, testing};
+use app::server::{AppState, Caller, SessionCtx};
 use std::collections::BTreeMap;
 
 /// Who calls.
@@ -146,7 +146,7 @@ const MISSING_VERSION: i64 = 99;
 
 struct Fixture {
     state: AppState,
-    users: BTreeMap<Who, SessionCtx>,
+    users: BTreeMap<Who, Caller>,
     /// (project, [normal, listed, unlisted]) for the active and the archived project.
     projects: [(ProjectId, [VaultId; 3]); 2],
     /// A revoked access key in each vault (revoking it again stops after the permission check).
@@ -155,13 +155,12 @@ struct Fixture {
     secrets: BTreeMap<VaultId, SecretId>,
 }
 
-async fn session_of(state: &AppState, id: UserId) -> SessionCtx {
+async fn session_of(state: &AppState, id: UserId) -> Caller {
     let user = users::find(state.db.reader(), id).await.unwrap().unwrap();
-    SessionCtx { user, token_hash: String::new() }
+    testkit::caller(state, SessionCtx { user, token_hash: String::new() })
 }
 
 async fn fixture(state: AppState) -> Fixture {
-    let meta = RequestMeta::default();
     let mut ids = BTreeMap::new();
     let mut tx = state.db.begin().await.unwrap();
     for who in EVERYONE {
@@ -181,13 +180,13 @@ async fn fixture(state: AppState) -> Fixture {
     let mut revoked_keys = BTreeMap::new();
     let mut secret_ids = BTreeMap::new();
     for (n, archived) in [(1, false), (2, true)] {
-        let p = projects::create(&state, &admin, &meta, &format!("Project {n}"), "").await.unwrap();
+        let p = projects::create(&admin, &format!("Project {n}"), "").await.unwrap();
         for (who, role) in [
             (Who::ProjectManager, ProjectRole::ProjectManager),
             (Who::Contributor, ProjectRole::Contributor),
             (Who::ReadOnly, ProjectRole::ReadOnly),
         ] {
-            projects::add_member(&state, &admin, &meta, p, ids[&who], role).await.unwrap();
+            projects::add_member(&admin, p, ids[&who], role).await.unwrap();
         }
         // A disabled user keeps their membership; it must not help them.
         let mut tx = state.db.begin().await.unwrap();
@@ -195,21 +194,21 @@ async fn fixture(state: AppState) -> Fixture {
             .await
             .unwrap();
         tx.commit().await.unwrap();
-        let normal = vaults::create(&state, &admin, &meta, p, "normal", "").await.unwrap();
-        let listed = vaults::create(&state, &admin, &meta, p, "listed", "").await.unwrap();
-        let unlisted = vaults::create(&state, &admin, &meta, p, "unlisted", "").await.unwrap();
+        let normal = vaults::create(&admin, p, "normal", "").await.unwrap();
+        let listed = vaults::create(&admin, p, "listed", "").await.unwrap();
+        let unlisted = vaults::create(&admin, p, "unlisted", "").await.unwrap();
         for v in [listed, unlisted] {
-            vaults::set_settings(&state, &admin, &meta, v, true, false).await.unwrap();
+            vaults::set_settings(&admin, v, true, false).await.unwrap();
         }
         for who in [Who::Contributor, Who::ReadOnly] {
-            vaults::set_listed(&state, &admin, &meta, listed, ids[&who], true).await.unwrap();
+            vaults::set_listed(&admin, listed, ids[&who], true).await.unwrap();
         }
         let mut tx = state.db.begin().await.unwrap();
         app::server::repo::vaults::add_member(&mut tx, listed, ids[&Who::Disabled]).await.unwrap();
         tx.commit().await.unwrap();
         for v in [normal, listed, unlisted] {
-            let key = access_keys::create(&state, &admin, &meta, v, "revoked", None).await.unwrap();
-            access_keys::revoke(&state, &admin, &meta, key.info.id).await.unwrap();
+            let key = access_keys::create(&admin, v, "revoked", None).await.unwrap();
+            access_keys::revoke(&admin, key.info.id).await.unwrap();
             revoked_keys.insert(v, key.info.id);
             let input = secrets::NewSecretInput {
                 name: "API_TOKEN".into(),
@@ -220,10 +219,10 @@ async fn fixture(state: AppState) -> Fixture {
                 activation_at: None,
                 expiration_at: None,
             };
-            secret_ids.insert(v, secrets::create(&state, &admin, &meta, v, input).await.unwrap());
+            secret_ids.insert(v, secrets::create(&admin, v, input).await.unwrap());
         }
         if archived {
-            projects::set_archived(&state, &admin, &meta, p, true).await.unwrap();
+            projects::set_archived(&admin, p, true).await.unwrap();
         }
         made.push((p, [normal, listed, unlisted]));
     }
@@ -285,9 +284,9 @@ fn letter(reply: Reply, refusals: i64) -> (char, String) {
     (letter, seen)
 }
 
-async fn refusals_logged(state: &AppState, who: &SessionCtx) -> i64 {
+async fn refusals_logged(state: &AppState, who: &Caller) -> i64 {
     sqlx::query_scalar("select count(*) from user_log where event = 'denied' and user_id = $1")
-        .bind(who.user.id.to_string())
+        .bind(who.user().id.to_string())
         .fetch_one(state.db.reader())
         .await
         .unwrap()
@@ -312,41 +311,40 @@ async fn call(f: &Fixture, function: &str, who: Who, project: ProjectId, vault: 
     let s = &f.state;
     let me = &f.users[&who];
     let admin = &f.users[&Who::Admin];
-    let m = &RequestMeta::default();
-    let ro = f.users[&Who::ReadOnly].user.id;
-    let outsider = f.users[&Who::Outsider].user.id;
+    let ro = f.users[&Who::ReadOnly].user().id;
+    let outsider = f.users[&Who::Outsider].user().id;
     let secret = f.secrets[&vault];
     match function {
         "list_projects" => {
-            let mine = projects::list(s, me, "", true).await;
-            listed(mine, projects::list(s, admin, "", true).await, |p| p.id == project)
+            let mine = projects::list(me, "", true).await;
+            listed(mine, projects::list(admin, "", true).await, |p| p.id == project)
         }
-        "create_project" => answer(projects::create(s, me, m, "", "").await),
-        "get_project" => answer(projects::get(s, me, m, project).await),
-        "update_project" => answer(projects::update(s, me, m, project, "", "").await),
-        "set_archived" => answer(projects::set_archived(s, me, m, project, archived).await),
-        "project_members" => answer(projects::members(s, me, m, project).await),
-        "member_candidates" => answer(projects::candidates(s, me, m, project).await),
-        "add_member" => answer(projects::add_member(s, me, m, project, ro, ProjectRole::ReadOnly).await),
+        "create_project" => answer(projects::create(me, "", "").await),
+        "get_project" => answer(projects::get(me, project).await),
+        "update_project" => answer(projects::update(me, project, "", "").await),
+        "set_archived" => answer(projects::set_archived(me, project, archived).await),
+        "project_members" => answer(projects::members(me, project).await),
+        "member_candidates" => answer(projects::candidates(me, project).await),
+        "add_member" => answer(projects::add_member(me, project, ro, ProjectRole::ReadOnly).await),
         "change_role" => {
-            answer(projects::change_role(s, me, m, project, ro, ProjectRole::ReadOnly, ProjectRole::ReadOnly).await)
+            answer(projects::change_role(me, project, ro, ProjectRole::ReadOnly, ProjectRole::ReadOnly).await)
         }
-        "remove_member" => answer(projects::remove_member(s, me, m, project, outsider).await),
+        "remove_member" => answer(projects::remove_member(me, project, outsider).await),
         "list_vaults" => {
-            let mine = vaults::list(s, me, m, project).await;
-            listed(mine, vaults::list(s, admin, m, project).await, |v| v.id == vault)
+            let mine = vaults::list(me, project).await;
+            listed(mine, vaults::list(admin, project).await, |v| v.id == vault)
         }
-        "create_vault" => answer(vaults::create(s, me, m, project, "", "").await),
-        "get_vault" => answer(vaults::get(s, me, m, vault).await),
-        "update_vault" => answer(vaults::update(s, me, m, vault, "", "").await),
+        "create_vault" => answer(vaults::create(me, project, "", "").await),
+        "get_vault" => answer(vaults::get(me, vault).await),
+        "update_vault" => answer(vaults::update(me, vault, "", "").await),
         "vault_settings" => {
             let current = app::server::repo::vaults::find(&s.db, vault).await.unwrap().unwrap();
-            answer(vaults::set_settings(s, me, m, vault, current.restricted, current.contributors_manage_keys).await)
+            answer(vaults::set_settings(me, vault, current.restricted, current.contributors_manage_keys).await)
         }
-        "vault_access_list" => answer(vaults::access_list(s, me, m, vault).await),
-        "vault_member" => answer(vaults::set_listed(s, me, m, vault, outsider, false).await),
-        "secrets_list" => answer(secrets::page(s, me, m, vault, &SecretQuery::default()).await),
-        "secrets_list_all" => answer(secrets::list(s, me, m, vault).await),
+        "vault_access_list" => answer(vaults::access_list(me, vault).await),
+        "vault_member" => answer(vaults::set_listed(me, vault, outsider, false).await),
+        "secrets_list" => answer(secrets::page(me, vault, &SecretQuery::default()).await),
+        "secrets_list_all" => answer(secrets::list(me, vault).await),
         // An empty name: refused as invalid after the permission check.
         "secrets_create" => {
             let input = secrets::NewSecretInput {
@@ -358,34 +356,34 @@ async fn call(f: &Fixture, function: &str, who: Who, project: ProjectId, vault: 
                 activation_at: None,
                 expiration_at: None,
             };
-            answer(secrets::create(s, me, m, vault, input).await)
+            answer(secrets::create(me, vault, input).await)
         }
         // Empty text: refused as invalid after the permission check.
-        "secrets_import" => answer(secrets::import(s, me, m, vault, "", true, true).await),
+        "secrets_import" => answer(secrets::import(me, vault, "", true, true).await),
         // Writes only a "vault.export" audit entry (counted at the end).
-        "secrets_export" => answer(secrets::export(s, me, m, vault).await),
-        "secret_get" => answer(secrets::get(s, me, m, secret).await),
-        "secret_history" => answer(secrets::history(s, me, m, secret).await),
+        "secrets_export" => answer(secrets::export(me, vault).await),
+        "secret_get" => answer(secrets::get(me, secret).await),
+        "secret_history" => answer(secrets::history(me, secret).await),
         // Reveal, copy and compare write only their audit entries (counted at the end).
-        "secret_reveal" => answer(secrets::reveal(s, me, m, secret, None, secrets::RevealKind::Reveal).await),
-        "secret_copy" => answer(secrets::reveal(s, me, m, secret, None, secrets::RevealKind::Copy).await),
-        "secret_compare" => answer(secrets::compare(s, me, m, secret, 1, 1).await),
+        "secret_reveal" => answer(secrets::reveal(me, secret, None, secrets::RevealKind::Reveal).await),
+        "secret_copy" => answer(secrets::reveal(me, secret, None, secrets::RevealKind::Copy).await),
+        "secret_compare" => answer(secrets::compare(me, secret, 1, 1).await),
         // Seen version 0 while the secret is at 1: a conflict after the permission check.
         "secret_new_version" => {
             let value = SecretValue::parse("value", "version two".into()).unwrap();
-            answer(secrets::new_version(s, me, m, secret, value, "", Some(0)).await)
+            answer(secrets::new_version(me, secret, value, "", Some(0)).await)
         }
         // Past the permission check the version is looked up: "no version 99" is the allowed
         // answer (told apart from the refusal's "No such secret." by its message and by the
         // user log, where it leaves no refusal).
-        "secret_restore" => match secrets::restore(s, me, m, secret, MISSING_VERSION).await {
+        "secret_restore" => match secrets::restore(me, secret, MISSING_VERSION).await {
             Err(e) if e.code == ErrorCode::NotFound && e.message.contains(&format!("no version {MISSING_VERSION}")) => {
                 Reply::Answer(Ok(()))
             }
             other => answer(other),
         },
         // The secret is enabled already: a no-op after the permission check.
-        "secret_enable_disable" => answer(secrets::set_enabled(s, me, m, secret, true).await),
+        "secret_enable_disable" => answer(secrets::set_enabled(me, secret, true).await),
         // Details as they are, seen at time 0: a conflict after the permission check.
         "secret_details" => {
             let input = secrets::MetaInput {
@@ -396,26 +394,22 @@ async fn call(f: &Fixture, function: &str, who: Who, project: ProjectId, vault: 
                 expiration_at: None,
                 seen_updated_at: Some(0),
             };
-            answer(secrets::update_meta(s, me, m, secret, input).await)
+            answer(secrets::update_meta(me, secret, input).await)
         }
-        "access_keys_list" => answer(access_keys::list(s, me, m, vault).await),
-        "access_keys_create" => answer(access_keys::create(s, me, m, vault, "", None).await),
-        "access_keys_revoke" => answer(access_keys::revoke(s, me, m, f.revoked_keys[&vault]).await),
+        "access_keys_list" => answer(access_keys::list(me, vault).await),
+        "access_keys_create" => answer(access_keys::create(me, vault, "", None).await),
+        "access_keys_revoke" => answer(access_keys::revoke(me, f.revoked_keys[&vault]).await),
         // Each user call stops after the permission check: an empty name, an active user to
         // re-invite, an already disabled user, an Admin made Admin again, and so on.
-        "users_list" => answer(users_svc::list(s, me, m, "", "").await),
-        "users_invite" => answer(users_svc::invite(s, me, m, "", "").await),
-        "users_reinvite" => {
-            answer(users_svc::reinvite(s, me, m, &f.users[&Who::ProjectManager].user.id.to_string()).await)
-        }
-        "users_reset_link" => answer(users_svc::reset_link(s, me, m, &UserId::new().to_string()).await),
-        "users_disable" => answer(users_svc::disable(s, me, m, &f.users[&Who::Disabled].user.id.to_string()).await),
-        "users_enable" => answer(users_svc::enable(s, me, m, &f.users[&Who::Admin].user.id.to_string()).await),
-        "users_grant_admin" => {
-            answer(users_svc::grant_admin(s, me, m, &f.users[&Who::Admin].user.id.to_string()).await)
-        }
+        "users_list" => answer(users_svc::list(me, "", "").await),
+        "users_invite" => answer(users_svc::invite(me, "", "").await),
+        "users_reinvite" => answer(users_svc::reinvite(me, &f.users[&Who::ProjectManager].user().id.to_string()).await),
+        "users_reset_link" => answer(users_svc::reset_link(me, &UserId::new().to_string()).await),
+        "users_disable" => answer(users_svc::disable(me, &f.users[&Who::Disabled].user().id.to_string()).await),
+        "users_enable" => answer(users_svc::enable(me, &f.users[&Who::Admin].user().id.to_string()).await),
+        "users_grant_admin" => answer(users_svc::grant_admin(me, &f.users[&Who::Admin].user().id.to_string()).await),
         "users_revoke_admin" => {
-            answer(users_svc::revoke_admin(s, me, m, &f.users[&Who::ProjectManager].user.id.to_string()).await)
+            answer(users_svc::revoke_admin(me, &f.users[&Who::ProjectManager].user().id.to_string()).await)
         }
         other => panic!("no call for {other}"),
     }
@@ -465,8 +459,8 @@ async fn value_entries_logged(state: &AppState) -> usize {
 async fn every_function_role_vault_kind_and_project_state_decides_as_the_matrix_says() {
     let mut checked = 0;
     let mut wrong = Vec::new();
-    for t in testing::engines().await {
-        let f = fixture(testing::state(&t.db).await).await;
+    for t in testkit::engines().await {
+        let f = fixture(testkit::state(&t.db).await).await;
         let before = snapshot(&f.state).await;
         let values_before = value_entries_logged(&f.state).await;
         let mut values_read = 0;
@@ -507,21 +501,20 @@ async fn every_function_role_vault_kind_and_project_state_decides_as_the_matrix_
 
 #[tokio::test]
 async fn not_found_reads_the_same_for_hidden_and_missing_things() {
-    for t in testing::engines().await {
-        let f = fixture(testing::state(&t.db).await).await;
-        let m = RequestMeta::default();
+    for t in testkit::engines().await {
+        let f = fixture(testkit::state(&t.db).await).await;
         let outsider = &f.users[&Who::Outsider];
         let contributor = &f.users[&Who::Contributor];
         let (project, [_, _, unlisted]) = f.projects[0];
-        let hidden = projects::get(&f.state, outsider, &m, project).await.unwrap_err();
-        let missing = projects::get(&f.state, outsider, &m, ProjectId::new()).await.unwrap_err();
+        let hidden = projects::get(outsider, project).await.unwrap_err();
+        let missing = projects::get(outsider, ProjectId::new()).await.unwrap_err();
         assert_eq!(hidden, missing, "a project one may not see reads exactly like one that does not exist");
-        let hidden = vaults::get(&f.state, contributor, &m, unlisted).await.unwrap_err();
-        let missing = vaults::get(&f.state, contributor, &m, VaultId::new()).await.unwrap_err();
+        let hidden = vaults::get(contributor, unlisted).await.unwrap_err();
+        let missing = vaults::get(contributor, VaultId::new()).await.unwrap_err();
         assert_eq!(hidden, missing);
         let secret = f.secrets[&unlisted];
-        let hidden = secrets::get(&f.state, contributor, &m, secret).await.unwrap_err();
-        let missing = secrets::get(&f.state, contributor, &m, SecretId::new()).await.unwrap_err();
+        let hidden = secrets::get(contributor, secret).await.unwrap_err();
+        let missing = secrets::get(contributor, SecretId::new()).await.unwrap_err();
         assert_eq!(hidden, missing, "a secret in a vault one may not see reads like one that does not exist");
         let denied: i64 = sqlx::query_scalar("select count(*) from user_log where event = 'denied'")
             .fetch_one(f.state.db.reader())

@@ -7,10 +7,10 @@ use app::server::crypto::MasterKey;
 use app::server::db::{Db, Engine};
 use app::server::repo::{instance, sessions, throttle, users};
 use app::server::services::{auth, profile, setup};
-use app::server::testing::{self, TestDb};
 use app::server::{AppState, RequestMeta, clock};
 use sqlx::Row;
 use std::collections::BTreeMap;
+use testkit::TestDb;
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -45,7 +45,7 @@ async fn set_up(state: &AppState) -> String {
         password: PASSWORD.into(),
         password_confirm: PASSWORD.into(),
     };
-    setup::complete(state, input, &meta()).await.unwrap().token.expose().to_owned()
+    setup::complete(&testkit::visitor(state, &meta()), input).await.unwrap().token.expose().to_owned()
 }
 
 async fn columns(t: &TestDb) -> BTreeMap<String, Vec<(String, bool)>> {
@@ -75,8 +75,8 @@ async fn columns(t: &TestDb) -> BTreeMap<String, Vec<(String, bool)>> {
 
 #[tokio::test]
 async fn both_migration_sets_give_the_same_tables_and_columns() {
-    let sqlite = testing::sqlite().await;
-    let postgres = testing::postgres().await;
+    let sqlite = testkit::sqlite().await;
+    let postgres = testkit::postgres().await;
     let (a, b) = (columns(&sqlite).await, columns(&postgres).await);
     assert!(a.contains_key("audit_log") && a.len() >= 6, "{a:?}");
     assert_eq!(a, b, "migrations/sqlite and migrations/postgres drifted apart");
@@ -85,7 +85,7 @@ async fn both_migration_sets_give_the_same_tables_and_columns() {
 
 #[tokio::test]
 async fn audit_chain_appends_verifies_and_reports_tampering() {
-    for t in testing::engines().await {
+    for t in testkit::engines().await {
         let actor = Actor::System;
         for i in 0..5 {
             let mut tx = t.db.begin().await.unwrap();
@@ -121,7 +121,7 @@ async fn audit_chain_appends_verifies_and_reports_tampering() {
 
 #[tokio::test]
 async fn concurrent_appends_from_two_nodes_keep_one_unbroken_chain() {
-    for t in testing::engines().await {
+    for t in testkit::engines().await {
         // A second pool on the same database stands for a second server process.
         let other = Db::connect(&t.url).await.unwrap();
         let mut tasks = Vec::new();
@@ -145,7 +145,7 @@ async fn concurrent_appends_from_two_nodes_keep_one_unbroken_chain() {
 
 #[tokio::test]
 async fn a_change_whose_audit_entry_fails_does_not_happen() {
-    for t in testing::engines().await {
+    for t in testkit::engines().await {
         let mut tx = t.db.begin().await.unwrap();
         let new = users::NewUser {
             email: "x@example.com",
@@ -164,7 +164,7 @@ async fn a_change_whose_audit_entry_fails_does_not_happen() {
 
 #[tokio::test]
 async fn master_key_is_checked_against_the_database() {
-    for t in testing::engines().await {
+    for t in testkit::engines().await {
         let key = MasterKey::generate();
         setup::ensure_instance(&t.db, &key).await.unwrap();
         setup::ensure_instance(&t.db, &key).await.unwrap();
@@ -176,8 +176,8 @@ async fn master_key_is_checked_against_the_database() {
 
 #[tokio::test]
 async fn setup_refuses_wrong_codes_then_creates_the_first_admin_once() {
-    for t in testing::engines().await {
-        let state = testing::state(&t.db).await;
+    for t in testkit::engines().await {
+        let state = testkit::state(&t.db).await;
         assert!(!setup::is_set_up(&t.db).await.unwrap());
         let code = setup::issue_setup_code(&t.db).await.unwrap().unwrap();
         let input = |code: &str, pw: &str| setup::SetupInput {
@@ -188,26 +188,34 @@ async fn setup_refuses_wrong_codes_then_creates_the_first_admin_once() {
             password: pw.into(),
             password_confirm: pw.into(),
         };
-        let bad = setup::complete(&state, input("AAAA-AAAA-AAAA-AAAA", PASSWORD), &meta()).await.unwrap_err();
+        let bad = setup::complete(&testkit::visitor(&state, &meta()), input("AAAA-AAAA-AAAA-AAAA", PASSWORD))
+            .await
+            .unwrap_err();
         assert_eq!(bad.field.as_deref(), Some("code"));
-        let short = setup::complete(&state, input(code.expose(), "short"), &meta()).await.unwrap_err();
+        let short =
+            setup::complete(&testkit::visitor(&state, &meta()), input(code.expose(), "short")).await.unwrap_err();
         assert_eq!(short.field.as_deref(), Some("password"));
         assert_eq!(instance::get(&t.db).await.unwrap().unwrap().setup_code_attempts, 1);
         assert_eq!(count(&t.db, "select count(*) from users").await, 0);
 
         for i in 0..4 {
             let elsewhere = RequestMeta { ip: Some(format!("198.51.100.{i}")), user_agent: None };
-            setup::complete(&state, input("AAAA-AAAA-AAAA-AAAA", PASSWORD), &elsewhere).await.unwrap_err();
+            setup::complete(&testkit::visitor(&state, &elsewhere), input("AAAA-AAAA-AAAA-AAAA", PASSWORD))
+                .await
+                .unwrap_err();
         }
-        let void = setup::complete(&state, input(code.expose(), PASSWORD), &meta()).await.unwrap_err();
+        let void =
+            setup::complete(&testkit::visitor(&state, &meta()), input(code.expose(), PASSWORD)).await.unwrap_err();
         assert_eq!(void.code, ErrorCode::Forbidden, "after five wrong tries even the right code is void");
 
         let fresh = setup::issue_setup_code(&t.db).await.unwrap().unwrap();
-        let session = setup::complete(&state, input(fresh.expose(), PASSWORD), &meta()).await.unwrap();
+        let session =
+            setup::complete(&testkit::visitor(&state, &meta()), input(fresh.expose(), PASSWORD)).await.unwrap();
         assert!(session.user.is_admin);
         assert!(setup::is_set_up(&t.db).await.unwrap());
         assert!(setup::issue_setup_code(&t.db).await.unwrap().is_none());
-        let again = setup::complete(&state, input(fresh.expose(), PASSWORD), &meta()).await.unwrap_err();
+        let again =
+            setup::complete(&testkit::visitor(&state, &meta()), input(fresh.expose(), PASSWORD)).await.unwrap_err();
         assert_eq!(again.code, ErrorCode::NotFound);
         assert_eq!(instance::get(&t.db).await.unwrap().unwrap().name, "Acme");
         let actions: Vec<String> =
@@ -218,31 +226,36 @@ async fn setup_refuses_wrong_codes_then_creates_the_first_admin_once() {
 
 #[tokio::test]
 async fn sign_in_gives_one_message_locks_out_and_logs() {
-    for t in testing::engines().await {
-        let state = testing::state(&t.db).await;
+    for t in testkit::engines().await {
+        let state = testkit::state(&t.db).await;
         set_up(&state).await;
         let m = meta();
-        let unknown = auth::sign_in(&state, "nobody@example.com", PASSWORD.into(), &m).await.unwrap_err();
-        let wrong = auth::sign_in(&state, "admin@example.com", "wrong password".into(), &m).await.unwrap_err();
+        let unknown =
+            auth::sign_in(&testkit::visitor(&state, &m), "nobody@example.com", PASSWORD.into()).await.unwrap_err();
+        let wrong = auth::sign_in(&testkit::visitor(&state, &m), "admin@example.com", "wrong password".into())
+            .await
+            .unwrap_err();
         assert_eq!(unknown, wrong, "unknown user and wrong password read the same");
         assert_eq!(wrong.message, auth::WRONG_CREDENTIALS);
-        let bad_email = auth::sign_in(&state, "not an email", PASSWORD.into(), &m).await.unwrap_err();
+        let bad_email =
+            auth::sign_in(&testkit::visitor(&state, &m), "not an email", PASSWORD.into()).await.unwrap_err();
         assert_eq!(bad_email.field.as_deref(), Some("email"));
 
-        let ok = auth::sign_in(&state, " ADMIN@example.com ", PASSWORD.into(), &m).await.unwrap();
+        let ok = auth::sign_in(&testkit::visitor(&state, &m), " ADMIN@example.com ", PASSWORD.into()).await.unwrap();
         assert_eq!(ok.user.email, "admin@example.com");
         assert!(auth::resolve(&state, ok.token.expose()).await.unwrap().is_some());
 
         for _ in 0..auth::ACCOUNT_FAILURES {
-            let _ = auth::sign_in(&state, "admin@example.com", "wrong password".into(), &m).await;
+            let _ = auth::sign_in(&testkit::visitor(&state, &m), "admin@example.com", "wrong password".into()).await;
         }
-        let locked = auth::sign_in(&state, "admin@example.com", PASSWORD.into(), &m).await.unwrap_err();
+        let locked =
+            auth::sign_in(&testkit::visitor(&state, &m), "admin@example.com", PASSWORD.into()).await.unwrap_err();
         assert_eq!(locked.code, ErrorCode::RateLimited, "locked even with the right password");
         // An unknown address locks the same way, so a lockout reveals nothing.
         for _ in 0..auth::ACCOUNT_FAILURES {
-            let _ = auth::sign_in(&state, "ghost@example.com", "x".into(), &m).await;
+            let _ = auth::sign_in(&testkit::visitor(&state, &m), "ghost@example.com", "x".into()).await;
         }
-        let ghost = auth::sign_in(&state, "ghost@example.com", "x".into(), &m).await.unwrap_err();
+        let ghost = auth::sign_in(&testkit::visitor(&state, &m), "ghost@example.com", "x".into()).await.unwrap_err();
         assert_eq!(ghost.code, ErrorCode::RateLimited);
 
         let events: Vec<String> =
@@ -256,14 +269,14 @@ async fn sign_in_gives_one_message_locks_out_and_logs() {
         let mut tx = t.db.begin().await.unwrap();
         throttle::clear(&mut tx, &key).await.unwrap();
         tx.commit().await.unwrap();
-        assert!(auth::sign_in(&state, "admin@example.com", PASSWORD.into(), &m).await.is_ok());
+        assert!(auth::sign_in(&testkit::visitor(&state, &m), "admin@example.com", PASSWORD.into()).await.is_ok());
     }
 }
 
 #[tokio::test]
 async fn sessions_expire_idle_and_absolute_and_end_at_sign_out() {
-    for t in testing::engines().await {
-        let state = testing::state(&t.db).await;
+    for t in testkit::engines().await {
+        let state = testkit::state(&t.db).await;
         let token = set_up(&state).await;
         let ctx = auth::resolve(&state, &token).await.unwrap().unwrap();
         assert!(auth::resolve(&state, "secryn_ses_garbage").await.unwrap().is_none());
@@ -275,7 +288,7 @@ async fn sessions_expire_idle_and_absolute_and_end_at_sign_out() {
         assert_eq!(count(&t.db, "select count(*) from sessions").await, 0);
 
         // Absolute: a session created past its end is refused even while active.
-        let s = auth::sign_in(&state, "admin@example.com", PASSWORD.into(), &meta()).await.unwrap();
+        let s = auth::sign_in(&testkit::visitor(&state, &meta()), "admin@example.com", PASSWORD.into()).await.unwrap();
         let hash = app::server::tokens::token_hash(s.token.expose());
         let mut tx = t.db.begin().await.unwrap();
         sqlx::query("update sessions set expires_at = $1 where token_hash = $2")
@@ -289,13 +302,13 @@ async fn sessions_expire_idle_and_absolute_and_end_at_sign_out() {
         assert!(count(&t.db, "select count(*) from user_log where event = 'session_expired'").await >= 2);
 
         // Sign-out ends exactly this session.
-        let s = auth::sign_in(&state, "admin@example.com", PASSWORD.into(), &meta()).await.unwrap();
-        let ctx = auth::resolve(&state, s.token.expose()).await.unwrap().unwrap();
-        auth::sign_out(&state, &ctx, &meta()).await.unwrap();
+        let s = auth::sign_in(&testkit::visitor(&state, &meta()), "admin@example.com", PASSWORD.into()).await.unwrap();
+        let ctx = testkit::caller(&state, auth::resolve(&state, s.token.expose()).await.unwrap().unwrap());
+        auth::sign_out(&ctx).await.unwrap();
         assert!(auth::resolve(&state, s.token.expose()).await.unwrap().is_none());
 
         // The sweeper removes rows past either limit.
-        let s = auth::sign_in(&state, "admin@example.com", PASSWORD.into(), &meta()).await.unwrap();
+        let s = auth::sign_in(&testkit::visitor(&state, &meta()), "admin@example.com", PASSWORD.into()).await.unwrap();
         assert_eq!(sessions::delete_expired(&t.db, clock::now(), clock::now() - 10_000_000).await.unwrap(), 0);
         assert_eq!(
             sessions::delete_expired(&t.db, clock::now() + state.settings.session_absolute, 0).await.unwrap(),
@@ -307,49 +320,48 @@ async fn sessions_expire_idle_and_absolute_and_end_at_sign_out() {
 
 #[tokio::test]
 async fn a_disabled_user_loses_their_session_at_once() {
-    for t in testing::engines().await {
-        let state = testing::state(&t.db).await;
+    for t in testkit::engines().await {
+        let state = testkit::state(&t.db).await;
         let token = set_up(&state).await;
         let mut tx = t.db.begin().await.unwrap();
         sqlx::query("update users set state = 'disabled'").execute(&mut *tx).await.unwrap();
         tx.commit().await.unwrap();
         assert!(auth::resolve(&state, &token).await.unwrap().is_none());
-        let e = auth::sign_in(&state, "admin@example.com", PASSWORD.into(), &meta()).await.unwrap_err();
+        let e =
+            auth::sign_in(&testkit::visitor(&state, &meta()), "admin@example.com", PASSWORD.into()).await.unwrap_err();
         assert_eq!(e.message, auth::WRONG_CREDENTIALS);
     }
 }
 
 #[tokio::test]
 async fn password_change_needs_the_current_one_and_ends_other_sessions() {
-    for t in testing::engines().await {
-        let state = testing::state(&t.db).await;
+    for t in testkit::engines().await {
+        let state = testkit::state(&t.db).await;
         let token = set_up(&state).await;
-        let other = auth::sign_in(&state, "admin@example.com", PASSWORD.into(), &meta()).await.unwrap();
-        let ctx = auth::resolve(&state, &token).await.unwrap().unwrap();
+        let other =
+            auth::sign_in(&testkit::visitor(&state, &meta()), "admin@example.com", PASSWORD.into()).await.unwrap();
+        let ctx = testkit::caller(&state, auth::resolve(&state, &token).await.unwrap().unwrap());
         let new = "a brand new passphrase";
         let m = meta();
-        let e = profile::change_password(&state, &ctx, "wrong".into(), new.into(), new.into(), &m).await.unwrap_err();
+        let e = profile::change_password(&ctx, "wrong".into(), new.into(), new.into()).await.unwrap_err();
         assert_eq!(e.field.as_deref(), Some("current_password"));
-        let e =
-            profile::change_password(&state, &ctx, PASSWORD.into(), new.into(), "typo".into(), &m).await.unwrap_err();
+        let e = profile::change_password(&ctx, PASSWORD.into(), new.into(), "typo".into()).await.unwrap_err();
         assert_eq!(e.field.as_deref(), Some("confirm_password"));
-        let e = profile::change_password(&state, &ctx, PASSWORD.into(), "short".into(), "short".into(), &m)
-            .await
-            .unwrap_err();
+        let e = profile::change_password(&ctx, PASSWORD.into(), "short".into(), "short".into()).await.unwrap_err();
         assert_eq!(e.field.as_deref(), Some("new_password"));
 
-        profile::change_password(&state, &ctx, PASSWORD.into(), new.into(), new.into(), &m).await.unwrap();
+        profile::change_password(&ctx, PASSWORD.into(), new.into(), new.into()).await.unwrap();
         assert!(auth::resolve(&state, &token).await.unwrap().is_some(), "this session stays");
         assert!(auth::resolve(&state, other.token.expose()).await.unwrap().is_none(), "others end");
-        assert!(auth::sign_in(&state, "admin@example.com", PASSWORD.into(), &m).await.is_err());
-        assert!(auth::sign_in(&state, "admin@example.com", new.into(), &m).await.is_ok());
+        assert!(auth::sign_in(&testkit::visitor(&state, &m), "admin@example.com", PASSWORD.into()).await.is_err());
+        assert!(auth::sign_in(&testkit::visitor(&state, &m), "admin@example.com", new.into()).await.is_ok());
         let changes: String = sqlx::query_scalar("select changes from audit_log where action = 'user.password_change'")
             .fetch_one(t.db.reader())
             .await
             .unwrap();
         assert_eq!(changes, r#"[{"field":"password"}]"#, "the audit entry names the field, never the value");
 
-        profile::set_email_notifications(&state, &ctx, false, &m).await.unwrap();
+        profile::set_email_notifications(&ctx, false).await.unwrap();
         let u = users::find_by_email(t.db.reader(), "admin@example.com").await.unwrap().unwrap();
         assert!(!u.email_notifications);
         assert_eq!(count(&t.db, "select count(*) from audit_log where action = 'user.preferences'").await, 1);
@@ -360,8 +372,8 @@ async fn password_change_needs_the_current_one_and_ends_other_sessions() {
 
 #[tokio::test]
 async fn passwords_and_tokens_never_reach_the_database_in_clear() {
-    for t in testing::engines().await {
-        let state = testing::state(&t.db).await;
+    for t in testkit::engines().await {
+        let state = testkit::state(&t.db).await;
         let token = set_up(&state).await;
         let mut dump = String::new();
         for table in ["users", "sessions", "audit_log", "user_log", "instance", "sign_in_throttle"] {
@@ -390,7 +402,7 @@ async fn machine_reads_bind_by_name_and_see_each_commit() {
             Ok(Pair(r.cell(0)?, r.cell(1)?))
         }
     }
-    for t in testing::engines().await {
+    for t in testkit::engines().await {
         assert_eq!(t.db.inline().is_some(), t.engine == Engine::Sqlite, "{:?}", t.engine);
         let sql = "select name, n from probe where name = $2 and tag > $1";
         sqlx::query("create table probe (name text not null, tag text not null, n bigint not null)")
@@ -419,7 +431,7 @@ async fn machine_reads_bind_by_name_and_see_each_commit() {
 /// the database locked: the next write still goes through.
 #[tokio::test]
 async fn cancelled_write_transactions_leave_no_lock_behind() {
-    for t in testing::engines().await {
+    for t in testkit::engines().await {
         sqlx::query("create table probe (n bigint not null)").execute(t.db.reader()).await.unwrap();
         for i in 0..3000u64 {
             let db = t.db.clone();
@@ -453,7 +465,7 @@ async fn database_errors_are_503_only_when_the_database_is_out_of_reach() {
     let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
     assert_eq!(app::domain::AppError::from(sqlx::Error::Io(refused)).code, ErrorCode::Unavailable);
     assert_eq!(app::domain::AppError::from(sqlx::Error::PoolTimedOut).code, ErrorCode::Unavailable);
-    for t in testing::engines().await {
+    for t in testkit::engines().await {
         let mut tx = t.db.begin().await.unwrap();
         let refused = sqlx::query("insert into users (id) values ('x')").execute(&mut *tx).await.unwrap_err();
         let e = app::domain::AppError::from(refused);
@@ -584,8 +596,8 @@ async fn schema_facts(t: &TestDb) -> BTreeMap<&'static str, std::collections::BT
 
 #[tokio::test]
 async fn both_migration_sets_agree_on_types_keys_indexes_and_triggers() {
-    let sqlite = testing::sqlite().await;
-    let postgres = testing::postgres().await;
+    let sqlite = testkit::sqlite().await;
+    let postgres = testkit::postgres().await;
     let (a, b) = (schema_facts(&sqlite).await, schema_facts(&postgres).await);
     for (what, facts) in &a {
         assert!(!facts.is_empty(), "{what}: none found on SQLite");

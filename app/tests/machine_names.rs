@@ -5,13 +5,13 @@
 use app::domain::ErrorCode;
 use app::domain::ids::SecretId;
 use app::domain::secret::SecretValue;
-use app::server::services::machine::{self, SecretList, SecretRef, VaultJson};
+use app::server::services::machine::{SecretList, SecretRef, VaultJson};
 use app::server::services::secrets::{self, NewSecretInput};
 use app::server::services::{access_keys, projects, vaults};
-use app::server::{AppState, RequestMeta, SessionCtx, clock, testing};
+use app::server::{AppState, Caller, clock};
 
-async fn admin(state: &AppState) -> SessionCtx {
-    testing::person(state, "admin@example.com", true).await
+async fn admin(state: &AppState) -> Caller {
+    testkit::person(state, "admin@example.com", true).await
 }
 
 fn input(name: &str, activation_at: Option<i64>, expiration_at: Option<i64>) -> NewSecretInput {
@@ -34,12 +34,11 @@ fn input(name: &str, activation_at: Option<i64>, expiration_at: Option<i64>) -> 
 /// answers 200 with the same bytes as before.
 #[tokio::test]
 async fn a_names_read_opens_no_value_and_answers_the_same_bytes() {
-    for t in testing::engines().await {
-        let state = testing::state(&t.db).await;
-        let m = RequestMeta::default();
+    for t in testkit::engines().await {
+        let state = testkit::state(&t.db).await;
         let admin = admin(&state).await;
-        let p = projects::create(&state, &admin, &m, "Payments", "").await.unwrap();
-        let vault = vaults::create(&state, &admin, &m, p, "production", "").await.unwrap();
+        let p = projects::create(&admin, "Payments", "").await.unwrap();
+        let vault = vaults::create(&admin, p, "production", "").await.unwrap();
         let day = 86_400_000_000;
         let now = clock::now();
         let mut ids: Vec<SecretId> = Vec::new();
@@ -51,15 +50,14 @@ async fn a_names_read_opens_no_value_and_answers_the_same_bytes() {
             ("SOON", None, Some(now + day)),
             ("OFF", None, None),
         ] {
-            ids.push(secrets::create(&state, &admin, &m, vault, input(name, activation, expiration)).await.unwrap());
+            ids.push(secrets::create(&admin, vault, input(name, activation, expiration)).await.unwrap());
         }
-        secrets::set_enabled(&state, &admin, &m, ids[5], false).await.unwrap();
-        let created = access_keys::create(&state, &admin, &m, vault, "ci", None).await.unwrap();
-        let header = format!("Bearer {}", created.key.expose()).into_bytes();
-        let key = machine::authenticate(&state, Some(&header)).await.unwrap();
+        secrets::set_enabled(&admin, ids[5], false).await.unwrap();
+        let created = access_keys::create(&admin, vault, "ci", None).await.unwrap();
+        let machine = testkit::machine(&state, created.key.expose());
 
         // The names answer is the full answer cut down to ids and names, byte for byte.
-        let full = machine::vault(&state, &key, vault, false, "keys").await.unwrap();
+        let full = testkit::read_vault(&machine, vault, false, "keys").await.unwrap();
         let SecretList::Full(served) = &full.secrets else { panic!("a full read carries values") };
         let served_names: Vec<&str> = served.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(served_names, ["ALPHA", "OLD", "SOON", "ZETA"], "{:?}", t.engine);
@@ -68,7 +66,7 @@ async fn a_names_read_opens_no_value_and_answers_the_same_bytes() {
             ..full.clone()
         };
         let expected = serde_json::to_string(&cut_down).unwrap();
-        let names = machine::vault(&state, &key, vault, true, "keys").await.unwrap();
+        let names = testkit::read_vault(&machine, vault, true, "keys").await.unwrap();
         assert_eq!(serde_json::to_string(&names).unwrap(), expected, "{:?}", t.engine);
         assert!(!expected.contains("value of"));
 
@@ -80,7 +78,7 @@ async fn a_names_read_opens_no_value_and_answers_the_same_bytes() {
         )
         .bind(ids[0].to_string())
         .bind(vec![0u8; 64])
-        .bind(admin.user.id.to_string())
+        .bind(admin.user().id.to_string())
         .bind(clock::now())
         .execute(&mut *tx)
         .await
@@ -92,9 +90,9 @@ async fn a_names_read_opens_no_value_and_answers_the_same_bytes() {
             .unwrap();
         tx.commit().await.unwrap();
 
-        let e = machine::vault(&state, &key, vault, false, "keys").await.unwrap_err();
+        let e = testkit::read_vault(&machine, vault, false, "keys").await.unwrap_err();
         assert_eq!(e.code, ErrorCode::Internal, "{:?}: the full read opens every value", t.engine);
-        let names = machine::vault(&state, &key, vault, true, "keys").await.unwrap();
+        let names = testkit::read_vault(&machine, vault, true, "keys").await.unwrap();
         assert_eq!(serde_json::to_string(&names).unwrap(), expected, "{:?}: names need no value", t.engine);
     }
 }

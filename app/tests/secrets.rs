@@ -10,29 +10,28 @@ use app::domain::secret::{SecretQuery, SecretSort, SecretStatus, SecretValue, VA
 use app::server::db::{Db, Engine};
 use app::server::services::secrets::{self, NewSecretInput, RevealKind};
 use app::server::services::{projects, vaults};
-use app::server::{AppState, RequestMeta, SessionCtx, audit, testing};
+use app::server::{AppState, Caller, audit};
 
 const KNOWN: &str = "correct-horse-battery-staple-4242-plaintext-probe";
 
 struct World {
     state: AppState,
-    admin: SessionCtx,
-    reader: SessionCtx,
+    admin: Caller,
+    reader: Caller,
     vault: VaultId,
 }
 
-async fn session(state: &AppState, email: &str, is_admin: bool) -> SessionCtx {
-    testing::person(state, email, is_admin).await
+async fn session(state: &AppState, email: &str, is_admin: bool) -> Caller {
+    testkit::person(state, email, is_admin).await
 }
 
 async fn world(db: &Db) -> World {
-    let state = testing::state(db).await;
-    let m = RequestMeta::default();
+    let state = testkit::state(db).await;
     let admin = session(&state, "admin@example.com", true).await;
     let reader = session(&state, "reader@example.com", false).await;
-    let p = projects::create(&state, &admin, &m, "Payments", "").await.unwrap();
-    projects::add_member(&state, &admin, &m, p, reader.user.id, ProjectRole::ReadOnly).await.unwrap();
-    let vault = vaults::create(&state, &admin, &m, p, "production", "").await.unwrap();
+    let p = projects::create(&admin, "Payments", "").await.unwrap();
+    projects::add_member(&admin, p, reader.user().id, ProjectRole::ReadOnly).await.unwrap();
+    let vault = vaults::create(&admin, p, "production", "").await.unwrap();
     World { state, admin, reader, vault }
 }
 
@@ -53,43 +52,38 @@ fn input(name: &str, v: &str) -> NewSecretInput {
 }
 
 async fn create(w: &World, name: &str, v: &str) -> SecretId {
-    secrets::create(&w.state, &w.admin, &RequestMeta::default(), w.vault, input(name, v)).await.unwrap()
+    secrets::create(&w.admin, w.vault, input(name, v)).await.unwrap()
 }
 
 async fn reveal(w: &World, id: SecretId, version: Option<i64>) -> String {
-    let m = RequestMeta::default();
-    secrets::reveal(&w.state, &w.admin, &m, id, version, RevealKind::Reveal).await.unwrap().expose().to_owned()
+    secrets::reveal(&w.admin, id, version, RevealKind::Reveal).await.unwrap().expose().to_owned()
 }
 
 #[tokio::test]
 async fn versions_grow_restore_adds_one_and_history_keeps_everything() {
-    for t in testing::engines().await {
+    for t in testkit::engines().await {
         let w = world(&t.db).await;
-        let m = RequestMeta::default();
         let id = create(&w, "DB_PASSWORD", "one").await;
-        assert_eq!(
-            secrets::new_version(&w.state, &w.admin, &m, id, value("two"), "rotated", Some(1)).await.unwrap(),
-            2
-        );
-        assert_eq!(secrets::new_version(&w.state, &w.admin, &m, id, value("three"), "", None).await.unwrap(), 3);
+        assert_eq!(secrets::new_version(&w.admin, id, value("two"), "rotated", Some(1)).await.unwrap(), 2);
+        assert_eq!(secrets::new_version(&w.admin, id, value("three"), "", None).await.unwrap(), 3);
         assert_eq!(reveal(&w, id, None).await, "three");
         assert_eq!(reveal(&w, id, Some(1)).await, "one");
 
         // A save from a stale page is refused and saves nothing.
-        let stale = secrets::new_version(&w.state, &w.admin, &m, id, value("late"), "", Some(2)).await.unwrap_err();
+        let stale = secrets::new_version(&w.admin, id, value("late"), "", Some(2)).await.unwrap_err();
         assert_eq!(stale.code, ErrorCode::Conflict);
         assert!(stale.message.contains("changed since you opened it"));
-        assert_eq!(secrets::get(&w.state, &w.admin, &m, id).await.unwrap().current_version, 3);
+        assert_eq!(secrets::get(&w.admin, id).await.unwrap().current_version, 3);
 
-        assert_eq!(secrets::restore(&w.state, &w.admin, &m, id, 1).await.unwrap(), 4);
+        assert_eq!(secrets::restore(&w.admin, id, 1).await.unwrap(), 4);
         assert_eq!(reveal(&w, id, None).await, "one");
-        let history = secrets::history(&w.state, &w.admin, &m, id).await.unwrap();
+        let history = secrets::history(&w.admin, id).await.unwrap();
         let numbers: Vec<i64> = history.iter().map(|v| v.version).collect();
         assert_eq!(numbers, [4, 3, 2, 1]);
         assert_eq!(history[0].note, "restored from version 1");
         assert_eq!(history[2].note, "rotated");
         assert_eq!(reveal(&w, id, Some(2)).await, "two", "old versions stay readable");
-        let missing = secrets::restore(&w.state, &w.admin, &m, id, 99).await.unwrap_err();
+        let missing = secrets::restore(&w.admin, id, 99).await.unwrap_err();
         assert_eq!(missing.code, ErrorCode::NotFound);
 
         // Versions cannot be edited or deleted, even by hand.
@@ -124,7 +118,7 @@ async fn versions_grow_restore_adds_one_and_history_keeps_everything() {
 
 #[tokio::test]
 async fn many_concurrent_writers_get_distinct_consecutive_versions() {
-    for t in testing::engines().await {
+    for t in testkit::engines().await {
         let w = world(&t.db).await;
         let id = create(&w, "API_TOKEN", "v1").await;
         let other = Db::connect(&t.url).await.unwrap();
@@ -132,11 +126,10 @@ async fn many_concurrent_writers_get_distinct_consecutive_versions() {
         let writers = 24;
         let mut tasks = Vec::new();
         for i in 0..writers {
-            let state = if i % 2 == 0 { w.state.clone() } else { other_state.clone() };
-            let admin = w.admin.clone();
+            let state = if i % 2 == 0 { &w.state } else { &other_state };
+            let admin = testkit::caller(state, w.admin.who.clone());
             tasks.push(tokio::spawn(async move {
-                let m = RequestMeta::default();
-                secrets::new_version(&state, &admin, &m, id, value(&format!("value {i}")), "", None).await.unwrap()
+                secrets::new_version(&admin, id, value(&format!("value {i}")), "", None).await.unwrap()
             }));
         }
         let mut got = Vec::new();
@@ -153,11 +146,10 @@ async fn many_concurrent_writers_get_distinct_consecutive_versions() {
 
 #[tokio::test]
 async fn values_never_reach_the_database_in_plaintext() {
-    for t in testing::engines().await {
+    for t in testkit::engines().await {
         let w = world(&t.db).await;
-        let m = RequestMeta::default();
         let id = create(&w, "PROBE", KNOWN).await;
-        secrets::new_version(&w.state, &w.admin, &m, id, value(&format!("{KNOWN}-2")), "", None).await.unwrap();
+        secrets::new_version(&w.admin, id, value(&format!("{KNOWN}-2")), "", None).await.unwrap();
         assert_eq!(reveal(&w, id, None).await, format!("{KNOWN}-2"));
         let needle = &KNOWN.as_bytes()[..24];
         match t.engine {
@@ -188,32 +180,30 @@ async fn values_never_reach_the_database_in_plaintext() {
 
 #[tokio::test]
 async fn read_only_members_see_metadata_but_never_a_value() {
-    for t in testing::engines().await {
+    for t in testkit::engines().await {
         let w = world(&t.db).await;
-        let m = RequestMeta::default();
         let id = create(&w, "SECRET", "hidden").await;
-        assert_eq!(secrets::list(&w.state, &w.reader, &m, w.vault).await.unwrap().len(), 1);
-        assert_eq!(secrets::get(&w.state, &w.reader, &m, id).await.unwrap().name, "SECRET");
-        assert_eq!(secrets::history(&w.state, &w.reader, &m, id).await.unwrap().len(), 1);
+        assert_eq!(secrets::list(&w.reader, w.vault).await.unwrap().len(), 1);
+        assert_eq!(secrets::get(&w.reader, id).await.unwrap().name, "SECRET");
+        assert_eq!(secrets::history(&w.reader, id).await.unwrap().len(), 1);
         for kind in [RevealKind::Reveal, RevealKind::Copy, RevealKind::Compare] {
-            let e = secrets::reveal(&w.state, &w.reader, &m, id, None, kind).await.unwrap_err();
+            let e = secrets::reveal(&w.reader, id, None, kind).await.unwrap_err();
             assert_eq!(e.code, ErrorCode::Forbidden);
         }
-        let e = secrets::new_version(&w.state, &w.reader, &m, id, value("mine"), "", None).await.unwrap_err();
+        let e = secrets::new_version(&w.reader, id, value("mine"), "", None).await.unwrap_err();
         assert_eq!(e.code, ErrorCode::Forbidden);
-        let e = secrets::restore(&w.state, &w.reader, &m, id, 1).await.unwrap_err();
+        let e = secrets::restore(&w.reader, id, 1).await.unwrap_err();
         assert_eq!(e.code, ErrorCode::Forbidden);
-        let e = secrets::set_enabled(&w.state, &w.reader, &m, id, false).await.unwrap_err();
+        let e = secrets::set_enabled(&w.reader, id, false).await.unwrap_err();
         assert_eq!(e.code, ErrorCode::Forbidden);
-        assert_eq!(secrets::get(&w.state, &w.admin, &m, id).await.unwrap().current_version, 1);
+        assert_eq!(secrets::get(&w.admin, id).await.unwrap().current_version, 1);
     }
 }
 
 #[tokio::test]
 async fn bad_input_is_refused_beside_its_field_and_changes_nothing() {
-    for t in testing::engines().await {
+    for t in testkit::engines().await {
         let w = world(&t.db).await;
-        let m = RequestMeta::default();
         create(&w, "TAKEN", "x").await;
         let cases: Vec<(NewSecretInput, &str)> = vec![
             (input("has space", "x"), "name"),
@@ -224,7 +214,7 @@ async fn bad_input_is_refused_beside_its_field_and_changes_nothing() {
             (NewSecretInput { content_type: "text plain".into(), ..input("OK3", "x") }, "content_type"),
         ];
         for (case, field) in cases {
-            let e = secrets::create(&w.state, &w.admin, &m, w.vault, case).await.unwrap_err();
+            let e = secrets::create(&w.admin, w.vault, case).await.unwrap_err();
             assert_eq!(e.field.as_deref(), Some(field), "{}", e.message);
         }
         assert!(SecretValue::parse("value", "x".repeat(VALUE_MAX + 1)).is_err());
@@ -232,9 +222,9 @@ async fn bad_input_is_refused_beside_its_field_and_changes_nothing() {
         assert_eq!(n, 1, "only the first secret exists");
 
         // Metadata changes are audited with their fields and make no version.
-        let id = secrets::list(&w.state, &w.admin, &m, w.vault).await.unwrap()[0].id;
-        secrets::set_enabled(&w.state, &w.admin, &m, id, false).await.unwrap();
-        let after = secrets::get(&w.state, &w.admin, &m, id).await.unwrap();
+        let id = secrets::list(&w.admin, w.vault).await.unwrap()[0].id;
+        secrets::set_enabled(&w.admin, id, false).await.unwrap();
+        let after = secrets::get(&w.admin, id).await.unwrap();
         assert!(!after.enabled);
         assert_eq!(after.current_version, 1);
         let changes: String = sqlx::query_scalar("select changes from audit_log where action = 'secret.disable'")
@@ -258,9 +248,8 @@ fn query(
 
 #[tokio::test]
 async fn the_table_pages_filters_and_sorts_in_the_database() {
-    for t in testing::engines().await {
+    for t in testkit::engines().await {
         let w = world(&t.db).await;
-        let m = RequestMeta::default();
         for i in 0..120 {
             let tags = if i % 3 == 0 { "even_3, Shared" } else { "other" };
             let mut new = NewSecretInput { tags: tags.into(), ..input(&format!("KEY_{i:03}"), "v") };
@@ -270,11 +259,11 @@ async fn the_table_pages_filters_and_sorts_in_the_database() {
             if i == 8 {
                 new.activation_at = Some(app::server::clock::now() + 86_400_000_000);
             }
-            secrets::create(&w.state, &w.admin, &m, w.vault, new).await.unwrap();
+            secrets::create(&w.admin, w.vault, new).await.unwrap();
         }
         let page = |q: SecretQuery| {
-            let (state, reader) = (w.state.clone(), w.reader.clone());
-            async move { secrets::page(&state, &reader, &RequestMeta::default(), w.vault, &q).await.unwrap() }
+            let reader = w.reader.clone();
+            async move { secrets::page(&reader, w.vault, &q).await.unwrap() }
         };
         let first = page(query("", "", None, SecretSort::Name, false, 1)).await;
         assert_eq!((first.rows.len(), first.matching, first.total, first.pages), (50, 120, 120, 3));
@@ -296,32 +285,25 @@ async fn the_table_pages_filters_and_sorts_in_the_database() {
         assert_eq!(scheduled.rows[0].meta.name, "KEY_008");
         assert_eq!(page(query("", "", Some(SecretStatus::Active), SecretSort::Name, false, 1)).await.matching, 118);
         let id = first.rows[5].meta.id;
-        secrets::new_version(&w.state, &w.admin, &m, id, value("v2"), "", None).await.unwrap();
+        secrets::new_version(&w.admin, id, value("v2"), "", None).await.unwrap();
         let by_version = page(query("", "", None, SecretSort::Version, true, 1)).await;
         assert_eq!(by_version.rows[0].meta.id, id);
         let by_update = page(query("", "", None, SecretSort::Updated, true, 1)).await;
         assert_eq!(by_update.rows[0].meta.id, id);
-        let e = secrets::page(
-            &w.state,
-            &w.reader,
-            &m,
-            w.vault,
-            &query(&"x".repeat(200), "", None, SecretSort::Name, false, 1),
-        )
-        .await
-        .unwrap_err();
+        let e = secrets::page(&w.reader, w.vault, &query(&"x".repeat(200), "", None, SecretSort::Name, false, 1))
+            .await
+            .unwrap_err();
         assert_eq!(e.code, ErrorCode::ValidationFailed);
     }
 }
 
 #[tokio::test]
 async fn import_previews_reports_bad_lines_and_makes_versions_only_when_asked() {
-    for t in testing::engines().await {
+    for t in testkit::engines().await {
         let w = world(&t.db).await;
-        let m = RequestMeta::default();
         let existing = create(&w, "EXISTING", "old").await;
         let text = "NEW_ONE=alpha\nbad line here\nEXISTING=\"new\\nvalue\"\nNEW_TWO='beta'\n";
-        let preview = secrets::import(&w.state, &w.admin, &m, w.vault, text, false, false).await.unwrap();
+        let preview = secrets::import(&w.admin, w.vault, text, false, false).await.unwrap();
         let outcomes: Vec<_> = preview.lines.iter().map(|l| (l.line, l.outcome.clone())).collect();
         assert_eq!(outcomes[0], (1, ImportOutcome::New));
         assert!(matches!(outcomes[1], (2, ImportOutcome::Invalid(_))));
@@ -332,9 +314,9 @@ async fn import_previews_reports_bad_lines_and_makes_versions_only_when_asked() 
         };
         assert_eq!(count().await, 1, "a preview writes nothing");
 
-        let e = secrets::import(&w.state, &w.reader, &m, w.vault, text, true, true).await.unwrap_err();
+        let e = secrets::import(&w.reader, w.vault, text, true, true).await.unwrap_err();
         assert_eq!(e.code, ErrorCode::Forbidden);
-        let done = secrets::import(&w.state, &w.admin, &m, w.vault, text, true, true).await.unwrap();
+        let done = secrets::import(&w.admin, w.vault, text, true, true).await.unwrap();
         assert!(done.applied);
         assert_eq!(done.writes(), 3);
         assert_eq!(count().await, 4);
@@ -348,9 +330,7 @@ async fn import_previews_reports_bad_lines_and_makes_versions_only_when_asked() 
 
         // Export: the served secrets as .env, readable back; Read-only may not; audited.
         secrets::create(
-            &w.state,
             &w.admin,
-            &m,
             w.vault,
             NewSecretInput {
                 activation_at: Some(app::server::clock::now() + 86_400_000_000),
@@ -359,7 +339,7 @@ async fn import_previews_reports_bad_lines_and_makes_versions_only_when_asked() 
         )
         .await
         .unwrap();
-        let (name, text) = secrets::export(&w.state, &w.admin, &m, w.vault).await.unwrap();
+        let (name, text) = secrets::export(&w.admin, w.vault).await.unwrap();
         assert_eq!(name, "production");
         let (back, errors) = app::domain::dotenv::parse(text.expose());
         assert!(errors.is_empty());
@@ -373,7 +353,7 @@ async fn import_previews_reports_bad_lines_and_makes_versions_only_when_asked() 
             ],
             "scheduled secrets are not exported"
         );
-        let e = secrets::export(&w.state, &w.reader, &m, w.vault).await.unwrap_err();
+        let e = secrets::export(&w.reader, w.vault).await.unwrap_err();
         assert_eq!(e.code, ErrorCode::Forbidden);
         let exports: String = sqlx::query_scalar("select changes from audit_log where action = 'vault.export'")
             .fetch_one(t.db.reader())
@@ -390,14 +370,9 @@ async fn import_previews_reports_bad_lines_and_makes_versions_only_when_asked() 
 async fn request_log_keeps_every_record_and_last_use_never_goes_back() {
     use app::server::repo::request_log::{Record, append};
     use app::server::services::access_keys as keys_service;
-    for t in testing::engines().await {
+    for t in testkit::engines().await {
         let w = world(&t.db).await;
-        let key = keys_service::create(&w.state, &w.admin, &RequestMeta::default(), w.vault, "ci", None)
-            .await
-            .unwrap()
-            .info
-            .id
-            .to_string();
+        let key = keys_service::create(&w.admin, w.vault, "ci", None).await.unwrap().info.id.to_string();
         let record = |at: i64, key: Option<&str>| Record {
             at,
             method: "GET".into(),
@@ -442,9 +417,8 @@ async fn request_log_keeps_every_record_and_last_use_never_goes_back() {
 /// confirmed, in the value form and in the import, and the secret keeps serving its value.
 #[tokio::test]
 async fn an_empty_value_is_refused_unless_confirmed() {
-    for t in testing::engines().await {
+    for t in testkit::engines().await {
         let w = world(&t.db).await;
-        let m = RequestMeta::default();
         let id = create(&w, "API_TOKEN", "live-value").await;
         let refused = SecretValue::parse("value", String::new()).unwrap_err();
         assert_eq!(
@@ -453,20 +427,19 @@ async fn an_empty_value_is_refused_unless_confirmed() {
         );
         assert_eq!(reveal(&w, id, None).await, "live-value");
 
-        let report = secrets::import(&w.state, &w.admin, &m, w.vault, "EMPTY=\nFULL=x\n", true, true).await.unwrap();
+        let report = secrets::import(&w.admin, w.vault, "EMPTY=\nFULL=x\n", true, true).await.unwrap();
         assert!(
             report.lines.iter().any(|l| l.line == 1 && matches!(l.outcome, ImportOutcome::Invalid(_))),
             "the empty line is reported: {:?}",
             report.lines
         );
-        let names: Vec<String> =
-            secrets::list(&w.state, &w.admin, &m, w.vault).await.unwrap().into_iter().map(|s| s.name).collect();
+        let names: Vec<String> = secrets::list(&w.admin, w.vault).await.unwrap().into_iter().map(|s| s.name).collect();
         assert!(names.contains(&"FULL".to_owned()) && !names.contains(&"EMPTY".to_owned()));
 
         let empty = SecretValue::parse_confirmed("value", String::new(), true).unwrap();
-        assert_eq!(secrets::new_version(&w.state, &w.admin, &m, id, empty, "on purpose", Some(1)).await.unwrap(), 2);
+        assert_eq!(secrets::new_version(&w.admin, id, empty, "on purpose", Some(1)).await.unwrap(), 2);
         assert_eq!(reveal(&w, id, None).await, "");
-        assert_eq!(secrets::restore(&w.state, &w.admin, &m, id, 1).await.unwrap(), 3, "an old value restores");
+        assert_eq!(secrets::restore(&w.admin, id, 1).await.unwrap(), 3, "an old value restores");
         assert_eq!(reveal(&w, id, None).await, "live-value");
     }
 }
@@ -476,11 +449,10 @@ async fn an_empty_value_is_refused_unless_confirmed() {
 #[tokio::test]
 async fn details_refuse_stale_pages_and_disabling_touches_only_the_flag() {
     use app::server::services::secrets::MetaInput;
-    for t in testing::engines().await {
+    for t in testkit::engines().await {
         let w = world(&t.db).await;
-        let m = RequestMeta::default();
         let id = create(&w, "DB_URL", "x").await;
-        let opened = secrets::get(&w.state, &w.admin, &m, id).await.unwrap();
+        let opened = secrets::get(&w.admin, id).await.unwrap();
         let form = |description: &str, seen: Option<i64>| MetaInput {
             content_type: "text/plain".into(),
             description: description.into(),
@@ -490,19 +462,19 @@ async fn details_refuse_stale_pages_and_disabling_touches_only_the_flag() {
             seen_updated_at: seen,
         };
         // A first tab saves; a second tab, opened before, is told and changes nothing.
-        secrets::update_meta(&w.state, &w.admin, &m, id, form("first", Some(opened.updated_at))).await.unwrap();
-        let stale = secrets::update_meta(&w.state, &w.admin, &m, id, form("second", Some(opened.updated_at))).await;
+        secrets::update_meta(&w.admin, id, form("first", Some(opened.updated_at))).await.unwrap();
+        let stale = secrets::update_meta(&w.admin, id, form("second", Some(opened.updated_at))).await;
         assert_eq!(stale.unwrap_err().code, ErrorCode::Conflict);
-        assert_eq!(secrets::get(&w.state, &w.admin, &m, id).await.unwrap().description, "first");
+        assert_eq!(secrets::get(&w.admin, id).await.unwrap().description, "first");
         // "Save anyway" is an explicit choice.
-        secrets::update_meta(&w.state, &w.admin, &m, id, form("second", None)).await.unwrap();
+        secrets::update_meta(&w.admin, id, form("second", None)).await.unwrap();
 
         // Disabling from a page that still showed the old details keeps the newer ones.
-        secrets::set_enabled(&w.state, &w.admin, &m, id, false).await.unwrap();
-        let after = secrets::get(&w.state, &w.admin, &m, id).await.unwrap();
+        secrets::set_enabled(&w.admin, id, false).await.unwrap();
+        let after = secrets::get(&w.admin, id).await.unwrap();
         assert!(!after.enabled);
         assert_eq!((after.description.as_str(), after.tags.clone()), ("second", vec!["prod".to_owned()]));
-        secrets::set_enabled(&w.state, &w.admin, &m, id, false).await.unwrap();
+        secrets::set_enabled(&w.admin, id, false).await.unwrap();
         let disables: i64 = sqlx::query_scalar("select count(*) from audit_log where action = 'secret.disable'")
             .fetch_one(t.db.reader())
             .await

@@ -8,9 +8,8 @@ use app::server::db::Db;
 use app::server::repo::users::{self, UserState};
 use app::server::services::users::{self as svc, INVALID_LINK, IssuedLink};
 use app::server::services::{auth, setup};
-use app::server::testing;
 use app::server::tokens::{self, TokenKind};
-use app::server::{AppState, RequestMeta, SessionCtx, clock};
+use app::server::{AppState, Caller, RequestMeta, clock};
 use sqlx::Row;
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -25,7 +24,7 @@ async fn count(db: &Db, sql: &str) -> i64 {
 }
 
 /// Creates the first Admin (admin@example.com) and returns their session.
-async fn set_up(state: &AppState) -> SessionCtx {
+async fn set_up(state: &AppState) -> Caller {
     let code = setup::issue_setup_code(&state.db).await.unwrap().unwrap();
     let input = setup::SetupInput {
         code: code.expose().to_owned(),
@@ -35,8 +34,8 @@ async fn set_up(state: &AppState) -> SessionCtx {
         password: PASSWORD.into(),
         password_confirm: PASSWORD.into(),
     };
-    let token = setup::complete(state, input, &meta()).await.unwrap().token;
-    auth::resolve(state, token.expose()).await.unwrap().unwrap()
+    let token = setup::complete(&testkit::visitor(state, &meta()), input).await.unwrap().token;
+    Caller::new(state.clone(), auth::resolve(state, token.expose()).await.unwrap().unwrap(), meta())
 }
 
 fn token(link: &IssuedLink) -> String {
@@ -44,16 +43,22 @@ fn token(link: &IssuedLink) -> String {
 }
 
 /// Invites Bo and lets him accept; returns his id and his session token.
-async fn bo_joins(state: &AppState, admin: &SessionCtx) -> (String, String) {
-    let link = svc::invite(state, admin, &meta(), "Bo Builder", "bo@example.com").await.unwrap();
-    let s = svc::accept_invitation(state, &token(&link), "Bo Builder", BO_PASSWORD.into(), BO_PASSWORD.into(), &meta())
-        .await
-        .unwrap();
+async fn bo_joins(state: &AppState, admin: &Caller) -> (String, String) {
+    let link = svc::invite(admin, "Bo Builder", "bo@example.com").await.unwrap();
+    let s = svc::accept_invitation(
+        &testkit::visitor(state, &meta()),
+        &token(&link),
+        "Bo Builder",
+        BO_PASSWORD.into(),
+        BO_PASSWORD.into(),
+    )
+    .await
+    .unwrap();
     (link.user_id.to_string(), s.token.expose().to_owned())
 }
 
-async fn ctx(state: &AppState, token: &str) -> SessionCtx {
-    auth::resolve(state, token).await.unwrap().expect("a live session")
+async fn ctx(state: &AppState, token: &str) -> Caller {
+    Caller::new(state.clone(), auth::resolve(state, token).await.unwrap().expect("a live session"), meta())
 }
 
 async fn state_of(db: &Db, email: &str) -> UserState {
@@ -83,11 +88,11 @@ async fn snapshot(db: &Db) -> String {
 
 #[tokio::test]
 async fn an_invited_user_accepts_and_is_signed_in() {
-    for t in testing::engines().await {
-        let state = testing::state(&t.db).await;
+    for t in testkit::engines().await {
+        let state = testkit::state(&t.db).await;
         let admin = set_up(&state).await;
         let before = clock::now();
-        let link = svc::invite(&state, &admin, &meta(), "  Bo Builder ", " Bo@Example.com ").await.unwrap();
+        let link = svc::invite(&admin, "  Bo Builder ", " Bo@Example.com ").await.unwrap();
         assert!(link.path().starts_with("/invite/secryn_inv_"), "{:?}", t.engine);
         assert_eq!(link.path(), format!("/invite/{}", token(&link)));
         assert!(tokens::well_formed(TokenKind::Invitation, &token(&link)));
@@ -101,45 +106,63 @@ async fn an_invited_user_accepts_and_is_signed_in() {
         assert_eq!((owner.email.as_str(), owner.name.as_str()), ("bo@example.com", "Bo Builder"));
 
         // A pending user cannot sign in yet.
-        let e = auth::sign_in(&state, "bo@example.com", BO_PASSWORD.into(), &meta()).await.unwrap_err();
+        let e =
+            auth::sign_in(&testkit::visitor(&state, &meta()), "bo@example.com", BO_PASSWORD.into()).await.unwrap_err();
         assert_eq!(e.message, auth::WRONG_CREDENTIALS);
 
         // Field errors, and the link survives them.
         let m = meta();
         let tok = token(&link);
-        let e = svc::accept_invitation(&state, &tok, "Bo", "short".into(), "short".into(), &m).await.unwrap_err();
+        let e = svc::accept_invitation(&testkit::visitor(&state, &m), &tok, "Bo", "short".into(), "short".into())
+            .await
+            .unwrap_err();
         assert_eq!(e.field.as_deref(), Some("password"));
-        let e = svc::accept_invitation(&state, &tok, "Bo", BO_PASSWORD.into(), "typo".into(), &m).await.unwrap_err();
+        let e = svc::accept_invitation(&testkit::visitor(&state, &m), &tok, "Bo", BO_PASSWORD.into(), "typo".into())
+            .await
+            .unwrap_err();
         assert_eq!(e.field.as_deref(), Some("password_confirm"));
         let e =
-            svc::accept_invitation(&state, &tok, " ", BO_PASSWORD.into(), BO_PASSWORD.into(), &m).await.unwrap_err();
+            svc::accept_invitation(&testkit::visitor(&state, &m), &tok, " ", BO_PASSWORD.into(), BO_PASSWORD.into())
+                .await
+                .unwrap_err();
         assert_eq!(e.field.as_deref(), Some("name"));
         let long = "x".repeat(101);
         let e =
-            svc::accept_invitation(&state, &tok, &long, BO_PASSWORD.into(), BO_PASSWORD.into(), &m).await.unwrap_err();
+            svc::accept_invitation(&testkit::visitor(&state, &m), &tok, &long, BO_PASSWORD.into(), BO_PASSWORD.into())
+                .await
+                .unwrap_err();
         assert_eq!(e.field.as_deref(), Some("name"));
 
-        let s =
-            svc::accept_invitation(&state, &tok, "Bo B.", BO_PASSWORD.into(), BO_PASSWORD.into(), &m).await.unwrap();
+        let s = svc::accept_invitation(
+            &testkit::visitor(&state, &m),
+            &tok,
+            "Bo B.",
+            BO_PASSWORD.into(),
+            BO_PASSWORD.into(),
+        )
+        .await
+        .unwrap();
         let bo = ctx(&state, s.token.expose()).await;
-        assert_eq!((bo.user.name.as_str(), bo.user.state, bo.user.is_admin), ("Bo B.", UserState::Active, false));
-        assert!(auth::sign_in(&state, "bo@example.com", BO_PASSWORD.into(), &m).await.is_ok());
+        assert_eq!((bo.user().name.as_str(), bo.user().state, bo.user().is_admin), ("Bo B.", UserState::Active, false));
+        assert!(auth::sign_in(&testkit::visitor(&state, &m), "bo@example.com", BO_PASSWORD.into()).await.is_ok());
 
         // Used once, never again.
         let e = svc::invitation(&state, &tok).await.unwrap_err();
         assert_eq!((e.code, e.message.as_str()), (ErrorCode::Gone, INVALID_LINK));
         let e = svc::accept_invitation(
-            &state,
+            &testkit::visitor(&state, &m),
             &tok,
             "Eve",
             "a different passphrase".into(),
             "a different passphrase".into(),
-            &m,
         )
         .await
         .unwrap_err();
         assert_eq!(e.code, ErrorCode::Gone);
-        assert!(auth::sign_in(&state, "bo@example.com", BO_PASSWORD.into(), &m).await.is_ok(), "password unchanged");
+        assert!(
+            auth::sign_in(&testkit::visitor(&state, &m), "bo@example.com", BO_PASSWORD.into()).await.is_ok(),
+            "password unchanged"
+        );
 
         let changes: String =
             sqlx::query_scalar("select changes from audit_log where action = 'user.accept_invitation'")
@@ -158,10 +181,10 @@ async fn an_invited_user_accepts_and_is_signed_in() {
 
 #[tokio::test]
 async fn unknown_expired_used_and_wrong_kind_links_are_refused_alike() {
-    for t in testing::engines().await {
-        let state = testing::state(&t.db).await;
+    for t in testkit::engines().await {
+        let state = testkit::state(&t.db).await;
         let admin = set_up(&state).await;
-        let link = svc::invite(&state, &admin, &meta(), "Cy", "cy@example.com").await.unwrap();
+        let link = svc::invite(&admin, "Cy", "cy@example.com").await.unwrap();
 
         let unknown = tokens::generate(TokenKind::Invitation);
         let malformed = format!("{}x", token(&link));
@@ -173,7 +196,9 @@ async fn unknown_expired_used_and_wrong_kind_links_are_refused_alike() {
         }
         // An invitation token is no reset token.
         assert_eq!(svc::reset(&state, &token(&link)).await.unwrap_err().code, ErrorCode::Gone);
-        let e = svc::accept_reset(&state, &token(&link), PASSWORD.into(), PASSWORD.into(), &meta()).await.unwrap_err();
+        let e = svc::accept_reset(&testkit::visitor(&state, &meta()), &token(&link), PASSWORD.into(), PASSWORD.into())
+            .await
+            .unwrap_err();
         assert_eq!(e.code, ErrorCode::Gone);
 
         // Expired: the same answer, and accepting changes nothing.
@@ -182,64 +207,82 @@ async fn unknown_expired_used_and_wrong_kind_links_are_refused_alike() {
         tx.commit().await.unwrap();
         let e = svc::invitation(&state, &token(&link)).await.unwrap_err();
         assert_eq!(e.message, INVALID_LINK);
-        let e = svc::accept_invitation(&state, &token(&link), "Cy", BO_PASSWORD.into(), BO_PASSWORD.into(), &meta())
-            .await
-            .unwrap_err();
+        let e = svc::accept_invitation(
+            &testkit::visitor(&state, &meta()),
+            &token(&link),
+            "Cy",
+            BO_PASSWORD.into(),
+            BO_PASSWORD.into(),
+        )
+        .await
+        .unwrap_err();
         assert_eq!(e.message, INVALID_LINK);
         assert_eq!(state_of(&t.db, "cy@example.com").await, UserState::Pending);
 
         // The Admin issues a fresh one, which works.
-        let fresh = svc::reinvite(&state, &admin, &meta(), &link.user_id.to_string()).await.unwrap();
-        svc::accept_invitation(&state, &token(&fresh), "Cy", BO_PASSWORD.into(), BO_PASSWORD.into(), &meta())
-            .await
-            .unwrap();
+        let fresh = svc::reinvite(&admin, &link.user_id.to_string()).await.unwrap();
+        svc::accept_invitation(
+            &testkit::visitor(&state, &meta()),
+            &token(&fresh),
+            "Cy",
+            BO_PASSWORD.into(),
+            BO_PASSWORD.into(),
+        )
+        .await
+        .unwrap();
         assert_eq!(state_of(&t.db, "cy@example.com").await, UserState::Active);
     }
 }
 
 #[tokio::test]
 async fn reinviting_voids_the_old_link_and_duplicates_are_refused() {
-    for t in testing::engines().await {
-        let state = testing::state(&t.db).await;
+    for t in testkit::engines().await {
+        let state = testkit::state(&t.db).await;
         let admin = set_up(&state).await;
         let m = meta();
-        let first = svc::invite(&state, &admin, &m, "Di", "di@example.com").await.unwrap();
+        let first = svc::invite(&admin, "Di", "di@example.com").await.unwrap();
         let id = first.user_id.to_string();
-        let second = svc::reinvite(&state, &admin, &m, &id).await.unwrap();
+        let second = svc::reinvite(&admin, &id).await.unwrap();
         assert_ne!(token(&first), token(&second));
         assert_eq!(svc::invitation(&state, &token(&first)).await.unwrap_err().code, ErrorCode::Gone);
         assert_eq!(svc::invitation(&state, &token(&second)).await.unwrap().email, "di@example.com");
 
         // The same address again, in any case: a field error, nothing created.
-        let e = svc::invite(&state, &admin, &m, "Di again", "DI@example.com").await.unwrap_err();
+        let e = svc::invite(&admin, "Di again", "DI@example.com").await.unwrap_err();
         assert_eq!((e.code, e.field.as_deref()), (ErrorCode::ValidationFailed, Some("email")));
         assert!(e.message.contains("already invited"), "{}", e.message);
-        let e = svc::invite(&state, &admin, &m, "Imposter", "admin@example.com").await.unwrap_err();
+        let e = svc::invite(&admin, "Imposter", "admin@example.com").await.unwrap_err();
         assert_eq!(e.field.as_deref(), Some("email"));
         assert!(e.message.contains("already exists"));
         assert_eq!(count(&t.db, "select count(*) from users").await, 2);
 
         // Field checks and caps.
-        let e = svc::invite(&state, &admin, &m, "", "x@example.com").await.unwrap_err();
+        let e = svc::invite(&admin, "", "x@example.com").await.unwrap_err();
         assert_eq!(e.field.as_deref(), Some("name"));
-        let e = svc::invite(&state, &admin, &m, &"n".repeat(101), "x@example.com").await.unwrap_err();
+        let e = svc::invite(&admin, &"n".repeat(101), "x@example.com").await.unwrap_err();
         assert_eq!(e.field.as_deref(), Some("name"));
-        let e = svc::invite(&state, &admin, &m, "X", "not-an-address").await.unwrap_err();
+        let e = svc::invite(&admin, "X", "not-an-address").await.unwrap_err();
         assert_eq!(e.field.as_deref(), Some("email"));
-        let e = svc::invite(&state, &admin, &m, "X", &format!("{}@example.com", "a".repeat(250))).await.unwrap_err();
+        let e = svc::invite(&admin, "X", &format!("{}@example.com", "a".repeat(250))).await.unwrap_err();
         assert_eq!(e.field.as_deref(), Some("email"));
 
         // Stale forms: once accepted, a re-invite changes nothing and says why.
-        svc::accept_invitation(&state, &token(&second), "Di", BO_PASSWORD.into(), BO_PASSWORD.into(), &m)
-            .await
-            .unwrap();
+        svc::accept_invitation(
+            &testkit::visitor(&state, &m),
+            &token(&second),
+            "Di",
+            BO_PASSWORD.into(),
+            BO_PASSWORD.into(),
+        )
+        .await
+        .unwrap();
         let audits = count(&t.db, "select count(*) from audit_log").await;
-        let e = svc::reinvite(&state, &admin, &m, &id).await.unwrap_err();
+        let e = svc::reinvite(&admin, &id).await.unwrap_err();
         assert_eq!(e.code, ErrorCode::Conflict);
         assert!(e.message.contains("already accepted"));
-        let e = svc::reinvite(&state, &admin, &m, &uuid_like()).await.unwrap_err();
+        let e = svc::reinvite(&admin, &uuid_like()).await.unwrap_err();
         assert_eq!(e.code, ErrorCode::NotFound);
-        let e = svc::reinvite(&state, &admin, &m, "not an id").await.unwrap_err();
+        let e = svc::reinvite(&admin, "not an id").await.unwrap_err();
         assert_eq!(e.code, ErrorCode::NotFound);
         assert_eq!(count(&t.db, "select count(*) from audit_log").await, audits);
         assert_eq!(count(&t.db, "select count(*) from audit_log where action = 'user.reinvite'").await, 1);
@@ -252,53 +295,53 @@ fn uuid_like() -> String {
 
 #[tokio::test]
 async fn disabling_ends_sessions_and_blocks_sign_in_until_enabled() {
-    for t in testing::engines().await {
-        let state = testing::state(&t.db).await;
+    for t in testkit::engines().await {
+        let state = testkit::state(&t.db).await;
         let admin = set_up(&state).await;
         let m = meta();
         let (bo_id, bo_token) = bo_joins(&state, &admin).await;
-        let other = auth::sign_in(&state, "bo@example.com", BO_PASSWORD.into(), &m).await.unwrap();
+        let other = auth::sign_in(&testkit::visitor(&state, &m), "bo@example.com", BO_PASSWORD.into()).await.unwrap();
         assert!(auth::resolve(&state, &bo_token).await.unwrap().is_some());
 
-        svc::disable(&state, &admin, &m, &bo_id).await.unwrap();
+        svc::disable(&admin, &bo_id).await.unwrap();
         assert!(auth::resolve(&state, &bo_token).await.unwrap().is_none());
         assert!(auth::resolve(&state, other.token.expose()).await.unwrap().is_none());
         assert_eq!(count(&t.db, &format!("select count(*) from sessions where user_id = '{bo_id}'")).await, 0);
-        let e = auth::sign_in(&state, "bo@example.com", BO_PASSWORD.into(), &m).await.unwrap_err();
+        let e = auth::sign_in(&testkit::visitor(&state, &m), "bo@example.com", BO_PASSWORD.into()).await.unwrap_err();
         assert_eq!(e.message, auth::WRONG_CREDENTIALS);
         assert_eq!(state_of(&t.db, "bo@example.com").await, UserState::Disabled);
 
         // Stale: disabling again changes nothing.
         let audits = count(&t.db, "select count(*) from audit_log").await;
-        let e = svc::disable(&state, &admin, &m, &bo_id).await.unwrap_err();
+        let e = svc::disable(&admin, &bo_id).await.unwrap_err();
         assert_eq!(e.code, ErrorCode::Conflict);
         assert!(e.message.contains("already disabled"));
-        let e = svc::disable(&state, &admin, &m, &uuid_like()).await.unwrap_err();
+        let e = svc::disable(&admin, &uuid_like()).await.unwrap_err();
         assert_eq!(e.code, ErrorCode::NotFound);
         assert_eq!(count(&t.db, "select count(*) from audit_log").await, audits);
 
         // Nobody disables themselves.
-        let e = svc::disable(&state, &admin, &m, &admin.user.id.to_string()).await.unwrap_err();
+        let e = svc::disable(&admin, &admin.user().id.to_string()).await.unwrap_err();
         assert_eq!(e.code, ErrorCode::Forbidden);
         assert!(e.message.contains("your own account"));
         assert_eq!(state_of(&t.db, "admin@example.com").await, UserState::Active);
 
-        assert_eq!(svc::enable(&state, &admin, &m, &bo_id).await.unwrap(), UserStatus::Active);
-        assert!(auth::sign_in(&state, "bo@example.com", BO_PASSWORD.into(), &m).await.is_ok());
+        assert_eq!(svc::enable(&admin, &bo_id).await.unwrap(), UserStatus::Active);
+        assert!(auth::sign_in(&testkit::visitor(&state, &m), "bo@example.com", BO_PASSWORD.into()).await.is_ok());
         assert!(auth::resolve(&state, &bo_token).await.unwrap().is_none(), "old sessions stay ended");
-        let e = svc::enable(&state, &admin, &m, &bo_id).await.unwrap_err();
+        let e = svc::enable(&admin, &bo_id).await.unwrap_err();
         assert_eq!(e.code, ErrorCode::Conflict);
 
         // A pending user can be disabled too: their link stops working, and enabling brings
         // them back to pending (they need a new link).
-        let link = svc::invite(&state, &admin, &m, "Flo", "flo@example.com").await.unwrap();
+        let link = svc::invite(&admin, "Flo", "flo@example.com").await.unwrap();
         let flo = link.user_id.to_string();
-        svc::disable(&state, &admin, &m, &flo).await.unwrap();
+        svc::disable(&admin, &flo).await.unwrap();
         assert_eq!(svc::invitation(&state, &token(&link)).await.unwrap_err().code, ErrorCode::Gone);
-        assert_eq!(svc::reinvite(&state, &admin, &m, &flo).await.unwrap_err().code, ErrorCode::Conflict);
-        assert_eq!(svc::enable(&state, &admin, &m, &flo).await.unwrap(), UserStatus::Pending);
+        assert_eq!(svc::reinvite(&admin, &flo).await.unwrap_err().code, ErrorCode::Conflict);
+        assert_eq!(svc::enable(&admin, &flo).await.unwrap(), UserStatus::Pending);
         assert_eq!(svc::invitation(&state, &token(&link)).await.unwrap_err().code, ErrorCode::Gone, "still void");
-        let fresh = svc::reinvite(&state, &admin, &m, &flo).await.unwrap();
+        let fresh = svc::reinvite(&admin, &flo).await.unwrap();
         assert!(svc::invitation(&state, &token(&fresh)).await.is_ok());
 
         let states: Vec<String> = sqlx::query_scalar(
@@ -315,48 +358,47 @@ async fn disabling_ends_sessions_and_blocks_sign_in_until_enabled() {
 
 #[tokio::test]
 async fn admin_role_is_granted_and_revoked_and_the_last_admin_is_protected() {
-    for t in testing::engines().await {
-        let state = testing::state(&t.db).await;
+    for t in testkit::engines().await {
+        let state = testkit::state(&t.db).await;
         let admin = set_up(&state).await;
-        let m = meta();
         let (bo_id, bo_token) = bo_joins(&state, &admin).await;
-        let admin_id = admin.user.id.to_string();
+        let admin_id = admin.user().id.to_string();
 
         // The only Admin cannot step down.
-        let e = svc::revoke_admin(&state, &admin, &m, &admin_id).await.unwrap_err();
+        let e = svc::revoke_admin(&admin, &admin_id).await.unwrap_err();
         assert_eq!(e.code, ErrorCode::Conflict);
         assert!(e.message.contains("last active Admin"), "{}", e.message);
 
-        svc::grant_admin(&state, &admin, &m, &bo_id).await.unwrap();
+        svc::grant_admin(&admin, &bo_id).await.unwrap();
         let bo = ctx(&state, &bo_token).await;
-        assert!(bo.user.is_admin);
-        assert!(svc::list(&state, &bo, &m, "", "").await.is_ok(), "Bo may now manage users");
-        assert_eq!(svc::grant_admin(&state, &admin, &m, &bo_id).await.unwrap_err().code, ErrorCode::Conflict);
+        assert!(bo.user().is_admin);
+        assert!(svc::list(&bo, "", "").await.is_ok(), "Bo may now manage users");
+        assert_eq!(svc::grant_admin(&admin, &bo_id).await.unwrap_err().code, ErrorCode::Conflict);
 
-        svc::revoke_admin(&state, &admin, &m, &bo_id).await.unwrap();
-        assert!(!ctx(&state, &bo_token).await.user.is_admin);
-        assert_eq!(svc::revoke_admin(&state, &admin, &m, &bo_id).await.unwrap_err().code, ErrorCode::Conflict);
-        let e = svc::list(&state, &ctx(&state, &bo_token).await, &m, "", "").await.unwrap_err();
+        svc::revoke_admin(&admin, &bo_id).await.unwrap();
+        assert!(!ctx(&state, &bo_token).await.user().is_admin);
+        assert_eq!(svc::revoke_admin(&admin, &bo_id).await.unwrap_err().code, ErrorCode::Conflict);
+        let e = svc::list(&ctx(&state, &bo_token).await, "", "").await.unwrap_err();
         assert_eq!(e.code, ErrorCode::Forbidden);
 
         // Two Admins: one may hand over and step down.
-        svc::grant_admin(&state, &admin, &m, &bo_id).await.unwrap();
+        svc::grant_admin(&admin, &bo_id).await.unwrap();
         let bo = ctx(&state, &bo_token).await;
-        svc::revoke_admin(&state, &bo, &m, &bo_id).await.unwrap();
+        svc::revoke_admin(&bo, &bo_id).await.unwrap();
         assert_eq!(users::count_active_admins(t.db.reader()).await.unwrap(), 1);
 
         // A page loaded while Bo was still an Admin (the race of two Admins demoting each
         // other) cannot remove the last Admin either way.
-        let e = svc::revoke_admin(&state, &bo, &m, &admin_id).await.unwrap_err();
+        let e = svc::revoke_admin(&bo, &admin_id).await.unwrap_err();
         assert!(e.message.contains("last active Admin"), "{}", e.message);
-        let e = svc::disable(&state, &bo, &m, &admin_id).await.unwrap_err();
+        let e = svc::disable(&bo, &admin_id).await.unwrap_err();
         assert!(e.message.contains("last active Admin"), "{}", e.message);
-        let me = users::find(t.db.reader(), admin.user.id).await.unwrap().unwrap();
+        let me = users::find(t.db.reader(), admin.user().id).await.unwrap().unwrap();
         assert!(me.is_admin && me.state == UserState::Active);
 
         // A disabled user is not made an Admin; a disabled Admin does not count as one.
-        svc::disable(&state, &admin, &m, &bo_id).await.unwrap();
-        assert_eq!(svc::grant_admin(&state, &admin, &m, &bo_id).await.unwrap_err().code, ErrorCode::Conflict);
+        svc::disable(&admin, &bo_id).await.unwrap();
+        assert_eq!(svc::grant_admin(&admin, &bo_id).await.unwrap_err().code, ErrorCode::Conflict);
 
         let actions: Vec<String> =
             sqlx::query_scalar("select action from audit_log where action like 'user.%admin' order by seq")
@@ -369,16 +411,16 @@ async fn admin_role_is_granted_and_revoked_and_the_last_admin_is_protected() {
 
 #[tokio::test]
 async fn a_reset_link_works_once_and_ends_every_session() {
-    for t in testing::engines().await {
-        let state = testing::state(&t.db).await;
+    for t in testkit::engines().await {
+        let state = testkit::state(&t.db).await;
         let admin = set_up(&state).await;
         let m = meta();
         let (bo_id, bo_token) = bo_joins(&state, &admin).await;
-        let second = auth::sign_in(&state, "bo@example.com", BO_PASSWORD.into(), &m).await.unwrap();
+        let second = auth::sign_in(&testkit::visitor(&state, &m), "bo@example.com", BO_PASSWORD.into()).await.unwrap();
 
         let before = clock::now();
-        let first = svc::reset_link(&state, &admin, &m, &bo_id).await.unwrap();
-        let link = svc::reset_link(&state, &admin, &m, &bo_id).await.unwrap();
+        let first = svc::reset_link(&admin, &bo_id).await.unwrap();
+        let link = svc::reset_link(&admin, &bo_id).await.unwrap();
         assert!(link.path().starts_with("/reset/secryn_rst_"));
         let day = clock::minutes(24 * 60);
         assert!(link.expires_at >= before + day && link.expires_at <= clock::now() + day);
@@ -388,30 +430,34 @@ async fn a_reset_link_works_once_and_ends_every_session() {
         assert!(auth::resolve(&state, &bo_token).await.unwrap().is_some());
 
         let new = "a freshly reset passphrase";
-        let e = svc::accept_reset(&state, &token(&link), new.into(), "typo".into(), &m).await.unwrap_err();
+        let e = svc::accept_reset(&testkit::visitor(&state, &m), &token(&link), new.into(), "typo".into())
+            .await
+            .unwrap_err();
         assert_eq!(e.field.as_deref(), Some("password_confirm"));
-        let e = svc::accept_reset(&state, &token(&link), "short".into(), "short".into(), &m).await.unwrap_err();
+        let e = svc::accept_reset(&testkit::visitor(&state, &m), &token(&link), "short".into(), "short".into())
+            .await
+            .unwrap_err();
         assert_eq!(e.field.as_deref(), Some("password"));
 
         // Two tabs submit at once: exactly one wins.
         let tok = token(&link);
+        let visitor = testkit::visitor(&state, &m);
         let (a, b) = tokio::join!(
-            svc::accept_reset(&state, &tok, new.into(), new.into(), &m),
-            svc::accept_reset(&state, &tok, new.into(), new.into(), &m),
+            svc::accept_reset(&visitor, &tok, new.into(), new.into()),
+            svc::accept_reset(&visitor, &tok, new.into(), new.into()),
         );
         assert!(a.is_ok() != b.is_ok(), "{a:?} {b:?}");
         assert_eq!(a.err().or(b.err()).unwrap().code, ErrorCode::Gone);
 
         assert!(auth::resolve(&state, &bo_token).await.unwrap().is_none());
         assert!(auth::resolve(&state, second.token.expose()).await.unwrap().is_none());
-        assert!(auth::sign_in(&state, "bo@example.com", BO_PASSWORD.into(), &m).await.is_err());
-        assert!(auth::sign_in(&state, "bo@example.com", new.into(), &m).await.is_ok());
+        assert!(auth::sign_in(&testkit::visitor(&state, &m), "bo@example.com", BO_PASSWORD.into()).await.is_err());
+        assert!(auth::sign_in(&testkit::visitor(&state, &m), "bo@example.com", new.into()).await.is_ok());
         let e = svc::accept_reset(
-            &state,
+            &testkit::visitor(&state, &m),
             &token(&link),
             "yet another passphrase".into(),
             "yet another passphrase".into(),
-            &m,
         )
         .await
         .unwrap_err();
@@ -419,38 +465,37 @@ async fn a_reset_link_works_once_and_ends_every_session() {
         assert_eq!(count(&t.db, "select count(*) from audit_log where action = 'user.password_reset'").await, 1);
 
         // Reset links are for active users only; disabling voids an open one.
-        let pending = svc::invite(&state, &admin, &m, "Gus", "gus@example.com").await.unwrap();
-        let e = svc::reset_link(&state, &admin, &m, &pending.user_id.to_string()).await.unwrap_err();
+        let pending = svc::invite(&admin, "Gus", "gus@example.com").await.unwrap();
+        let e = svc::reset_link(&admin, &pending.user_id.to_string()).await.unwrap_err();
         assert_eq!(e.code, ErrorCode::Conflict);
-        let open = svc::reset_link(&state, &admin, &m, &bo_id).await.unwrap();
-        svc::disable(&state, &admin, &m, &bo_id).await.unwrap();
+        let open = svc::reset_link(&admin, &bo_id).await.unwrap();
+        svc::disable(&admin, &bo_id).await.unwrap();
         assert_eq!(svc::reset(&state, &token(&open)).await.unwrap_err().code, ErrorCode::Gone);
-        assert_eq!(svc::reset_link(&state, &admin, &m, &bo_id).await.unwrap_err().code, ErrorCode::Conflict);
+        assert_eq!(svc::reset_link(&admin, &bo_id).await.unwrap_err().code, ErrorCode::Conflict);
     }
 }
 
 #[tokio::test]
 async fn a_non_admin_is_refused_every_user_function_and_nothing_changes() {
-    for t in testing::engines().await {
-        let state = testing::state(&t.db).await;
+    for t in testkit::engines().await {
+        let state = testkit::state(&t.db).await;
         let admin = set_up(&state).await;
-        let m = meta();
         let (_, bo_token) = bo_joins(&state, &admin).await;
         let bo = ctx(&state, &bo_token).await;
-        let pending = svc::invite(&state, &admin, &m, "Hal", "hal@example.com").await.unwrap();
-        let (admin_id, hal) = (admin.user.id.to_string(), pending.user_id.to_string());
+        let pending = svc::invite(&admin, "Hal", "hal@example.com").await.unwrap();
+        let (admin_id, hal) = (admin.user().id.to_string(), pending.user_id.to_string());
         let before = snapshot(&t.db).await;
         let denied_before = count(&t.db, "select count(*) from user_log where event = 'denied'").await;
 
         let results = [
-            svc::list(&state, &bo, &m, "", "").await.map(|_| ()),
-            svc::invite(&state, &bo, &m, "Eve", "eve@example.com").await.map(|_| ()),
-            svc::reinvite(&state, &bo, &m, &hal).await.map(|_| ()),
-            svc::reset_link(&state, &bo, &m, &admin_id).await.map(|_| ()),
-            svc::disable(&state, &bo, &m, &admin_id).await,
-            svc::enable(&state, &bo, &m, &admin_id).await.map(|_| ()),
-            svc::grant_admin(&state, &bo, &m, &bo.user.id.to_string()).await,
-            svc::revoke_admin(&state, &bo, &m, &admin_id).await,
+            svc::list(&bo, "", "").await.map(|_| ()),
+            svc::invite(&bo, "Eve", "eve@example.com").await.map(|_| ()),
+            svc::reinvite(&bo, &hal).await.map(|_| ()),
+            svc::reset_link(&bo, &admin_id).await.map(|_| ()),
+            svc::disable(&bo, &admin_id).await,
+            svc::enable(&bo, &admin_id).await.map(|_| ()),
+            svc::grant_admin(&bo, &bo.user().id.to_string()).await,
+            svc::revoke_admin(&bo, &admin_id).await,
         ];
         for (i, r) in results.into_iter().enumerate() {
             assert_eq!(r.unwrap_err().code, ErrorCode::Forbidden, "call {i} on {:?}", t.engine);
@@ -463,61 +508,58 @@ async fn a_non_admin_is_refused_every_user_function_and_nothing_changes() {
 
 #[tokio::test]
 async fn the_list_filters_by_text_and_state() {
-    for t in testing::engines().await {
-        let state = testing::state(&t.db).await;
+    for t in testkit::engines().await {
+        let state = testkit::state(&t.db).await;
         let admin = set_up(&state).await;
-        let m = meta();
         let (bo_id, _) = bo_joins(&state, &admin).await;
-        svc::invite(&state, &admin, &m, "Ivy 100%_Sure", "ivy@corp.example").await.unwrap();
-        svc::disable(&state, &admin, &m, &bo_id).await.unwrap();
+        svc::invite(&admin, "Ivy 100%_Sure", "ivy@corp.example").await.unwrap();
+        svc::disable(&admin, &bo_id).await.unwrap();
 
         let names = |rows: Vec<app::domain::user::UserSummary>| rows.into_iter().map(|r| r.name).collect::<Vec<_>>();
-        assert_eq!(
-            names(svc::list(&state, &admin, &m, "", "all").await.unwrap()),
-            ["Ada Admin", "Bo Builder", "Ivy 100%_Sure"]
-        );
-        assert_eq!(names(svc::list(&state, &admin, &m, "BUILD", "").await.unwrap()), ["Bo Builder"]);
-        assert_eq!(names(svc::list(&state, &admin, &m, "corp.EX", "").await.unwrap()), ["Ivy 100%_Sure"]);
-        assert_eq!(
-            names(svc::list(&state, &admin, &m, "%", "").await.unwrap()),
-            ["Ivy 100%_Sure"],
-            "wildcards are literal"
-        );
-        assert_eq!(names(svc::list(&state, &admin, &m, "0%_s", "").await.unwrap()), ["Ivy 100%_Sure"]);
-        assert!(svc::list(&state, &admin, &m, "_", "").await.unwrap().len() == 1);
-        assert_eq!(names(svc::list(&state, &admin, &m, "", "pending").await.unwrap()), ["Ivy 100%_Sure"]);
-        assert_eq!(names(svc::list(&state, &admin, &m, "", "disabled").await.unwrap()), ["Bo Builder"]);
-        assert_eq!(names(svc::list(&state, &admin, &m, "", "active").await.unwrap()), ["Ada Admin"]);
-        assert!(svc::list(&state, &admin, &m, "nobody", "active").await.unwrap().is_empty());
-        let e = svc::list(&state, &admin, &m, "", "sleeping").await.unwrap_err();
+        assert_eq!(names(svc::list(&admin, "", "all").await.unwrap()), ["Ada Admin", "Bo Builder", "Ivy 100%_Sure"]);
+        assert_eq!(names(svc::list(&admin, "BUILD", "").await.unwrap()), ["Bo Builder"]);
+        assert_eq!(names(svc::list(&admin, "corp.EX", "").await.unwrap()), ["Ivy 100%_Sure"]);
+        assert_eq!(names(svc::list(&admin, "%", "").await.unwrap()), ["Ivy 100%_Sure"], "wildcards are literal");
+        assert_eq!(names(svc::list(&admin, "0%_s", "").await.unwrap()), ["Ivy 100%_Sure"]);
+        assert!(svc::list(&admin, "_", "").await.unwrap().len() == 1);
+        assert_eq!(names(svc::list(&admin, "", "pending").await.unwrap()), ["Ivy 100%_Sure"]);
+        assert_eq!(names(svc::list(&admin, "", "disabled").await.unwrap()), ["Bo Builder"]);
+        assert_eq!(names(svc::list(&admin, "", "active").await.unwrap()), ["Ada Admin"]);
+        assert!(svc::list(&admin, "nobody", "active").await.unwrap().is_empty());
+        let e = svc::list(&admin, "", "sleeping").await.unwrap_err();
         assert_eq!(e.field.as_deref(), Some("state"));
-        let e = svc::list(&state, &admin, &m, &"q".repeat(255), "").await.unwrap_err();
+        let e = svc::list(&admin, &"q".repeat(255), "").await.unwrap_err();
         assert_eq!(e.field.as_deref(), Some("q"));
-        let rows = svc::list(&state, &admin, &m, "ada", "").await.unwrap();
+        let rows = svc::list(&admin, "ada", "").await.unwrap();
         assert!(rows[0].is_admin && rows[0].created_at > 0);
     }
 }
 
 #[tokio::test]
 async fn every_change_is_audited_in_an_unbroken_chain_without_secrets() {
-    for t in testing::engines().await {
-        let state = testing::state(&t.db).await;
+    for t in testkit::engines().await {
+        let state = testkit::state(&t.db).await;
         let admin = set_up(&state).await;
         let m = meta();
-        let invite = svc::invite(&state, &admin, &m, "Jo", "jo@example.com").await.unwrap();
+        let invite = svc::invite(&admin, "Jo", "jo@example.com").await.unwrap();
         let id = invite.user_id.to_string();
-        let reinvite = svc::reinvite(&state, &admin, &m, &id).await.unwrap();
-        let session =
-            svc::accept_invitation(&state, &token(&reinvite), "Jo", BO_PASSWORD.into(), BO_PASSWORD.into(), &m)
-                .await
-                .unwrap();
-        svc::grant_admin(&state, &admin, &m, &id).await.unwrap();
-        svc::revoke_admin(&state, &admin, &m, &id).await.unwrap();
-        let reset = svc::reset_link(&state, &admin, &m, &id).await.unwrap();
+        let reinvite = svc::reinvite(&admin, &id).await.unwrap();
+        let session = svc::accept_invitation(
+            &testkit::visitor(&state, &m),
+            &token(&reinvite),
+            "Jo",
+            BO_PASSWORD.into(),
+            BO_PASSWORD.into(),
+        )
+        .await
+        .unwrap();
+        svc::grant_admin(&admin, &id).await.unwrap();
+        svc::revoke_admin(&admin, &id).await.unwrap();
+        let reset = svc::reset_link(&admin, &id).await.unwrap();
         let new = "the reset passphrase of jo";
-        svc::accept_reset(&state, &token(&reset), new.into(), new.into(), &m).await.unwrap();
-        svc::disable(&state, &admin, &m, &id).await.unwrap();
-        svc::enable(&state, &admin, &m, &id).await.unwrap();
+        svc::accept_reset(&testkit::visitor(&state, &m), &token(&reset), new.into(), new.into()).await.unwrap();
+        svc::disable(&admin, &id).await.unwrap();
+        svc::enable(&admin, &id).await.unwrap();
 
         let actions: Vec<String> =
             sqlx::query_scalar("select action from audit_log where resource_id = $1 order by seq")

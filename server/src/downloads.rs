@@ -4,7 +4,7 @@
 use app::domain::AppError;
 use app::domain::ids::VaultId;
 use app::server::services::secrets;
-use app::server::{AppState, RequestMeta, SessionCtx};
+use app::server::{AppState, Caller, RequestMeta, SessionCtx};
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -13,10 +13,6 @@ use axum::{Extension, Router, routing::get};
 /// The download routes.
 pub fn routes() -> Router<AppState> {
     Router::new().route("/vaults/{id}/export.env", get(export_env))
-}
-
-fn failure(e: AppError) -> Response {
-    e.into_response()
 }
 
 /// The file name a vault's export is saved under (letters, digits, `-` and `_` only).
@@ -33,12 +29,12 @@ async fn export_env(
     Path(id): Path<String>,
 ) -> Response {
     let Some(Extension(session)) = session else {
-        return failure(AppError::unauthorized("Sign in to export secrets."));
+        return AppError::unauthorized("Sign in to export secrets.").into_response();
     };
     let Some(vault) = VaultId::parse(&id) else {
-        return failure(AppError::not_found("No such vault."));
+        return AppError::not_found("No such vault.").into_response();
     };
-    match secrets::export(&state, &session, &meta, vault).await {
+    match secrets::export(&Caller::new(state, session, meta), vault).await {
         Ok((name, text)) => {
             let disposition = format!("attachment; filename=\"{}\"", file_name(&name));
             let mut res = text.expose().to_owned().into_response();
@@ -50,7 +46,7 @@ async fn export_env(
             }
             res
         }
-        Err(e) => failure(e),
+        Err(e) => e.into_response(),
     }
 }
 

@@ -27,14 +27,14 @@ use tracing::Instrument as _;
 const BODY_LIMIT: usize = 256 * 1024;
 
 /// Builds the whole application router.
-pub fn router(state: AppState, https: bool, request_log: app::server::request_log::RequestLog) -> Router {
+pub fn router(state: AppState, https: bool) -> Router {
     let routes = generate_route_list(App);
     let options = (*state.leptos_options).clone();
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .merge(crate::downloads::routes())
-        .nest("/api", crate::rest::router(request_log))
+        .nest("/api", crate::rest::router(state.clone()))
         .leptos_routes_with_context(&state, routes, || {}, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(from_fn(rpc_error_status))

@@ -75,12 +75,13 @@ async fn build_state(config: &mut Config) -> Result<AppState, StartError> {
         .env(leptos::config::Env::PROD)
         .build();
     Ok(AppState {
-        db,
+        db: db.clone(),
         master: Arc::new(master),
         hasher: Arc::new(PasswordHasher::new(cores, 64)),
         settings: Arc::new(settings),
         leptos_options: Arc::new(leptos_options),
         data_keys: Default::default(),
+        request_log: app::server::request_log::RequestLog::start(db.clone()),
     })
 }
 
@@ -97,8 +98,7 @@ async fn serve(mut config: Config) -> Result<(), StartError> {
     tokio::spawn(sweep_sessions(state.clone()));
     println!("Secryn is running at {} ({} database)", config.browse_url(), db.engine().name());
     tracing::info!(listen = %config.listen, config = ?config, "started");
-    let request_log = app::server::request_log::RequestLog::start(db.clone());
-    let app = http::router(state, config.https(), request_log);
+    let app = http::router(state, config.https());
     axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await

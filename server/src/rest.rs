@@ -1,69 +1,100 @@
 //! The REST API for machines under `/api` (SPEC §3). Handlers parse the request, call one
-//! function of `services::machine`, and map the result; the layer around them refuses tokens
-//! in query strings, records every call in the request log and holds each response until its
-//! record is committed (503 with no body of substance when that fails).
+//! function of `services::machine` (which checks the key first and records the call before
+//! anything leaves) and map the result; the layer around them refuses tokens in query
+//! strings and marks every answer `no-store`.
 
-use app::domain::ids::{SecretId, VaultId};
 use app::domain::{AppError, ErrorCode};
-use app::server::request_log::{Record, RequestLog};
-use app::server::services::machine::{self, KeyCtx, SecretJson, SecretList, SecretRef, VaultJson};
-use app::server::{AppState, RequestMeta, clock};
-use axum::extract::{Path, Query, Request, State};
-use axum::http::{HeaderMap, HeaderValue, header};
-use axum::middleware::{Next, from_fn};
+use app::server::services::machine::{
+    self, Call, Machine, Presented, SecretJson, SecretList, SecretRef, VaultJson, VaultRead,
+};
+use app::server::{AppState, Caller, RequestMeta};
+use axum::Router;
+use axum::extract::{Path, Query, Request};
+use axum::http::{HeaderValue, Method, header};
+use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Extension, Router};
-use serde::Deserialize;
-use std::time::Instant;
+use serde::{Deserialize, Serialize};
 
 /// Path templates, as logged and as the OpenAPI document names them.
 pub const VAULT_PATH: &str = "/api/v1/vaults/{vault_id}";
 pub const SECRET_PATH: &str = "/api/v1/vaults/{vault_id}/secrets/{name}";
+const OPENAPI_PATH: &str = "/api/v1/openapi.json";
+const DOCS_PATH: &str = "/api/docs";
 const UNMATCHED: &str = "(no such path)";
 const REFUSED: &str = "(token in query refused)";
 
-/// What a handler tells the logging layer about the call.
-#[derive(Clone, Copy)]
-struct Logged {
-    path: &'static str,
-    resource_type: &'static str,
-}
-
-#[derive(Clone)]
-struct KeyUsed(String);
-
-/// The `/api` routes (nested by the main router), with the request log's writer.
-pub fn router(log: RequestLog) -> Router<AppState> {
+/// The `/api` routes (nested by the main router).
+pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
-        .route("/v1/vaults/{vault_id}", get(read_vault).fallback(|| async { method_not_allowed(VAULT_PATH, "vault") }))
+        .route(
+            "/v1/vaults/{vault_id}",
+            get(read_vault).fallback(async |m: Doorway| m.not_allowed(VAULT_PATH, "vault").await),
+        )
         .route(
             "/v1/vaults/{vault_id}/secrets/{name}",
-            get(read_secret).fallback(|| async { method_not_allowed(SECRET_PATH, "secret") }),
+            get(read_secret).fallback(async |m: Doorway| m.not_allowed(SECRET_PATH, "secret").await),
         )
         .route("/v1/openapi.json", get(openapi_json))
         .route("/docs", get(docs_page))
-        .fallback(|| async {
-            tagged(error(AppError::not_found("No such API path.")), Logged { path: UNMATCHED, resource_type: "none" })
+        .fallback(async |m: Doorway| {
+            m.answer(UNMATCHED, "none", Err::<(), _>(AppError::not_found("No such API path."))).await
         })
-        .layer(from_fn(log_every_call))
-        .layer(Extension(log))
+        .layer(from_fn_with_state(state, refuse_tokens_in_query))
 }
 
-fn tagged(mut res: Response, logged: Logged) -> Response {
-    res.extensions_mut().insert(logged);
-    res
+/// A machine call as it arrives: its caller (state, presented key, request facts) and method.
+struct Doorway {
+    caller: Machine,
+    method: Method,
 }
 
-fn method_not_allowed(path: &'static str, resource_type: &'static str) -> Response {
-    let mut res = AppError::new(ErrorCode::MethodNotAllowed, "This path answers GET (and HEAD) only.").into_response();
-    res.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
-    tagged(res, Logged { path, resource_type })
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Doorway
+where
+    AppState: axum::extract::FromRef<S>,
+{
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = <AppState as axum::extract::FromRef<S>>::from_ref(state);
+        let meta = parts.extensions.get::<RequestMeta>().cloned().unwrap_or_default();
+        let presented = Presented::header(parts.headers.get(header::AUTHORIZATION).map(HeaderValue::as_bytes));
+        Ok(Doorway { caller: Caller::new(state, presented, meta), method: parts.method.clone() })
+    }
 }
 
-/// The error as a response (the one edge: `IntoResponse for AppError`).
-fn error(e: AppError) -> Response {
-    e.into_response()
+impl Doorway {
+    fn call(&self, path: &'static str, resource_type: &'static str) -> Call {
+        Call::new(self.method.as_str(), path, resource_type)
+    }
+
+    /// Records a call answered without a read and turns the outcome into the response.
+    async fn answer<T: IntoResponse>(
+        &self,
+        path: &'static str,
+        resource_type: &'static str,
+        outcome: Result<T, AppError>,
+    ) -> Response {
+        respond(machine::answered(&self.caller, self.call(path, resource_type), outcome).await)
+    }
+
+    async fn not_allowed(self, path: &'static str, resource_type: &'static str) -> Response {
+        let e = AppError::new(ErrorCode::MethodNotAllowed, "This path answers GET (and HEAD) only.");
+        let mut res = self.answer(path, resource_type, Err::<(), _>(e)).await;
+        if res.status() == axum::http::StatusCode::METHOD_NOT_ALLOWED {
+            res.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        }
+        res
+    }
+}
+
+/// A result as the response (errors through the one edge: `IntoResponse for AppError`).
+fn respond<T: IntoResponse>(result: Result<T, AppError>) -> Response {
+    result.map_or_else(IntoResponse::into_response, IntoResponse::into_response)
+}
+
+fn json<T: Serialize>(result: Result<T, AppError>) -> Response {
+    respond(result.map(axum::Json))
 }
 
 /// Query parameter names that would carry a credential, as [`plain_name`] reduces them.
@@ -133,56 +164,17 @@ fn token_in_query(query: Option<&str>, allowed: Option<&str>) -> bool {
     })
 }
 
-/// Refuses tokens in the query, times the call, records it and waits for the commit.
-async fn log_every_call(Extension(log): Extension<RequestLog>, req: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let at = clock::now();
-    let method = req.method().as_str().chars().take(16).collect::<String>();
-    let ip = req.extensions().get::<RequestMeta>().and_then(|m| m.ip.clone());
+/// Refuses tokens in the query (recorded like every call) and marks every answer `no-store`.
+async fn refuse_tokens_in_query(doorway: Doorway, req: Request, next: Next) -> Response {
     // No path takes a token in its query yet (the public paths will allow `code`).
-    let refused = token_in_query(req.uri().query(), None);
-    let mut res = if refused {
+    let mut res = if token_in_query(req.uri().query(), None) {
         let e = AppError::unauthorized("Access keys are accepted in the Authorization header only, never in the URL.");
-        tagged(error(e), Logged { path: REFUSED, resource_type: "none" })
+        doorway.answer(REFUSED, "none", Err::<(), _>(e)).await
     } else {
         next.run(req).await
     };
-    let logged = res.extensions().get::<Logged>().copied().unwrap_or(Logged { path: UNMATCHED, resource_type: "none" });
-    let record = Record {
-        at,
-        method,
-        path: logged.path,
-        resource_type: logged.resource_type,
-        status: res.status().as_u16(),
-        duration_us: i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX),
-        ip,
-        access_key_id: res.extensions().get::<KeyUsed>().map(|k| k.0.clone()),
-        public_resource: None,
-        request_id: app::server::request::current_id(),
-    };
-    if !log.record(record).await {
-        return error(AppError::unavailable("The request could not be recorded, so nothing is served. Try again."));
-    }
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
-}
-
-async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<KeyCtx, AppError> {
-    machine::authenticate(state, headers.get(header::AUTHORIZATION).map(HeaderValue::as_bytes)).await
-}
-
-/// Runs a handler body and tags its response for the log.
-fn finish(result: Result<Response, AppError>, logged: Logged, key: Option<&KeyCtx>) -> Response {
-    let mut res = tagged(result.unwrap_or_else(error), logged);
-    if let Some(k) = key {
-        tracing::Span::current().record("access_key", tracing::field::display(k.id));
-        res.extensions_mut().insert(KeyUsed(k.id.to_string()));
-    }
-    res
-}
-
-fn vault_id(raw: &str) -> Result<VaultId, AppError> {
-    VaultId::parse(raw).ok_or_else(|| AppError::not_found("No such vault."))
 }
 
 /// Query parameters of a vault read; anything else is ignored.
@@ -212,30 +204,18 @@ struct VaultQuery {
     security(("access_key" = [])),
 )]
 async fn read_vault(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(raw_vault): Path<String>,
+    doorway: Doorway,
+    Path(vault): Path<String>,
     query: Result<Query<VaultQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let q = query.map(|Query(q)| q).unwrap_or_default();
-    let logged = Logged { path: VAULT_PATH, resource_type: if q.resource.is_some() { "secret" } else { "vault" } };
-    let key = match authenticate(&state, &headers).await {
-        Ok(k) => k,
-        Err(e) => return finish(Err(e), logged, None),
+    let call = doorway.call(VAULT_PATH, if q.resource.is_some() { "secret" } else { "vault" });
+    let read = VaultRead {
+        names_only: q.secrets.as_deref() == Some("names"),
+        include: q.include.unwrap_or_default(),
+        resource: q.resource,
     };
-    let result = async {
-        let vault = vault_id(&raw_vault)?;
-        if let Some(id) = q.resource.as_deref() {
-            let id = SecretId::parse(id).ok_or_else(|| AppError::not_found("No such resource in this vault."))?;
-            let secret = machine::secret(&state, &key, vault, id).await?;
-            return Ok(axum::Json(secret).into_response());
-        }
-        let names_only = q.secrets.as_deref() == Some("names");
-        let body = machine::vault(&state, &key, vault, names_only, q.include.as_deref().unwrap_or("")).await?;
-        Ok(axum::Json(body).into_response())
-    }
-    .await;
-    finish(result, logged, Some(&key))
+    json(machine::read_vault(&doorway.caller, call, &vault, read).await)
 }
 
 /// Reads one active secret by name.
@@ -254,20 +234,9 @@ async fn read_vault(
     ),
     security(("access_key" = [])),
 )]
-async fn read_secret(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path((raw_vault, name)): Path<(String, String)>,
-) -> Response {
-    let logged = Logged { path: SECRET_PATH, resource_type: "secret" };
-    let Ok(vault) = vault_id(&raw_vault) else {
-        // A malformed vault id: authenticate first so a bad key still reads 401.
-        let result = authenticate(&state, &headers).await.and_then(|_| Err(AppError::not_found("No such vault.")));
-        return finish(result, logged, None);
-    };
-    let authorization = headers.get(header::AUTHORIZATION).map(HeaderValue::as_bytes);
-    let (key, result) = machine::secret_by_name(&state, authorization, vault, &name).await;
-    finish(result.map(|s| axum::Json(s).into_response()), logged, key.as_ref())
+async fn read_secret(doorway: Doorway, Path((vault, name)): Path<(String, String)>) -> Response {
+    let call = doorway.call(SECRET_PATH, "secret");
+    json(machine::read_secret(&doorway.caller, call, &vault, &name).await)
 }
 
 /// The OpenAPI document as JSON, built once.
@@ -276,13 +245,12 @@ pub fn openapi() -> &'static serde_json::Value {
     DOC.get_or_init(|| serde_json::to_value(<ApiDoc as utoipa::OpenApi>::openapi()).unwrap_or_default())
 }
 
-async fn openapi_json() -> Response {
-    tagged(axum::Json(openapi()).into_response(), Logged { path: "/api/v1/openapi.json", resource_type: "none" })
+async fn openapi_json(doorway: Doorway) -> Response {
+    doorway.answer(OPENAPI_PATH, "none", Ok(axum::Json(openapi()))).await
 }
 
-async fn docs_page() -> Response {
-    let html = axum::response::Html(crate::api_docs::page(openapi())).into_response();
-    tagged(html, Logged { path: "/api/docs", resource_type: "none" })
+async fn docs_page(doorway: Doorway) -> Response {
+    doorway.answer(DOCS_PATH, "none", Ok(axum::response::Html(crate::api_docs::page(openapi())))).await
 }
 
 /// The refusals every API path shares (404 is described per path).

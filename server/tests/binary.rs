@@ -67,7 +67,7 @@ async fn first_start_restart_and_setup_on_sqlite() {
 
 #[tokio::test]
 async fn first_start_restart_and_setup_on_postgres() {
-    let t = app::server::testing::postgres().await;
+    let t = testkit::postgres().await;
     t.db.close().await;
     let dir = temp_dir();
     first_run_and_restart(dir.path(), &[("SECRYN_DATABASE_URL", t.url.clone())]).await;

@@ -460,7 +460,7 @@ async fn rest_api_on_sqlite() {
 
 #[tokio::test]
 async fn rest_api_on_postgres() {
-    let t = app::server::testing::postgres().await;
+    let t = testkit::postgres().await;
     t.db.close().await;
     let dir = temp_dir();
     let w = world(dir.path(), vec![("SECRYN_DATABASE_URL", t.url.clone())], t.url.clone()).await;

@@ -10,16 +10,8 @@ use super::door::{self, ids};
 /// The keys of a vault.
 #[server(prefix = "/rpc", endpoint = "access_keys_list")]
 pub async fn list_access_keys(vault_id: String) -> Result<Vec<AccessKeyInfo>, AppError> {
-    door::respond(async {
-        crate::server::services::access_keys::list(
-            &door::state()?,
-            &door::session()?,
-            &door::meta(),
-            ids::vault(&vault_id)?,
-        )
+    door::respond(async { crate::server::services::access_keys::list(&door::caller()?, ids::vault(&vault_id)?).await })
         .await
-    })
-    .await
 }
 
 /// Creates a key; the answer carries the full key, the only time it exists in full.
@@ -32,15 +24,7 @@ pub async fn create_access_key(
     door::respond(async {
         let expires_at = super::secrets::when("expires_at", &expires_at)?;
         let vault = ids::vault(&vault_id)?;
-        crate::server::services::access_keys::create(
-            &door::state()?,
-            &door::session()?,
-            &door::meta(),
-            vault,
-            &name,
-            expires_at,
-        )
-        .await
+        crate::server::services::access_keys::create(&door::caller()?, vault, &name, expires_at).await
     })
     .await
 }
@@ -51,7 +35,7 @@ pub async fn revoke_access_key(id: String) -> Result<(), AppError> {
     door::respond(async {
         let id =
             crate::domain::ids::AccessKeyId::parse(&id).ok_or_else(|| AppError::not_found("No such access key."))?;
-        crate::server::services::access_keys::revoke(&door::state()?, &door::session()?, &door::meta(), id).await
+        crate::server::services::access_keys::revoke(&door::caller()?, id).await
     })
     .await
 }

@@ -3,7 +3,7 @@
 
 use crate::domain::AppError;
 use crate::server::crypto::SecretText;
-use crate::server::{AppState, RequestMeta, SessionCtx};
+use crate::server::{Anonymous, AppState, Caller, RequestMeta, SessionCtx};
 use http::request::Parts;
 use http::{HeaderValue, StatusCode, header};
 use leptos::prelude::*;
@@ -38,6 +38,16 @@ pub fn session() -> Result<SessionCtx, AppError> {
     parts()
         .and_then(|p| p.extensions.get::<SessionCtx>().cloned())
         .ok_or_else(|| AppError::unauthorized("Your session has ended. Please sign in again."))
+}
+
+/// The signed-in caller of this request, or "please sign in".
+pub fn caller() -> Result<Caller, AppError> {
+    Ok(Caller::new(state()?, session()?, meta()))
+}
+
+/// The caller of a request made before sign-in (signing in, setup, following a link).
+pub fn visitor() -> Result<Caller<Anonymous>, AppError> {
+    Ok(Caller::new(state()?, Anonymous, meta()))
 }
 
 /// The `Set-Cookie` value (`None` only if `value` were not header text; tokens are ASCII).

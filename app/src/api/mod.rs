@@ -38,7 +38,7 @@ pub async fn setup(
 ) -> Result<(), AppError> {
     use crate::server::services::setup::{SetupInput, complete};
     door::respond(async {
-        let state = door::state()?;
+        let visitor = door::visitor()?;
         let input = SetupInput {
             code,
             instance_name,
@@ -47,8 +47,8 @@ pub async fn setup(
             password: password.take(),
             password_confirm: password_confirm.take(),
         };
-        let session = complete(&state, input, &door::meta()).await?;
-        door::set_session_cookie(&state, &session.token);
+        let session = complete(&visitor, input).await?;
+        door::set_session_cookie(&visitor.state, &session.token);
         leptos_axum::redirect("/");
         Ok(())
     })
@@ -59,9 +59,9 @@ pub async fn setup(
 #[server(prefix = "/rpc", endpoint = "login")]
 pub async fn login(email: String, password: SecretInput, next: Option<String>) -> Result<(), AppError> {
     door::respond(async {
-        let state = door::state()?;
-        let session = crate::server::services::auth::sign_in(&state, &email, password.take(), &door::meta()).await?;
-        door::set_session_cookie(&state, &session.token);
+        let visitor = door::visitor()?;
+        let session = crate::server::services::auth::sign_in(&visitor, &email, password.take()).await?;
+        door::set_session_cookie(&visitor.state, &session.token);
         leptos_axum::redirect(&safe_next(next.as_deref()));
         Ok(())
     })
@@ -72,11 +72,10 @@ pub async fn login(email: String, password: SecretInput, next: Option<String>) -
 #[server(prefix = "/rpc", endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
     door::respond(async {
-        let state = door::state()?;
-        if let Ok(session) = door::session() {
-            crate::server::services::auth::sign_out(&state, &session, &door::meta()).await?;
+        if let Ok(caller) = door::caller() {
+            crate::server::services::auth::sign_out(&caller).await?;
         }
-        door::clear_session_cookie(&state);
+        door::clear_session_cookie(&door::state()?);
         leptos_axum::redirect("/login");
         Ok(())
     })
@@ -91,15 +90,11 @@ pub async fn change_password(
     confirm_password: SecretInput,
 ) -> Result<(), AppError> {
     door::respond(async {
-        let state = door::state()?;
-        let session = door::session()?;
         crate::server::services::profile::change_password(
-            &state,
-            &session,
+            &door::caller()?,
             current_password.take(),
             new_password.take(),
             confirm_password.take(),
-            &door::meta(),
         )
         .await
     })
@@ -110,10 +105,8 @@ pub async fn change_password(
 #[server(prefix = "/rpc", endpoint = "preferences")]
 pub async fn save_preferences(email_notifications: Option<String>) -> Result<(), AppError> {
     door::respond(async {
-        let state = door::state()?;
-        let session = door::session()?;
         let on = email_notifications.is_some();
-        crate::server::services::profile::set_email_notifications(&state, &session, on, &door::meta()).await
+        crate::server::services::profile::set_email_notifications(&door::caller()?, on).await
     })
     .await
 }

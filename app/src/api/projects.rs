@@ -17,54 +17,43 @@ use {
 /// Projects the signed-in user can see, filtered by name.
 #[server(prefix = "/rpc", endpoint = "projects_list")]
 pub async fn list_projects(search: String, show_archived: bool) -> Result<Vec<ProjectSummary>, AppError> {
-    door::respond(async { svc::list(&door::state()?, &door::session()?, &search, show_archived).await }).await
+    door::respond(async { svc::list(&door::caller()?, &search, show_archived).await }).await
 }
 
 /// Creates a project (Admin) and returns its id.
 #[server(prefix = "/rpc", endpoint = "projects_create")]
 pub async fn create_project(name: String, description: String) -> Result<ProjectId, AppError> {
-    door::respond(async { svc::create(&door::state()?, &door::session()?, &door::meta(), &name, &description).await })
-        .await
+    door::respond(async { svc::create(&door::caller()?, &name, &description).await }).await
 }
 
 /// One project.
 #[server(prefix = "/rpc", endpoint = "projects_get")]
 pub async fn get_project(id: String) -> Result<ProjectDetail, AppError> {
-    door::respond(async { svc::get(&door::state()?, &door::session()?, &door::meta(), ids::project(&id)?).await }).await
+    door::respond(async { svc::get(&door::caller()?, ids::project(&id)?).await }).await
 }
 
 /// Renames and re-describes a project.
 #[server(prefix = "/rpc", endpoint = "projects_update")]
 pub async fn update_project(id: String, name: String, description: String) -> Result<(), AppError> {
-    door::respond(async {
-        svc::update(&door::state()?, &door::session()?, &door::meta(), ids::project(&id)?, &name, &description).await
-    })
-    .await
+    door::respond(async { svc::update(&door::caller()?, ids::project(&id)?, &name, &description).await }).await
 }
 
 /// Archives or unarchives a project.
 #[server(prefix = "/rpc", endpoint = "projects_archive")]
 pub async fn set_project_archived(id: String, archived: bool) -> Result<(), AppError> {
-    door::respond(async {
-        svc::set_archived(&door::state()?, &door::session()?, &door::meta(), ids::project(&id)?, archived).await
-    })
-    .await
+    door::respond(async { svc::set_archived(&door::caller()?, ids::project(&id)?, archived).await }).await
 }
 
 /// Members of a project.
 #[server(prefix = "/rpc", endpoint = "members_list")]
 pub async fn project_members(id: String) -> Result<Vec<Member>, AppError> {
-    door::respond(async { svc::members(&door::state()?, &door::session()?, &door::meta(), ids::project(&id)?).await })
-        .await
+    door::respond(async { svc::members(&door::caller()?, ids::project(&id)?).await }).await
 }
 
 /// People who could be added to a project.
 #[server(prefix = "/rpc", endpoint = "members_candidates")]
 pub async fn member_candidates(id: String) -> Result<Vec<UserOption>, AppError> {
-    door::respond(async {
-        svc::candidates(&door::state()?, &door::session()?, &door::meta(), ids::project(&id)?).await
-    })
-    .await
+    door::respond(async { svc::candidates(&door::caller()?, ids::project(&id)?).await }).await
 }
 
 /// Adds a member with a role.
@@ -72,7 +61,7 @@ pub async fn member_candidates(id: String) -> Result<Vec<UserOption>, AppError> 
 pub async fn add_member(project_id: String, user_id: String, role: String) -> Result<(), AppError> {
     door::respond(async {
         let (project, user, role) = (ids::project(&project_id)?, ids::user(&user_id)?, ids::role("role", &role)?);
-        svc::add_member(&door::state()?, &door::session()?, &door::meta(), project, user, role).await
+        svc::add_member(&door::caller()?, project, user, role).await
     })
     .await
 }
@@ -83,7 +72,7 @@ pub async fn change_member_role(project_id: String, user_id: String, from: Strin
     door::respond(async {
         let (project, user) = (ids::project(&project_id)?, ids::user(&user_id)?);
         let (from, to) = (ids::role("role", &from)?, ids::role("role", &to)?);
-        svc::change_role(&door::state()?, &door::session()?, &door::meta(), project, user, from, to).await
+        svc::change_role(&door::caller()?, project, user, from, to).await
     })
     .await
 }
@@ -93,7 +82,7 @@ pub async fn change_member_role(project_id: String, user_id: String, from: Strin
 pub async fn remove_member(project_id: String, user_id: String) -> Result<(), AppError> {
     door::respond(async {
         let (project, user) = (ids::project(&project_id)?, ids::user(&user_id)?);
-        svc::remove_member(&door::state()?, &door::session()?, &door::meta(), project, user).await
+        svc::remove_member(&door::caller()?, project, user).await
     })
     .await
 }
@@ -101,10 +90,7 @@ pub async fn remove_member(project_id: String, user_id: String) -> Result<(), Ap
 /// The vaults of a project the user can see.
 #[server(prefix = "/rpc", endpoint = "vaults_list")]
 pub async fn list_vaults(project_id: String) -> Result<Vec<VaultSummary>, AppError> {
-    door::respond(async {
-        vault_svc::list(&door::state()?, &door::session()?, &door::meta(), ids::project(&project_id)?).await
-    })
-    .await
+    door::respond(async { vault_svc::list(&door::caller()?, ids::project(&project_id)?).await }).await
 }
 
 /// Creates a vault and returns its id.
@@ -112,7 +98,7 @@ pub async fn list_vaults(project_id: String) -> Result<Vec<VaultSummary>, AppErr
 pub async fn create_vault(project_id: String, name: String, description: String) -> Result<VaultId, AppError> {
     door::respond(async {
         let project = ids::project(&project_id)?;
-        vault_svc::create(&door::state()?, &door::session()?, &door::meta(), project, &name, &description).await
+        vault_svc::create(&door::caller()?, project, &name, &description).await
     })
     .await
 }
@@ -120,18 +106,13 @@ pub async fn create_vault(project_id: String, name: String, description: String)
 /// One vault.
 #[server(prefix = "/rpc", endpoint = "vaults_get")]
 pub async fn get_vault(id: String) -> Result<VaultDetail, AppError> {
-    door::respond(async { vault_svc::get(&door::state()?, &door::session()?, &door::meta(), ids::vault(&id)?).await })
-        .await
+    door::respond(async { vault_svc::get(&door::caller()?, ids::vault(&id)?).await }).await
 }
 
 /// Renames and re-describes a vault.
 #[server(prefix = "/rpc", endpoint = "vaults_update")]
 pub async fn update_vault(id: String, name: String, description: String) -> Result<(), AppError> {
-    door::respond(async {
-        vault_svc::update(&door::state()?, &door::session()?, &door::meta(), ids::vault(&id)?, &name, &description)
-            .await
-    })
-    .await
+    door::respond(async { vault_svc::update(&door::caller()?, ids::vault(&id)?, &name, &description).await }).await
 }
 
 /// Saves the vault's access settings (checkboxes: present means on).
@@ -143,8 +124,7 @@ pub async fn save_vault_settings(
 ) -> Result<(), AppError> {
     door::respond(async {
         let (restricted, keys) = (restricted.is_some(), contributors_manage_keys.is_some());
-        vault_svc::set_settings(&door::state()?, &door::session()?, &door::meta(), ids::vault(&id)?, restricted, keys)
-            .await
+        vault_svc::set_settings(&door::caller()?, ids::vault(&id)?, restricted, keys).await
     })
     .await
 }
@@ -152,10 +132,7 @@ pub async fn save_vault_settings(
 /// The restricted vault's member list and candidates.
 #[server(prefix = "/rpc", endpoint = "vaults_access")]
 pub async fn get_vault_access(id: String) -> Result<VaultAccessList, AppError> {
-    door::respond(async {
-        vault_svc::access_list(&door::state()?, &door::session()?, &door::meta(), ids::vault(&id)?).await
-    })
-    .await
+    door::respond(async { vault_svc::access_list(&door::caller()?, ids::vault(&id)?).await }).await
 }
 
 /// Puts a user on (`listed` true) or takes them off a vault's member list.
@@ -163,7 +140,7 @@ pub async fn get_vault_access(id: String) -> Result<VaultAccessList, AppError> {
 pub async fn set_vault_member(vault_id: String, user_id: String, listed: bool) -> Result<(), AppError> {
     door::respond(async {
         let (vault, user) = (ids::vault(&vault_id)?, ids::user(&user_id)?);
-        vault_svc::set_listed(&door::state()?, &door::session()?, &door::meta(), vault, user, listed).await
+        vault_svc::set_listed(&door::caller()?, vault, user, listed).await
     })
     .await
 }

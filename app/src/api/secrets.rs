@@ -52,7 +52,7 @@ pub async fn list_secrets(
             descending,
             page,
         };
-        svc::page(&door::state()?, &door::session()?, &door::meta(), ids::vault(&vault_id)?, &query).await
+        svc::page(&door::caller()?, ids::vault(&vault_id)?, &query).await
     })
     .await
 }
@@ -68,7 +68,7 @@ pub async fn import_secrets(
     door::respond(async {
         let text = crate::server::crypto::SecretText::new(text.take());
         let vault = ids::vault(&vault_id)?;
-        svc::import(&door::state()?, &door::session()?, &door::meta(), vault, text.expose(), new_versions, apply).await
+        svc::import(&door::caller()?, vault, text.expose(), new_versions, apply).await
     })
     .await
 }
@@ -97,7 +97,7 @@ pub async fn create_secret(
             activation_at: when("activation_at", &activation_at)?,
             expiration_at: when("expiration_at", &expiration_at)?,
         };
-        svc::create(&door::state()?, &door::session()?, &door::meta(), ids::vault(&vault_id)?, input).await
+        svc::create(&door::caller()?, ids::vault(&vault_id)?, input).await
     })
     .await
 }
@@ -106,11 +106,11 @@ pub async fn create_secret(
 #[server(prefix = "/rpc", endpoint = "secrets_get")]
 pub async fn get_secret(id: String) -> Result<SecretPage, AppError> {
     door::respond(async {
-        let (state, session, meta) = (door::state()?, door::session()?, door::meta());
+        let caller = door::caller()?;
         let id = ids::secret(&id)?;
-        let secret = svc::get(&state, &session, &meta, id).await?;
-        let versions = svc::history(&state, &session, &meta, id).await?;
-        let vault = vault_svc::get(&state, &session, &meta, secret.vault_id).await?;
+        let secret = svc::get(&caller, id).await?;
+        let versions = svc::history(&caller, id).await?;
+        let vault = vault_svc::get(&caller, secret.vault_id).await?;
         let status = crate::domain::secret::SecretStatus::at(
             secret.enabled,
             secret.activation_at,
@@ -131,7 +131,7 @@ pub async fn reveal_secret(id: String, version: Option<i64>, kind: String) -> Re
             "compare" => svc::RevealKind::Compare,
             _ => svc::RevealKind::Reveal,
         };
-        svc::reveal(&door::state()?, &door::session()?, &door::meta(), ids::secret(&id)?, version, kind).await
+        svc::reveal(&door::caller()?, ids::secret(&id)?, version, kind).await
     })
     .await
 }
@@ -148,16 +148,7 @@ pub async fn new_secret_version(
 ) -> Result<i64, AppError> {
     door::respond(async {
         let value = SecretValue::parse_confirmed("value", value.take(), allow_empty.is_some())?;
-        svc::new_version(
-            &door::state()?,
-            &door::session()?,
-            &door::meta(),
-            ids::secret(&id)?,
-            value,
-            &note,
-            seen_version,
-        )
-        .await
+        svc::new_version(&door::caller()?, ids::secret(&id)?, value, &note, seen_version).await
     })
     .await
 }
@@ -165,28 +156,19 @@ pub async fn new_secret_version(
 /// Restores a version as a new one.
 #[server(prefix = "/rpc", endpoint = "secrets_restore")]
 pub async fn restore_secret(id: String, version: i64) -> Result<i64, AppError> {
-    door::respond(async {
-        svc::restore(&door::state()?, &door::session()?, &door::meta(), ids::secret(&id)?, version).await
-    })
-    .await
+    door::respond(async { svc::restore(&door::caller()?, ids::secret(&id)?, version).await }).await
 }
 
 /// Enables or disables a secret.
 #[server(prefix = "/rpc", endpoint = "secrets_enabled")]
 pub async fn set_secret_enabled(id: String, enabled: bool) -> Result<(), AppError> {
-    door::respond(async {
-        svc::set_enabled(&door::state()?, &door::session()?, &door::meta(), ids::secret(&id)?, enabled).await
-    })
-    .await
+    door::respond(async { svc::set_enabled(&door::caller()?, ids::secret(&id)?, enabled).await }).await
 }
 
 /// A line diff between two versions.
 #[server(prefix = "/rpc", endpoint = "secrets_compare")]
 pub async fn compare_secret_versions(id: String, a: i64, b: i64) -> Result<Vec<DiffLine>, AppError> {
-    door::respond(async {
-        svc::compare(&door::state()?, &door::session()?, &door::meta(), ids::secret(&id)?, a, b).await
-    })
-    .await
+    door::respond(async { svc::compare(&door::caller()?, ids::secret(&id)?, a, b).await }).await
 }
 
 /// Changes a secret's metadata (no new version).
@@ -209,7 +191,7 @@ pub async fn update_secret_meta(
             expiration_at: when("expiration_at", &expiration_at)?,
             seen_updated_at,
         };
-        svc::update_meta(&door::state()?, &door::session()?, &door::meta(), ids::secret(&id)?, input).await
+        svc::update_meta(&door::caller()?, ids::secret(&id)?, input).await
     })
     .await
 }

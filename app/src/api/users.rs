@@ -15,12 +15,7 @@ pub use crate::domain::user::{IssuedLinkView, LinkOwner, LinkPurpose, UserStatus
 #[server(prefix = "/rpc", endpoint = "users_list")]
 pub async fn users_list(q: String, status: String) -> Result<Vec<UserSummary>, AppError> {
     use crate::server::services::users;
-    door::respond(async {
-        let state = door::state()?;
-        let session = door::session()?;
-        users::list(&state, &session, &door::meta(), &q, &status).await
-    })
-    .await
+    door::respond(async { users::list(&door::caller()?, &q, &status).await }).await
 }
 
 /// Invites someone: a pending user and a 7-day invitation link, shown once.
@@ -28,9 +23,7 @@ pub async fn users_list(q: String, status: String) -> Result<Vec<UserSummary>, A
 pub async fn users_invite(name: String, email: String) -> Result<IssuedLinkView, AppError> {
     use crate::server::services::users;
     door::respond(async {
-        let state = door::state()?;
-        let session = door::session()?;
-        let link = users::invite(&state, &session, &door::meta(), &name, &email).await?;
+        let link = users::invite(&door::caller()?, &name, &email).await?;
         Ok(link.view())
     })
     .await
@@ -41,9 +34,7 @@ pub async fn users_invite(name: String, email: String) -> Result<IssuedLinkView,
 pub async fn users_reinvite(user_id: String) -> Result<IssuedLinkView, AppError> {
     use crate::server::services::users;
     door::respond(async {
-        let state = door::state()?;
-        let session = door::session()?;
-        let link = users::reinvite(&state, &session, &door::meta(), &user_id).await?;
+        let link = users::reinvite(&door::caller()?, &user_id).await?;
         Ok(link.view())
     })
     .await
@@ -54,9 +45,7 @@ pub async fn users_reinvite(user_id: String) -> Result<IssuedLinkView, AppError>
 pub async fn users_reset_link(user_id: String) -> Result<IssuedLinkView, AppError> {
     use crate::server::services::users;
     door::respond(async {
-        let state = door::state()?;
-        let session = door::session()?;
-        let link = users::reset_link(&state, &session, &door::meta(), &user_id).await?;
+        let link = users::reset_link(&door::caller()?, &user_id).await?;
         Ok(link.view())
     })
     .await
@@ -66,63 +55,42 @@ pub async fn users_reset_link(user_id: String) -> Result<IssuedLinkView, AppErro
 #[server(prefix = "/rpc", endpoint = "users_disable")]
 pub async fn users_disable(user_id: String) -> Result<(), AppError> {
     use crate::server::services::users;
-    door::respond(async {
-        let state = door::state()?;
-        let session = door::session()?;
-        users::disable(&state, &session, &door::meta(), &user_id).await
-    })
-    .await
+    door::respond(async { users::disable(&door::caller()?, &user_id).await }).await
 }
 
 /// Enables a disabled user; answers the state they are in now.
 #[server(prefix = "/rpc", endpoint = "users_enable")]
 pub async fn users_enable(user_id: String) -> Result<UserStatus, AppError> {
     use crate::server::services::users;
-    door::respond(async {
-        let state = door::state()?;
-        let session = door::session()?;
-        users::enable(&state, &session, &door::meta(), &user_id).await
-    })
-    .await
+    door::respond(async { users::enable(&door::caller()?, &user_id).await }).await
 }
 
 /// Makes a user an Admin.
 #[server(prefix = "/rpc", endpoint = "users_grant_admin")]
 pub async fn users_grant_admin(user_id: String) -> Result<(), AppError> {
     use crate::server::services::users;
-    door::respond(async {
-        let state = door::state()?;
-        let session = door::session()?;
-        users::grant_admin(&state, &session, &door::meta(), &user_id).await
-    })
-    .await
+    door::respond(async { users::grant_admin(&door::caller()?, &user_id).await }).await
 }
 
 /// Takes the Admin role away.
 #[server(prefix = "/rpc", endpoint = "users_revoke_admin")]
 pub async fn users_revoke_admin(user_id: String) -> Result<(), AppError> {
     use crate::server::services::users;
-    door::respond(async {
-        let state = door::state()?;
-        let session = door::session()?;
-        users::revoke_admin(&state, &session, &door::meta(), &user_id).await
-    })
-    .await
+    door::respond(async { users::revoke_admin(&door::caller()?, &user_id).await }).await
 }
 
 /// Sign-in locks and slow-downs in force now (Admins).
 #[server(prefix = "/rpc", endpoint = "sign_in_locks")]
 pub async fn sign_in_locks() -> Result<Vec<crate::domain::session::SignInLock>, AppError> {
     use crate::server::services::users;
-    door::respond(async { users::sign_in_locks(&door::state()?, &door::session()?, &door::meta()).await }).await
+    door::respond(async { users::sign_in_locks(&door::caller()?).await }).await
 }
 
 /// Lifts one sign-in lock before its time (Admins).
 #[server(prefix = "/rpc", endpoint = "sign_in_lock_clear")]
 pub async fn sign_in_lock_clear(key: String) -> Result<(), AppError> {
     use crate::server::services::users;
-    door::respond(async { users::clear_sign_in_lock(&door::state()?, &door::session()?, &door::meta(), &key).await })
-        .await
+    door::respond(async { users::clear_sign_in_lock(&door::caller()?, &key).await }).await
 }
 
 /// Who an invitation link is for, while it can be used (public).
@@ -146,17 +114,10 @@ pub async fn invitation_accept(
 ) -> Result<(), AppError> {
     use crate::server::services::users;
     door::respond(async {
-        let state = door::state()?;
-        let session = users::accept_invitation(
-            &state,
-            &token.take(),
-            &name,
-            password.take(),
-            password_confirm.take(),
-            &door::meta(),
-        )
-        .await?;
-        door::set_session_cookie(&state, &session.token);
+        let visitor = door::visitor()?;
+        let session =
+            users::accept_invitation(&visitor, &token.take(), &name, password.take(), password_confirm.take()).await?;
+        door::set_session_cookie(&visitor.state, &session.token);
         leptos_axum::redirect("/");
         Ok(())
     })
@@ -183,8 +144,7 @@ pub async fn reset_accept(
 ) -> Result<(), AppError> {
     use crate::server::services::users;
     door::respond(async {
-        let state = door::state()?;
-        users::accept_reset(&state, &token.take(), password.take(), password_confirm.take(), &door::meta()).await
+        users::accept_reset(&door::visitor()?, &token.take(), password.take(), password_confirm.take()).await
     })
     .await
 }

@@ -3,6 +3,7 @@
 //! below it.
 
 pub mod audit;
+pub mod caller;
 pub mod client_ip;
 pub mod clock;
 pub mod crypto;
@@ -15,7 +16,7 @@ pub mod request;
 pub mod request_log;
 pub mod services;
 pub mod state;
-pub mod testing;
 pub mod tokens;
 
-pub use state::{AppState, RequestMeta, SessionCtx, Settings};
+pub use caller::{Anonymous, Caller, RequestMeta, SessionCtx};
+pub use state::{AppState, Settings};

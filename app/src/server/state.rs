@@ -54,6 +54,8 @@ pub struct AppState {
     /// Vault data keys once unwrapped (a vault's key never changes while the process runs;
     /// the master key that unwraps them is in memory anyway).
     pub data_keys: Arc<DataKeys>,
+    /// The request log's writer: machine reads are recorded through it before they answer.
+    pub request_log: super::request_log::RequestLog,
 }
 
 /// The unwrapped vault keys, shared by every request.
@@ -84,18 +86,4 @@ impl axum::extract::FromRef<AppState> for LeptosOptions {
     fn from_ref(state: &AppState) -> Self {
         (*state.leptos_options).clone()
     }
-}
-
-/// Facts about the HTTP request that services record (never trusted for permissions).
-#[derive(Clone, Debug, Default)]
-pub struct RequestMeta {
-    pub ip: Option<String>,
-    pub user_agent: Option<String>,
-}
-
-/// The signed-in session attached to a request by the session middleware.
-#[derive(Clone, Debug)]
-pub struct SessionCtx {
-    pub user: super::repo::users::UserRecord,
-    pub token_hash: String,
 }

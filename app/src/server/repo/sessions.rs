@@ -30,7 +30,7 @@ pub async fn insert(
          values ($1, $2, $3, $3, $4, $5, $6)",
     )
     .bind(token_hash)
-    .bind(user.to_string())
+    .bind(user)
     .bind(now)
     .bind(expires_at)
     .bind(ip)
@@ -50,8 +50,7 @@ pub async fn find(db: &Db, token_hash: &str) -> Result<Option<SessionRow>, sqlx:
     .fetch_optional(db.reader())
     .await?;
     let Some(row) = row else { return Ok(None) };
-    let user_id: String = row.try_get(2)?;
-    let Some(id) = UserId::parse(&user_id) else { return Ok(None) };
+    let id: UserId = row.try_get(2)?;
     let Some(user) = super::users::find(db.reader(), id).await? else { return Ok(None) };
     if user.state != UserState::Active {
         return Ok(None);
@@ -79,7 +78,7 @@ pub async fn delete(tx: &mut Tx, token_hash: &str) -> Result<bool, sqlx::Error> 
 /// Ends every session of a user except, optionally, one.
 pub async fn delete_for_user(tx: &mut Tx, user: UserId, keep: Option<&str>) -> Result<u64, sqlx::Error> {
     let done = sqlx::query("delete from sessions where user_id = $1 and token_hash <> $2")
-        .bind(user.to_string())
+        .bind(user)
         .bind(keep.unwrap_or(""))
         .execute(&mut **tx)
         .await?;

@@ -1,5 +1,6 @@
-//! The `users` table. The password hash lives only in `UserRecord`, which never leaves the
-//! server; pages get `CurrentUser`.
+//! The `users` table. A user row is read without its password hash: the hash is read on its
+//! own ([`password_hash`]) only where a password is checked, so no session, page or log line
+//! ever holds one.
 
 use crate::domain::ids::UserId;
 use crate::domain::session::CurrentUser;
@@ -34,22 +35,17 @@ impl UserState {
     }
 }
 
-/// A user row, hash included: server only.
-#[derive(Clone)]
+/// A user row, without the password hash.
+#[derive(Clone, Debug)]
 pub struct UserRecord {
     pub id: UserId,
     pub email: String,
     pub name: String,
-    pub password_hash: Option<String>,
+    /// The user has chosen a password (an invited user has not yet).
+    pub has_password: bool,
     pub is_admin: bool,
     pub state: UserState,
     pub email_notifications: bool,
-}
-
-impl std::fmt::Debug for UserRecord {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("UserRecord").field("id", &self.id).field("email", &self.email).finish_non_exhaustive()
-    }
 }
 
 impl UserRecord {
@@ -65,16 +61,17 @@ impl UserRecord {
     }
 }
 
-const COLUMNS: &str = "id, email, name, password_hash, is_admin, state, email_notifications";
+/// The hash itself is never selected here: only whether there is one.
+const COLUMNS: &str = "id, email, name, cast(case when password_hash is null then 0 else 1 end as bigint), \
+     is_admin, state, email_notifications";
 
 fn from_row(r: &AnyRow) -> Result<UserRecord, sqlx::Error> {
-    let id: String = r.try_get(0)?;
     let state: String = r.try_get(5)?;
     Ok(UserRecord {
-        id: UserId::parse(&id).ok_or_else(|| sqlx::Error::Decode("malformed user id".into()))?,
+        id: r.try_get(0)?,
         email: r.try_get(1)?,
         name: r.try_get(2)?,
-        password_hash: r.try_get(3)?,
+        has_password: flag(r.try_get(3)?),
         is_admin: flag(r.try_get(4)?),
         state: UserState::parse(&state),
         email_notifications: flag(r.try_get(6)?),
@@ -93,11 +90,17 @@ pub async fn find_by_email<'e, E: Executor<'e, Database = Any>>(
 
 /// Finds a user by id.
 pub async fn find<'e, E: Executor<'e, Database = Any>>(ex: E, id: UserId) -> Result<Option<UserRecord>, sqlx::Error> {
-    let row = sqlx::query(&format!("select {COLUMNS} from users where id = $1"))
-        .bind(id.to_string())
-        .fetch_optional(ex)
-        .await?;
+    let row = sqlx::query(&format!("select {COLUMNS} from users where id = $1")).bind(id).fetch_optional(ex).await?;
     row.as_ref().map(from_row).transpose()
+}
+
+/// A user's password hash, read only to check a password (none: no password chosen yet).
+pub async fn password_hash<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: UserId,
+) -> Result<Option<String>, sqlx::Error> {
+    let row = sqlx::query("select password_hash from users where id = $1").bind(id).fetch_optional(ex).await?;
+    Ok(row.map(|r| r.try_get(0)).transpose()?.flatten())
 }
 
 /// How many people have accounts, in any state (setup is open only while this is zero;
@@ -123,7 +126,7 @@ pub async fn insert(tx: &mut Tx, u: NewUser<'_>) -> Result<UserId, sqlx::Error> 
         "insert into users (id, email, name, password_hash, is_admin, state, email_notifications, created_at, updated_at) \
          values ($1, $2, $3, $4, $5, $6, 1, $7, $7)",
     )
-    .bind(id.to_string())
+    .bind(id)
     .bind(u.email)
     .bind(u.name)
     .bind(u.password_hash)
@@ -140,7 +143,7 @@ pub async fn set_password_hash(tx: &mut Tx, id: UserId, hash: &str) -> Result<()
     sqlx::query("update users set password_hash = $1, updated_at = $2 where id = $3")
         .bind(hash)
         .bind(clock::now())
-        .bind(id.to_string())
+        .bind(id)
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -151,7 +154,7 @@ pub async fn set_email_notifications(tx: &mut Tx, id: UserId, on: bool) -> Resul
     sqlx::query("update users set email_notifications = $1, updated_at = $2 where id = $3")
         .bind(i64::from(on))
         .bind(clock::now())
-        .bind(id.to_string())
+        .bind(id)
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -219,7 +222,7 @@ pub async fn set_state(tx: &mut Tx, id: UserId, state: UserState) -> Result<(), 
     sqlx::query("update users set state = $1, updated_at = $2 where id = $3")
         .bind(state.as_str())
         .bind(clock::now())
-        .bind(id.to_string())
+        .bind(id)
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -230,7 +233,7 @@ pub async fn set_admin(tx: &mut Tx, id: UserId, admin: bool) -> Result<(), sqlx:
     sqlx::query("update users set is_admin = $1, updated_at = $2 where id = $3")
         .bind(i64::from(admin))
         .bind(clock::now())
-        .bind(id.to_string())
+        .bind(id)
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -242,7 +245,7 @@ pub async fn activate(tx: &mut Tx, id: UserId, name: &str, password_hash: &str) 
         .bind(name)
         .bind(password_hash)
         .bind(clock::now())
-        .bind(id.to_string())
+        .bind(id)
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -264,6 +267,6 @@ pub async fn lock_user_changes(tx: &mut Tx) -> Result<(), sqlx::Error> {
 /// Marks an account that no person signs in to (it has no password either); such accounts
 /// are left out of user counts and the Users list.
 pub async fn mark_system(tx: &mut crate::server::db::Tx, id: UserId) -> Result<(), sqlx::Error> {
-    sqlx::query("update users set system_account = 1 where id = $1").bind(id.to_string()).execute(&mut **tx).await?;
+    sqlx::query("update users set system_account = 1 where id = $1").bind(id).execute(&mut **tx).await?;
     Ok(())
 }

@@ -14,21 +14,15 @@ use crate::server::repo::access_keys::{self as repo, NewKey};
 use crate::server::services::vaults::load as load_vault;
 use crate::server::services::{actor, require};
 use crate::server::tokens::{self, TokenKind};
-use crate::server::{AppState, RequestMeta, SessionCtx, clock};
+use crate::server::{Caller, clock};
 
 /// Characters of a key kept as its hint (the prefix plus a few random ones).
 const HINT_LEN: usize = 16;
 
 /// Checks `action` (listing and revoking, or creating) on `vault` for the asker.
-async fn allow(
-    state: &AppState,
-    session: &SessionCtx,
-    meta: &RequestMeta,
-    vault: VaultId,
-    action: Action,
-) -> Result<(), AppError> {
-    let (_, _, pf, vf) = load_vault(state, session, vault).await?;
-    require(state, session, meta, action, Resource::Vault(pf, vf), "vault").await
+async fn allow(caller: &Caller, vault: VaultId, action: Action) -> Result<(), AppError> {
+    let (_, _, pf, vf) = load_vault(caller, vault).await?;
+    require(caller, action, Resource::Vault(pf, vf), "vault").await
 }
 
 fn check_name(raw: &str) -> Result<String, AppError> {
@@ -46,26 +40,19 @@ fn check_name(raw: &str) -> Result<String, AppError> {
 }
 
 /// The keys of a vault.
-pub async fn list(
-    state: &AppState,
-    session: &SessionCtx,
-    meta: &RequestMeta,
-    vault: VaultId,
-) -> Result<Vec<AccessKeyInfo>, AppError> {
-    allow(state, session, meta, vault, Action::ManageAccessKeys).await?;
-    Ok(repo::list(&state.db, vault).await?)
+pub async fn list(caller: &Caller, vault: VaultId) -> Result<Vec<AccessKeyInfo>, AppError> {
+    allow(caller, vault, Action::ManageAccessKeys).await?;
+    Ok(repo::list(&caller.state.db, vault).await?)
 }
 
 /// Creates a key for a vault; the returned key is the only time it exists in full.
 pub async fn create(
-    state: &AppState,
-    session: &SessionCtx,
-    meta: &RequestMeta,
+    caller: &Caller,
     vault: VaultId,
     name: &str,
     expires_at: Option<Micros>,
 ) -> Result<CreatedAccessKey, AppError> {
-    allow(state, session, meta, vault, Action::CreateAccessKey).await?;
+    allow(caller, vault, Action::CreateAccessKey).await?;
     let name = check_name(name)?;
     if expires_at.is_some_and(|e| e <= clock::now()) {
         return Err(AppError::validation("expires_at", "Choose an expiry in the future, or none."));
@@ -73,7 +60,7 @@ pub async fn create(
     let token = tokens::generate(TokenKind::AccessKey);
     let hint = format!("{}…", &token.expose()[..HINT_LEN]);
     let id = AccessKeyId::new();
-    let mut tx = state.db.begin().await?;
+    let mut tx = caller.state.db.begin().await?;
     let new = NewKey {
         id,
         vault,
@@ -81,40 +68,42 @@ pub async fn create(
         token_hash: &tokens::token_hash(token.expose()),
         hint: &hint,
         expires_at,
-        by: session.user.id,
+        by: caller.user().id,
     };
     repo::insert(&mut tx, new).await?;
     let changes = vec![
         Change::values("vault", None, Some(&vault.to_string())),
         Change::values("expires_at", None, expires_at.map(rfc3339).as_deref()),
     ];
-    let who = actor(session);
-    let e = Entry::about(&who, "access_key.create", "access_key", (id.to_string(), &name), changes, meta.ip.clone());
+    let who = actor(caller);
+    let e =
+        Entry::about(&who, "access_key.create", "access_key", (id.to_string(), &name), changes, caller.meta.ip.clone());
     audit::append(&mut tx, e).await?;
     tx.commit().await?;
-    let info = repo::find(&state.db, id).await?.ok_or_else(AppError::internal)?;
+    let info = repo::find(&caller.state.db, id).await?.ok_or_else(AppError::internal)?;
     let key = SecretValue::parse("key", token.expose().to_owned())?;
     Ok(CreatedAccessKey { info, key })
 }
 
 /// Revokes a key: the very next request carrying it is refused, on every node. Allowed in an
 /// archived project too, so machines can be cut off from one without unarchiving it.
-pub async fn revoke(
-    state: &AppState,
-    session: &SessionCtx,
-    meta: &RequestMeta,
-    id: AccessKeyId,
-) -> Result<(), AppError> {
-    let key = repo::find(&state.db, id).await?.ok_or_else(|| AppError::not_found("No such access key."))?;
-    allow(state, session, meta, key.vault_id, Action::ManageAccessKeys).await?;
-    let mut tx = state.db.begin().await?;
-    if !repo::revoke(&mut tx, id, session.user.id).await? {
+pub async fn revoke(caller: &Caller, id: AccessKeyId) -> Result<(), AppError> {
+    let key = repo::find(&caller.state.db, id).await?.ok_or_else(|| AppError::not_found("No such access key."))?;
+    allow(caller, key.vault_id, Action::ManageAccessKeys).await?;
+    let mut tx = caller.state.db.begin().await?;
+    if !repo::revoke(&mut tx, id, caller.user().id).await? {
         return Err(AppError::conflict("This access key is already revoked."));
     }
     let changes = vec![Change::values("revoked", Some("false"), Some("true"))];
-    let who = actor(session);
-    let e =
-        Entry::about(&who, "access_key.revoke", "access_key", (id.to_string(), &key.name), changes, meta.ip.clone());
+    let who = actor(caller);
+    let e = Entry::about(
+        &who,
+        "access_key.revoke",
+        "access_key",
+        (id.to_string(), &key.name),
+        changes,
+        caller.meta.ip.clone(),
+    );
     audit::append(&mut tx, e).await?;
     tx.commit().await?;
     Ok(())

@@ -28,7 +28,7 @@ use crate::server::repo::throttle::{self, Subject};
 use crate::server::repo::user_log::{self, Event, LogLine};
 use crate::server::repo::{sessions, users};
 use crate::server::tokens::{self, TokenKind};
-use crate::server::{AppState, RequestMeta, SessionCtx, clock};
+use crate::server::{Anonymous, AppState, Caller, SessionCtx, clock};
 use std::time::Duration;
 
 /// Attempts on one account from one address before that address is refused for it; also the
@@ -127,30 +127,28 @@ async fn count_attempt(state: &AppState, email: &str, ip: &str, now: Micros) -> 
 }
 
 /// Checks an e-mail and password and, if right, starts a session.
-pub async fn sign_in(
-    state: &AppState,
-    email: &str,
-    password: String,
-    meta: &RequestMeta,
-) -> Result<NewSession, AppError> {
+pub async fn sign_in(caller: &Caller<Anonymous>, email: &str, password: String) -> Result<NewSession, AppError> {
     let email = Email::parse("email", email)?;
     let password = Password::for_sign_in("password", password)?;
-    let ip = meta.ip.as_deref().unwrap_or("unknown");
-    let attempt = count_attempt(state, email.as_str(), ip, clock::now()).await?;
+    let ip = caller.meta.ip.as_deref().unwrap_or("unknown");
+    let attempt = count_attempt(&caller.state, email.as_str(), ip, clock::now()).await?;
     tokio::time::sleep(delay_for(attempt.account_failures)).await;
 
-    let user = users::find_by_email(state.db.reader(), email.as_str()).await?;
+    let user = users::find_by_email(caller.state.db.reader(), email.as_str()).await?;
     let usable = user.as_ref().filter(|u| u.state == users::UserState::Active);
-    let hash = usable.and_then(|u| u.password_hash.as_deref());
-    let ok = state.hasher.verify(&password, hash).await?;
+    let hash = match usable {
+        Some(u) => users::password_hash(caller.state.db.reader(), u.id).await?,
+        None => None,
+    };
+    let ok = caller.state.hasher.verify(&password, hash.as_deref()).await?;
 
-    let mut tx = state.db.begin().await?;
+    let mut tx = caller.state.db.begin().await?;
     let log = |event, detail| LogLine {
         user_id: user.as_ref().map(|u| u.id),
         email: Some(email.as_str()),
         event,
-        ip: meta.ip.as_deref(),
-        user_agent: meta.user_agent.as_deref(),
+        ip: caller.meta.ip.as_deref(),
+        user_agent: caller.meta.user_agent.as_deref(),
         detail,
     };
     let Some(user) = usable.filter(|_| ok) else {
@@ -171,7 +169,7 @@ pub async fn sign_in(
             let detail = "further sign-ins to this account are slowed down for 15 minutes";
             user_log::append(&mut tx, log(Event::Lockout, Some(detail))).await?;
         }
-        if attempt.ip.is_some_and(|c| c.attempts == state.settings.ip_failure_limit) {
+        if attempt.ip.is_some_and(|c| c.attempts == caller.state.settings.ip_failure_limit) {
             user_log::append(&mut tx, log(Event::Lockout, Some("network address refused for 15 minutes"))).await?;
         }
         tx.commit().await?;
@@ -192,28 +190,31 @@ pub async fn sign_in(
             resource_id: Some(user.id.to_string()),
             resource_name: Some(user.email.clone()),
             changes: vec![],
-            source_ip: meta.ip.clone(),
+            source_ip: caller.meta.ip.clone(),
         },
     )
     .await?;
-    let session = start_session(state, &mut tx, user.id, meta).await?;
+    let session = start_session(caller, &mut tx, user.id).await?;
     tx.commit().await?;
     Ok(session)
 }
 
 /// Creates a session row for `user` inside `tx` and returns its fresh token.
-pub async fn start_session(
-    state: &AppState,
-    tx: &mut Tx,
-    user: UserId,
-    meta: &RequestMeta,
-) -> Result<NewSession, AppError> {
+pub async fn start_session(caller: &Caller<Anonymous>, tx: &mut Tx, user: UserId) -> Result<NewSession, AppError> {
     let token = tokens::generate(TokenKind::Session);
     let now = clock::now();
-    let expires = now + state.settings.session_absolute;
-    let ua = meta.user_agent.as_deref().map(|s| s.chars().take(256).collect::<String>());
-    sessions::insert(tx, &tokens::token_hash(token.expose()), user, now, expires, meta.ip.as_deref(), ua.as_deref())
-        .await?;
+    let expires = now + caller.state.settings.session_absolute;
+    let ua = caller.meta.user_agent.as_deref().map(|s| s.chars().take(256).collect::<String>());
+    sessions::insert(
+        tx,
+        &tokens::token_hash(token.expose()),
+        user,
+        now,
+        expires,
+        caller.meta.ip.as_deref(),
+        ua.as_deref(),
+    )
+    .await?;
     let user = users::find(&mut **tx, user).await?.ok_or_else(AppError::internal)?;
     Ok(NewSession { token, user })
 }
@@ -249,15 +250,15 @@ pub async fn resolve(state: &AppState, token: &str) -> Result<Option<SessionCtx>
 }
 
 /// Ends the current session.
-pub async fn sign_out(state: &AppState, session: &SessionCtx, meta: &RequestMeta) -> Result<(), AppError> {
-    let mut tx = state.db.begin().await?;
-    sessions::delete(&mut tx, &session.token_hash).await?;
+pub async fn sign_out(caller: &Caller) -> Result<(), AppError> {
+    let mut tx = caller.state.db.begin().await?;
+    sessions::delete(&mut tx, &caller.who.token_hash).await?;
     let line = LogLine {
-        user_id: Some(session.user.id),
-        email: Some(&session.user.email),
+        user_id: Some(caller.user().id),
+        email: Some(&caller.user().email),
         event: Event::SignOut,
-        ip: meta.ip.as_deref(),
-        user_agent: meta.user_agent.as_deref(),
+        ip: caller.meta.ip.as_deref(),
+        user_agent: caller.meta.user_agent.as_deref(),
         detail: None,
     };
     user_log::append(&mut tx, line).await?;

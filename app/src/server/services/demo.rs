@@ -6,7 +6,7 @@ use crate::domain::AppError;
 use crate::domain::ids::{ProjectId, VaultId};
 use crate::server::repo::users::{self, NewUser, UserState};
 use crate::server::services::{access_keys, projects, secrets, vaults};
-use crate::server::{AppState, RequestMeta, SessionCtx, clock};
+use crate::server::{AppState, Caller, RequestMeta, SessionCtx, clock};
 use serde::Serialize;
 
 /// The account demo data is created by.
@@ -55,21 +55,20 @@ pub async fn create(state: &AppState, secret_count: usize, force: bool) -> Resul
             "This instance has real users; pass --force to add demo data to it anyway.",
         ));
     }
-    let session = author(state).await?;
     let meta = RequestMeta { ip: None, user_agent: Some("secryn demo-data".into()) };
+    let caller = Caller::new(state.clone(), author(state).await?, meta);
     let stamp = clock::now();
-    let project =
-        projects::create(state, &session, &meta, &format!("Demo {stamp}"), "Created by secryn demo-data.").await?;
-    let vault = vaults::create(state, &session, &meta, project, "demo", "Created by secryn demo-data.").await?;
+    let project = projects::create(&caller, &format!("Demo {stamp}"), "Created by secryn demo-data.").await?;
+    let vault = vaults::create(&caller, project, "demo", "Created by secryn demo-data.").await?;
     let names: Vec<String> = (1..=secret_count).map(|i| format!("DEMO_SECRET_{i:05}")).collect();
     // One import per chunk: an import reads at most `ENTRIES_MAX` lines.
     for chunk in names.chunks(crate::domain::dotenv::ENTRIES_MAX) {
         let text: String = chunk.iter().map(|n| format!("{n}=value of {n} at {stamp}\n")).collect();
-        let report = secrets::import(state, &session, &meta, vault, &text, false, true).await?;
+        let report = secrets::import(&caller, vault, &text, false, true).await?;
         if report.writes() != chunk.len() {
             return Err(AppError::internal());
         }
     }
-    let key = access_keys::create(state, &session, &meta, vault, "demo-data", None).await?;
+    let key = access_keys::create(&caller, vault, "demo-data", None).await?;
     Ok(DemoData { project_id: project, vault_id: vault, access_key: key.key.expose().to_owned(), secret_names: names })
 }

@@ -3,21 +3,47 @@
 //! expiry counts at once on every node. Statuses: 401 for a missing, malformed, unknown,
 //! revoked or expired key; 403 for a key used on another vault; 404 for what is not there,
 //! disabled or not active yet.
+//!
+//! Every machine door (REST today, MCP next) goes through [`guarded`], which holds the two
+//! rules a door must not forget: the key is checked before anything else is looked up (a bad
+//! key reads 401, never a 404 that would tell what exists), and nothing leaves until the
+//! call's request-log record is committed (else 503: no record, no secret).
 
 use crate::domain::AppError;
 use crate::domain::ids::{AccessKeyId, SecretId, VaultId};
 use crate::domain::secret::{SecretMeta, SecretStatus, SecretValue};
-use crate::domain::time::rfc3339;
+use crate::domain::time::{Micros, rfc3339};
 use crate::server::repo::access_keys::KeyRecord;
 use crate::server::repo::secrets::{self as secrets_repo, Only};
 use crate::server::repo::{access_keys, vaults};
+use crate::server::request_log::Record;
 use crate::server::services::secrets::unseal;
 use crate::server::tokens::{self, TokenKind};
-use crate::server::{AppState, clock};
+use crate::server::{AppState, Caller, clock};
 use serde::Serialize;
+use std::time::Instant;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ArrayBuilder, OneOfBuilder, Ref, Schema};
 use utoipa::{PartialSchema, ToSchema};
+
+/// The credential a machine presented (the `Authorization` header's value), not yet checked.
+#[derive(Clone, Default)]
+pub struct Presented(Option<Vec<u8>>);
+
+impl Presented {
+    pub fn header(value: Option<&[u8]>) -> Self {
+        Presented(value.map(<[u8]>::to_vec))
+    }
+}
+
+impl std::fmt::Debug for Presented {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() { "Presented([redacted])" } else { "Presented(none)" })
+    }
+}
+
+/// A machine's caller: the state, the presented key and the request's facts.
+pub type Machine = Caller<Presented>;
 
 /// The access key a request carries, once checked.
 #[derive(Clone, Debug)]
@@ -26,9 +52,42 @@ pub struct KeyCtx {
     pub vault_id: VaultId,
 }
 
-/// The hash of the access key in an `Authorization` header value (`Bearer <access key>`).
-fn bearer_hash(header: Option<&[u8]>) -> Result<String, AppError> {
-    let Some(raw) = header else {
+/// What the request log keeps of a call besides its outcome: the door fills it in when the
+/// call arrives (the path as its template, never the raw path or query).
+#[derive(Clone, Debug)]
+pub struct Call {
+    pub method: String,
+    pub path: &'static str,
+    pub resource_type: &'static str,
+    at: Micros,
+    started: Instant,
+}
+
+impl Call {
+    pub fn new(method: &str, path: &'static str, resource_type: &'static str) -> Self {
+        let method = method.chars().take(16).collect();
+        Call { method, path, resource_type, at: clock::now(), started: Instant::now() }
+    }
+
+    fn record(self, caller: &Machine, key: Option<&KeyCtx>, status: u16) -> Record {
+        Record {
+            at: self.at,
+            method: self.method,
+            path: self.path,
+            resource_type: self.resource_type,
+            status,
+            duration_us: i64::try_from(self.started.elapsed().as_micros()).unwrap_or(i64::MAX),
+            ip: caller.meta.ip.clone(),
+            access_key_id: key.map(|k| k.id.to_string()),
+            public_resource: None,
+            request_id: crate::server::request::current_id(),
+        }
+    }
+}
+
+/// The hash of the presented access key (`Bearer <access key>`), checked without any lookup.
+fn bearer_hash(presented: &Presented) -> Result<String, AppError> {
+    let Some(raw) = presented.0.as_deref() else {
         return Err(AppError::unauthorized("Send an access key as “Authorization: Bearer <key>”."));
     };
     std::str::from_utf8(raw)
@@ -52,44 +111,131 @@ fn usable(key: Option<KeyRecord>) -> Result<KeyCtx, AppError> {
     Ok(KeyCtx { id: key.id, vault_id: key.vault_id })
 }
 
-/// Checks an `Authorization` header value: `Bearer <access key>`.
-pub async fn authenticate(state: &AppState, header: Option<&[u8]>) -> Result<KeyCtx, AppError> {
-    let hash = bearer_hash(header)?;
-    usable(access_keys::by_hash(&state.db, &hash).await?)
+/// The one way a machine read runs: `read` gets the presented key's hash only once it is
+/// well formed and answers the key it found usable (if any) with its result; the call is then
+/// recorded and the result released only once the record is committed.
+async fn guarded<T, F, Fut>(caller: &Machine, call: Call, read: F) -> Result<T, AppError>
+where
+    F: FnOnce(String) -> Fut,
+    Fut: Future<Output = (Option<KeyCtx>, Result<T, AppError>)>,
+{
+    let (key, result) = match bearer_hash(&caller.who) {
+        Ok(hash) => read(hash).await,
+        Err(e) => (None, Err(e)),
+    };
+    let status = result.as_ref().map_or_else(|e| e.code.status(), |_| 200);
+    if let Some(k) = &key {
+        tracing::Span::current().record("access_key", tracing::field::display(k.id));
+    }
+    tracing::debug!(path = call.path, resource_type = call.resource_type, status, "machine read");
+    commit(caller, call.record(caller, key.as_ref(), status)).await?;
+    result
 }
 
-/// Authenticates and reads one served secret by name with a single query (the API's hot
-/// path). The key comes back whenever it was valid, for the request log, even when the read
-/// is refused.
-pub async fn secret_by_name(
-    state: &AppState,
-    header: Option<&[u8]>,
-    vault: VaultId,
-    name: &str,
-) -> (Option<KeyCtx>, Result<SecretJson, AppError>) {
-    let found = match bearer_hash(header) {
-        Ok(hash) => secrets_repo::key_and_secret(&state.db, &hash, vault, name).await.map_err(AppError::from),
-        Err(e) => return (None, Err(e)),
-    };
-    let (record, row) = match found {
-        Ok(Some(found)) => (Some(found.key), found.secret),
-        Ok(None) => (None, None),
-        Err(e) => return (None, Err(e)),
-    };
-    let key = match usable(record) {
-        Ok(k) => k,
-        Err(e) => return (None, Err(e)),
-    };
-    let result = async {
-        check_vault(&key, vault)?;
-        open(state, vault, row.into_iter().collect())
-            .await?
-            .into_iter()
-            .next()
-            .ok_or_else(|| AppError::not_found("No active secret by that name or id in this vault."))
+/// Waits for `record` to be committed; 503 when it cannot be.
+async fn commit(caller: &Machine, record: Record) -> Result<(), AppError> {
+    if caller.state.request_log.record(record).await {
+        Ok(())
+    } else {
+        Err(AppError::unavailable("The request could not be recorded, so nothing is served. Try again."))
     }
-    .await;
+}
+
+/// Looks the key up by its hash, then runs `read` with it (the usual order of [`guarded`]).
+async fn with_key<T>(
+    state: &AppState,
+    hash: String,
+    read: impl AsyncFnOnce(&KeyCtx) -> Result<T, AppError>,
+) -> (Option<KeyCtx>, Result<T, AppError>) {
+    let key = match access_keys::by_hash(&state.db, &hash).await.map_err(AppError::from).and_then(usable) {
+        Ok(key) => key,
+        Err(e) => return (None, Err(e)),
+    };
+    let result = read(&key).await;
     (Some(key), result)
+}
+
+/// Records a call a door answered without reading anything (an unknown path or method, a
+/// token in the URL, the API's own documents) and returns `outcome` once it is recorded.
+pub async fn answered<T>(caller: &Machine, call: Call, outcome: Result<T, AppError>) -> Result<T, AppError> {
+    let status = outcome.as_ref().map_or_else(|e| e.code.status(), |_| 200);
+    commit(caller, call.record(caller, None, status)).await?;
+    outcome
+}
+
+/// What a vault read asks for (its query string).
+#[derive(Clone, Debug, Default)]
+pub struct VaultRead {
+    /// Only ids and names, no values (`secrets=names`).
+    pub names_only: bool,
+    /// `keys`, `certificates` or both, comma-separated.
+    pub include: String,
+    /// One resource's id instead of the whole vault (`resource=`).
+    pub resource: Option<String>,
+}
+
+/// A vault read's answer: the vault, or the one resource asked for.
+#[derive(Clone, Debug, Serialize)]
+#[serde(untagged)]
+pub enum VaultAnswer {
+    Vault(VaultJson),
+    Secret(SecretJson),
+}
+
+/// Reads a vault (or one resource of it). Ids arrive as text and are read after the key is
+/// checked, so a malformed id with a bad key is still 401.
+pub async fn read_vault(caller: &Machine, call: Call, vault: &str, read: VaultRead) -> Result<VaultAnswer, AppError> {
+    guarded(caller, call, |hash| {
+        with_key(&caller.state, hash, async |key| {
+            let vault = parse_vault(vault)?;
+            check_vault(key, vault)?;
+            match read.resource.as_deref() {
+                Some(id) => {
+                    let id =
+                        SecretId::parse(id).ok_or_else(|| AppError::not_found("No such resource in this vault."))?;
+                    Ok(VaultAnswer::Secret(secret(&caller.state, vault, id).await?))
+                }
+                None => {
+                    Ok(VaultAnswer::Vault(whole_vault(&caller.state, vault, read.names_only, &read.include).await?))
+                }
+            }
+        })
+    })
+    .await
+}
+
+/// Reads one served secret by name, with a single query for the key and the secret (the
+/// API's hot path); the key's verdict still comes first.
+pub async fn read_secret(caller: &Machine, call: Call, vault: &str, name: &str) -> Result<SecretJson, AppError> {
+    guarded(caller, call, |hash| async move {
+        let Some(vault) = VaultId::parse(vault) else {
+            return with_key(&caller.state, hash, async |_| Err(AppError::not_found("No such vault."))).await;
+        };
+        let (record, row) = match secrets_repo::key_and_secret(&caller.state.db, &hash, vault, name).await {
+            Ok(Some(found)) => (Some(found.key), found.secret),
+            Ok(None) => (None, None),
+            Err(e) => return (None, Err(e.into())),
+        };
+        let key = match usable(record) {
+            Ok(k) => k,
+            Err(e) => return (None, Err(e)),
+        };
+        let result = async {
+            check_vault(&key, vault)?;
+            first_served(open(&caller.state, vault, row.into_iter().collect()).await?)
+        }
+        .await;
+        (Some(key), result)
+    })
+    .await
+}
+
+fn parse_vault(raw: &str) -> Result<VaultId, AppError> {
+    VaultId::parse(raw).ok_or_else(|| AppError::not_found("No such vault."))
+}
+
+fn first_served(served: Vec<SecretJson>) -> Result<SecretJson, AppError> {
+    served.into_iter().next().ok_or_else(|| AppError::not_found("No active secret by that name or id in this vault."))
 }
 
 /// A secret as machines receive it.
@@ -233,14 +379,7 @@ async fn served_names(state: &AppState, vault: VaultId) -> Result<Vec<SecretRef>
 /// The whole vault: every served secret with its value, or with `names_only` just names (read
 /// without the values, none of which is decrypted). `include` asks for keys and/or
 /// certificates metadata (empty until those exist).
-pub async fn vault(
-    state: &AppState,
-    key: &KeyCtx,
-    vault: VaultId,
-    names_only: bool,
-    include: &str,
-) -> Result<VaultJson, AppError> {
-    check_vault(key, vault)?;
+async fn whole_vault(state: &AppState, vault: VaultId, names_only: bool, include: &str) -> Result<VaultJson, AppError> {
     let row = vaults::find(&state.db, vault).await?.ok_or_else(|| AppError::not_found("No such vault."))?;
     let secrets = if names_only {
         SecretList::Names(served_names(state, vault).await?)
@@ -253,13 +392,7 @@ pub async fn vault(
 }
 
 /// One served secret by id (`?resource=`).
-pub async fn secret(state: &AppState, key: &KeyCtx, vault: VaultId, id: SecretId) -> Result<SecretJson, AppError> {
-    let which = Only::Id(id);
-    check_vault(key, vault)?;
-    let rows = secrets_repo::current_values(&state.db, vault, which).await?;
-    open(state, vault, rows)
-        .await?
-        .into_iter()
-        .next()
-        .ok_or_else(|| AppError::not_found("No active secret by that name or id in this vault."))
+async fn secret(state: &AppState, vault: VaultId, id: SecretId) -> Result<SecretJson, AppError> {
+    let rows = secrets_repo::current_values(&state.db, vault, Only::Id(id)).await?;
+    first_served(open(state, vault, rows).await?)
 }

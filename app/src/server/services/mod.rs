@@ -15,34 +15,27 @@ pub mod vaults;
 
 use crate::domain::AppError;
 use crate::domain::permission::{Action, Decision, Denial, Principal, Resource, can};
+use crate::server::Caller;
 use crate::server::audit::Actor;
 use crate::server::repo::user_log::{self, Event, LogLine};
 use crate::server::repo::users::UserState;
-use crate::server::{AppState, RequestMeta, SessionCtx};
 
 /// The audit actor for a signed-in person.
-pub fn actor(session: &SessionCtx) -> Actor {
-    Actor::User { id: session.user.id, name: session.user.name.clone() }
+pub fn actor(caller: &Caller) -> Actor {
+    Actor::User { id: caller.user().id, name: caller.user().name.clone() }
 }
 
 /// The asker as the permission function sees them (a session of a user disabled meanwhile
 /// is refused everything).
-pub fn principal(session: &SessionCtx) -> Principal {
-    Principal { is_admin: session.user.is_admin, active: session.user.state == UserState::Active }
+pub fn principal(caller: &Caller) -> Principal {
+    Principal { is_admin: caller.user().is_admin, active: caller.user().state == UserState::Active }
 }
 
 /// Asks the one permission function and turns a refusal into the error the user sees:
 /// "not found" for what they may not see (never a hint it exists), a reason otherwise.
 /// Refusals are written to the user log.
-pub async fn require(
-    state: &AppState,
-    session: &SessionCtx,
-    meta: &RequestMeta,
-    action: Action,
-    resource: Resource,
-    what: &str,
-) -> Result<(), AppError> {
-    let error = match can(principal(session), action, resource) {
+pub async fn require(caller: &Caller, action: Action, resource: Resource, what: &str) -> Result<(), AppError> {
+    let error = match can(principal(caller), action, resource) {
         Decision::Allow => return Ok(()),
         Decision::NotFound => AppError::not_found(format!("No such {what}.")),
         Decision::Forbidden(Denial::Role) => AppError::forbidden("Your role does not allow this."),
@@ -52,13 +45,13 @@ pub async fn require(
         Decision::Forbidden(Denial::Inactive) => AppError::forbidden("Your account is not active."),
     };
     let detail = format!("{action:?} on {what}: {}", error.code.as_str());
-    let mut tx = state.db.begin().await?;
+    let mut tx = caller.state.db.begin().await?;
     let line = LogLine {
-        user_id: Some(session.user.id),
-        email: Some(&session.user.email),
+        user_id: Some(caller.user().id),
+        email: Some(&caller.user().email),
         event: Event::Denied,
-        ip: meta.ip.as_deref(),
-        user_agent: meta.user_agent.as_deref(),
+        ip: caller.meta.ip.as_deref(),
+        user_agent: caller.meta.user_agent.as_deref(),
         detail: Some(&detail),
     };
     user_log::append(&mut tx, line).await?;

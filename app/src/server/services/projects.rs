@@ -10,17 +10,13 @@ use crate::server::error::unique_or;
 use crate::server::repo::projects::{self, ProjectRow};
 use crate::server::repo::{memberships, users};
 use crate::server::services::{actor, principal, require};
-use crate::server::{AppState, RequestMeta, SessionCtx};
+use crate::server::{Caller, RequestMeta};
 
 /// A project and the asker's facts about it, or "not found" for a project that does not
 /// exist (the permission check turns "not a member" into the same answer).
-pub async fn load(
-    state: &AppState,
-    session: &SessionCtx,
-    id: ProjectId,
-) -> Result<(ProjectRow, ProjectFacts), AppError> {
-    let project = projects::find(&state.db, id).await?.ok_or_else(|| AppError::not_found("No such project."))?;
-    let role = memberships::role(&state.db, id, session.user.id).await?;
+pub async fn load(caller: &Caller, id: ProjectId) -> Result<(ProjectRow, ProjectFacts), AppError> {
+    let project = projects::find(&caller.state.db, id).await?.ok_or_else(|| AppError::not_found("No such project."))?;
+    let role = memberships::role(&caller.state.db, id, caller.user().id).await?;
     let facts = ProjectFacts { role, archived: project.archived };
     Ok((project, facts))
 }
@@ -40,69 +36,46 @@ fn duplicate_name(e: sqlx::Error) -> AppError {
 }
 
 /// Projects the asker belongs to (all for Admins), filtered by name.
-pub async fn list(
-    state: &AppState,
-    session: &SessionCtx,
-    search: &str,
-    show_archived: bool,
-) -> Result<Vec<ProjectSummary>, AppError> {
-    if !principal(session).active {
+pub async fn list(caller: &Caller, search: &str, show_archived: bool) -> Result<Vec<ProjectSummary>, AppError> {
+    if !principal(caller).active {
         return Err(AppError::forbidden("Your account is not active."));
     }
     let search: String = search.chars().take(100).collect();
-    Ok(projects::list(&state.db, session.user.id, session.user.is_admin, &search, show_archived).await?)
+    Ok(projects::list(&caller.state.db, caller.user().id, caller.user().is_admin, &search, show_archived).await?)
 }
 
 /// Creates a project (Admin only).
-pub async fn create(
-    state: &AppState,
-    session: &SessionCtx,
-    meta: &RequestMeta,
-    name: &str,
-    description: &str,
-) -> Result<ProjectId, AppError> {
-    require(state, session, meta, Action::ManageInstance, Resource::Instance, "project").await?;
+pub async fn create(caller: &Caller, name: &str, description: &str) -> Result<ProjectId, AppError> {
+    require(caller, Action::ManageInstance, Resource::Instance, "project").await?;
     let name = parse_resource_name("name", name)?;
     let description = parse_description("description", description)?;
-    let mut tx = state.db.begin().await?;
-    let id = projects::insert(&mut tx, &name, &description, session.user.id).await.map_err(duplicate_name)?;
+    let mut tx = caller.state.db.begin().await?;
+    let id = projects::insert(&mut tx, &name, &description, caller.user().id).await.map_err(duplicate_name)?;
     let row = ProjectRow { id, name: name.clone(), description: description.clone(), archived: false };
     let changes =
         vec![Change::values("name", None, Some(&name)), Change::values("description", None, Some(&description))];
-    audit::append(&mut tx, entry(&actor(session), meta, "project.create", &row, changes)).await?;
+    audit::append(&mut tx, entry(&actor(caller), &caller.meta, "project.create", &row, changes)).await?;
     tx.commit().await?;
     Ok(id)
 }
 
 /// One project as its page shows it.
-pub async fn get(
-    state: &AppState,
-    session: &SessionCtx,
-    meta: &RequestMeta,
-    id: ProjectId,
-) -> Result<ProjectDetail, AppError> {
-    let (project, facts) = load(state, session, id).await?;
-    require(state, session, meta, Action::ViewProject, Resource::Project(facts), "project").await?;
+pub async fn get(caller: &Caller, id: ProjectId) -> Result<ProjectDetail, AppError> {
+    let (project, facts) = load(caller, id).await?;
+    require(caller, Action::ViewProject, Resource::Project(facts), "project").await?;
     Ok(ProjectDetail {
         id: project.id,
         name: project.name,
         description: project.description,
         facts,
-        viewer: principal(session),
+        viewer: principal(caller),
     })
 }
 
 /// Renames and re-describes a project (Admin only; not while archived).
-pub async fn update(
-    state: &AppState,
-    session: &SessionCtx,
-    meta: &RequestMeta,
-    id: ProjectId,
-    name: &str,
-    description: &str,
-) -> Result<(), AppError> {
-    let (project, facts) = load(state, session, id).await?;
-    require(state, session, meta, Action::EditProject, Resource::Project(facts), "project").await?;
+pub async fn update(caller: &Caller, id: ProjectId, name: &str, description: &str) -> Result<(), AppError> {
+    let (project, facts) = load(caller, id).await?;
+    require(caller, Action::EditProject, Resource::Project(facts), "project").await?;
     if project.archived {
         return Err(AppError::forbidden("This project is archived and read-only. Unarchive it to make changes."));
     }
@@ -118,68 +91,50 @@ pub async fn update(
     if changes.is_empty() {
         return Ok(());
     }
-    let mut tx = state.db.begin().await?;
+    let mut tx = caller.state.db.begin().await?;
     projects::update(&mut tx, id, &name, &description).await.map_err(duplicate_name)?;
     let renamed = ProjectRow { name, ..project };
-    audit::append(&mut tx, entry(&actor(session), meta, "project.update", &renamed, changes)).await?;
+    audit::append(&mut tx, entry(&actor(caller), &caller.meta, "project.update", &renamed, changes)).await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Archives (read-only, hidden by default) or unarchives a project (Admin only).
-pub async fn set_archived(
-    state: &AppState,
-    session: &SessionCtx,
-    meta: &RequestMeta,
-    id: ProjectId,
-    archived: bool,
-) -> Result<(), AppError> {
-    let (project, facts) = load(state, session, id).await?;
-    require(state, session, meta, Action::EditProject, Resource::Project(facts), "project").await?;
+pub async fn set_archived(caller: &Caller, id: ProjectId, archived: bool) -> Result<(), AppError> {
+    let (project, facts) = load(caller, id).await?;
+    require(caller, Action::EditProject, Resource::Project(facts), "project").await?;
     if project.archived == archived {
         let now = if archived { "already archived" } else { "not archived" };
         return Err(AppError::conflict(format!(
             "This project is {now}; the page was out of date and has been refreshed."
         )));
     }
-    let mut tx = state.db.begin().await?;
+    let mut tx = caller.state.db.begin().await?;
     projects::set_archived(&mut tx, id, archived).await?;
     let (old, new) = (project.archived.to_string(), archived.to_string());
     let action = if archived { "project.archive" } else { "project.unarchive" };
     let changes = vec![Change::values("archived", Some(&old), Some(&new))];
-    audit::append(&mut tx, entry(&actor(session), meta, action, &project, changes)).await?;
+    audit::append(&mut tx, entry(&actor(caller), &caller.meta, action, &project, changes)).await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// The members of a project (anyone who can see the project).
-pub async fn members(
-    state: &AppState,
-    session: &SessionCtx,
-    meta: &RequestMeta,
-    id: ProjectId,
-) -> Result<Vec<Member>, AppError> {
-    let (_, facts) = load(state, session, id).await?;
-    require(state, session, meta, Action::ViewProject, Resource::Project(facts), "project").await?;
-    Ok(memberships::list(&state.db, id).await?)
+pub async fn members(caller: &Caller, id: ProjectId) -> Result<Vec<Member>, AppError> {
+    let (_, facts) = load(caller, id).await?;
+    require(caller, Action::ViewProject, Resource::Project(facts), "project").await?;
+    Ok(memberships::list(&caller.state.db, id).await?)
 }
 
 /// People who could be added to the project (for those who may add members).
-pub async fn candidates(
-    state: &AppState,
-    session: &SessionCtx,
-    meta: &RequestMeta,
-    id: ProjectId,
-) -> Result<Vec<UserOption>, AppError> {
-    let (_, facts) = load(state, session, id).await?;
-    require(state, session, meta, Action::ManageMember(ProjectRole::ReadOnly), Resource::Project(facts), "project")
-        .await?;
-    Ok(memberships::candidates(&state.db, id).await?)
+pub async fn candidates(caller: &Caller, id: ProjectId) -> Result<Vec<UserOption>, AppError> {
+    let (_, facts) = load(caller, id).await?;
+    require(caller, Action::ManageMember(ProjectRole::ReadOnly), Resource::Project(facts), "project").await?;
+    Ok(memberships::candidates(&caller.state.db, id).await?)
 }
 
 async fn member_entry(
-    session: &SessionCtx,
-    meta: &RequestMeta,
+    caller: &Caller,
     project: &ProjectRow,
     user: UserId,
     action: &str,
@@ -190,13 +145,13 @@ async fn member_entry(
     audit::append(
         tx,
         Entry {
-            actor: &actor(session),
+            actor: &actor(caller),
             action,
             resource_type: "membership",
             resource_id: Some(format!("{}/{}", project.id, user)),
             resource_name: Some(format!("{} in {}", target.email, project.name)),
             changes,
-            source_ip: meta.ip.clone(),
+            source_ip: caller.meta.ip.clone(),
         },
     )
     .await?;
@@ -204,28 +159,21 @@ async fn member_entry(
 }
 
 /// Adds a user to a project with a role.
-pub async fn add_member(
-    state: &AppState,
-    session: &SessionCtx,
-    meta: &RequestMeta,
-    id: ProjectId,
-    user: UserId,
-    role: ProjectRole,
-) -> Result<(), AppError> {
-    let (project, facts) = load(state, session, id).await?;
-    require(state, session, meta, Action::ManageMember(role), Resource::Project(facts), "project").await?;
-    let target = users::find(state.db.reader(), user).await?;
+pub async fn add_member(caller: &Caller, id: ProjectId, user: UserId, role: ProjectRole) -> Result<(), AppError> {
+    let (project, facts) = load(caller, id).await?;
+    require(caller, Action::ManageMember(role), Resource::Project(facts), "project").await?;
+    let target = users::find(caller.state.db.reader(), user).await?;
     if target.as_ref().is_none_or(|u| u.state == users::UserState::Disabled) {
         return Err(AppError::validation("user", "Choose a user who exists and is not disabled."));
     }
     const ALREADY: &str = "This user is already a member of the project.";
-    if memberships::role(&state.db, id, user).await?.is_some() {
+    if memberships::role(&caller.state.db, id, user).await?.is_some() {
         return Err(AppError::validation("user", ALREADY));
     }
-    let mut tx = state.db.begin().await?;
+    let mut tx = caller.state.db.begin().await?;
     memberships::insert(&mut tx, id, user, role).await.map_err(|e| unique_or(e, "user", ALREADY))?;
     let changes = vec![Change::values("role", None, Some(role.as_str()))];
-    member_entry(session, meta, &project, user, "membership.add", changes, &mut tx).await?;
+    member_entry(caller, &project, user, "membership.add", changes, &mut tx).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -234,53 +182,43 @@ pub async fn add_member(
 /// nothing happens and they are told.
 #[allow(clippy::too_many_arguments)]
 pub async fn change_role(
-    state: &AppState,
-    session: &SessionCtx,
-    meta: &RequestMeta,
+    caller: &Caller,
     id: ProjectId,
     user: UserId,
     from: ProjectRole,
     to: ProjectRole,
 ) -> Result<(), AppError> {
-    let (project, facts) = load(state, session, id).await?;
-    let current = memberships::role(&state.db, id, user).await?;
-    require(state, session, meta, Action::ManageMember(current.unwrap_or(from)), Resource::Project(facts), "project")
-        .await?;
-    require(state, session, meta, Action::ManageMember(to), Resource::Project(facts), "project").await?;
+    let (project, facts) = load(caller, id).await?;
+    let current = memberships::role(&caller.state.db, id, user).await?;
+    require(caller, Action::ManageMember(current.unwrap_or(from)), Resource::Project(facts), "project").await?;
+    require(caller, Action::ManageMember(to), Resource::Project(facts), "project").await?;
     if current != Some(from) {
         return Err(stale());
     }
     if from == to {
         return Ok(());
     }
-    let mut tx = state.db.begin().await?;
+    let mut tx = caller.state.db.begin().await?;
     if !memberships::set_role(&mut tx, id, user, from, to).await? {
         return Err(stale());
     }
     let changes = vec![Change::values("role", Some(from.as_str()), Some(to.as_str()))];
-    member_entry(session, meta, &project, user, "membership.change_role", changes, &mut tx).await?;
+    member_entry(caller, &project, user, "membership.change_role", changes, &mut tx).await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Removes a member from a project (and from its restricted-vault lists).
-pub async fn remove_member(
-    state: &AppState,
-    session: &SessionCtx,
-    meta: &RequestMeta,
-    id: ProjectId,
-    user: UserId,
-) -> Result<(), AppError> {
-    let (project, facts) = load(state, session, id).await?;
-    let Some(role) = memberships::role(&state.db, id, user).await? else {
-        require(state, session, meta, Action::ManageMember(ProjectRole::ReadOnly), Resource::Project(facts), "project")
-            .await?;
+pub async fn remove_member(caller: &Caller, id: ProjectId, user: UserId) -> Result<(), AppError> {
+    let (project, facts) = load(caller, id).await?;
+    let Some(role) = memberships::role(&caller.state.db, id, user).await? else {
+        require(caller, Action::ManageMember(ProjectRole::ReadOnly), Resource::Project(facts), "project").await?;
         return Err(stale());
     };
-    require(state, session, meta, Action::ManageMember(role), Resource::Project(facts), "project").await?;
-    let mut tx = state.db.begin().await?;
+    require(caller, Action::ManageMember(role), Resource::Project(facts), "project").await?;
+    let mut tx = caller.state.db.begin().await?;
     let changes = vec![Change::values("role", Some(role.as_str()), None)];
-    member_entry(session, meta, &project, user, "membership.remove", changes, &mut tx).await?;
+    member_entry(caller, &project, user, "membership.remove", changes, &mut tx).await?;
     if !memberships::delete(&mut tx, id, user).await? {
         return Err(stale());
     }

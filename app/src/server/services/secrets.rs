@@ -4,7 +4,7 @@
 
 use crate::domain::AppError;
 use crate::domain::dotenv::{self, ImportLine, ImportOutcome, ImportReport};
-use crate::domain::ids::{SecretId, VaultId};
+use crate::domain::ids::{SecretId, UserId, VaultId};
 use crate::domain::permission::{Action, ProjectFacts, Resource, VaultFacts};
 use crate::domain::secret::{
     CONTENT_TYPE_MAX, NAME_MAX, NOTE_MAX, PAGE_SIZE, SecretListing, SecretMeta, SecretName, SecretQuery, SecretRow,
@@ -18,7 +18,7 @@ use crate::server::error::unique_or;
 use crate::server::repo::secrets::{self as repo, MetaUpdate, NewSecret};
 use crate::server::services::vaults::{data_key, load as load_vault};
 use crate::server::services::{actor, require};
-use crate::server::{AppState, RequestMeta, SessionCtx};
+use crate::server::{AppState, Caller, RequestMeta};
 
 /// The associated data binding a sealed value to its vault, secret and version.
 pub fn value_aad(vault: VaultId, secret: SecretId, version: i64) -> Vec<u8> {
@@ -26,24 +26,14 @@ pub fn value_aad(vault: VaultId, secret: SecretId, version: i64) -> Vec<u8> {
 }
 
 /// A secret and the asker's facts about its vault; "not found" when either is missing.
-async fn load(
-    state: &AppState,
-    session: &SessionCtx,
-    id: SecretId,
-) -> Result<(SecretMeta, ProjectFacts, VaultFacts), AppError> {
-    let secret = repo::find(&state.db, id).await?.ok_or_else(|| AppError::not_found("No such secret."))?;
-    let (_, _, pf, vf) = load_vault(state, session, secret.vault_id).await?;
+async fn load(caller: &Caller, id: SecretId) -> Result<(SecretMeta, ProjectFacts, VaultFacts), AppError> {
+    let secret = repo::find(&caller.state.db, id).await?.ok_or_else(|| AppError::not_found("No such secret."))?;
+    let (_, _, pf, vf) = load_vault(caller, secret.vault_id).await?;
     Ok((secret, pf, vf))
 }
 
-async fn allow(
-    state: &AppState,
-    session: &SessionCtx,
-    meta: &RequestMeta,
-    action: Action,
-    facts: (ProjectFacts, VaultFacts),
-) -> Result<(), AppError> {
-    require(state, session, meta, action, Resource::Vault(facts.0, facts.1), "secret").await
+async fn allow(caller: &Caller, action: Action, facts: (ProjectFacts, VaultFacts)) -> Result<(), AppError> {
+    require(caller, action, Resource::Vault(facts.0, facts.1), "secret").await
 }
 
 fn entry<'a>(
@@ -84,10 +74,10 @@ async fn write_version(
     version: i64,
     value: &SecretValue,
     note: &str,
-    session: &SessionCtx,
+    by: UserId,
 ) -> Result<(), AppError> {
     let sealed = key.seal(value.expose().as_bytes(), &value_aad(secret.0, secret.1, version));
-    repo::insert_version(tx, secret.1, version, &sealed, note, session.user.id).await?;
+    repo::insert_version(tx, secret.1, version, &sealed, note, by).await?;
     Ok(())
 }
 
@@ -108,7 +98,7 @@ async fn insert_secret(
     f: Fields<'_>,
     value: &SecretValue,
     note: &str,
-    session: &SessionCtx,
+    by: UserId,
 ) -> Result<SecretId, AppError> {
     let id = SecretId::new();
     let new = NewSecret {
@@ -120,12 +110,12 @@ async fn insert_secret(
         tags: f.tags,
         activation_at: f.activation_at,
         expiration_at: f.expiration_at,
-        by: session.user.id,
+        by,
     };
     repo::insert(tx, new)
         .await
         .map_err(|e| unique_or(e, "name", "A secret with this name already exists in the vault."))?;
-    write_version(tx, key, (vault, id), 1, value, note, session).await?;
+    write_version(tx, key, (vault, id), 1, value, note, by).await?;
     Ok(id)
 }
 
@@ -142,21 +132,15 @@ pub struct NewSecretInput {
 }
 
 /// Creates a secret with its first version.
-pub async fn create(
-    state: &AppState,
-    session: &SessionCtx,
-    meta: &RequestMeta,
-    vault: VaultId,
-    input: NewSecretInput,
-) -> Result<SecretId, AppError> {
-    let (_, _, pf, vf) = load_vault(state, session, vault).await?;
-    allow(state, session, meta, Action::WriteSecrets, (pf, vf)).await?;
+pub async fn create(caller: &Caller, vault: VaultId, input: NewSecretInput) -> Result<SecretId, AppError> {
+    let (_, _, pf, vf) = load_vault(caller, vault).await?;
+    allow(caller, Action::WriteSecrets, (pf, vf)).await?;
     let name = SecretName::parse("name", &input.name)?;
     let content_type = check_content_type(&input.content_type)?;
     let description = crate::domain::org::parse_description("description", &input.description)?;
     let tags = parse_tags("tags", &input.tags)?;
     check_dates(input.activation_at, input.expiration_at)?;
-    let key = data_key(state, vault).await?;
+    let key = data_key(&caller.state, vault).await?;
     let fields = Fields {
         content_type: &content_type,
         description: &description,
@@ -164,14 +148,14 @@ pub async fn create(
         activation_at: input.activation_at,
         expiration_at: input.expiration_at,
     };
-    let mut tx = state.db.begin().await?;
-    let id = insert_secret(&mut tx, &key, (vault, &name), fields, &input.value, "", session).await?;
+    let mut tx = caller.state.db.begin().await?;
+    let id = insert_secret(&mut tx, &key, (vault, &name), fields, &input.value, "", caller.user().id).await?;
     let changes = vec![
         Change::values("name", None, Some(name.as_str())),
         Change::changed("value"),
         Change::values("tags", None, Some(&tags.join(", "))),
     ];
-    audit::append(&mut tx, entry(&actor(session), meta, "secret.create", (id, name.as_str()), changes)).await?;
+    audit::append(&mut tx, entry(&actor(caller), &caller.meta, "secret.create", (id, name.as_str()), changes)).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -179,34 +163,30 @@ pub async fn create(
 /// Adds a new version with `value`. `seen_version` is the version the person was looking at:
 /// if the secret changed since, nothing is saved and they are told (pass `None` to save anyway).
 pub async fn new_version(
-    state: &AppState,
-    session: &SessionCtx,
-    meta: &RequestMeta,
+    caller: &Caller,
     id: SecretId,
     value: SecretValue,
     note: &str,
     seen_version: Option<i64>,
 ) -> Result<i64, AppError> {
-    let (secret, pf, vf) = load(state, session, id).await?;
-    allow(state, session, meta, Action::WriteSecrets, (pf, vf)).await?;
+    let (secret, pf, vf) = load(caller, id).await?;
+    allow(caller, Action::WriteSecrets, (pf, vf)).await?;
     let note = check_note(note)?;
-    save_version(state, session, meta, &secret, &value, &note, seen_version, "secret.new_version").await
+    save_version(caller, &secret, &value, &note, seen_version, "secret.new_version").await
 }
 
 #[allow(clippy::too_many_arguments)]
 async fn save_version(
-    state: &AppState,
-    session: &SessionCtx,
-    meta: &RequestMeta,
+    caller: &Caller,
     secret: &SecretMeta,
     value: &SecretValue,
     note: &str,
     seen_version: Option<i64>,
     action: &str,
 ) -> Result<i64, AppError> {
-    let key = data_key(state, secret.vault_id).await?;
-    let mut tx = state.db.begin().await?;
-    let version = repo::next_version(&mut tx, secret.id, session.user.id).await?;
+    let key = data_key(&caller.state, secret.vault_id).await?;
+    let mut tx = caller.state.db.begin().await?;
+    let version = repo::next_version(&mut tx, secret.id, caller.user().id).await?;
     if let Some(seen) = seen_version
         && seen != version - 1
     {
@@ -215,29 +195,23 @@ async fn save_version(
             version - 1
         )));
     }
-    write_version(&mut tx, &key, (secret.vault_id, secret.id), version, value, note, session).await?;
+    write_version(&mut tx, &key, (secret.vault_id, secret.id), version, value, note, caller.user().id).await?;
     let changes = vec![
         Change::values("version", Some(&(version - 1).to_string()), Some(&version.to_string())),
         Change::changed("value"),
     ];
-    audit::append(&mut tx, entry(&actor(session), meta, action, (secret.id, &secret.name), changes)).await?;
+    audit::append(&mut tx, entry(&actor(caller), &caller.meta, action, (secret.id, &secret.name), changes)).await?;
     tx.commit().await?;
     Ok(version)
 }
 
 /// Restores an old version by creating a new one that carries its value.
-pub async fn restore(
-    state: &AppState,
-    session: &SessionCtx,
-    meta: &RequestMeta,
-    id: SecretId,
-    version: i64,
-) -> Result<i64, AppError> {
-    let (secret, pf, vf) = load(state, session, id).await?;
-    allow(state, session, meta, Action::WriteSecrets, (pf, vf)).await?;
-    let value = open_version(state, &secret, version).await?;
+pub async fn restore(caller: &Caller, id: SecretId, version: i64) -> Result<i64, AppError> {
+    let (secret, pf, vf) = load(caller, id).await?;
+    allow(caller, Action::WriteSecrets, (pf, vf)).await?;
+    let value = open_version(&caller.state, &secret, version).await?;
     let note = format!("restored from version {version}");
-    save_version(state, session, meta, &secret, &value, &note, None, "secret.restore").await
+    save_version(caller, &secret, &value, &note, None, "secret.restore").await
 }
 
 /// Opens a sealed value of `secret`'s `version` (the one place values are decrypted).
@@ -275,77 +249,58 @@ pub enum RevealKind {
 
 /// The value of a version (the current one by default), for those who may reveal. Audited.
 pub async fn reveal(
-    state: &AppState,
-    session: &SessionCtx,
-    meta: &RequestMeta,
+    caller: &Caller,
     id: SecretId,
     version: Option<i64>,
     kind: RevealKind,
 ) -> Result<SecretValue, AppError> {
-    let (secret, pf, vf) = load(state, session, id).await?;
-    allow(state, session, meta, Action::RevealSecrets, (pf, vf)).await?;
+    let (secret, pf, vf) = load(caller, id).await?;
+    allow(caller, Action::RevealSecrets, (pf, vf)).await?;
     let version = version.unwrap_or(secret.current_version);
-    let value = open_version(state, &secret, version).await?;
+    let value = open_version(&caller.state, &secret, version).await?;
     let action = match kind {
         RevealKind::Reveal => "secret.reveal",
         RevealKind::Copy => "secret.copy",
         RevealKind::Compare => "secret.compare",
     };
-    let mut tx = state.db.begin().await?;
+    let mut tx = caller.state.db.begin().await?;
     let changes = vec![Change::values("version", None, Some(&version.to_string()))];
-    audit::append(&mut tx, entry(&actor(session), meta, action, (secret.id, &secret.name), changes)).await?;
+    audit::append(&mut tx, entry(&actor(caller), &caller.meta, action, (secret.id, &secret.name), changes)).await?;
     tx.commit().await?;
     Ok(value)
 }
 
 /// A line diff between two versions, for those who may reveal. Audited as a compare of each.
 pub async fn compare(
-    state: &AppState,
-    session: &SessionCtx,
-    meta: &RequestMeta,
+    caller: &Caller,
     id: SecretId,
     a: i64,
     b: i64,
 ) -> Result<Vec<crate::domain::secret::DiffLine>, AppError> {
-    let old = reveal(state, session, meta, id, Some(a), RevealKind::Compare).await?;
-    let new = reveal(state, session, meta, id, Some(b), RevealKind::Compare).await?;
+    let old = reveal(caller, id, Some(a), RevealKind::Compare).await?;
+    let new = reveal(caller, id, Some(b), RevealKind::Compare).await?;
     Ok(crate::domain::secret::diff_lines(old.expose(), new.expose()))
 }
 
 /// A secret's metadata (anyone who sees the vault).
-pub async fn get(
-    state: &AppState,
-    session: &SessionCtx,
-    meta: &RequestMeta,
-    id: SecretId,
-) -> Result<SecretMeta, AppError> {
-    let (secret, pf, vf) = load(state, session, id).await?;
-    allow(state, session, meta, Action::ViewVault, (pf, vf)).await?;
+pub async fn get(caller: &Caller, id: SecretId) -> Result<SecretMeta, AppError> {
+    let (secret, pf, vf) = load(caller, id).await?;
+    allow(caller, Action::ViewVault, (pf, vf)).await?;
     Ok(secret)
 }
 
 /// Every secret of a vault (metadata only).
-pub async fn list(
-    state: &AppState,
-    session: &SessionCtx,
-    meta: &RequestMeta,
-    vault: VaultId,
-) -> Result<Vec<SecretMeta>, AppError> {
-    let (_, _, pf, vf) = load_vault(state, session, vault).await?;
-    allow(state, session, meta, Action::ViewVault, (pf, vf)).await?;
-    Ok(repo::list(&state.db, vault).await?)
+pub async fn list(caller: &Caller, vault: VaultId) -> Result<Vec<SecretMeta>, AppError> {
+    let (_, _, pf, vf) = load_vault(caller, vault).await?;
+    allow(caller, Action::ViewVault, (pf, vf)).await?;
+    Ok(repo::list(&caller.state.db, vault).await?)
 }
 
 /// The version history (no values).
-pub async fn history(
-    state: &AppState,
-    session: &SessionCtx,
-    meta: &RequestMeta,
-    id: SecretId,
-) -> Result<Vec<VersionInfo>, AppError> {
-    let (secret, pf, vf) = load(state, session, id).await?;
-    allow(state, session, meta, Action::ViewVault, (pf, vf)).await?;
-    Ok(repo::versions(&state.db, secret.id).await?)
+pub async fn history(caller: &Caller, id: SecretId) -> Result<Vec<VersionInfo>, AppError> {
+    let (secret, pf, vf) = load(caller, id).await?;
+    allow(caller, Action::ViewVault, (pf, vf)).await?;
+    Ok(repo::versions(&caller.state.db, secret.id).await?)
 }
 
 /// Details as a form sends them. `seen_updated_at` is when the secret last changed as the
@@ -372,15 +327,9 @@ fn changed_since_opened() -> AppError {
 }
 
 /// Changes details (no new version); the audit entry names every field that changed.
-pub async fn update_meta(
-    state: &AppState,
-    session: &SessionCtx,
-    meta: &RequestMeta,
-    id: SecretId,
-    input: MetaInput,
-) -> Result<(), AppError> {
-    let (secret, pf, vf) = load(state, session, id).await?;
-    allow(state, session, meta, Action::WriteSecrets, (pf, vf)).await?;
+pub async fn update_meta(caller: &Caller, id: SecretId, input: MetaInput) -> Result<(), AppError> {
+    let (secret, pf, vf) = load(caller, id).await?;
+    allow(caller, Action::WriteSecrets, (pf, vf)).await?;
     let content_type = check_content_type(&input.content_type)?;
     let description = crate::domain::org::parse_description("description", &input.description)?;
     let tags = parse_tags("tags", &input.tags)?;
@@ -402,7 +351,7 @@ pub async fn update_meta(
     if changes.is_empty() {
         return Ok(());
     }
-    let mut tx = state.db.begin().await?;
+    let mut tx = caller.state.db.begin().await?;
     let update = MetaUpdate {
         content_type: &content_type,
         description: &description,
@@ -411,55 +360,43 @@ pub async fn update_meta(
         expiration_at: input.expiration_at,
     };
     // The changes above were read before this transaction: write only if they still hold.
-    if !repo::update_meta(&mut tx, id, update, session.user.id, Some(secret.updated_at)).await? {
+    if !repo::update_meta(&mut tx, id, update, caller.user().id, Some(secret.updated_at)).await? {
         return Err(changed_since_opened());
     }
-    let who = actor(session);
-    audit::append(&mut tx, entry(&who, meta, "secret.update", (secret.id, &secret.name), changes)).await?;
+    let who = actor(caller);
+    audit::append(&mut tx, entry(&who, &caller.meta, "secret.update", (secret.id, &secret.name), changes)).await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Enables or disables a secret, touching nothing else (a no-op when it already is).
-pub async fn set_enabled(
-    state: &AppState,
-    session: &SessionCtx,
-    meta: &RequestMeta,
-    id: SecretId,
-    enabled: bool,
-) -> Result<(), AppError> {
-    let (secret, pf, vf) = load(state, session, id).await?;
-    allow(state, session, meta, Action::WriteSecrets, (pf, vf)).await?;
-    let mut tx = state.db.begin().await?;
-    if !repo::set_enabled(&mut tx, id, enabled, session.user.id).await? {
+pub async fn set_enabled(caller: &Caller, id: SecretId, enabled: bool) -> Result<(), AppError> {
+    let (secret, pf, vf) = load(caller, id).await?;
+    allow(caller, Action::WriteSecrets, (pf, vf)).await?;
+    let mut tx = caller.state.db.begin().await?;
+    if !repo::set_enabled(&mut tx, id, enabled, caller.user().id).await? {
         return Ok(());
     }
     let (action, old) = if enabled { ("secret.enable", "false") } else { ("secret.disable", "true") };
     let changes = vec![Change::values("enabled", Some(old), Some(&enabled.to_string()))];
-    audit::append(&mut tx, entry(&actor(session), meta, action, (secret.id, &secret.name), changes)).await?;
+    audit::append(&mut tx, entry(&actor(caller), &caller.meta, action, (secret.id, &secret.name), changes)).await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// One page of a vault's secrets for its table (metadata only), filtered and sorted in the
 /// database.
-pub async fn page(
-    state: &AppState,
-    session: &SessionCtx,
-    meta: &RequestMeta,
-    vault: VaultId,
-    query: &SecretQuery,
-) -> Result<SecretListing, AppError> {
-    let (_, _, pf, vf) = load_vault(state, session, vault).await?;
-    allow(state, session, meta, Action::ViewVault, (pf, vf)).await?;
+pub async fn page(caller: &Caller, vault: VaultId, query: &SecretQuery) -> Result<SecretListing, AppError> {
+    let (_, _, pf, vf) = load_vault(caller, vault).await?;
+    allow(caller, Action::ViewVault, (pf, vf)).await?;
     if query.text.chars().count() > NAME_MAX || query.tag.chars().count() > TAG_MAX {
         return Err(AppError::validation("filter", "The filter is too long."));
     }
     let now = crate::server::clock::now();
-    let (total, tags) = repo::census(&state.db, vault).await?;
+    let (total, tags) = repo::census(&caller.state.db, vault).await?;
     let pages = ((total.max(1) - 1) / PAGE_SIZE) + 1;
     let query = SecretQuery { page: query.page.clamp(1, pages), ..query.clone() };
-    let (metas, matching) = repo::page(&state.db, vault, &query, now).await?;
+    let (metas, matching) = repo::page(&caller.state.db, vault, &query, now).await?;
     let rows = metas
         .into_iter()
         .map(|meta| {
@@ -476,16 +413,14 @@ pub async fn page(
 /// version only when `new_versions` is set. Everything written commits together, one audit
 /// entry per secret.
 pub async fn import(
-    state: &AppState,
-    session: &SessionCtx,
-    meta: &RequestMeta,
+    caller: &Caller,
     vault: VaultId,
     text: &str,
     new_versions: bool,
     apply: bool,
 ) -> Result<ImportReport, AppError> {
-    let (_, _, pf, vf) = load_vault(state, session, vault).await?;
-    allow(state, session, meta, Action::WriteSecrets, (pf, vf)).await?;
+    let (_, _, pf, vf) = load_vault(caller, vault).await?;
+    allow(caller, Action::WriteSecrets, (pf, vf)).await?;
     // Parsing is linear but up to 1 MiB: it runs beside the async workers, not on them.
     let owned = SecretText::new(text.to_owned());
     let (entries, errors) =
@@ -493,8 +428,11 @@ pub async fn import(
     if entries.is_empty() && errors.is_empty() {
         return Err(AppError::validation("text", "Paste or choose a .env file with at least one NAME=value line."));
     }
-    let existing: std::collections::HashMap<String, (SecretId, i64)> =
-        repo::names(&state.db, vault).await?.into_iter().map(|(name, id, version)| (name, (id, version))).collect();
+    let existing: std::collections::HashMap<String, (SecretId, i64)> = repo::names(&caller.state.db, vault)
+        .await?
+        .into_iter()
+        .map(|(name, id, version)| (name, (id, version)))
+        .collect();
     let mut lines: Vec<ImportLine> = errors
         .into_iter()
         .map(|e| ImportLine { line: e.line, name: String::new(), outcome: ImportOutcome::Invalid(e.message) })
@@ -516,14 +454,14 @@ pub async fn import(
     if !apply || plan.is_empty() {
         return Ok(ImportReport { lines, applied: apply });
     }
-    let key = data_key(state, vault).await?;
-    let who = actor(session);
-    let mut tx = state.db.begin().await?;
+    let key = data_key(&caller.state, vault).await?;
+    let who = actor(caller);
+    let mut tx = caller.state.db.begin().await?;
     for (entry, found) in plan {
         let (id, version) = match found {
             Some(id) => {
-                let version = repo::next_version(&mut tx, id, session.user.id).await?;
-                write_version(&mut tx, &key, (vault, id), version, &entry.value, "imported", session).await?;
+                let version = repo::next_version(&mut tx, id, caller.user().id).await?;
+                write_version(&mut tx, &key, (vault, id), version, &entry.value, "imported", caller.user().id).await?;
                 (id, version)
             }
             None => {
@@ -535,11 +473,15 @@ pub async fn import(
                     activation_at: None,
                     expiration_at: None,
                 };
-                (insert_secret(&mut tx, &key, (vault, &name), fields, &entry.value, "imported", session).await?, 1)
+                (
+                    insert_secret(&mut tx, &key, (vault, &name), fields, &entry.value, "imported", caller.user().id)
+                        .await?,
+                    1,
+                )
             }
         };
         let changes = vec![Change::values("version", None, Some(&version.to_string())), Change::changed("value")];
-        audit::append(&mut tx, self::entry(&who, meta, "secret.import", (id, &entry.name), changes)).await?;
+        audit::append(&mut tx, self::entry(&who, &caller.meta, "secret.import", (id, &entry.name), changes)).await?;
     }
     tx.commit().await?;
     Ok(ImportReport { lines, applied: true })
@@ -548,28 +490,24 @@ pub async fn import(
 /// The vault's served secrets (enabled and active; expired ones too) as `.env` text, for
 /// those who may reveal, with the vault's name. Audited as one export naming how many
 /// secrets left.
-pub async fn export(
-    state: &AppState,
-    session: &SessionCtx,
-    meta: &RequestMeta,
-    vault: VaultId,
-) -> Result<(String, SecretText), AppError> {
-    let (row, _, pf, vf) = load_vault(state, session, vault).await?;
-    allow(state, session, meta, Action::RevealSecrets, (pf, vf)).await?;
+pub async fn export(caller: &Caller, vault: VaultId) -> Result<(String, SecretText), AppError> {
+    let (row, _, pf, vf) = load_vault(caller, vault).await?;
+    allow(caller, Action::RevealSecrets, (pf, vf)).await?;
     let now = crate::server::clock::now();
-    let key = data_key(state, vault).await?;
+    let key = data_key(&caller.state, vault).await?;
     let mut pairs = Vec::new();
-    for (s, sealed) in repo::current_values(&state.db, vault, repo::Only::All).await? {
+    for (s, sealed) in repo::current_values(&caller.state.db, vault, repo::Only::All).await? {
         if SecretStatus::at(s.enabled, s.activation_at, s.expiration_at, now).is_served() {
             let value = unseal(&key, vault, s.id, s.current_version, &sealed)?;
             pairs.push((s.name, value));
         }
     }
     let text = dotenv::render(pairs.iter().map(|(n, v)| (n.as_str(), v.expose())));
-    let mut tx = state.db.begin().await?;
+    let mut tx = caller.state.db.begin().await?;
     let changes = vec![Change::values("secrets", None, Some(&pairs.len().to_string()))];
-    let who = actor(session);
-    let e = Entry::about(&who, "vault.export", "vault", (vault.to_string(), &row.name), changes, meta.ip.clone());
+    let who = actor(caller);
+    let e =
+        Entry::about(&who, "vault.export", "vault", (vault.to_string(), &row.name), changes, caller.meta.ip.clone());
     audit::append(&mut tx, e).await?;
     tx.commit().await?;
     Ok((row.name, SecretText::new(text)))

@@ -10,7 +10,7 @@ use crate::server::repo::throttle::{self, Subject};
 use crate::server::repo::user_log::{self, Event, LogLine};
 use crate::server::repo::{instance, users};
 use crate::server::services::auth::{self, NewSession};
-use crate::server::{AppState, RequestMeta, clock, tokens};
+use crate::server::{Anonymous, AppState, Caller, clock, tokens};
 use subtle::ConstantTimeEq;
 
 /// How many wrong setup codes are tolerated before the code is void.
@@ -93,7 +93,7 @@ fn already_set_up() -> AppError {
 /// The cheap checks come first and the password is hashed only for the right code: a set-up
 /// instance answers at once, each address gets a few tries per window, and every wrong code is
 /// recorded in the user log.
-pub async fn complete(state: &AppState, input: SetupInput, meta: &RequestMeta) -> Result<NewSession, AppError> {
+pub async fn complete(caller: &Caller<Anonymous>, input: SetupInput) -> Result<NewSession, AppError> {
     let instance_name = DisplayName::parse("instance_name", &input.instance_name)?;
     let name = DisplayName::parse("admin_name", &input.admin_name)?;
     let email = Email::parse("admin_email", &input.admin_email)?;
@@ -104,22 +104,22 @@ pub async fn complete(state: &AppState, input: SetupInput, meta: &RequestMeta) -
     if input.code.trim().is_empty() {
         return Err(AppError::validation("code", "Enter the setup code printed by the server."));
     }
-    let row = instance::get(&state.db).await?.ok_or_else(AppError::internal)?;
+    let row = instance::get(&caller.state.db).await?.ok_or_else(AppError::internal)?;
     if row.setup_done {
         return Err(already_set_up());
     }
     let Some(code_hash) = row.setup_code_hash.filter(|_| row.setup_code_attempts < MAX_CODE_ATTEMPTS) else {
         return Err(void_code());
     };
-    let ip = meta.ip.as_deref().unwrap_or("unknown");
-    refuse_busy_address(state, ip).await?;
+    let ip = caller.meta.ip.as_deref().unwrap_or("unknown");
+    refuse_busy_address(&caller.state, ip).await?;
     let typed_hash = tokens::token_hash(&tokens::normalise_code(&input.code));
     if !bool::from(code_hash.as_bytes().ct_eq(typed_hash.as_bytes())) {
-        return Err(wrong_code(state, ip, meta).await?);
+        return Err(wrong_code(caller, ip).await?);
     }
-    let password_hash = state.hasher.hash(&password).await?;
+    let password_hash = caller.state.hasher.hash(&password).await?;
 
-    let mut tx = state.db.begin().await?;
+    let mut tx = caller.state.db.begin().await?;
     if users::count(&mut *tx).await? > 0
         || !instance::claim_setup(&mut tx, instance_name.as_str(), &code_hash, MAX_CODE_ATTEMPTS).await?
     {
@@ -143,7 +143,7 @@ pub async fn complete(state: &AppState, input: SetupInput, meta: &RequestMeta) -
             resource_id: None,
             resource_name: Some(instance_name.as_str().to_owned()),
             changes: vec![Change::values("name", None, Some(instance_name.as_str()))],
-            source_ip: meta.ip.clone(),
+            source_ip: caller.meta.ip.clone(),
         },
     )
     .await?;
@@ -160,11 +160,11 @@ pub async fn complete(state: &AppState, input: SetupInput, meta: &RequestMeta) -
                 Change::values("role", None, Some("admin")),
                 Change::changed("password"),
             ],
-            source_ip: meta.ip.clone(),
+            source_ip: caller.meta.ip.clone(),
         },
     )
     .await?;
-    let session = auth::start_session(state, &mut tx, id, meta).await?;
+    let session = auth::start_session(caller, &mut tx, id).await?;
     tx.commit().await?;
     Ok(session)
 }
@@ -187,8 +187,8 @@ async fn refuse_busy_address(state: &AppState, ip: &str) -> Result<(), AppError>
 
 /// Records a wrong code (the code's own counter, the address's counter and the user log) and
 /// says what is left.
-async fn wrong_code(state: &AppState, ip: &str, meta: &RequestMeta) -> Result<AppError, AppError> {
-    let mut tx = state.db.begin().await?;
+async fn wrong_code(caller: &Caller<Anonymous>, ip: &str) -> Result<AppError, AppError> {
+    let mut tx = caller.state.db.begin().await?;
     let n = instance::count_setup_attempt(&mut tx).await?;
     let window = clock::minutes(auth::WINDOW_MINUTES);
     throttle::hit(&mut tx, &address_key(ip), Subject { email: None, ip: Some(ip) }, clock::now(), window).await?;
@@ -196,8 +196,8 @@ async fn wrong_code(state: &AppState, ip: &str, meta: &RequestMeta) -> Result<Ap
         user_id: None,
         email: None,
         event: Event::SetupCodeWrong,
-        ip: meta.ip.as_deref(),
-        user_agent: meta.user_agent.as_deref(),
+        ip: caller.meta.ip.as_deref(),
+        user_agent: caller.meta.user_agent.as_deref(),
         detail: Some("wrong setup code"),
     };
     user_log::append(&mut tx, line).await?;

@@ -31,7 +31,7 @@ use crate::server::repo::users::{self, UserFilter, UserRecord, UserState};
 use crate::server::services::auth::{self, NewSession};
 use crate::server::services::{actor, require};
 use crate::server::tokens::{self, TokenKind};
-use crate::server::{AppState, RequestMeta, SessionCtx, clock};
+use crate::server::{Anonymous, AppState, Caller, RequestMeta, clock};
 
 /// How long an invitation link works.
 pub const INVITATION_DAYS: i64 = 7;
@@ -111,8 +111,8 @@ pub fn status(s: UserState) -> UserStatus {
     }
 }
 
-async fn guard(state: &AppState, session: &SessionCtx, meta: &RequestMeta) -> Result<(), AppError> {
-    require(state, session, meta, Action::ManageInstance, Resource::Instance, "user").await
+async fn guard(caller: &Caller) -> Result<(), AppError> {
+    require(caller, Action::ManageInstance, Resource::Instance, "user").await
 }
 
 fn parse_id(id: &str) -> Result<UserId, AppError> {
@@ -174,14 +174,8 @@ async fn issue(tx: &mut Tx, kind: LinkKind, user: &UserRecord, by: UserId) -> Re
 }
 
 /// Users matching a text (part of name or e-mail) and a state (`""` or `all` for any).
-pub async fn list(
-    state: &AppState,
-    session: &SessionCtx,
-    meta: &RequestMeta,
-    text: &str,
-    user_state: &str,
-) -> Result<Vec<UserSummary>, AppError> {
-    guard(state, session, meta).await?;
+pub async fn list(caller: &Caller, text: &str, user_state: &str) -> Result<Vec<UserSummary>, AppError> {
+    guard(caller).await?;
     let text = text.trim();
     if text.chars().count() > EMAIL_MAX {
         return Err(AppError::validation("q", format!("Use at most {EMAIL_MAX} characters.")));
@@ -193,7 +187,7 @@ pub async fn list(
         ),
     };
     let filter = UserFilter { text: (!text.is_empty()).then(|| text.to_owned()), state: user_state };
-    let rows = users::list(state.db.reader(), &filter).await?;
+    let rows = users::list(caller.state.db.reader(), &filter).await?;
     Ok(rows
         .into_iter()
         .map(|item| {
@@ -212,16 +206,12 @@ pub async fn list(
 }
 
 /// Sign-in locks and slow-downs in force now, so an Admin can see who is held back.
-pub async fn sign_in_locks(
-    state: &AppState,
-    session: &SessionCtx,
-    meta: &RequestMeta,
-) -> Result<Vec<SignInLock>, AppError> {
-    guard(state, session, meta).await?;
+pub async fn sign_in_locks(caller: &Caller) -> Result<Vec<SignInLock>, AppError> {
+    guard(caller).await?;
     let now = clock::now();
     let window = clock::minutes(auth::WINDOW_MINUTES);
-    let ip_limit = state.settings.ip_failure_limit;
-    let rows = throttle::busy(&state.db, now - window, auth::ACCOUNT_FAILURES.min(ip_limit.max(1))).await?;
+    let ip_limit = caller.state.settings.ip_failure_limit;
+    let rows = throttle::busy(&caller.state.db, now - window, auth::ACCOUNT_FAILURES.min(ip_limit.max(1))).await?;
     Ok(rows
         .into_iter()
         .filter_map(|r| {
@@ -238,27 +228,22 @@ pub async fn sign_in_locks(
 }
 
 /// Lifts one sign-in lock before its time (audited).
-pub async fn clear_sign_in_lock(
-    state: &AppState,
-    session: &SessionCtx,
-    meta: &RequestMeta,
-    key: &str,
-) -> Result<(), AppError> {
-    guard(state, session, meta).await?;
-    let mut tx = state.db.begin().await?;
+pub async fn clear_sign_in_lock(caller: &Caller, key: &str) -> Result<(), AppError> {
+    guard(caller).await?;
+    let mut tx = caller.state.db.begin().await?;
     if !throttle::clear(&mut tx, key).await? {
         return Err(AppError::not_found("This lock has already been lifted. Reload the list."));
     }
     audit::append(
         &mut tx,
         Entry {
-            actor: &actor(session),
+            actor: &actor(caller),
             action: "sign_in_lock.clear",
             resource_type: "sign_in_lock",
             resource_id: None,
             resource_name: Some(key.chars().take(300).collect()),
             changes: vec![],
-            source_ip: meta.ip.clone(),
+            source_ip: caller.meta.ip.clone(),
         },
     )
     .await?;
@@ -278,17 +263,11 @@ fn already_exists(existing: &UserRecord) -> AppError {
 }
 
 /// Creates a pending user and their invitation link.
-pub async fn invite(
-    state: &AppState,
-    session: &SessionCtx,
-    meta: &RequestMeta,
-    name: &str,
-    email: &str,
-) -> Result<IssuedLink, AppError> {
-    guard(state, session, meta).await?;
+pub async fn invite(caller: &Caller, name: &str, email: &str) -> Result<IssuedLink, AppError> {
+    guard(caller).await?;
     let name = DisplayName::parse("name", name)?;
     let email = Email::parse("email", email)?;
-    let mut tx = state.db.begin().await?;
+    let mut tx = caller.state.db.begin().await?;
     users::lock_user_changes(&mut tx).await?;
     if let Some(existing) = users::find_by_email(&mut *tx, email.as_str()).await? {
         return Err(already_exists(&existing));
@@ -308,28 +287,23 @@ pub async fn invite(
         Err(e) => return Err(e.into()),
     };
     let user = users::find(&mut *tx, id).await?.ok_or_else(AppError::internal)?;
-    let (link, _) = issue(&mut tx, LinkKind::Invitation, &user, session.user.id).await?;
+    let (link, _) = issue(&mut tx, LinkKind::Invitation, &user, caller.user().id).await?;
     let changes = vec![
         Change::values("email", None, Some(email.as_str())),
         Change::values("name", None, Some(name.as_str())),
         Change::values("state", None, Some(UserState::Pending.as_str())),
         Change::values("link_expires_at", None, Some(&rfc3339(link.expires_at))),
     ];
-    record(&mut tx, &actor(session), "user.invite", &user, changes, meta).await?;
+    record(&mut tx, &actor(caller), "user.invite", &user, changes, &caller.meta).await?;
     tx.commit().await?;
     Ok(link)
 }
 
 /// A fresh invitation link for a pending user; their earlier link stops working.
-pub async fn reinvite(
-    state: &AppState,
-    session: &SessionCtx,
-    meta: &RequestMeta,
-    user_id: &str,
-) -> Result<IssuedLink, AppError> {
-    guard(state, session, meta).await?;
+pub async fn reinvite(caller: &Caller, user_id: &str) -> Result<IssuedLink, AppError> {
+    guard(caller).await?;
     let id = parse_id(user_id)?;
-    let mut tx = state.db.begin().await?;
+    let mut tx = caller.state.db.begin().await?;
     let user = load_for_change(&mut tx, id).await?;
     match user.state {
         UserState::Pending => {}
@@ -343,26 +317,21 @@ pub async fn reinvite(
             return Err(AppError::conflict(format!("{} is disabled. Enable them first.", user.email)));
         }
     }
-    let (link, voided) = issue(&mut tx, LinkKind::Invitation, &user, session.user.id).await?;
+    let (link, voided) = issue(&mut tx, LinkKind::Invitation, &user, caller.user().id).await?;
     let changes = vec![
         Change::values("voided_links", None, Some(&voided.to_string())),
         Change::values("link_expires_at", None, Some(&rfc3339(link.expires_at))),
     ];
-    record(&mut tx, &actor(session), "user.reinvite", &user, changes, meta).await?;
+    record(&mut tx, &actor(caller), "user.reinvite", &user, changes, &caller.meta).await?;
     tx.commit().await?;
     Ok(link)
 }
 
 /// A password-reset link for an active user; their earlier reset link stops working.
-pub async fn reset_link(
-    state: &AppState,
-    session: &SessionCtx,
-    meta: &RequestMeta,
-    user_id: &str,
-) -> Result<IssuedLink, AppError> {
-    guard(state, session, meta).await?;
+pub async fn reset_link(caller: &Caller, user_id: &str) -> Result<IssuedLink, AppError> {
+    guard(caller).await?;
     let id = parse_id(user_id)?;
-    let mut tx = state.db.begin().await?;
+    let mut tx = caller.state.db.begin().await?;
     let user = load_for_change(&mut tx, id).await?;
     match user.state {
         UserState::Active => {}
@@ -379,12 +348,12 @@ pub async fn reset_link(
             )));
         }
     }
-    let (link, voided) = issue(&mut tx, LinkKind::PasswordReset, &user, session.user.id).await?;
+    let (link, voided) = issue(&mut tx, LinkKind::PasswordReset, &user, caller.user().id).await?;
     let changes = vec![
         Change::values("voided_links", None, Some(&voided.to_string())),
         Change::values("link_expires_at", None, Some(&rfc3339(link.expires_at))),
     ];
-    record(&mut tx, &actor(session), "user.reset_link", &user, changes, meta).await?;
+    record(&mut tx, &actor(caller), "user.reset_link", &user, changes, &caller.meta).await?;
     tx.commit().await?;
     Ok(link)
 }
@@ -398,18 +367,13 @@ fn last_admin(user: &UserRecord, doing: &str) -> AppError {
 
 /// Disables a user: they cannot sign in, every session of theirs ends at once and their open
 /// links stop working. Nothing of theirs is deleted.
-pub async fn disable(
-    state: &AppState,
-    session: &SessionCtx,
-    meta: &RequestMeta,
-    user_id: &str,
-) -> Result<(), AppError> {
-    guard(state, session, meta).await?;
+pub async fn disable(caller: &Caller, user_id: &str) -> Result<(), AppError> {
+    guard(caller).await?;
     let id = parse_id(user_id)?;
-    if id == session.user.id {
+    if id == caller.user().id {
         return Err(AppError::forbidden("You cannot disable your own account. Ask another Admin to do it."));
     }
-    let mut tx = state.db.begin().await?;
+    let mut tx = caller.state.db.begin().await?;
     let user = load_for_change(&mut tx, id).await?;
     if user.state == UserState::Disabled {
         return Err(AppError::conflict(format!("{} is already disabled; nothing was changed.", user.email)));
@@ -425,44 +389,34 @@ pub async fn disable(
         Change::values("sessions_ended", None, Some(&ended.to_string())),
         Change::values("voided_links", None, Some(&voided.to_string())),
     ];
-    record(&mut tx, &actor(session), "user.disable", &user, changes, meta).await?;
+    record(&mut tx, &actor(caller), "user.disable", &user, changes, &caller.meta).await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Enables a disabled user again: active if they had accepted their invitation, else pending
 /// (they then need a new invitation link).
-pub async fn enable(
-    state: &AppState,
-    session: &SessionCtx,
-    meta: &RequestMeta,
-    user_id: &str,
-) -> Result<UserStatus, AppError> {
-    guard(state, session, meta).await?;
+pub async fn enable(caller: &Caller, user_id: &str) -> Result<UserStatus, AppError> {
+    guard(caller).await?;
     let id = parse_id(user_id)?;
-    let mut tx = state.db.begin().await?;
+    let mut tx = caller.state.db.begin().await?;
     let user = load_for_change(&mut tx, id).await?;
     if user.state != UserState::Disabled {
         return Err(AppError::conflict(format!("{} is not disabled; nothing was changed.", user.email)));
     }
-    let new_state = if user.password_hash.is_some() { UserState::Active } else { UserState::Pending };
+    let new_state = if user.has_password { UserState::Active } else { UserState::Pending };
     users::set_state(&mut tx, id, new_state).await?;
     let changes = vec![Change::values("state", Some(user.state.as_str()), Some(new_state.as_str()))];
-    record(&mut tx, &actor(session), "user.enable", &user, changes, meta).await?;
+    record(&mut tx, &actor(caller), "user.enable", &user, changes, &caller.meta).await?;
     tx.commit().await?;
     Ok(status(new_state))
 }
 
 /// Makes a user an Admin.
-pub async fn grant_admin(
-    state: &AppState,
-    session: &SessionCtx,
-    meta: &RequestMeta,
-    user_id: &str,
-) -> Result<(), AppError> {
-    guard(state, session, meta).await?;
+pub async fn grant_admin(caller: &Caller, user_id: &str) -> Result<(), AppError> {
+    guard(caller).await?;
     let id = parse_id(user_id)?;
-    let mut tx = state.db.begin().await?;
+    let mut tx = caller.state.db.begin().await?;
     let user = load_for_change(&mut tx, id).await?;
     if user.is_admin {
         return Err(AppError::conflict(format!("{} is already an Admin; nothing was changed.", user.email)));
@@ -472,21 +426,16 @@ pub async fn grant_admin(
     }
     users::set_admin(&mut tx, id, true).await?;
     let changes = vec![Change::values("admin", Some("false"), Some("true"))];
-    record(&mut tx, &actor(session), "user.grant_admin", &user, changes, meta).await?;
+    record(&mut tx, &actor(caller), "user.grant_admin", &user, changes, &caller.meta).await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Takes the Admin role away (also from oneself), unless that leaves no active Admin.
-pub async fn revoke_admin(
-    state: &AppState,
-    session: &SessionCtx,
-    meta: &RequestMeta,
-    user_id: &str,
-) -> Result<(), AppError> {
-    guard(state, session, meta).await?;
+pub async fn revoke_admin(caller: &Caller, user_id: &str) -> Result<(), AppError> {
+    guard(caller).await?;
     let id = parse_id(user_id)?;
-    let mut tx = state.db.begin().await?;
+    let mut tx = caller.state.db.begin().await?;
     let user = load_for_change(&mut tx, id).await?;
     if !user.is_admin {
         return Err(AppError::conflict(format!("{} is not an Admin; nothing was changed.", user.email)));
@@ -496,7 +445,7 @@ pub async fn revoke_admin(
     }
     users::set_admin(&mut tx, id, false).await?;
     let changes = vec![Change::values("admin", Some("true"), Some("false"))];
-    record(&mut tx, &actor(session), "user.revoke_admin", &user, changes, meta).await?;
+    record(&mut tx, &actor(caller), "user.revoke_admin", &user, changes, &caller.meta).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -567,21 +516,20 @@ fn new_password(password: String, confirm: String) -> Result<Password, AppError>
 /// Accepts an invitation: sets the name and password, makes the user active, uses up the link
 /// and signs them in.
 pub async fn accept_invitation(
-    state: &AppState,
+    caller: &Caller<Anonymous>,
     token: &str,
     name: &str,
     password: String,
     confirm: String,
-    meta: &RequestMeta,
 ) -> Result<NewSession, AppError> {
-    usable_link(state, None, LinkKind::Invitation, token).await?;
+    usable_link(&caller.state, None, LinkKind::Invitation, token).await?;
     let name = DisplayName::parse("name", name)?;
     let password = new_password(password, confirm)?;
-    let hash = state.hasher.hash(&password).await?;
+    let hash = caller.state.hasher.hash(&password).await?;
 
-    let mut tx = state.db.begin().await?;
+    let mut tx = caller.state.db.begin().await?;
     users::lock_user_changes(&mut tx).await?;
-    let (link, user) = usable_link(state, Some(&mut tx), LinkKind::Invitation, token).await?;
+    let (link, user) = usable_link(&caller.state, Some(&mut tx), LinkKind::Invitation, token).await?;
     let now = clock::now();
     if !invitations::mark_used(&mut tx, &link.id, now).await? {
         return Err(invalid_link());
@@ -594,17 +542,17 @@ pub async fn accept_invitation(
     }
     changes.push(Change::changed("password"));
     let who = Actor::User { id: user.id, name: name.as_str().to_owned() };
-    record(&mut tx, &who, "user.accept_invitation", &user, changes, meta).await?;
+    record(&mut tx, &who, "user.accept_invitation", &user, changes, &caller.meta).await?;
     let line = LogLine {
         user_id: Some(user.id),
         email: Some(&user.email),
         event: Event::SignIn,
-        ip: meta.ip.as_deref(),
-        user_agent: meta.user_agent.as_deref(),
+        ip: caller.meta.ip.as_deref(),
+        user_agent: caller.meta.user_agent.as_deref(),
         detail: Some("invitation accepted"),
     };
     user_log::append(&mut tx, line).await?;
-    let session = auth::start_session(state, &mut tx, user.id, meta).await?;
+    let session = auth::start_session(caller, &mut tx, user.id).await?;
     tx.commit().await?;
     Ok(session)
 }
@@ -612,19 +560,18 @@ pub async fn accept_invitation(
 /// Uses a password-reset link: sets the new password, uses up the link, ends every session
 /// of the user and lifts a sign-in lockout of their address. They then sign in.
 pub async fn accept_reset(
-    state: &AppState,
+    caller: &Caller<Anonymous>,
     token: &str,
     password: String,
     confirm: String,
-    meta: &RequestMeta,
 ) -> Result<(), AppError> {
-    usable_link(state, None, LinkKind::PasswordReset, token).await?;
+    usable_link(&caller.state, None, LinkKind::PasswordReset, token).await?;
     let password = new_password(password, confirm)?;
-    let hash = state.hasher.hash(&password).await?;
+    let hash = caller.state.hasher.hash(&password).await?;
 
-    let mut tx = state.db.begin().await?;
+    let mut tx = caller.state.db.begin().await?;
     users::lock_user_changes(&mut tx).await?;
-    let (link, user) = usable_link(state, Some(&mut tx), LinkKind::PasswordReset, token).await?;
+    let (link, user) = usable_link(&caller.state, Some(&mut tx), LinkKind::PasswordReset, token).await?;
     let now = clock::now();
     if !invitations::mark_used(&mut tx, &link.id, now).await? {
         return Err(invalid_link());
@@ -635,13 +582,13 @@ pub async fn accept_reset(
     throttle::clear_account(&mut tx, &user.email).await?;
     let changes = vec![Change::changed("password"), Change::values("sessions_ended", None, Some(&ended.to_string()))];
     let who = Actor::User { id: user.id, name: user.name.clone() };
-    record(&mut tx, &who, "user.password_reset", &user, changes, meta).await?;
+    record(&mut tx, &who, "user.password_reset", &user, changes, &caller.meta).await?;
     let line = LogLine {
         user_id: Some(user.id),
         email: Some(&user.email),
         event: Event::PasswordChanged,
-        ip: meta.ip.as_deref(),
-        user_agent: meta.user_agent.as_deref(),
+        ip: caller.meta.ip.as_deref(),
+        user_agent: caller.meta.user_agent.as_deref(),
         detail: Some("password reset link"),
     };
     user_log::append(&mut tx, line).await?;

@@ -12,7 +12,7 @@ use crate::server::error::unique_or;
 use crate::server::repo::vaults::{self, NewVault, VaultRow};
 use crate::server::repo::{memberships, users};
 use crate::server::services::{actor, principal, projects as project_service, require};
-use crate::server::{AppState, RequestMeta, SessionCtx};
+use crate::server::{AppState, Caller, RequestMeta};
 
 /// The associated data binding a vault's wrapped key to the vault.
 pub fn key_aad(vault: VaultId) -> Vec<u8> {
@@ -20,14 +20,10 @@ pub fn key_aad(vault: VaultId) -> Vec<u8> {
 }
 
 /// A vault with the asker's facts about it and its project.
-pub async fn load(
-    state: &AppState,
-    session: &SessionCtx,
-    id: VaultId,
-) -> Result<(VaultRow, String, ProjectFacts, VaultFacts), AppError> {
-    let vault = vaults::find(&state.db, id).await?.ok_or_else(|| AppError::not_found("No such vault."))?;
-    let (project, pf) = project_service::load(state, session, vault.project_id).await?;
-    let on_member_list = vaults::is_listed(&state.db, id, session.user.id).await?;
+pub async fn load(caller: &Caller, id: VaultId) -> Result<(VaultRow, String, ProjectFacts, VaultFacts), AppError> {
+    let vault = vaults::find(&caller.state.db, id).await?.ok_or_else(|| AppError::not_found("No such vault."))?;
+    let (project, pf) = project_service::load(caller, vault.project_id).await?;
+    let on_member_list = vaults::is_listed(&caller.state.db, id, caller.user().id).await?;
     let vf = VaultFacts {
         restricted: vault.restricted,
         on_member_list,
@@ -51,16 +47,11 @@ fn duplicate_name(e: sqlx::Error) -> AppError {
 }
 
 /// The vaults of a project the asker may see.
-pub async fn list(
-    state: &AppState,
-    session: &SessionCtx,
-    meta: &RequestMeta,
-    project: ProjectId,
-) -> Result<Vec<VaultSummary>, AppError> {
-    let (_, pf) = project_service::load(state, session, project).await?;
-    require(state, session, meta, Action::ViewProject, Resource::Project(pf), "project").await?;
-    let who = principal(session);
-    Ok(vaults::list(&state.db, project, session.user.id)
+pub async fn list(caller: &Caller, project: ProjectId) -> Result<Vec<VaultSummary>, AppError> {
+    let (_, pf) = project_service::load(caller, project).await?;
+    require(caller, Action::ViewProject, Resource::Project(pf), "project").await?;
+    let who = principal(caller);
+    Ok(vaults::list(&caller.state.db, project, caller.user().id)
         .await?
         .into_iter()
         .filter(|(v, listed)| {
@@ -76,23 +67,16 @@ pub async fn list(
 }
 
 /// Creates a vault with a fresh data key.
-pub async fn create(
-    state: &AppState,
-    session: &SessionCtx,
-    meta: &RequestMeta,
-    project: ProjectId,
-    name: &str,
-    description: &str,
-) -> Result<VaultId, AppError> {
-    let (_, pf) = project_service::load(state, session, project).await?;
-    require(state, session, meta, Action::ManageVaults, Resource::Project(pf), "project").await?;
+pub async fn create(caller: &Caller, project: ProjectId, name: &str, description: &str) -> Result<VaultId, AppError> {
+    let (_, pf) = project_service::load(caller, project).await?;
+    require(caller, Action::ManageVaults, Resource::Project(pf), "project").await?;
     let name = parse_resource_name("name", name)?;
     let description = parse_description("description", description)?;
     let id = VaultId::new();
-    let wrapped = state.master.wrap(&DataKey::generate(), &key_aad(id));
-    let mut tx = state.db.begin().await?;
+    let wrapped = caller.state.master.wrap(&DataKey::generate(), &key_aad(id));
+    let mut tx = caller.state.db.begin().await?;
     let new =
-        NewVault { id, project, name: &name, description: &description, wrapped_key: &wrapped, by: session.user.id };
+        NewVault { id, project, name: &name, description: &description, wrapped_key: &wrapped, by: caller.user().id };
     vaults::insert(&mut tx, new).await.map_err(duplicate_name)?;
     let row = VaultRow {
         id,
@@ -107,20 +91,15 @@ pub async fn create(
         Change::values("description", None, Some(&description)),
         Change::values("project_id", None, Some(&project.to_string())),
     ];
-    audit::append(&mut tx, entry(&actor(session), meta, "vault.create", &row, changes)).await?;
+    audit::append(&mut tx, entry(&actor(caller), &caller.meta, "vault.create", &row, changes)).await?;
     tx.commit().await?;
     Ok(id)
 }
 
 /// One vault as its page shows it.
-pub async fn get(
-    state: &AppState,
-    session: &SessionCtx,
-    meta: &RequestMeta,
-    id: VaultId,
-) -> Result<VaultDetail, AppError> {
-    let (vault, project_name, pf, vf) = load(state, session, id).await?;
-    require(state, session, meta, Action::ViewVault, Resource::Vault(pf, vf), "vault").await?;
+pub async fn get(caller: &Caller, id: VaultId) -> Result<VaultDetail, AppError> {
+    let (vault, project_name, pf, vf) = load(caller, id).await?;
+    require(caller, Action::ViewVault, Resource::Vault(pf, vf), "vault").await?;
     Ok(VaultDetail {
         id: vault.id,
         name: vault.name,
@@ -129,21 +108,14 @@ pub async fn get(
         project_name,
         project: pf,
         vault: vf,
-        viewer: principal(session),
+        viewer: principal(caller),
     })
 }
 
 /// Renames and re-describes a vault.
-pub async fn update(
-    state: &AppState,
-    session: &SessionCtx,
-    meta: &RequestMeta,
-    id: VaultId,
-    name: &str,
-    description: &str,
-) -> Result<(), AppError> {
-    let (vault, _, pf, vf) = load(state, session, id).await?;
-    require(state, session, meta, Action::ManageVaults, Resource::Vault(pf, vf), "vault").await?;
+pub async fn update(caller: &Caller, id: VaultId, name: &str, description: &str) -> Result<(), AppError> {
+    let (vault, _, pf, vf) = load(caller, id).await?;
+    require(caller, Action::ManageVaults, Resource::Vault(pf, vf), "vault").await?;
     let name = parse_resource_name("name", name)?;
     let description = parse_description("description", description)?;
     let mut changes = Vec::new();
@@ -156,10 +128,10 @@ pub async fn update(
     if changes.is_empty() {
         return Ok(());
     }
-    let mut tx = state.db.begin().await?;
+    let mut tx = caller.state.db.begin().await?;
     vaults::update(&mut tx, id, &name, &description).await.map_err(duplicate_name)?;
     let renamed = VaultRow { name, ..vault };
-    audit::append(&mut tx, entry(&actor(session), meta, "vault.update", &renamed, changes)).await?;
+    audit::append(&mut tx, entry(&actor(caller), &caller.meta, "vault.update", &renamed, changes)).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -167,15 +139,13 @@ pub async fn update(
 /// Turns the restriction and the "Contributors may create keys and certificates" setting
 /// on or off.
 pub async fn set_settings(
-    state: &AppState,
-    session: &SessionCtx,
-    meta: &RequestMeta,
+    caller: &Caller,
     id: VaultId,
     restricted: bool,
     contributors_manage_keys: bool,
 ) -> Result<(), AppError> {
-    let (vault, _, pf, vf) = load(state, session, id).await?;
-    require(state, session, meta, Action::ManageVaults, Resource::Vault(pf, vf), "vault").await?;
+    let (vault, _, pf, vf) = load(caller, id).await?;
+    require(caller, Action::ManageVaults, Resource::Vault(pf, vf), "vault").await?;
     let mut changes = Vec::new();
     let flag =
         |field: &str, old: bool, new: bool| Change::values(field, Some(&old.to_string()), Some(&new.to_string()));
@@ -188,45 +158,34 @@ pub async fn set_settings(
     if changes.is_empty() {
         return Ok(());
     }
-    let mut tx = state.db.begin().await?;
+    let mut tx = caller.state.db.begin().await?;
     vaults::set_settings(&mut tx, id, restricted, contributors_manage_keys).await?;
-    audit::append(&mut tx, entry(&actor(session), meta, "vault.settings", &vault, changes)).await?;
+    audit::append(&mut tx, entry(&actor(caller), &caller.meta, "vault.settings", &vault, changes)).await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// The restricted vault's member list and who could be added (for those who manage it).
-pub async fn access_list(
-    state: &AppState,
-    session: &SessionCtx,
-    meta: &RequestMeta,
-    id: VaultId,
-) -> Result<VaultAccessList, AppError> {
-    let (vault, _, pf, vf) = load(state, session, id).await?;
-    require(state, session, meta, Action::ManageVaults, Resource::Vault(pf, vf), "vault").await?;
+pub async fn access_list(caller: &Caller, id: VaultId) -> Result<VaultAccessList, AppError> {
+    let (vault, _, pf, vf) = load(caller, id).await?;
+    require(caller, Action::ManageVaults, Resource::Vault(pf, vf), "vault").await?;
     Ok(VaultAccessList {
-        members: vaults::members(&state.db, id).await?,
-        candidates: vaults::candidates(&state.db, id, vault.project_id).await?,
+        members: vaults::members(&caller.state.db, id).await?,
+        candidates: vaults::candidates(&caller.state.db, id, vault.project_id).await?,
     })
 }
 
 /// Puts a project member on, or takes them off, the vault's member list.
-pub async fn set_listed(
-    state: &AppState,
-    session: &SessionCtx,
-    meta: &RequestMeta,
-    id: VaultId,
-    user: UserId,
-    listed: bool,
-) -> Result<(), AppError> {
-    let (vault, _, pf, vf) = load(state, session, id).await?;
-    require(state, session, meta, Action::ManageVaults, Resource::Vault(pf, vf), "vault").await?;
-    if listed && memberships::role(&state.db, vault.project_id, user).await?.is_none() {
+pub async fn set_listed(caller: &Caller, id: VaultId, user: UserId, listed: bool) -> Result<(), AppError> {
+    let (vault, _, pf, vf) = load(caller, id).await?;
+    require(caller, Action::ManageVaults, Resource::Vault(pf, vf), "vault").await?;
+    if listed && memberships::role(&caller.state.db, vault.project_id, user).await?.is_none() {
         return Err(AppError::validation("user", "Only members of the project can be put on a vault's list."));
     }
-    let target =
-        users::find(state.db.reader(), user).await?.ok_or_else(|| AppError::validation("user", "No such user."))?;
-    let mut tx = state.db.begin().await?;
+    let target = users::find(caller.state.db.reader(), user)
+        .await?
+        .ok_or_else(|| AppError::validation("user", "No such user."))?;
+    let mut tx = caller.state.db.begin().await?;
     let changed = if listed {
         vaults::add_member(&mut tx, id, user).await?
     } else {
@@ -238,8 +197,11 @@ pub async fn set_listed(
     }
     let action = if listed { "vault.member_add" } else { "vault.member_remove" };
     let (old, new) = if listed { (None, Some(target.email.as_str())) } else { (Some(target.email.as_str()), None) };
-    audit::append(&mut tx, entry(&actor(session), meta, action, &vault, vec![Change::values("member", old, new)]))
-        .await?;
+    audit::append(
+        &mut tx,
+        entry(&actor(caller), &caller.meta, action, &vault, vec![Change::values("member", old, new)]),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
