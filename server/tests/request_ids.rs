@@ -1,5 +1,5 @@
 //! One id per request, seen everywhere it matters: the response header, the error body, the
-//! server's log line (JSON logs) and the request-log record.
+//! server's log line (JSON logs) and the rows it wrote (request log, user log, audit log).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // A panic here is a failed test or bench.
 
 mod common;
@@ -8,7 +8,7 @@ use common::{Server, client, post_setup, secryn, temp_dir};
 use std::process::Stdio;
 
 #[tokio::test]
-async fn a_failed_request_shows_one_id_in_its_response_its_log_line_and_its_request_log_record() {
+async fn a_failed_request_shows_one_id_in_its_response_its_log_line_and_the_rows_it_wrote() {
     let dir = temp_dir();
     let log_path = dir.path().join("server.log");
     let mut cmd = secryn(dir.path());
@@ -17,7 +17,8 @@ async fn a_failed_request_shows_one_id_in_its_response_its_log_line_and_its_requ
     let mut server = Server::start_with_stderr(cmd, Stdio::from(std::fs::File::create(&log_path).unwrap()));
     let code = server.setup_code();
     let base = server.base.clone();
-    post_setup(&base, &code).await;
+    let setup = post_setup(&base, &code).await;
+    let setup_id = setup.headers()["x-request-id"].to_str().unwrap().to_owned();
 
     let vault = uuid::Uuid::new_v4();
     let res = client().get(format!("{base}/api/v1/vaults/{vault}")).send().await.unwrap();
@@ -46,6 +47,15 @@ async fn a_failed_request_shows_one_id_in_its_response_its_log_line_and_its_requ
         .await
         .unwrap();
     assert_eq!(logged.as_deref(), Some(id.as_str()), "the request-log record names the same request");
+    let refused: Option<String> = sqlx::query_scalar("select request_id from user_log where event = 'sign_in_failed'")
+        .fetch_one(db.reader())
+        .await
+        .unwrap();
+    assert_eq!(refused.as_deref(), Some(rpc_id.as_str()), "the failed sign-in's user-log line names its request");
+    let audited: Vec<Option<String>> =
+        sqlx::query_scalar("select request_id from audit_log").fetch_all(db.reader()).await.unwrap();
+    assert!(!audited.is_empty() && audited.iter().all(|r| r.as_deref() == Some(setup_id.as_str())), "{audited:?}");
+    assert_eq!(app::server::audit::verify(&db).await.unwrap().first_broken, None, "the id is inside the chain");
 
     let log = std::fs::read_to_string(&log_path).unwrap();
     let line = log
@@ -54,4 +64,9 @@ async fn a_failed_request_shows_one_id_in_its_response_its_log_line_and_its_requ
         .find(|l| l["span"]["request_id"] == id.as_str() && l["fields"]["status"] == 401)
         .unwrap_or_else(|| panic!("no JSON log line for request {id} in:\n{log}"));
     assert_eq!(line["span"]["path"], format!("/api/v1/vaults/{vault}"));
+    let rpc_line = log
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|l| l["span"]["request_id"] == rpc_id.as_str() && l["fields"]["status"] == 401);
+    assert!(rpc_line.is_some(), "no JSON log line for the failed sign-in {rpc_id}");
 }

@@ -1,7 +1,8 @@
 //! The audit writer: the one function every feature calls to record a change or a sensitive
 //! read. It runs inside the caller's transaction, so if the entry cannot be written the
 //! change does not happen either. Each entry carries a SHA-256 hash chained to the previous
-//! one; `verify` walks the chain and names the first broken link.
+//! one; `verify` walks the chain and names the first broken link. An entry written while
+//! serving a request carries the request's id (see `server::request`), inside the hash.
 //!
 //! Serialisation: SQLite transactions here hold the write lock from their first statement
 //! (`BEGIN IMMEDIATE`); on PostgreSQL an advisory transaction lock makes appends from every
@@ -116,6 +117,9 @@ struct Canonical<'a> {
     resource_name: Option<&'a str>,
     changes: &'a str,
     source_ip: Option<&'a str>,
+    /// Left out when absent, so entries written before request ids existed hash as they did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_id: Option<&'a str>,
 }
 
 #[allow(clippy::expect_used, reason = "strings and integers always serialise to JSON")]
@@ -142,6 +146,7 @@ pub async fn append(tx: &mut Tx, entry: Entry<'_>) -> Result<(), sqlx::Error> {
     let (actor_type, actor_id, actor_name) = entry.actor.parts();
     let id = uuid::Uuid::new_v4().to_string();
     let changes = serde_json::to_string(&entry.changes).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    let request_id = super::request::current_id();
     let c = Canonical {
         seq: prev_seq + 1,
         id: &id,
@@ -155,12 +160,13 @@ pub async fn append(tx: &mut Tx, entry: Entry<'_>) -> Result<(), sqlx::Error> {
         resource_name: entry.resource_name.as_deref(),
         changes: &changes,
         source_ip: entry.source_ip.as_deref(),
+        request_id: request_id.as_deref(),
     };
     let hash = chain_hash(&prev_hash, &c);
     sqlx::query(
         "insert into audit_log (seq, id, at, actor_type, actor_id, actor_name, action, resource_type, \
-         resource_id, resource_name, changes, source_ip, prev_hash, hash) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+         resource_id, resource_name, changes, source_ip, prev_hash, hash, request_id) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
     )
     .bind(c.seq)
     .bind(c.id)
@@ -176,8 +182,18 @@ pub async fn append(tx: &mut Tx, entry: Entry<'_>) -> Result<(), sqlx::Error> {
     .bind(c.source_ip)
     .bind(&prev_hash)
     .bind(&hash)
+    .bind(c.request_id)
     .execute(&mut **tx)
     .await?;
+    // Who, what and the entry's place in the chain, on the request's span (never a value).
+    tracing::info!(
+        audit_seq = c.seq,
+        action = c.action,
+        resource_type = c.resource_type,
+        resource_id = c.resource_id,
+        actor = %format_args!("{}:{}", c.actor_type, c.actor_id.unwrap_or("-")),
+        "audited"
+    );
     Ok(())
 }
 
@@ -193,7 +209,7 @@ pub struct Verification {
 pub async fn verify(db: &Db) -> Result<Verification, sqlx::Error> {
     let rows = sqlx::query(
         "select seq, id, at, actor_type, actor_id, actor_name, action, resource_type, resource_id, \
-         resource_name, changes, source_ip, prev_hash, hash from audit_log order by seq",
+         resource_name, changes, source_ip, prev_hash, hash, request_id from audit_log order by seq",
     )
     .fetch_all(db.reader())
     .await?;
@@ -213,6 +229,7 @@ pub async fn verify(db: &Db) -> Result<Verification, sqlx::Error> {
         let source_ip: Option<String> = row.try_get(11)?;
         let stored_prev: String = row.try_get(12)?;
         let stored_hash: String = row.try_get(13)?;
+        let request_id: Option<String> = row.try_get(14)?;
         let c = Canonical {
             seq,
             id: &id,
@@ -226,6 +243,7 @@ pub async fn verify(db: &Db) -> Result<Verification, sqlx::Error> {
             resource_name: resource_name.as_deref(),
             changes: &changes,
             source_ip: source_ip.as_deref(),
+            request_id: request_id.as_deref(),
         };
         if seq != expected_seq || stored_prev != prev || chain_hash(&prev, &c) != stored_hash {
             return Ok(Verification { checked: n as u64, first_broken: Some(seq) });

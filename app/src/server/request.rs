@@ -3,8 +3,9 @@
 //! Every request gets an id — a trusted proxy's `X-Request-Id` when it sends a sane one, else
 //! a fresh UUIDv7 — that comes back in the `X-Request-Id` header and in every error body, is
 //! the `request_id` of the tracing span all of the request's log lines carry, and is stored
-//! with its request-log record. A person quoting an error, a log line at 3 a.m. and a
-//! request-log row can so be tied together.
+//! with its request-log record and with every audit entry and user-log line it writes. A
+//! person quoting an error, a log line at 3 a.m. and the rows the request wrote can so be
+//! tied together.
 
 use std::future::Future;
 use std::sync::Arc;

@@ -44,11 +44,11 @@ pub struct LogLine<'a> {
     pub detail: Option<&'a str>,
 }
 
-/// Appends a line inside `tx`.
+/// Appends a line inside `tx`, with the id of the request being served, if any.
 pub async fn append(tx: &mut Tx, line: LogLine<'_>) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "insert into user_log (id, at, user_id, email, event, ip, user_agent, detail) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "insert into user_log (id, at, user_id, email, event, ip, user_agent, detail, request_id) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(uuid::Uuid::new_v4().to_string())
     .bind(clock::now())
@@ -58,6 +58,7 @@ pub async fn append(tx: &mut Tx, line: LogLine<'_>) -> Result<(), sqlx::Error> {
     .bind(line.ip)
     .bind(line.user_agent.map(|ua| ua.chars().take(256).collect::<String>()))
     .bind(line.detail)
+    .bind(crate::server::request::current_id())
     .execute(&mut **tx)
     .await?;
     Ok(())

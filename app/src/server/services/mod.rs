@@ -45,6 +45,7 @@ pub async fn require(caller: &Caller, action: Action, resource: Resource, what: 
         Decision::Forbidden(Denial::Inactive) => AppError::forbidden("Your account is not active."),
     };
     let detail = format!("{action:?} on {what}: {}", error.code.as_str());
+    tracing::info!(user = %caller.user().id, action = ?action, what, outcome = error.code.as_str(), "refused");
     let mut tx = caller.state.db.begin().await?;
     let line = LogLine {
         user_id: Some(caller.user().id),

@@ -14,7 +14,7 @@ use crate::server::{Caller, RequestMeta};
 
 /// A project and the asker's facts about it, or "not found" for a project that does not
 /// exist (the permission check turns "not a member" into the same answer).
-pub async fn load(caller: &Caller, id: ProjectId) -> Result<(ProjectRow, ProjectFacts), AppError> {
+pub(super) async fn load(caller: &Caller, id: ProjectId) -> Result<(ProjectRow, ProjectFacts), AppError> {
     let project = projects::find(&caller.state.db, id).await?.ok_or_else(|| AppError::not_found("No such project."))?;
     let role = memberships::role(&caller.state.db, id, caller.user().id).await?;
     let facts = ProjectFacts { role, archived: project.archived };

@@ -20,7 +20,10 @@ pub fn key_aad(vault: VaultId) -> Vec<u8> {
 }
 
 /// A vault with the asker's facts about it and its project.
-pub async fn load(caller: &Caller, id: VaultId) -> Result<(VaultRow, String, ProjectFacts, VaultFacts), AppError> {
+pub(super) async fn load(
+    caller: &Caller,
+    id: VaultId,
+) -> Result<(VaultRow, String, ProjectFacts, VaultFacts), AppError> {
     let vault = vaults::find(&caller.state.db, id).await?.ok_or_else(|| AppError::not_found("No such vault."))?;
     let (project, pf) = project_service::load(caller, vault.project_id).await?;
     let on_member_list = vaults::is_listed(&caller.state.db, id, caller.user().id).await?;
