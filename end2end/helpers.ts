@@ -82,3 +82,36 @@ export async function inviteAndJoin(admin: Page, browser: Browser, person: Perso
   await expect(page.getByRole("heading", { name: `Welcome, ${person.name}` })).toBeVisible();
   return page;
 }
+
+/**
+ * Opens project `name` as the Admin, creating it first when this server has none by that name,
+ * so a spec file needs nothing an earlier one made.
+ */
+export async function openProject(page: Page, name: string): Promise<void> {
+  await openProjectsAsAdmin(page);
+  const link = page.getByRole("link", { name, exact: true });
+  if ((await link.count()) === 0) {
+    await page.getByRole("button", { name: "New project" }).click();
+    await page.getByLabel("Name", { exact: true }).fill(name);
+    await page.getByRole("button", { name: "Create project" }).click();
+  } else {
+    await link.click();
+  }
+  await expect(page.getByRole("heading", { name, exact: true })).toBeVisible();
+  await waitForHydration(page);
+}
+
+/** Opens vault `vault` of project `project` as the Admin, creating either when missing. */
+export async function openVault(page: Page, project: string, vault: string): Promise<void> {
+  await openProject(page, project);
+  const link = page.getByRole("link", { name: vault, exact: true });
+  if ((await link.count()) === 0) {
+    await page.getByText("New vault").click();
+    await page.getByLabel("Name", { exact: true }).fill(vault);
+    await page.getByRole("button", { name: "Create vault" }).click();
+  } else {
+    await link.click();
+  }
+  await expect(page.getByRole("heading", { name: vault, exact: true })).toBeVisible();
+  await waitForHydration(page);
+}

@@ -24,11 +24,11 @@ export default defineConfig({
   forbidOnly: !!process.env.CI,
   timeout: 60_000,
   expect: { timeout: 10_000 },
-  outputDir: "./test-results/artifacts",
+  outputDir: `./test-results/artifacts-${process.env.SECRYN_E2E_ENGINE ?? "sqlite"}`,
   reporter: [
     ["list"],
     // scripts/test.sh reads stats.expected / stats.unexpected from this file.
-    ["json", { outputFile: "./test-results/results.json" }],
+    ["json", { outputFile: process.env.SECRYN_E2E_REPORT ?? "./test-results/results.json" }],
   ],
   use: {
     baseURL,
@@ -41,9 +41,11 @@ export default defineConfig({
       args: chromiumArgs,
     },
   },
-  // One server serves the whole run, so the projects run in order: `setup` performs the first
-  // run (creating the Admin every later test signs in as), `desktop` runs every feature story
-  // at 1280 px, `mobile` the 390 px checks, and `lockout` (which locks the Admin) runs last.
+  // One server serves the whole run. `setup` performs the first run (creating the Admin every
+  // other test signs in as); every other project depends on it alone, and each spec file makes
+  // the projects and vaults it uses (helpers `openProject`, `openVault`), so any file runs on
+  // its own: `npx playwright test tests/secrets.spec.ts`. `desktop` runs the feature stories at
+  // 1280 px, `mobile` the 390 px checks, `lockout` holds the Admin back and lifts it again.
   projects: [
     {
       name: "setup",
@@ -59,13 +61,13 @@ export default defineConfig({
     {
       name: "mobile",
       testMatch: /mobile\.spec\.ts/,
-      dependencies: ["desktop"],
+      dependencies: ["setup"],
       use: { viewport: { width: 390, height: 844 } },
     },
     {
       name: "lockout",
       testMatch: /lockout\.spec\.ts/,
-      dependencies: ["mobile"],
+      dependencies: ["setup"],
       use: { viewport: { width: 1280, height: 800 } },
     },
   ],

@@ -34,6 +34,14 @@ DATA_DIR="${SECRYN_E2E_DATA:-target/e2e-data}"
 rm -rf "$DATA_DIR"
 mkdir -p -m 700 "$DATA_DIR"
 
+# SECRYN_E2E_ENGINE=postgres: a fresh database on the test PostgreSQL server (the one
+# scripts/ensure-tools.sh starts for `make test`) instead of a SQLite file.
+if [[ "${SECRYN_E2E_ENGINE:-sqlite}" == postgres ]]; then
+    pg_url="${SECRYN_TEST_POSTGRES_URL:?e2e-server.sh: SECRYN_TEST_POSTGRES_URL is not set (make test sets it)}"
+    psql "$pg_url" -q -c "drop database if exists secryn_e2e" -c "create database secryn_e2e" >/dev/null
+    export SECRYN_DATABASE_URL="${pg_url%/*}/secryn_e2e"
+fi
+
 export SECRYN_DATA_DIR="$DATA_DIR"
 export SECRYN_LISTEN="$listen"
 export SECRYN_SITE_ROOT="${SECRYN_E2E_SITE:-target/site}"

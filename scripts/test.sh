@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (`make test`, `.ci/run`):
 #   tools, rustfmt, clippy (per package), release build, Rust tests (SQLite + PostgreSQL),
-#   Playwright browser tests against the release server.
+#   Playwright browser tests against the release server, on SQLite and on PostgreSQL.
 # Every step runs even when an earlier one failed (except Playwright after a failed build),
 # so the closing line counts everything:  N passed, M failed
 # A failed check step (tools, fmt, clippy, build) counts as one failure.
@@ -85,43 +85,34 @@ count_cargo test-server $?
 
 # --------------------------------------------------------------------------- Playwright
 
-if [[ $build_ok -eq 0 ]]; then
-    echo
-    echo "==> [playwright] skipped: the build failed (counted as 1 failed)"
-    FAILED=$((FAILED + 1))
-    FAILED_STEPS+=(playwright)
-else
-    e2e_url="${SECRYN_E2E_URL:-http://127.0.0.1:3100}"
-    hostport="${e2e_url#*://}"
+# playwright_on ENGINE URL: the whole browser suite against a fresh server of this build on
+# ENGINE (sqlite, or postgres on the test server's fresh `secryn_e2e` database), at URL.
+playwright_on() {
+    local engine=$1 url=$2 step="playwright-$1"
+    local hostport="${url#*://}"
     hostport="${hostport%%/*}"
-    port_taken=0
-    if (exec 3<>"/dev/tcp/${hostport%:*}/${hostport##*:}") 2>/dev/null; then
-        port_taken=1
-    fi
-    report=end2end/test-results/results.json
-    rm -f "$report"
-    if [[ $port_taken -eq 1 && -n ${CI:-} ]]; then
+    local report="test-results/results-$engine.json" rc p f counts
+    rm -f "end2end/$report"
+    if (exec 3<>"/dev/tcp/${hostport%:*}/${hostport##*:}") 2>/dev/null && [[ -n ${CI:-} ]]; then
         # Under CI a server left on the port would be tested instead of this build: refuse.
-        echo "==> [playwright] ERROR: something already listens on $hostport; the suite must test" \
+        echo "==> [$step] ERROR: something already listens on $hostport; the suite must test" \
             "a fresh server of this build (stop it first)" >&2
         rc=1
     else
-        if [[ $port_taken -eq 1 ]]; then
-            echo "WARNING: something already listens on $hostport; Playwright will reuse it instead of" \
-                "starting a fresh server (stop it for a clean run)" >&2
-        fi
         # No --pass-with-no-tests: a run that finds no test is a failure.
-        run_step playwright bash -c 'cd end2end && exec npx --no-install playwright test'
+        SECRYN_E2E_ENGINE=$engine SECRYN_E2E_URL=$url SECRYN_E2E_DATA="target/e2e-data-$engine" \
+            SECRYN_E2E_REPORT="./$report" \
+            run_step "$step" bash -c 'cd end2end && exec npx --no-install playwright test'
         rc=$?
     fi
     counts="$(node -e '
         const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).stats || {};
         console.log((s.expected || 0), (s.unexpected || 0) + (s.flaky || 0));
-    ' "$report" 2>/dev/null)" || counts=""
+    ' "end2end/$report" 2>/dev/null)" || counts=""
     if [[ -n $counts ]]; then
         read -r p f <<<"$counts"
     else
-        echo "==> [playwright] no readable $report" >&2
+        echo "==> [$step] no readable end2end/$report" >&2
         p=0
         f=0
     fi
@@ -130,8 +121,18 @@ else
     fi
     PASSED=$((PASSED + p))
     FAILED=$((FAILED + f))
-    [[ $f -eq 0 ]] || FAILED_STEPS+=(playwright)
-    echo "==> [playwright] $p passed, $f failed"
+    [[ $f -eq 0 ]] || FAILED_STEPS+=("$step")
+    echo "==> [$step] $p passed, $f failed"
+}
+
+if [[ $build_ok -eq 0 ]]; then
+    echo
+    echo "==> [playwright] skipped: the build failed (counted as 1 failed)"
+    FAILED=$((FAILED + 1))
+    FAILED_STEPS+=(playwright)
+else
+    playwright_on sqlite "${SECRYN_E2E_URL:-http://127.0.0.1:3100}"
+    playwright_on postgres "${SECRYN_E2E_PG_URL:-http://127.0.0.1:3101}"
 fi
 
 # --------------------------------------------------------------------------- summary

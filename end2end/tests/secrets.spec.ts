@@ -1,12 +1,11 @@
 import { expect, test } from "@playwright/test";
-import { ADMIN, inviteAndJoin, openProjectsAsAdmin, signIn, snap, waitForHydration, watchConsole } from "../helpers";
+import { ADMIN, inviteAndJoin, openProject, signIn, snap, waitForHydration, watchConsole } from "../helpers";
 
 // A secret's life in the UI: create, reveal, new version, history, restore, disable, and a
 // Read-only member who sees metadata but never the value.
 test("create, reveal, version, restore and disable a secret; Read-only sees no value", async ({ page, browser }) => {
   const errors = watchConsole(page);
-  await openProjectsAsAdmin(page);
-  await page.getByRole("link", { name: "Payments" }).click();
+  await openProject(page, "Payments");
   await page.getByText("New vault").click();
   await page.getByLabel("Name", { exact: true }).fill("staging");
   await page.getByRole("button", { name: "Create vault" }).click();
@@ -103,8 +102,7 @@ test("create, reveal, version, restore and disable a secret; Read-only sees no v
 // export the vault, and meet the stale-save warning from a second tab.
 test("import a .env with a bad line, export it, and a stale save asks first", async ({ page, context }) => {
   const errors = watchConsole(page);
-  await openProjectsAsAdmin(page);
-  await page.getByRole("link", { name: "Payments" }).click();
+  await openProject(page, "Payments");
   await page.getByText("New vault").click();
   await page.getByLabel("Name", { exact: true }).fill("imports");
   await page.getByRole("button", { name: "Create vault" }).click();
@@ -174,8 +172,7 @@ test("import a .env with a bad line, export it, and a stale save asks first", as
 // offers a box to tick for an empty value on purpose.
 test("an empty value is refused until the person confirms it", async ({ page }) => {
   const errors = watchConsole(page);
-  await openProjectsAsAdmin(page);
-  await page.getByRole("link", { name: "Payments" }).click();
+  await openProject(page, "Payments");
   await page.getByText("New vault").click();
   await page.getByLabel("Name", { exact: true }).fill("empties");
   await page.getByRole("button", { name: "Create vault" }).click();
@@ -210,8 +207,7 @@ test("an empty value is refused until the person confirms it", async ({ page }) 
 // Over plain http on a name that is not localhost, browsers offer no clipboard API; Copy must
 // still copy (through a selected text box) and say so.
 test("Copy works on a plain-http origin that is not localhost", async ({ page }) => {
-  await openProjectsAsAdmin(page);
-  await page.getByRole("link", { name: "Payments" }).click();
+  await openProject(page, "Payments");
   await page.getByRole("link", { name: "empties" }).click();
   await waitForHydration(page);
   await page.getByText("New secret", { exact: true }).click();
