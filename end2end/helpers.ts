@@ -115,3 +115,16 @@ export async function openVault(page: Page, project: string, vault: string): Pro
   await expect(page.getByRole("heading", { name: vault, exact: true })).toBeVisible();
   await waitForHydration(page);
 }
+
+/**
+ * Runs axe-core (WCAG 2.1 A and AA rules) on the page as it is and fails on any serious or
+ * critical violation, naming each with the elements it found.
+ */
+export async function auditAccessibility(page: Page, name: string): Promise<void> {
+  const { default: AxeBuilder } = await import("@axe-core/playwright");
+  const result = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  const bad = result.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.map((n) => n.target.join(" ")).join("\n    ")}`);
+  expect(bad, `accessibility of ${name}`).toEqual([]);
+}

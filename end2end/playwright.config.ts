@@ -60,7 +60,7 @@ export default defineConfig({
     },
     {
       name: "mobile",
-      testMatch: /mobile\.spec\.ts/,
+      testMatch: /(mobile|accessibility)\.spec\.ts/,
       dependencies: ["setup"],
       use: { viewport: { width: 390, height: 844 } },
     },

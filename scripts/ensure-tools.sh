@@ -99,7 +99,8 @@ ensure_node_modules() {
     local dir=end2end
     if [[ -d $dir/node_modules && -f $dir/node_modules/.package-lock.json \
         && ! $dir/package-lock.json -nt $dir/node_modules/.package-lock.json \
-        && -x $dir/node_modules/.bin/wasm-opt && -x $dir/node_modules/.bin/playwright ]]; then
+        && -x $dir/node_modules/.bin/wasm-opt && -x $dir/node_modules/.bin/playwright \
+        && -d $dir/node_modules/@axe-core/playwright ]]; then
         say "ok: end2end/node_modules"
     else
         say "npm ci in end2end (no browser download)"

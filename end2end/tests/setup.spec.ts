@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { ADMIN, readSetupCode, snap, waitForHydration, watchConsole } from "../helpers";
+import { ADMIN, auditAccessibility, readSetupCode, snap, waitForHydration, watchConsole } from "../helpers";
 
 // The first run of a fresh server: every other project depends on the Admin made here.
 test("first run: a wrong setup code is refused, the right one creates the Admin", async ({ page }) => {
@@ -20,6 +20,7 @@ test("first run: a wrong setup code is refused, the right one creates the Admin"
   await expect(codeError).toContainText("setup code is not right");
   await expect(page.getByLabel("Setup code")).toHaveAttribute("aria-invalid", "true");
   await snap(page, "setup-wrong-code-1280");
+  await auditAccessibility(page, "setup with a refused code");
 
   await page.getByLabel("Setup code").fill(readSetupCode());
   await page.getByRole("button", { name: "Create Admin and sign in" }).click();

@@ -72,8 +72,10 @@ fn Frame(info: ShellInfo) -> impl IntoView {
                         }
                     }
                 >
-                    <summary aria-label="User menu">
-                        <span class="avatar" aria-hidden="true">{initials(&user_name)}</span>
+                    // The name read aloud starts with the name shown (WCAG 2.5.3, label in name).
+                    <summary aria-label=format!("{user_name}, user menu")>
+                        // Initials drawn by CSS: decoration, not text that must match the name.
+                        <span class="avatar" aria-hidden="true" data-initials=initials(&user_name)></span>
                         <span class="user-name">{user_name.clone()}</span>
                     </summary>
                     <div class="menu" role="menu" on:click=move |_| close_user_menu()>

@@ -1,0 +1,86 @@
+import { type Page, expect, test } from "@playwright/test";
+import { auditAccessibility, openVault, signIn, waitForHydration } from "../helpers";
+
+// Every page passes axe-core's WCAG 2.1 A/AA rules with no serious or critical violation, at
+// the project's width (this file runs in the 1280 px and the 390 px projects).
+async function audit(page: Page, path: string, name: string): Promise<void> {
+  await page.goto(path);
+  await waitForHydration(page);
+  await auditAccessibility(page, `${name} (${page.viewportSize()?.width} px)`);
+}
+
+test("signed-out pages", async ({ page }) => {
+  await audit(page, "/login", "sign-in");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await auditAccessibility(page, "sign-in with errors");
+  await audit(page, "/no/such/page", "not found, signed out");
+});
+
+test("every signed-in page", async ({ page, browser }) => {
+  const width = page.viewportSize()?.width ?? 0;
+  await openVault(page, "Audit", `audit-${width}`);
+  const vaultPath = new URL(page.url()).pathname;
+  if ((await page.getByText("No secrets yet").count()) > 0) {
+    await page.getByText("New secret", { exact: true }).click();
+    await page.getByLabel("Name", { exact: true }).fill("AUDITED");
+    await page.getByLabel("Value").fill("audited-value");
+    await page.getByRole("button", { name: "Create secret" }).click();
+    await expect(page.getByRole("heading", { name: /AUDITED/ })).toBeVisible();
+  } else {
+    await page.getByRole("link", { name: "AUDITED" }).click();
+  }
+  const secretPath = new URL(page.url()).pathname;
+  const projectPath = await page.getByRole("navigation", { name: "Breadcrumb" }).getByRole("link", { name: "Audit", exact: true }).getAttribute("href");
+
+  await audit(page, "/", "home");
+  await audit(page, "/projects", "projects");
+  await audit(page, `${projectPath}`, "project vaults");
+  await audit(page, `${projectPath}/members`, "project members");
+  await audit(page, `${projectPath}/settings`, "project settings");
+  await audit(page, vaultPath, "vault secrets");
+  await audit(page, `${vaultPath}/access-keys`, "vault access keys");
+  await audit(page, `${vaultPath}/settings`, "vault settings");
+  await audit(page, secretPath, "secret");
+  await audit(page, "/profile", "profile");
+  await audit(page, "/admin/users", "users");
+  await audit(page, "/no/such/page", "not found");
+
+  // The invitation page, as the invited person sees it, and their first page.
+  const stamp = Date.now();
+  const guest = { name: "Gil Guest", email: `gil.${stamp}.${width}@example.com`, password: "gil's long passphrase" };
+  const link = await invitationLink(page, guest.name, guest.email);
+  const guestPage = await (await browser.newContext()).newPage();
+  await audit(guestPage, new URL(link).pathname, "invitation");
+  await guestPage.getByLabel("Password", { exact: true }).fill(guest.password);
+  await guestPage.getByLabel("Repeat password").fill(guest.password);
+  await guestPage.getByRole("button", { name: "Accept and sign in" }).click();
+  await expect(guestPage.getByRole("heading", { name: `Welcome, ${guest.name}` })).toBeVisible();
+  await auditAccessibility(guestPage, `home of a new member (${width} px)`);
+
+  // The password-reset page, and the page a used link shows.
+  await page.goto("/admin/users");
+  await waitForHydration(page);
+  await page.getByRole("row").filter({ hasText: guest.email }).getByRole("button", { name: `Reset link: ${guest.name}` }).click();
+  const reset = await page.getByLabel("Link to send").inputValue();
+  const stranger = await (await browser.newContext()).newPage();
+  await audit(stranger, new URL(reset).pathname, "password reset");
+  await audit(stranger, "/reset/secryn_rst_not-a-real-link", "unusable link");
+});
+
+/** An invitation link for a new person, made by the Admin signed in on `page`. */
+async function invitationLink(page: Page, name: string, email: string): Promise<string> {
+  await page.goto("/admin/users");
+  await waitForHydration(page);
+  await page.getByRole("button", { name: "Invite user" }).click();
+  await page.getByLabel("Name", { exact: true }).fill(name);
+  await page.getByLabel("E-mail", { exact: true }).fill(email);
+  await page.getByRole("button", { name: "Create invitation link" }).click();
+  return page.getByLabel("Link to send").inputValue();
+}
+
+test("sign-in after a refused password", async ({ page }) => {
+  // The sign-in page again, with the refusal shown.
+  await signIn(page, "nobody@example.com", "not a password at all");
+  await expect(page.getByRole("alert")).toBeVisible();
+  await auditAccessibility(page, "sign-in refused");
+});
