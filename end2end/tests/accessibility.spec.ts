@@ -1,18 +1,28 @@
 import { type Page, expect, test } from "@playwright/test";
-import { auditAccessibility, openVault, signIn, waitForHydration } from "../helpers";
+import { auditAccessibility, openVault, signIn, snap, waitForHydration } from "../helpers";
 
 // Every page passes axe-core's WCAG 2.1 A/AA rules with no serious or critical violation, at
-// the project's width (this file runs in the 1280 px and the 390 px projects).
+// the project's width (this file runs in the 1280 px and the 390 px projects), in the light
+// and in the dark theme.
 async function audit(page: Page, path: string, name: string): Promise<void> {
   await page.goto(path);
   await waitForHydration(page);
-  await auditAccessibility(page, `${name} (${page.viewportSize()?.width} px)`);
+  await bothThemes(page, name);
+}
+
+async function bothThemes(page: Page, name: string): Promise<void> {
+  const width = page.viewportSize()?.width;
+  for (const colorScheme of ["light", "dark"] as const) {
+    await page.emulateMedia({ colorScheme });
+    await auditAccessibility(page, `${name} (${width} px, ${colorScheme})`);
+  }
+  await page.emulateMedia({ colorScheme: "light" });
 }
 
 test("signed-out pages", async ({ page }) => {
   await audit(page, "/login", "sign-in");
   await page.getByRole("button", { name: "Sign in" }).click();
-  await auditAccessibility(page, "sign-in with errors");
+  await bothThemes(page, "sign-in with errors");
   await audit(page, "/no/such/page", "not found, signed out");
 });
 
@@ -55,7 +65,7 @@ test("every signed-in page", async ({ page, browser }) => {
   await guestPage.getByLabel("Repeat password").fill(guest.password);
   await guestPage.getByRole("button", { name: "Accept and sign in" }).click();
   await expect(guestPage.getByRole("heading", { name: `Welcome, ${guest.name}` })).toBeVisible();
-  await auditAccessibility(guestPage, `home of a new member (${width} px)`);
+  await bothThemes(guestPage, "home of a new member");
 
   // The password-reset page, and the page a used link shows.
   await page.goto("/admin/users");
@@ -82,5 +92,25 @@ test("sign-in after a refused password", async ({ page }) => {
   // The sign-in page again, with the refusal shown.
   await signIn(page, "nobody@example.com", "not a password at all");
   await expect(page.getByRole("alert")).toBeVisible();
-  await auditAccessibility(page, "sign-in refused");
+  await bothThemes(page, "sign-in refused");
+});
+
+test("the theme follows the system until switched, and the switch is remembered", async ({ page }) => {
+  await page.emulateMedia({ colorScheme: "dark" });
+  await openVault(page, "Audit", `theme-${page.viewportSize()?.width}`);
+  const root = page.locator("html");
+  await expect(root).not.toHaveAttribute("data-theme", /.+/);
+  const bg = () => page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+  const systemDark = await bg();
+  await page.getByRole("button", { name: "Switch between light and dark theme" }).click();
+  await expect(root).toHaveAttribute("data-theme", "light");
+  expect(await bg()).not.toBe(systemDark);
+  await page.getByRole("button", { name: "Switch between light and dark theme" }).click();
+  await expect(root).toHaveAttribute("data-theme", "dark");
+  // The server renders the picked theme from the first byte.
+  await page.emulateMedia({ colorScheme: "light" });
+  const res = await page.reload();
+  expect(await res?.text()).toContain('data-theme="dark"');
+  expect(await bg()).toBe(systemDark);
+  await snap(page, `vault-dark-${page.viewportSize()?.width}`);
 });

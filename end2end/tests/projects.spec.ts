@@ -10,9 +10,8 @@ test("Admin creates a project and a vault, restricts it, and finds it again", as
   await expect(page.getByRole("heading", { name: `Welcome, ${ADMIN.name}` })).toBeVisible();
   await page.goto("/projects");
   await waitForHydration(page);
-  await expect(page.getByText("No projects here")).toBeVisible();
-  await snap(page, "projects-empty-1280");
-
+  // (The empty list is checked for a new member in the last story: other files may have
+  // made projects before this one runs.)
   await page.getByRole("button", { name: "New project" }).click();
   await page.getByLabel("Name", { exact: true }).fill("Payments");
   await page.getByLabel("Description").fill("Card processing services");
@@ -47,7 +46,7 @@ test("Admin creates a project and a vault, restricts it, and finds it again", as
   await page.getByLabel("Description").fill("Live keys");
   await page.getByRole("button", { name: "Create vault" }).click();
   await expect(page.getByRole("heading", { name: "production" })).toBeVisible();
-  for (const tab of ["Secrets", "Keys", "Certificates", "Access keys", "Settings"]) {
+  for (const tab of ["Secrets", "Access keys", "Settings"]) {
     await expect(page.getByRole("navigation", { name: "Vault sections" }).getByRole("link", { name: tab, exact: true })).toBeVisible();
   }
   await page.getByRole("navigation", { name: "Vault sections" }).getByRole("link", { name: "Settings" }).click();

@@ -63,6 +63,7 @@ fn Frame(info: ShellInfo) -> impl IntoView {
                     <span class="brand-mark" aria-hidden="true">"◆"</span>
                     <span class="brand-name">{instance}</span>
                 </a>
+                <crate::ui::theme::ThemeToggle />
                 <details
                     class="user-menu"
                     node_ref=user_menu
@@ -90,15 +91,11 @@ fn Frame(info: ShellInfo) -> impl IntoView {
             <nav id="sidebar" class="sidebar" aria-label="Main" on:click=move |_| menu_open.set(false)>
                 <ul>
                     <NavItem href="/projects" label="Projects" />
-                    <NavItem href="/support" label="Support" />
                 </ul>
                 <Show when=move || is_admin>
                     <p class="nav-heading">"Administration"</p>
                     <ul>
                         <NavItem href="/admin/users" label="Users" />
-                        <NavItem href="/admin/logs" label="Logs" />
-                        <NavItem href="/admin/backups" label="Backups" />
-                        <NavItem href="/admin/settings" label="Settings" />
                     </ul>
                 </Show>
             </nav>

@@ -3,6 +3,7 @@
 pub mod components;
 pub mod layout;
 pub mod pages;
+pub mod theme;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -18,11 +19,11 @@ pub fn shell(options: leptos::config::LeptosOptions) -> impl IntoView {
     provide_request_nonce();
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang="en" data-theme=theme::picked()>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
-                <meta name="color-scheme" content="light" />
+                <meta name="color-scheme" content="light dark" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <HydrationScripts options />
                 <MetaTags />
@@ -69,17 +70,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/projects/:id/members") view=|| view! { <ProjectPage tab=ProjectTab::Members /> } />
                     <Route path=path!("/projects/:id/settings") view=|| view! { <ProjectPage tab=ProjectTab::Settings /> } />
                     <Route path=path!("/projects/:id") view=|| view! { <ProjectPage tab=ProjectTab::Vaults /> } />
-                    <Route path=path!("/vaults/:id/keys") view=|| view! { <VaultPage tab=VaultTab::Keys /> } />
-                    <Route path=path!("/vaults/:id/certificates") view=|| view! { <VaultPage tab=VaultTab::Certificates /> } />
                     <Route path=path!("/vaults/:id/access-keys") view=|| view! { <VaultPage tab=VaultTab::AccessKeys /> } />
                     <Route path=path!("/vaults/:id/settings") view=|| view! { <VaultPage tab=VaultTab::Settings /> } />
                     <Route path=path!("/vaults/:id") view=|| view! { <VaultPage tab=VaultTab::Secrets /> } />
                     <Route path=path!("/secrets/:id") view=pages::secret::SecretPageView />
-                    <Route path=path!("/support") view=|| pages::coming::coming("Support", false) />
                     <Route path=path!("/admin/users") view=pages::users::UsersPage />
-                    <Route path=path!("/admin/logs") view=|| pages::coming::coming("Logs", true) />
-                    <Route path=path!("/admin/backups") view=|| pages::coming::coming("Backups", true) />
-                    <Route path=path!("/admin/settings") view=|| pages::coming::coming("Settings", true) />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -1,7 +1,6 @@
 //! One module per page.
 
 pub mod access_keys;
-pub mod coming;
 pub mod home;
 pub mod invite;
 pub mod login;

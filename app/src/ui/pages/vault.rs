@@ -1,5 +1,5 @@
-//! One vault: tabs for secrets, keys, certificates and access keys (each arrives with its
-//! own issue) and settings — rename, restriction, the restricted vault's member list and
+//! One vault: tabs for secrets and access keys (keys and certificates get theirs when they
+//! arrive) and settings — rename, restriction, the restricted vault's member list and
 //! whether Contributors may create keys and certificates.
 
 use crate::api::projects::{SaveVaultSettings, SetVaultMember, UpdateVault, get_vault, get_vault_access};
@@ -17,25 +17,21 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-/// Which tab of the vault page is open.
+/// Which tab of the vault page is open. Only parts that exist have a tab (keys and
+/// certificates get theirs when they arrive), so navigation never dead-ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum VaultTab {
     Secrets,
-    Keys,
-    Certificates,
     AccessKeys,
     Settings,
 }
 
 impl VaultTab {
-    const ALL: [VaultTab; 5] =
-        [VaultTab::Secrets, VaultTab::Keys, VaultTab::Certificates, VaultTab::AccessKeys, VaultTab::Settings];
+    const ALL: [VaultTab; 3] = [VaultTab::Secrets, VaultTab::AccessKeys, VaultTab::Settings];
 
     fn label(self) -> &'static str {
         match self {
             VaultTab::Secrets => "Secrets",
-            VaultTab::Keys => "Keys",
-            VaultTab::Certificates => "Certificates",
             VaultTab::AccessKeys => "Access keys",
             VaultTab::Settings => "Settings",
         }
@@ -44,8 +40,6 @@ impl VaultTab {
     fn path(self) -> &'static str {
         match self {
             VaultTab::Secrets => "",
-            VaultTab::Keys => "/keys",
-            VaultTab::Certificates => "/certificates",
             VaultTab::AccessKeys => "/access-keys",
             VaultTab::Settings => "/settings",
         }
@@ -57,7 +51,7 @@ impl VaultTab {
         match self {
             VaultTab::AccessKeys => Action::ManageAccessKeys,
             VaultTab::Settings => Action::ManageVaults,
-            _ => Action::ViewVault,
+            VaultTab::Secrets => Action::ViewVault,
         }
     }
 }
@@ -95,21 +89,12 @@ fn VaultFrame(vault: VaultDetail, tab: VaultTab, reload: RwSignal<u32>) -> impl 
     let for_body = vault.clone();
     let body = move || {
         if !allowed(&for_body, tab.needs()) {
-            view! { <NotFound /> }.into_any()
-        } else if tab == VaultTab::Settings {
-            view! { <SettingsTab vault=for_body.clone() reload /> }.into_any()
-        } else if tab == VaultTab::Secrets {
-            view! { <SecretsTab vault=for_body.clone() /> }.into_any()
-        } else if tab == VaultTab::AccessKeys {
-            view! { <AccessKeysTab vault=for_body.clone() /> }.into_any()
-        } else {
-            view! {
-                <div class="empty-state">
-                    <p class="empty-title">{tab.label()} " are coming"</p>
-                    <p class="muted">"This part of the vault arrives in a coming release of Secryn."</p>
-                </div>
-            }
-            .into_any()
+            return view! { <NotFound /> }.into_any();
+        }
+        match tab {
+            VaultTab::Settings => view! { <SettingsTab vault=for_body.clone() reload /> }.into_any(),
+            VaultTab::Secrets => view! { <SecretsTab vault=for_body.clone() /> }.into_any(),
+            VaultTab::AccessKeys => view! { <AccessKeysTab vault=for_body.clone() /> }.into_any(),
         }
     };
     view! {
