@@ -96,11 +96,14 @@ async fn serve(mut config: Config) -> Result<(), StartError> {
     }
     startup::announce_setup(&db, &config.browse_url()).await?;
     tokio::spawn(sweep_sessions(state.clone()));
+    // Signal handlers go in before "running" is printed: a SIGTERM that arrives right after
+    // must stop the server gracefully, not kill it with the default action.
+    let stop = shutdown_signal()?;
     println!("Secryn is running at {} ({} database)", config.browse_url(), db.engine().name());
     tracing::info!(listen = %config.listen, config = ?config, "started");
     let app = http::router(state, config.https());
     axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(stop)
         .await
         .map_err(|e| StartError(format!("server error: {e}")))?;
     db.close().await;
@@ -123,23 +126,19 @@ async fn sweep_sessions(state: AppState) {
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+/// Registers for SIGINT and SIGTERM now and resolves when either arrives.
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, StartError> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let register = |kind| signal(kind).map_err(|e| StartError(format!("cannot listen for signals: {e}")));
+    let mut int = register(SignalKind::interrupt())?;
+    let mut term = register(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = int.recv() => {},
+            _ = term.recv() => {},
         }
-    };
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
-    tracing::info!("shutting down");
+        tracing::info!("shutting down");
+    })
 }
 
 async fn setup_code(mut config: Config) -> Result<(), StartError> {
