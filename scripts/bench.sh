@@ -3,6 +3,8 @@
 # 127.0.0.1:3200 (loopback only; every load loop is bounded in time) and prints one figure
 # per line:
 #   idle RSS, TTFB of /login (median of 100), release WASM size raw / gzip -9 / brotli -q 11,
+#   the bundle budgets table (scripts/bundle-report.sh: per route, the brotli bytes of WASM + JS
+#   + CSS its page references, against the budgets),
 #   sign-ins per second under 32 concurrent clients, /healthz p99 during a wrong-password flood.
 # Options (environment): BENCH_SKIP_BUILD=1 uses the existing build; BENCH_SECONDS (default 10)
 # is the length of each wrk run.
@@ -13,7 +15,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ADDR=127.0.0.1:3200
 BASE="http://$ADDR"
 DATA_DIR=target/bench-data
-WASM=target/site/pkg/secryn.wasm
+WASM=target/site/pkg/secryn.wasm # the plain-name link to the hashed file
 SECONDS_PER_RUN="${BENCH_SECONDS:-10}"
 SERVER_PID=""
 
@@ -81,6 +83,16 @@ bench_wasm_size() {
     figure "WASM size raw" "$(stat -c %s "$WASM") bytes"
     figure "WASM size gzip -9" "$(gzip -9 -c "$WASM" | wc -c) bytes"
     figure "WASM size brotli -q 11" "$(brotli -q 11 -c "$WASM" | wc -c) bytes"
+}
+
+# The per-route bundle table, read from this server's pages (scripts/bundle-report.sh); run
+# once a vault with secrets exists so every route has a page to measure.
+bench_bundles() {
+    echo
+    if ! bash scripts/bundle-report.sh "$BASE"; then
+        figure "bundle budgets" "incomplete (see the lines above)"
+    fi
+    echo
 }
 
 # Reads KEY from key=value lines in a file.
@@ -250,6 +262,7 @@ bench_healthz_p99_under_flood
 if [[ $account_ready -eq 1 ]]; then
     bench_secrets_tab
 fi
+bench_bundles
 bench_rest_api sqlite
 stop_server
 

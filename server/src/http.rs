@@ -17,17 +17,21 @@ use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use base64::Engine as _;
+use leptos::config::LeptosOptions;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use rand::RngCore;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 use tracing::Instrument as _;
 
 /// Largest request body accepted by server functions.
 const BODY_LIMIT: usize = 256 * 1024;
 
 /// Builds the whole application router.
-pub fn router(state: AppState, https: bool) -> Router {
+pub fn router(mut state: AppState, https: bool) -> Router {
+    state.leptos_options = Arc::new(pin_site(&state.leptos_options));
     let routes = generate_route_list(App);
     let options = (*state.leptos_options).clone();
     Router::new()
@@ -65,12 +69,75 @@ fn json(status: StatusCode, body: &'static str) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")], body).into_response()
 }
 
+/// Name of the bundle's files (`LEPTOS_OUTPUT_NAME`): `pkg/secryn.<hash>.wasm` and so on.
+const OUTPUT_NAME: &str = "secryn";
+
+/// The hash file of the site this process serves (set by [`pin_site`]).
+static HASH_FILE: OnceLock<PathBuf> = OnceLock::new();
+
+/// Serves the build that `site_root` (the `target/site` link) names when the server starts:
+/// scripts/build.sh swaps the link to a new folder and keeps the previous one, so a server
+/// started before a rebuild keeps pages and assets of one build. With a `hash.txt` there,
+/// pages name content-hashed assets. The hash file's path is absolute: Leptos joins it to
+/// the binary's folder, which an absolute path replaces.
+fn pin_site(options: &LeptosOptions) -> LeptosOptions {
+    let mut pinned = options.clone();
+    if let Ok(root) = std::fs::canonicalize(&*options.site_root) {
+        let hash_file = root.join("hash.txt");
+        pinned.hash_files = hash_file.is_file();
+        pinned.hash_file = hash_file.to_string_lossy().into();
+        pinned.site_root = root.to_string_lossy().into();
+        let _ = HASH_FILE.set(hash_file);
+    }
+    pinned
+}
+
+/// The hash of one bundle file (`wasm`, `js`, `css`) in a hash file (`css: 0123abcd…` lines).
+fn hash_of<'a>(hashes: &'a str, kind: &str) -> Option<&'a str> {
+    hashes.lines().filter_map(|l| l.split_once(':')).find(|(k, _)| k.trim() == kind).map(|(_, h)| h.trim())
+}
+
+/// The stylesheet's URL for pages Leptos does not render (API docs, the gone page): the
+/// hashed name when the site has one, else the plain name.
+pub fn stylesheet_href() -> String {
+    let hashes = HASH_FILE.get().and_then(|p| std::fs::read_to_string(p).ok()).unwrap_or_default();
+    match hash_of(&hashes, "css") {
+        Some(h) if is_content_hash(h) => format!("/pkg/{OUTPUT_NAME}.{h}.css"),
+        _ => format!("/pkg/{OUTPUT_NAME}.css"),
+    }
+}
+
+/// What scripts/build.sh puts in a file name: 16 lowercase hex digits of its SHA-256.
+fn is_content_hash(s: &str) -> bool {
+    s.len() == 16 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// Files served from the site folder (the bundle and `public/`).
+fn is_static(path: &str) -> bool {
+    path.starts_with("/pkg/") || matches!(path, "/favicon.svg" | "/favicon.ico" | "/robots.txt")
+}
+
 /// Paths that are assets or machine endpoints rather than pages.
 fn is_page(path: &str) -> bool {
-    !(path.starts_with("/pkg/")
+    !(is_static(path)
         || path.starts_with("/rpc/")
         || path.starts_with("/api/")
-        || matches!(path, "/healthz" | "/readyz" | "/favicon.svg" | "/favicon.ico" | "/robots.txt"))
+        || matches!(path, "/healthz" | "/readyz"))
+}
+
+/// Cache policy of a static file. A content-hashed name never changes content, so browsers
+/// keep it a year without asking; other names (favicon, the unhashed aliases) are revalidated
+/// on each use; a missing file is never cached (it may appear with the next build).
+fn static_cache_control(path: &str, status: StatusCode) -> &'static str {
+    if !(status.is_success() || status == StatusCode::NOT_MODIFIED) {
+        return "no-store";
+    }
+    let hashed = path
+        .strip_prefix("/pkg/")
+        .and_then(|name| name.strip_prefix(OUTPUT_NAME)?.strip_prefix('.'))
+        .and_then(|rest| rest.split_once('.'))
+        .is_some_and(|(hash, ext)| is_content_hash(hash) && matches!(ext, "wasm" | "js" | "css"));
+    if hashed { "public, max-age=31536000, immutable" } else { "no-cache" }
 }
 
 fn nonce() -> String {
@@ -82,6 +149,7 @@ fn nonce() -> String {
 async fn security_headers(State(https): State<bool>, mut req: Request, next: Next) -> Response {
     let n = nonce();
     let page = is_page(req.uri().path()) || req.uri().path().starts_with("/rpc/");
+    let asset = is_static(req.uri().path()).then(|| req.uri().path().to_owned());
     req.extensions_mut().insert(CspNonce(n.clone()));
     let mut res = next.run(req).await;
     let h = res.headers_mut();
@@ -105,6 +173,10 @@ async fn security_headers(State(https): State<bool>, mut req: Request, next: Nex
     }
     if page && !h.contains_key(header::CACHE_CONTROL) {
         set(h, header::CACHE_CONTROL, "no-store");
+    }
+    if let Some(path) = asset {
+        let policy = static_cache_control(&path, res.status());
+        set(res.headers_mut(), header::CACHE_CONTROL, policy);
     }
     res
 }
@@ -268,12 +340,15 @@ async fn page_gate(State(state): State<AppState>, req: Request, next: Next) -> R
 /// `/setup` once the instance is set up: a plain 404 page. (Rendering the app here would
 /// hydrate the setup wizard in the browser, which still sees `/setup` as its location.)
 fn gone_page() -> Response {
-    let html = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-        <title>Not found · Secryn</title><link rel=\"stylesheet\" href=\"/pkg/secryn.css\"></head>\
+        <title>Not found · Secryn</title><link rel=\"stylesheet\" href=\"{}\"></head>\
         <body><main class=\"auth-page\" id=\"main\"><div class=\"auth-card\"><h1>Page not found</h1>\
         <p class=\"lead\">This instance is already set up.</p><p><a class=\"button\" href=\"/\">Go home</a></p>\
-        </div></main></body></html>";
+        </div></main></body></html>",
+        stylesheet_href()
+    );
     (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
 }
 
@@ -325,5 +400,27 @@ mod tests {
         assert_eq!(percent_encode("/a b?x=1&y"), "/a%20b%3Fx%3D1%26y");
         assert!(is_link_page("/invite/secryn_inv_x") && is_link_page("/reset/secryn_rst_x"));
         assert!(!is_link_page("/invite/") && !is_link_page("/invite/a/b") && !is_link_page("/invites"));
+    }
+
+    #[test]
+    fn hashed_assets_are_immutable_others_revalidated() {
+        let ok = StatusCode::OK;
+        let year = "public, max-age=31536000, immutable";
+        assert_eq!(static_cache_control("/pkg/secryn.0123456789abcdef.wasm", ok), year);
+        assert_eq!(static_cache_control("/pkg/secryn.0123456789abcdef.css", StatusCode::NOT_MODIFIED), year);
+        assert_eq!(static_cache_control("/pkg/secryn.wasm", ok), "no-cache");
+        assert_eq!(static_cache_control("/pkg/secryn.0123456789ABCDEF.js", ok), "no-cache");
+        assert_eq!(static_cache_control("/pkg/secryn.0123.js", ok), "no-cache");
+        assert_eq!(static_cache_control("/favicon.svg", ok), "no-cache");
+        assert_eq!(static_cache_control("/pkg/secryn.0123456789abcdef.js", StatusCode::NOT_FOUND), "no-store");
+        assert!(is_static("/pkg/secryn.js") && is_static("/favicon.svg") && !is_static("/login"));
+    }
+
+    #[test]
+    fn hash_file_lines() {
+        let hashes = "js: 00000000000000aa\nwasm: 00000000000000bb\ncss: 00000000000000cc\n";
+        assert_eq!(hash_of(hashes, "css"), Some("00000000000000cc"));
+        assert_eq!(hash_of(hashes, "wasm"), Some("00000000000000bb"));
+        assert_eq!(hash_of(hashes, "split"), None);
     }
 }

@@ -6,7 +6,7 @@ pub mod pages;
 pub mod theme;
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::SsrMode;
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
@@ -25,6 +25,8 @@ pub fn shell(options: leptos::config::LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                // Content-hashed names (`pkg/secryn.<hash>.css`) read from the site's hash.txt.
+                <HashedStylesheet options=options.clone() id="secryn" />
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -55,7 +57,6 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     components::toast::provide_toasts();
     view! {
-        <Stylesheet id="secryn" href="/pkg/secryn.css" />
         <Title formatter=|t: String| if t.is_empty() { "Secryn".to_owned() } else { format!("{t} · Secryn") } />
         <Router>
             <Routes fallback=pages::not_found::NotFound>
