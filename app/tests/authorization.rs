@@ -86,6 +86,7 @@ const MATRIX: &[(&str, [&str; 6])] = &[
     ("list_vaults", ["AAA AAA", "AAA AAA", "AAN AAN", "AAN AAN", "NNN NNN", "FFF FFF"]),
     ("create_vault", ["AAA FFF", "AAA FFF", "FFF FFF", "FFF FFF", "NNN NNN", "FFF FFF"]),
     ("get_vault", ["AAA AAA", "AAA AAA", "AAN AAN", "AAN AAN", "NNN NNN", "FFF FFF"]),
+    ("vault_who_has_access", ["AAA AAA", "AAA AAA", "AAN AAN", "AAN AAN", "NNN NNN", "FFF FFF"]),
     ("update_vault", ["AAA FFF", "AAA FFF", "FFN FFN", "FFN FFN", "NNN NNN", "FFF FFF"]),
     ("vault_settings", ["AAA FFF", "AAA FFF", "FFN FFN", "FFN FFN", "NNN NNN", "FFF FFF"]),
     ("vault_access_list", ["AAA FFF", "AAA FFF", "FFN FFN", "FFN FFN", "NNN NNN", "FFF FFF"]),
@@ -323,7 +324,7 @@ async fn call(f: &Fixture, function: &str, who: Who, project: ProjectId, vault: 
         "get_project" => answer(projects::get(me, project).await),
         "update_project" => answer(projects::update(me, project, "", "").await),
         "set_archived" => answer(projects::set_archived(me, project, archived).await),
-        "project_members" => answer(projects::members(me, project).await),
+        "project_members" => answer(projects::who_has_access(me, project).await),
         "member_candidates" => answer(projects::candidates(me, project).await),
         "add_member" => answer(projects::add_member(me, project, ro, ProjectRole::ReadOnly).await),
         "change_role" => {
@@ -336,6 +337,7 @@ async fn call(f: &Fixture, function: &str, who: Who, project: ProjectId, vault: 
         }
         "create_vault" => answer(vaults::create(me, project, "", "").await),
         "get_vault" => answer(vaults::get(me, vault).await),
+        "vault_who_has_access" => answer(vaults::who_has_access(me, vault).await),
         "update_vault" => answer(vaults::update(me, vault, "", "").await),
         "vault_settings" => {
             let current = app::server::repo::vaults::find(&s.db, vault).await.unwrap().unwrap();

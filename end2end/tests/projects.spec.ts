@@ -1,5 +1,5 @@
-import { expect, test } from "@playwright/test";
-import { ADMIN, inviteAndJoin, signIn, snap, waitForHydration, watchConsole } from "../helpers";
+import { expect, type Page, test } from "@playwright/test";
+import { ADMIN, auditAccessibility, inviteAndJoin, signIn, snap, waitForHydration, watchConsole } from "../helpers";
 
 // The Admin's side of projects and vaults: create, search, vault settings, archive.
 test.describe.configure({ mode: "serial" });
@@ -46,6 +46,10 @@ test("Admin creates a project and a vault, restricts it, and finds it again", as
   await page.getByLabel("Description").fill("Live keys");
   await page.getByRole("button", { name: "Create vault" }).click();
   await expect(page.getByRole("heading", { name: "production" })).toBeVisible();
+  // Who can see the vault is on the vault page itself; the Admin is marked as such.
+  await expect(whoCanSee(page)).toHaveCount(0);
+  await openWhoHasAccess(page);
+  await expect(whoCanSee(page).getByRole("listitem").filter({ hasText: ADMIN.email })).toContainText("Admin — sees every project");
   for (const tab of ["Secrets", "Access keys", "Settings"]) {
     await expect(page.getByRole("navigation", { name: "Vault sections" }).getByRole("link", { name: tab, exact: true })).toBeVisible();
   }
@@ -54,9 +58,30 @@ test("Admin creates a project and a vault, restricts it, and finds it again", as
   await page.getByRole("button", { name: "Save access settings" }).click();
   await expect(page.getByRole("status")).toContainText("Access settings saved");
   await expect(page.locator("h1 .badge")).toHaveText("Restricted");
+  await expect(page.locator("details.access-panel summary")).toContainText("Project Managers and the people on the vault's list");
   await snap(page, "vault-settings-1280");
+
+  // The project's "Who has access" lists the Admin, marked, with nothing to remove.
+  await page.getByRole("link", { name: "Payments" }).first().click();
+  await waitForHydration(page);
+  await page.getByRole("navigation", { name: "Project sections" }).getByRole("link", { name: "Members" }).click();
+  await expect(page.getByRole("heading", { name: "Who has access" })).toBeVisible();
+  const adminRow = page.getByRole("row").filter({ hasText: ADMIN.email });
+  await expect(adminRow).toContainText("Admin — sees every project");
+  await expect(adminRow.getByRole("button", { name: /Remove/ })).toHaveCount(0);
   expect(errors).toEqual([]);
 });
+
+/** The list inside the vault page's "Who has access" disclosure. */
+function whoCanSee(page: Page) {
+  return page.getByRole("list", { name: "People who can see this vault" });
+}
+
+/** Opens the vault page's "Who has access" disclosure (it loads when opened). */
+async function openWhoHasAccess(page: Page): Promise<void> {
+  await page.locator("details.access-panel summary").click();
+  await expect(whoCanSee(page)).toBeVisible();
+}
 
 test("archiving a project makes it read-only and hides it until shown", async ({ page }) => {
   const errors = watchConsole(page);
@@ -116,10 +141,18 @@ test("a Project Manager adds a Contributor, who sees a restricted vault only onc
   await waitForHydration(page);
   const projectUrl = page.url();
   await page.getByRole("navigation", { name: "Project sections" }).getByRole("link", { name: "Members" }).click();
-  await page.getByLabel("User", { exact: true }).selectOption({ label: `${pat.name} <${pat.email}>` });
+  // The picker narrows as one types part of an e-mail address, and picks the match.
+  const people = page.getByLabel("User", { exact: true });
+  await page.getByLabel("Find by name or e-mail").fill(`PAT.${stamp}`);
+  await expect(page.getByText(/^1 of \d+ shown\.$/)).toBeVisible();
+  await expect(people.getByRole("option")).toHaveText([`${pat.name} <${pat.email}>`]);
+  await expect(people.getByRole("option", { selected: true })).toHaveText(`${pat.name} <${pat.email}>`);
   await page.getByLabel("Role", { exact: true }).selectOption("project_manager");
+  await snap(page, "member-picker-1280");
+  await auditAccessibility(page, "member picker, filtered");
   await page.getByRole("button", { name: "Add member" }).click();
   await expect(page.getByRole("row").filter({ hasText: pat.email })).toBeVisible();
+  await expect(page.getByRole("row").filter({ hasText: ADMIN.email })).toContainText("Admin — sees every project");
 
   // Pat adds Cody as Contributor; a Project Manager cannot hand out Project Manager.
   await patPage.goto(`${projectUrl}/members`);
@@ -148,10 +181,12 @@ test("a Project Manager adds a Contributor, who sees a restricted vault only onc
   await expect(codyPage.getByRole("heading", { name: "Page not found" })).toBeVisible();
   expect(hidden?.status()).toBe(404);
 
-  // Pat puts Cody on the vault's list; now Cody sees it.
+  // Pat puts Cody on the vault's list, found by typing part of his address; now Cody sees it.
   await patPage.goto(`${vaultUrl}/settings`);
   await waitForHydration(patPage);
-  await patPage.getByLabel("Add a project member").selectOption({ label: `${cody.name} <${cody.email}>` });
+  await patPage.getByLabel("Find by name or e-mail").fill(`cody.${stamp}@`);
+  await expect(patPage.getByLabel("Add a project member").getByRole("option", { selected: true })).toHaveText(`${cody.name} <${cody.email}>`);
+  await auditAccessibility(patPage, "vault member list picker");
   await patPage.getByRole("button", { name: "Add to list" }).click();
   await expect(patPage.getByRole("status")).toContainText("Member list updated");
   await codyPage.goto(projectUrl);
@@ -161,6 +196,14 @@ test("a Project Manager adds a Contributor, who sees a restricted vault only onc
   await expect(codyPage.getByRole("heading", { name: "production" })).toBeVisible();
   // A Contributor has no settings or access-key tabs.
   await expect(codyPage.getByRole("navigation", { name: "Vault sections" }).getByRole("link", { name: "Settings" })).toHaveCount(0);
+  // But he sees who can see the vault: the Admin (marked), the Project Manager, and the list.
+  await openWhoHasAccess(codyPage);
+  const seeing = whoCanSee(codyPage).getByRole("listitem");
+  await expect(seeing.filter({ hasText: ADMIN.email })).toContainText("Admin — sees every project");
+  await expect(seeing.filter({ hasText: pat.email })).toContainText("Project Manager");
+  await expect(seeing.filter({ hasText: cody.email })).toContainText("On the vault's list");
+  await snap(codyPage, "vault-who-has-access-1280");
+  await auditAccessibility(codyPage, "who has access, on the vault page");
   expect(patErrors).toEqual([]);
   expect(codyErrors).toEqual([]);
 });

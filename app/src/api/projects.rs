@@ -4,7 +4,7 @@
 use crate::domain::AppError;
 use crate::domain::ids::{ProjectId, VaultId};
 use crate::domain::org::{
-    Member, ProjectDetail, ProjectSummary, UserOption, VaultAccessList, VaultDetail, VaultSummary,
+    AccessHolder, ProjectAccess, ProjectDetail, ProjectSummary, UserOption, VaultAccessList, VaultDetail, VaultSummary,
 };
 use leptos::prelude::*;
 
@@ -44,10 +44,10 @@ pub async fn set_project_archived(id: String, archived: bool) -> Result<(), AppE
     door::respond(async { svc::set_archived(&door::caller()?, ids::project(&id)?, archived).await }).await
 }
 
-/// Members of a project.
-#[server(prefix = "/rpc", endpoint = "members_list")]
-pub async fn project_members(id: String) -> Result<Vec<Member>, AppError> {
-    door::respond(async { svc::members(&door::caller()?, ids::project(&id)?).await }).await
+/// Who has access to a project: its Admins and members.
+#[server(prefix = "/rpc", endpoint = "project_access")]
+pub async fn get_project_access(id: String) -> Result<ProjectAccess, AppError> {
+    door::respond(async { svc::who_has_access(&door::caller()?, ids::project(&id)?).await }).await
 }
 
 /// People who could be added to a project.
@@ -56,11 +56,12 @@ pub async fn member_candidates(id: String) -> Result<Vec<UserOption>, AppError> 
     door::respond(async { svc::candidates(&door::caller()?, ids::project(&id)?).await }).await
 }
 
-/// Adds a member with a role.
+/// Adds a member with a role (no `user_id`: nobody was picked, which the person is told).
 #[server(prefix = "/rpc", endpoint = "members_add")]
-pub async fn add_member(project_id: String, user_id: String, role: String) -> Result<(), AppError> {
+pub async fn add_member(project_id: String, user_id: Option<String>, role: String) -> Result<(), AppError> {
     door::respond(async {
-        let (project, user, role) = (ids::project(&project_id)?, ids::user(&user_id)?, ids::role("role", &role)?);
+        let user = ids::user(user_id.as_deref().unwrap_or_default())?;
+        let (project, role) = (ids::project(&project_id)?, ids::role("role", &role)?);
         svc::add_member(&door::caller()?, project, user, role).await
     })
     .await
@@ -129,17 +130,24 @@ pub async fn save_vault_settings(
     .await
 }
 
+/// Who can see a vault.
+#[server(prefix = "/rpc", endpoint = "vaults_who")]
+pub async fn vault_who_has_access(id: String) -> Result<Vec<AccessHolder>, AppError> {
+    door::respond(async { vault_svc::who_has_access(&door::caller()?, ids::vault(&id)?).await }).await
+}
+
 /// The restricted vault's member list and candidates.
 #[server(prefix = "/rpc", endpoint = "vaults_access")]
 pub async fn get_vault_access(id: String) -> Result<VaultAccessList, AppError> {
     door::respond(async { vault_svc::access_list(&door::caller()?, ids::vault(&id)?).await }).await
 }
 
-/// Puts a user on (`listed` true) or takes them off a vault's member list.
+/// Puts a user on (`listed` true) or takes them off a vault's member list (no `user_id`:
+/// nobody was picked).
 #[server(prefix = "/rpc", endpoint = "vaults_member")]
-pub async fn set_vault_member(vault_id: String, user_id: String, listed: bool) -> Result<(), AppError> {
+pub async fn set_vault_member(vault_id: String, user_id: Option<String>, listed: bool) -> Result<(), AppError> {
     door::respond(async {
-        let (vault, user) = (ids::vault(&vault_id)?, ids::user(&user_id)?);
+        let (vault, user) = (ids::vault(&vault_id)?, ids::user(user_id.as_deref().unwrap_or_default())?);
         vault_svc::set_listed(&door::caller()?, vault, user, listed).await
     })
     .await

@@ -1,6 +1,6 @@
 //! The `vaults` and `vault_members` tables. Vaults are never deleted.
 
-use super::memberships::user_option;
+use super::memberships::{PICKABLE, user_option};
 use crate::domain::ids::{ProjectId, UserId, VaultId};
 use crate::domain::org::UserOption;
 use crate::server::clock;
@@ -125,25 +125,27 @@ pub async fn set_settings(
     Ok(())
 }
 
-/// The restricted vault's member list.
+/// The people on the restricted vault's list who can sign in (disabled users keep their
+/// place for the record, and regain it with their account; system accounts never have one).
 pub async fn members(db: &Db, vault: VaultId) -> Result<Vec<UserOption>, sqlx::Error> {
-    let rows = sqlx::query(
+    let rows = sqlx::query(&format!(
         "select u.id, u.name, u.email from vault_members vm join users u on u.id = vm.user_id \
-         where vm.vault_id = $1 order by lower(u.name), u.email",
-    )
+         where vm.vault_id = $1 and {PICKABLE} order by lower(u.name), u.email"
+    ))
     .bind(vault)
     .fetch_all(db.reader())
     .await?;
     rows.iter().map(user_option).collect()
 }
 
-/// Project members who are not Project Managers and not yet on the list.
+/// Project members who could be put on the list: not Project Managers (they see the vault
+/// anyway), not on it yet, and pickable (never disabled, never a system account).
 pub async fn candidates(db: &Db, vault: VaultId, project: ProjectId) -> Result<Vec<UserOption>, sqlx::Error> {
-    let rows = sqlx::query(
+    let rows = sqlx::query(&format!(
         "select u.id, u.name, u.email from memberships m join users u on u.id = m.user_id \
-         where m.project_id = $1 and m.role <> 'project_manager' and not exists \
-         (select 1 from vault_members vm where vm.vault_id = $2 and vm.user_id = u.id) order by lower(u.name), u.email",
-    )
+         where m.project_id = $1 and m.role <> 'project_manager' and {PICKABLE} and not exists \
+         (select 1 from vault_members vm where vm.vault_id = $2 and vm.user_id = u.id) order by lower(u.name), u.email"
+    ))
     .bind(project)
     .bind(vault)
     .fetch_all(db.reader())

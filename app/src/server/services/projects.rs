@@ -3,7 +3,9 @@
 
 use crate::domain::AppError;
 use crate::domain::ids::{ProjectId, UserId};
-use crate::domain::org::{Member, ProjectDetail, ProjectSummary, UserOption, parse_description, parse_resource_name};
+use crate::domain::org::{
+    ProjectAccess, ProjectDetail, ProjectSummary, UserOption, parse_description, parse_resource_name, sort_holders,
+};
 use crate::domain::permission::{Action, ProjectFacts, ProjectRole, Resource};
 use crate::server::audit::{self, Change, Entry};
 use crate::server::error::unique_or;
@@ -119,11 +121,18 @@ pub async fn set_archived(caller: &Caller, id: ProjectId, archived: bool) -> Res
     Ok(())
 }
 
-/// The members of a project (anyone who can see the project).
-pub async fn members(caller: &Caller, id: ProjectId) -> Result<Vec<Member>, AppError> {
+/// Who has access to a project: the instance's Admins (who see every project) and its
+/// members, as the permission function sees them, plus the members whose account is disabled
+/// (no access, membership kept). Shown to anyone who can see the project: a member may know
+/// who else reads the project's vaults.
+pub async fn who_has_access(caller: &Caller, id: ProjectId) -> Result<ProjectAccess, AppError> {
     let (_, facts) = load(caller, id).await?;
     require(caller, Action::ViewProject, Resource::Project(facts), "project").await?;
-    Ok(memberships::list(&caller.state.db, id).await?)
+    let mut people = memberships::holders(&caller.state.db, id, None).await?;
+    people.retain(|p| p.can_see(facts, None));
+    sort_holders(&mut people);
+    let disabled_members = memberships::disabled_members(&caller.state.db, id).await?;
+    Ok(ProjectAccess { people, disabled_members })
 }
 
 /// People who could be added to the project (for those who may add members).
@@ -162,8 +171,7 @@ async fn member_entry(
 pub async fn add_member(caller: &Caller, id: ProjectId, user: UserId, role: ProjectRole) -> Result<(), AppError> {
     let (project, facts) = load(caller, id).await?;
     require(caller, Action::ManageMember(role), Resource::Project(facts), "project").await?;
-    let target = users::find(caller.state.db.reader(), user).await?;
-    if target.as_ref().is_none_or(|u| u.state == users::UserState::Disabled) {
+    if !memberships::is_pickable(&caller.state.db, user).await? {
         return Err(AppError::validation("user", "Choose a user who exists and is not disabled."));
     }
     const ALREADY: &str = "This user is already a member of the project.";

@@ -4,7 +4,9 @@
 
 use crate::domain::AppError;
 use crate::domain::ids::{ProjectId, UserId, VaultId};
-use crate::domain::org::{VaultAccessList, VaultDetail, VaultSummary, parse_description, parse_resource_name};
+use crate::domain::org::{
+    AccessHolder, VaultAccessList, VaultDetail, VaultSummary, parse_description, parse_resource_name, sort_holders,
+};
 use crate::domain::permission::{Action, Decision, ProjectFacts, Resource, VaultFacts, can};
 use crate::server::audit::{self, Change, Entry};
 use crate::server::crypto::DataKey;
@@ -168,6 +170,23 @@ pub async fn set_settings(
     Ok(())
 }
 
+/// Who can see this vault: Admins, and the project's members — for a restricted vault only
+/// its Project Managers and the people on its list — decided person by person by the
+/// permission function.
+///
+/// Shown to everyone who can see the vault, Read-only members included, the same rule as the
+/// project's "Who has access" (shown to everyone who can see the project): whoever may read a
+/// vault may know who else reads it. The list itself is edited only in Settings, by those
+/// who manage the vault.
+pub async fn who_has_access(caller: &Caller, id: VaultId) -> Result<Vec<AccessHolder>, AppError> {
+    let (vault, _, pf, vf) = load(caller, id).await?;
+    require(caller, Action::ViewVault, Resource::Vault(pf, vf), "vault").await?;
+    let mut people = memberships::holders(&caller.state.db, vault.project_id, Some(id)).await?;
+    people.retain(|p| p.can_see(pf, Some(vf)));
+    sort_holders(&mut people);
+    Ok(people)
+}
+
 /// The restricted vault's member list and who could be added (for those who manage it).
 pub async fn access_list(caller: &Caller, id: VaultId) -> Result<VaultAccessList, AppError> {
     let (vault, _, pf, vf) = load(caller, id).await?;
@@ -184,6 +203,9 @@ pub async fn set_listed(caller: &Caller, id: VaultId, user: UserId, listed: bool
     require(caller, Action::ManageVaults, Resource::Vault(pf, vf), "vault").await?;
     if listed && memberships::role(&caller.state.db, vault.project_id, user).await?.is_none() {
         return Err(AppError::validation("user", "Only members of the project can be put on a vault's list."));
+    }
+    if listed && !memberships::is_pickable(&caller.state.db, user).await? {
+        return Err(AppError::validation("user", "Choose a member whose account is not disabled."));
     }
     let target = users::find(caller.state.db.reader(), user)
         .await?

@@ -1,16 +1,17 @@
-//! One project: its vaults, its members and (for Admins) its settings, as tabs. Controls
-//! appear only where the permission function allows them; the server checks again.
+//! One project: its vaults, who has access (Admins and members) and, for Admins, its
+//! settings, as tabs. Controls appear only where the permission function allows them; the
+//! server checks again.
 
 use crate::api::projects::{
     AddMember, ChangeMemberRole, CreateVault, RemoveMember, SetProjectArchived, UpdateProject, get_project,
-    list_vaults, member_candidates, project_members,
+    get_project_access, list_vaults, member_candidates,
 };
 use crate::domain::AppError;
-use crate::domain::org::{Member, ProjectDetail};
+use crate::domain::org::{AccessHolder, Member, ProjectDetail, UserOption};
 use crate::domain::permission::{Action, Decision, ProjectRole, Resource as Target, can};
 use crate::ui::components::client_only::AfterHydration;
 use crate::ui::components::dialog::ConfirmDialog;
-use crate::ui::components::form::{Field, FormError, action_error};
+use crate::ui::components::form::{ErrorSignal, Field, FormError, action_error};
 use crate::ui::components::toast::use_toasts;
 use crate::ui::layout::Breadcrumbs;
 use crate::ui::pages::not_found::NotFound;
@@ -160,6 +161,9 @@ fn VaultsTab(project: ProjectDetail) -> impl IntoView {
     }
 }
 
+/// The project's "Who has access": the instance's Admins (who see every project, so they are
+/// marked, not managed here) and its members with their roles, editable by those who may
+/// manage members; then the members whose account is disabled (no access, membership kept).
 #[component]
 fn MembersTab(project: ProjectDetail) -> impl IntoView {
     let toasts = use_toasts();
@@ -187,15 +191,14 @@ fn MembersTab(project: ProjectDetail) -> impl IntoView {
             move || (pid.clone(), add.version().get(), change.version().get(), remove.version().get())
         },
         move |(id, ..)| async move {
-            let members = project_members(id.clone()).await?;
+            let access = get_project_access(id.clone()).await?;
             let candidates = if may_add { member_candidates(id).await? } else { Vec::new() };
-            Ok::<_, AppError>((members, candidates))
+            Ok::<_, AppError>((access, candidates))
         },
     );
     let assignable: Vec<ProjectRole> =
         ProjectRole::ALL.into_iter().filter(|r| allowed(&project, Action::ManageMember(*r))).collect();
-    let confirm_open = RwSignal::new(false);
-    let pending_removal = RwSignal::new(None::<Member>);
+    let controls = MemberControls { change, pending_removal: RwSignal::new(None), confirm_open: RwSignal::new(false) };
     let remove_pid = pid.clone();
 
     view! {
@@ -209,22 +212,31 @@ fn MembersTab(project: ProjectDetail) -> impl IntoView {
                 Suspend::new(async move {
                     match data.await {
                         Err(e) => load_error(e),
-                        Ok((members, candidates)) => view! {
+                        Ok((access, candidates)) => view! {
                             {may_add.then(|| add_member_form(add, add_errors, &pid, &assignable, candidates))}
-                            {members_table(&project, members, &assignable, change, pending_removal, confirm_open)}
+                            <section class="panel" aria-labelledby="who-has-access">
+                                <h2 id="who-has-access">"Who has access"</h2>
+                                <p class="muted">"Admins see every project. Members see its vaults, except restricted vaults they are not on the list of (Project Managers see those too)."</p>
+                                {access_table(&project, access.people, &assignable, controls)}
+                            </section>
+                            {disabled_members(&project, access.disabled_members, controls)}
                         }.into_any(),
                     }
                 })
             }}
         </Transition>
         <ConfirmDialog
-            open=confirm_open
+            open=controls.confirm_open
             title="Remove member?".to_owned()
-            message=Signal::derive(move || pending_removal.get().map(|m| format!("{} loses access to this project and its vaults.", m.name)).unwrap_or_default())
+            message=Signal::derive(move || controls.pending_removal.get().map(|(m, admin): (Member, bool)| if admin {
+                format!("{} stops being a member; as an Admin they still see every project.", m.name)
+            } else {
+                format!("{} loses access to this project and its vaults.", m.name)
+            }).unwrap_or_default())
             confirm_label="Remove".to_owned()
             danger=true
             on_confirm=move |_| {
-                if let Some(m) = pending_removal.get_untracked() {
+                if let Some((m, _)) = controls.pending_removal.get_untracked() {
                     remove.dispatch(RemoveMember { project_id: remove_pid.clone(), user_id: m.user_id.to_string() });
                 }
             }
@@ -232,110 +244,264 @@ fn MembersTab(project: ProjectDetail) -> impl IntoView {
     }
 }
 
+/// What a member row needs to change a role or ask to remove someone.
+#[derive(Clone, Copy)]
+struct MemberControls {
+    change: ServerAction<ChangeMemberRole>,
+    /// The member to remove, and whether they are an Admin (who keeps seeing the project).
+    pending_removal: RwSignal<Option<(Member, bool)>>,
+    confirm_open: RwSignal<bool>,
+}
+
 fn add_member_form(
     add: ServerAction<AddMember>,
-    errors: crate::ui::components::form::ErrorSignal,
+    errors: ErrorSignal,
     pid: &str,
     assignable: &[ProjectRole],
-    candidates: Vec<crate::domain::org::UserOption>,
+    candidates: Vec<UserOption>,
 ) -> impl IntoView {
     let pid = pid.to_owned();
-    let people = candidates
-        .into_iter()
-        .map(|u| view! { <option value=u.id.to_string()>{format!("{} <{}>", u.name, u.email)}</option> })
-        .collect_view();
     let roles = assignable.iter().rev().map(|r| view! { <option value=r.as_str()>{r.label()}</option> }).collect_view();
+    let nobody = candidates.is_empty();
     view! {
         <section class="panel">
             <h2>"Add a member"</h2>
             <FormError errors />
-            <ActionForm action=add attr:class="toolbar">
-                <input type="hidden" name="project_id" value=pid />
-                <div class="field">
-                    <label for="member-user">"User"</label>
-                    <select id="member-user" name="user_id" aria-describedby="member-user-error">
-                        <option value="">"Choose a user…"</option>
-                        {people}
-                    </select>
-                    <p class="field-error" id="member-user-error">{move || errors.get().and_then(|e| e.for_field("user"))}</p>
-                </div>
-                <div class="field">
-                    <label for="member-role">"Role"</label>
-                    <select id="member-role" name="role">{roles}</select>
-                </div>
-                <button class="button primary" type="submit" disabled=move || add.pending().get()>"Add member"</button>
-            </ActionForm>
+            {if nobody {
+                view! { <p class="muted">"Everyone who can sign in is already a member."</p> }.into_any()
+            } else {
+                view! {
+                    <ActionForm action=add attr:class="toolbar picker-form">
+                        <input type="hidden" name="project_id" value=pid />
+                        <PersonPicker id="member-user" label="User" people=candidates errors />
+                        <div class="field">
+                            <label for="member-role">"Role"</label>
+                            <select id="member-role" name="role">{roles}</select>
+                        </div>
+                        <button class="button primary" type="submit" disabled=move || add.pending().get()>"Add member"</button>
+                    </ActionForm>
+                }.into_any()
+            }}
         </section>
     }
 }
 
-fn members_table(
-    project: &ProjectDetail,
-    members: Vec<Member>,
-    assignable: &[ProjectRole],
-    change: ServerAction<ChangeMemberRole>,
-    pending_removal: RwSignal<Option<Member>>,
-    confirm_open: RwSignal<bool>,
-) -> AnyView {
-    if members.is_empty() {
-        return view! {
-            <div class="empty-state"><p class="empty-title">"No members yet"</p><p class="muted">"Add people so they can see this project's vaults."</p></div>
-        }
-        .into_any();
-    }
-    let rows = members
-        .into_iter()
-        .map(|m| {
-            let manageable = allowed(project, Action::ManageMember(m.role));
-            let role_cell = if manageable {
-                let row_id = format!("role-{}", m.user_id);
-                let label = format!("Role of {}", m.name);
-                let (pid, uid, from) = (project.id.to_string(), m.user_id.to_string(), m.role.as_str());
-                let options = assignable
-                    .iter()
-                    .map(|r| view! { <option value=r.as_str() selected=*r == m.role>{r.label()}</option> })
-                    .collect_view();
-                view! {
-                    <ActionForm action=change attr:class="inline-form">
-                        <input type="hidden" name="project_id" value=pid />
-                        <input type="hidden" name="user_id" value=uid />
-                        <input type="hidden" name="from" value=from />
-                        <label class="sr-only" for=row_id.clone()>{label}</label>
-                        <select id=row_id name="to">{options}</select>
-                        <button class="button" type="submit">"Save"</button>
-                    </ActionForm>
-                }
-                .into_any()
+/// Whether `text` (a search box's content) finds `person`: a part of the name or e-mail,
+/// ignoring case; empty text finds everyone.
+pub fn person_matches(person: &UserOption, text: &str) -> bool {
+    let text = text.trim().to_lowercase();
+    text.is_empty() || person.name.to_lowercase().contains(&text) || person.email.to_lowercase().contains(&text)
+}
+
+/// How a person reads in a picker (and in the tests that pick them).
+fn person_label(person: &UserOption) -> String {
+    format!("{} <{}>", person.name, person.email)
+}
+
+/// A people picker that narrows as one types: a search box (part of a name or e-mail, any
+/// case) above a native list box of the matches, whose choice is submitted as `user_id`.
+/// A native list box keeps arrows, Home/End and screen readers working without scripts of
+/// our own; Arrow Down moves from the box to the list, and the first match is chosen while
+/// typing, so typing part of an address and pressing Enter is enough. The server offers only
+/// people who can be given access (never disabled users or system accounts) and checks the
+/// choice again.
+#[component]
+pub fn PersonPicker(
+    /// Prefix of the element ids (unique on the page); the list box has this id.
+    id: &'static str,
+    /// The list box's label.
+    label: &'static str,
+    people: Vec<UserOption>,
+    /// The form's errors; the one for the `user` field shows under the list.
+    errors: ErrorSignal,
+    #[prop(optional)] disabled: bool,
+) -> impl IntoView {
+    let total = people.len();
+    let people = StoredValue::new(people);
+    let query = RwSignal::new(String::new());
+    let chosen = RwSignal::new(String::new());
+    let matches = move |text: &str| -> Vec<UserOption> {
+        people.with_value(|all| all.iter().filter(|u| person_matches(u, text)).cloned().collect())
+    };
+    let shown = Memo::new(move |_| matches(&query.get()));
+    let on_input = move |ev| {
+        let text = event_target_value(&ev);
+        let found = matches(&text);
+        if !found.iter().any(|u| u.id.to_string() == chosen.get_untracked()) {
+            chosen.set(if text.trim().is_empty() {
+                String::new()
             } else {
-                view! { <span class="badge accent">{m.role.label()}</span> }.into_any()
-            };
-            let remove_button = manageable.then(|| {
-                let m = m.clone();
-                view! {
-                    <button class="button" type="button" on:click=move |_| { pending_removal.set(Some(m.clone())); confirm_open.set(true); }>
-                        "Remove"
-                    </button>
-                }
+                found.first().map(|u| u.id.to_string()).unwrap_or_default()
             });
-            view! {
-                <tr>
-                    <td data-label="Name">{m.name.clone()}</td>
-                    <td data-label="E-mail">{m.email.clone()}</td>
-                    <td data-label="Role">{role_cell}</td>
-                    <td class="actions">{remove_button}</td>
-                </tr>
-            }
-        })
-        .collect_view();
+        }
+        query.set(text);
+    };
+    let list = NodeRef::<leptos::html::Select>::new();
+    let to_list = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "ArrowDown"
+            && let Some(l) = list.get()
+        {
+            ev.prevent_default();
+            let _ = l.focus();
+        }
+    };
+    let status = move || match (query.with(|q| q.trim().is_empty()), shown.with(Vec::len)) {
+        (true, _) => format!("{} to choose from.", people_count(total)),
+        (false, 0) => "Nobody matches.".to_owned(),
+        (false, n) => format!("{n} of {total} shown."),
+    };
+    let (search_id, status_id, error_id) = (format!("{id}-search"), format!("{id}-status"), format!("{id}-error"));
+    let message = move || errors.get().and_then(|e| e.for_field("user"));
     view! {
+        <div class="field person-picker" class:invalid=move || message().is_some()>
+            <label for=search_id.clone()>"Find by name or e-mail"</label>
+            <input id=search_id type="search" autocomplete="off" spellcheck="false" disabled=disabled
+                aria-controls=id aria-describedby=status_id.clone()
+                prop:value=move || query.get() on:input=on_input on:keydown=to_list />
+            <p class="hint" id=status_id.clone() aria-live="polite">{status}</p>
+            <label for=id>{label}</label>
+            <select id=id name="user_id" size="6" disabled=disabled node_ref=list
+                aria-describedby=format!("{status_id} {error_id}")
+                on:change=move |ev| chosen.set(event_target_value(&ev))>
+                <For each=move || shown.get() key=|u| u.id children=move |u| {
+                    let uid = u.id.to_string();
+                    let value = uid.clone();
+                    view! { <option value=value prop:selected=move || chosen.get() == uid>{person_label(&u)}</option> }
+                } />
+            </select>
+            <p class="field-error" id=error_id>{message}</p>
+        </div>
+    }
+}
+
+/// "1 person", "3 people".
+fn people_count(n: usize) -> String {
+    if n == 1 { "1 person".to_owned() } else { format!("{n} people") }
+}
+
+/// The badges that say why a person has access: Admin, a project role, a restricted vault's
+/// list (`show_listed`, for a restricted vault), an invitation not accepted yet. The role is
+/// left out (`show_role` false) where a role picker shows it instead. Shared with the vault
+/// page.
+pub fn access_badges(person: &AccessHolder, show_role: bool, show_listed: bool) -> impl IntoView + use<> {
+    view! {
+        {person.is_admin.then(|| view! { <span class="badge accent">"Admin — sees every project"</span> })}
+        {show_role.then_some(person.role).flatten().map(|r| view! { <span class="badge">{r.label()}</span> })}
+        {(show_listed && person.listed).then(|| view! { <span class="badge">"On the vault's list"</span> })}
+        {person.pending.then(|| view! { <span class="badge warn">"Invited, not joined yet"</span> })}
+    }
+}
+
+fn access_table(
+    project: &ProjectDetail,
+    people: Vec<AccessHolder>,
+    assignable: &[ProjectRole],
+    controls: MemberControls,
+) -> AnyView {
+    // Admins are always listed, so "no members" is said beside them rather than instead.
+    let no_members = people.iter().all(|p| p.role.is_none()).then(|| {
+        view! { <p class="muted">"No members yet: only Admins see this project. Add people so they can see its vaults."</p> }
+    });
+    let rows = people.into_iter().map(|person| access_row(project, person, assignable, controls)).collect_view();
+    view! {
+        {no_members}
         <div class="table-wrap">
-            <table class="data stack-on-mobile">
-                <thead><tr><th>"Name"</th><th>"E-mail"</th><th>"Role"</th><th><span class="sr-only">"Actions"</span></th></tr></thead>
+            <table class="data stack-on-mobile access-table">
+                <thead><tr><th>"Name"</th><th>"E-mail"</th><th>"Access"</th><th><span class="sr-only">"Actions"</span></th></tr></thead>
                 <tbody>{rows}</tbody>
             </table>
         </div>
     }
     .into_any()
+}
+
+/// One person: their access, and — for a membership the viewer may manage — the role picker
+/// and the Remove button. An Admin who is not a member has nothing to manage here.
+fn access_row(
+    project: &ProjectDetail,
+    person: AccessHolder,
+    assignable: &[ProjectRole],
+    controls: MemberControls,
+) -> impl IntoView + use<> {
+    let member = person.member().filter(|m| allowed(project, Action::ManageMember(m.role)));
+    let role_form = member.clone().map(|m| role_form(project, &m, assignable, controls.change));
+    let remove_button = member.map(|m| remove_button(m, person.is_admin, controls));
+    view! {
+        <tr>
+            <td data-label="Name">{person.name.clone()}</td>
+            <td data-label="E-mail">{person.email.clone()}</td>
+            <td data-label="Access">
+                <span class="access-badges">
+                    {access_badges(&person, role_form.is_none(), false)}
+                    {role_form}
+                </span>
+            </td>
+            <td class="actions">{remove_button}</td>
+        </tr>
+    }
+}
+
+fn role_form(
+    project: &ProjectDetail,
+    m: &Member,
+    assignable: &[ProjectRole],
+    change: ServerAction<ChangeMemberRole>,
+) -> impl IntoView + use<> {
+    let row_id = format!("role-{}", m.user_id);
+    let label = format!("Role of {}", m.name);
+    let (pid, uid, from) = (project.id.to_string(), m.user_id.to_string(), m.role.as_str());
+    let current = m.role;
+    let options = assignable
+        .iter()
+        .map(|r| view! { <option value=r.as_str() selected=*r == current>{r.label()}</option> })
+        .collect_view();
+    view! {
+        <ActionForm action=change attr:class="inline-form">
+            <input type="hidden" name="project_id" value=pid />
+            <input type="hidden" name="user_id" value=uid />
+            <input type="hidden" name="from" value=from />
+            <label class="sr-only" for=row_id.clone()>{label}</label>
+            <select id=row_id name="to">{options}</select>
+            <button class="button" type="submit">"Save"</button>
+        </ActionForm>
+    }
+}
+
+fn remove_button(m: Member, is_admin: bool, controls: MemberControls) -> impl IntoView + use<> {
+    let label = format!("Remove: {}", m.name);
+    view! {
+        <button class="button" type="button" aria-label=label
+            on:click=move |_| { controls.pending_removal.set(Some((m.clone(), is_admin))); controls.confirm_open.set(true); }>
+            "Remove"
+        </button>
+    }
+}
+
+/// Members whose account is disabled: they have no access while disabled, but keep the
+/// membership for the record (it counts again if the account is enabled), so it is shown
+/// apart and can still be removed.
+fn disabled_members(project: &ProjectDetail, members: Vec<Member>, controls: MemberControls) -> Option<AnyView> {
+    if members.is_empty() {
+        return None;
+    }
+    let items = members
+        .into_iter()
+        .map(|m| {
+            let manageable = allowed(project, Action::ManageMember(m.role));
+            let text = format!("{} <{}> — {}", m.name, m.email, m.role.label());
+            view! { <li><span>{text}</span>{manageable.then(|| remove_button(m, false, controls))}</li> }
+        })
+        .collect_view();
+    Some(
+        view! {
+            <section class="panel" aria-labelledby="disabled-members">
+                <h2 id="disabled-members">"Disabled accounts"</h2>
+                <p class="muted">"These members have no access while their account is disabled; their membership is kept and counts again if an Admin enables them."</p>
+                <ul class="plain-list">{items}</ul>
+            </section>
+        }
+        .into_any(),
+    )
 }
 
 #[component]

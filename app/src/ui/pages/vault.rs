@@ -1,17 +1,20 @@
-//! One vault: tabs for secrets and access keys (keys and certificates get theirs when they
-//! arrive) and settings — rename, restriction, the restricted vault's member list and
-//! whether Contributors may create keys and certificates.
+//! One vault: "Who has access" above its tabs for everyone who sees it, tabs for secrets and
+//! access keys (keys and certificates get theirs when they arrive) and settings — rename,
+//! restriction, the restricted vault's member list and whether Contributors may create keys
+//! and certificates.
 
-use crate::api::projects::{SaveVaultSettings, SetVaultMember, UpdateVault, get_vault, get_vault_access};
-use crate::domain::org::VaultDetail;
+use crate::api::projects::{
+    SaveVaultSettings, SetVaultMember, UpdateVault, get_vault, get_vault_access, vault_who_has_access,
+};
+use crate::domain::org::{AccessHolder, UserOption, VaultDetail};
 use crate::domain::permission::{Action, Decision, Resource as Target, can};
 use crate::ui::components::client_only::AfterHydration;
-use crate::ui::components::form::{Field, FormError, action_error};
+use crate::ui::components::form::{ErrorSignal, Field, FormError, action_error};
 use crate::ui::components::toast::use_toasts;
 use crate::ui::layout::Breadcrumbs;
 use crate::ui::pages::access_keys::AccessKeysTab;
 use crate::ui::pages::not_found::NotFound;
-use crate::ui::pages::project::load_error;
+use crate::ui::pages::project::{PersonPicker, access_badges, load_error};
 use crate::ui::pages::secrets::SecretsTab;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -87,12 +90,14 @@ fn VaultFrame(vault: VaultDetail, tab: VaultTab, reload: RwSignal<u32>) -> impl 
         .map(|t| view! { <a href=format!("{base}{}", t.path()) aria-current=(t == tab).then_some("page")>{t.label()}</a> })
         .collect_view();
     let for_body = vault.clone();
+    // Bumped when the restricted list changes, so "Who has access" reads it again.
+    let access = RwSignal::new(0u32);
     let body = move || {
         if !allowed(&for_body, tab.needs()) {
             return view! { <NotFound /> }.into_any();
         }
         match tab {
-            VaultTab::Settings => view! { <SettingsTab vault=for_body.clone() reload /> }.into_any(),
+            VaultTab::Settings => view! { <SettingsTab vault=for_body.clone() reload access /> }.into_any(),
             VaultTab::Secrets => view! { <SecretsTab vault=for_body.clone() /> }.into_any(),
             VaultTab::AccessKeys => view! { <AccessKeysTab vault=for_body.clone() /> }.into_any(),
         }
@@ -115,14 +120,72 @@ fn VaultFrame(vault: VaultDetail, tab: VaultTab, reload: RwSignal<u32>) -> impl 
             {vault.project.archived.then(|| view! {
                 <p class="notice warn" role="note">"This vault's project is archived: everything here is read-only."</p>
             })}
+            <WhoHasAccess vault=vault.clone() version=access />
             <nav class="tabs" aria-label="Vault sections">{tabs}</nav>
             <AfterHydration>{body.clone()}</AfterHydration>
         </div>
     }
 }
 
+/// Who can see this vault, on every tab of the vault page, for everyone who can see the
+/// vault — Read-only members included. Decision: the same people the project's "Who has
+/// access" is shown to (anyone who can see the project) may know who reads its vaults, and a
+/// Contributor on a restricted vault's list should know who else is on it; so it is not kept
+/// in Settings, which only those who manage the vault open. It is a closed disclosure under
+/// the title (its summary already says the rule) and loads when opened; the list itself is
+/// still edited in Settings.
 #[component]
-fn SettingsTab(vault: VaultDetail, reload: RwSignal<u32>) -> impl IntoView {
+fn WhoHasAccess(vault: VaultDetail, version: RwSignal<u32>) -> impl IntoView {
+    let rule = if vault.vault.restricted {
+        "Restricted: Admins, the project's Project Managers and the people on the vault's list"
+    } else {
+        "Admins and every member of the project"
+    };
+    let opened = RwSignal::new(false);
+    let id = vault.id.to_string();
+    let restricted = vault.vault.restricted;
+    view! {
+        <details class="access-panel" on:toggle=move |_| opened.set(true)>
+            <summary><strong>"Who has access"</strong>" " <span class="muted">{rule}</span></summary>
+            <Show when=move || opened.get()>
+                <AccessList id=id.clone() version restricted />
+            </Show>
+        </details>
+    }
+}
+
+#[component]
+fn AccessList(id: String, version: RwSignal<u32>, restricted: bool) -> impl IntoView {
+    let people = Resource::new(move || (id.clone(), version.get()), |(id, _)| vault_who_has_access(id));
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match people.await {
+                    Err(e) => load_error(e),
+                    Ok(list) => access_list(list, restricted),
+                }
+            })}
+        </Transition>
+    }
+}
+
+fn access_list(people: Vec<AccessHolder>, restricted: bool) -> AnyView {
+    let items = people
+        .iter()
+        .map(|p| {
+            view! {
+                <li>
+                    <span>{format!("{} <{}>", p.name, p.email)}</span>
+                    <span class="access-badges">{access_badges(p, true, restricted)}</span>
+                </li>
+            }
+        })
+        .collect_view();
+    view! { <ul class="plain-list access-list" aria-label="People who can see this vault">{items}</ul> }.into_any()
+}
+
+#[component]
+fn SettingsTab(vault: VaultDetail, reload: RwSignal<u32>, access: RwSignal<u32>) -> impl IntoView {
     let toasts = use_toasts();
     let update = ServerAction::<UpdateVault>::new();
     let settings = ServerAction::<SaveVaultSettings>::new();
@@ -141,10 +204,11 @@ fn SettingsTab(vault: VaultDetail, reload: RwSignal<u32>) -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Ok(())) = member.value().get() {
             toasts.show("Member list updated.");
+            access.update(|n| *n += 1);
         }
     });
     let id = vault.id.to_string();
-    let access = Resource::new_blocking(
+    let list = Resource::new_blocking(
         {
             let id = id.clone();
             move || (id.clone(), member.version().get())
@@ -193,50 +257,68 @@ fn SettingsTab(vault: VaultDetail, reload: RwSignal<u32>) -> impl IntoView {
                 {move || {
                     let vid = vid.clone();
                     Suspend::new(async move {
-                        match access.await {
+                        match list.await {
                             Err(e) => load_error(e),
-                            Ok(list) => {
-                                let vid2 = vid.clone();
-                                view! {
-                                    {if list.members.is_empty() {
-                                        view! { <p class="muted">"Nobody is on the list yet."</p> }.into_any()
-                                    } else {
-                                        view! {
-                                            <ul class="plain-list">
-                                                {list.members.into_iter().map(|u| {
-                                                    let vid = vid.clone();
-                                                    let uid = u.id.to_string();
-                                                    view! {
-                                                        <li>
-                                                            <span>{format!("{} <{}>", u.name, u.email)}</span>
-                                                            <button class="button" type="button" disabled=read_only
-                                                                on:click=move |_| { member.dispatch(SetVaultMember { vault_id: vid.clone(), user_id: uid.clone(), listed: false }); }>
-                                                                "Remove from list"
-                                                            </button>
-                                                        </li>
-                                                    }
-                                                }).collect_view()}
-                                            </ul>
-                                        }.into_any()
-                                    }}
-                                    <ActionForm action=member attr:class="toolbar">
-                                        <input type="hidden" name="vault_id" value=vid2 />
-                                        <input type="hidden" name="listed" value="true" />
-                                        <div class="field">
-                                            <label for="vault-member">"Add a project member"</label>
-                                            <select id="vault-member" name="user_id" disabled=read_only>
-                                                <option value="">"Choose a member…"</option>
-                                                {list.candidates.into_iter().map(|u| view! { <option value=u.id.to_string()>{format!("{} <{}>", u.name, u.email)}</option> }).collect_view()}
-                                            </select>
-                                        </div>
-                                        <button class="button" type="submit" disabled=read_only>"Add to list"</button>
-                                    </ActionForm>
-                                }.into_any()
-                            }
+                            Ok(list) => view! {
+                                {listed_people(&vid, list.members, member, read_only)}
+                                {add_to_list_form(vid.clone(), list.candidates, member, member_errors, read_only)}
+                            }.into_any(),
                         }
                     })
                 }}
             </Transition>
         </section>
     }
+}
+
+/// The people on the restricted vault's list, each with a button to take them off it.
+fn listed_people(
+    vid: &str,
+    members: Vec<UserOption>,
+    member: ServerAction<SetVaultMember>,
+    read_only: bool,
+) -> AnyView {
+    if members.is_empty() {
+        return view! { <p class="muted">"Nobody is on the list yet."</p> }.into_any();
+    }
+    let items = members
+        .into_iter()
+        .map(|u| {
+            let (vid, uid) = (vid.to_owned(), u.id.to_string());
+            let label = format!("Remove from list: {}", u.name);
+            view! {
+                <li>
+                    <span>{format!("{} <{}>", u.name, u.email)}</span>
+                    <button class="button" type="button" disabled=read_only aria-label=label
+                        on:click=move |_| { member.dispatch(SetVaultMember { vault_id: vid.clone(), user_id: Some(uid.clone()), listed: false }); }>
+                        "Remove from list"
+                    </button>
+                </li>
+            }
+        })
+        .collect_view();
+    view! { <ul class="plain-list">{items}</ul> }.into_any()
+}
+
+/// Puts a project member on the list, picked by typing part of their name or e-mail.
+fn add_to_list_form(
+    vid: String,
+    candidates: Vec<UserOption>,
+    member: ServerAction<SetVaultMember>,
+    errors: ErrorSignal,
+    read_only: bool,
+) -> AnyView {
+    if candidates.is_empty() {
+        return view! { <p class="muted">"Every project member who is not a Project Manager is on the list already."</p> }
+            .into_any();
+    }
+    view! {
+        <ActionForm action=member attr:class="toolbar picker-form">
+            <input type="hidden" name="vault_id" value=vid />
+            <input type="hidden" name="listed" value="true" />
+            <PersonPicker id="vault-member" label="Add a project member" people=candidates errors disabled=read_only />
+            <button class="button" type="submit" disabled=read_only>"Add to list"</button>
+        </ActionForm>
+    }
+    .into_any()
 }
