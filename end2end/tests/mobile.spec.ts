@@ -6,6 +6,24 @@ async function noSidewaysScroll(page: import("@playwright/test").Page) {
   expect(width).toBeLessThanOrEqual(390);
 }
 
+/**
+ * Every visible control is at least 44 px tall, so a thumb hits it on the first try. A
+ * checkbox may be smaller: its whole label (44 px) is the target.
+ */
+async function tapTargets(page: import("@playwright/test").Page) {
+  const small = await page.evaluate(() =>
+    [...document.querySelectorAll("main button, main a.button, main select, main input:not([type=hidden]), .tabs a, .breadcrumbs a, header button")]
+      .filter((e) => (e as HTMLElement).offsetParent !== null)
+      .map((e) => {
+        const box = e.closest("label.check") ?? e;
+        const label = (e.textContent ?? "").trim() || e.getAttribute("aria-label") || e.id;
+        return { what: `${e.tagName} ${label}`, h: Math.round(box.getBoundingClientRect().height) };
+      })
+      .filter((t) => t.h < 44),
+  );
+  expect(small).toEqual([]);
+}
+
 test("the shell works at 390 px: drawer menu, user menu, pages fit", async ({ page }) => {
   const errors = watchConsole(page);
   await page.goto("/login");
@@ -53,6 +71,7 @@ test("the Users page works at 390 px: rows stack, the invite form fits", async (
   await expect(me.locator('td[data-label="E-mail"]')).toBeInViewport();
   await expect(me.locator('td[data-label="State"]')).toContainText("Active");
   await noSidewaysScroll(page);
+  await tapTargets(page);
   await snap(page, "users-390");
 
   await page.getByRole("button", { name: "Invite user" }).click();
@@ -92,7 +111,7 @@ test("the Secrets tab and a secret page work at 390 px", async ({ page }) => {
   await openVault(page, "Handheld", "phone-imports");
   if ((await page.getByText("No secrets yet").count()) > 0) {
     const lines = ["API_TOKEN=tok-390", "A_RATHER_LONG_SECRET_NAME_THAT_MUST_WRAP_ON_A_PHONE=1", "PLAIN=2"];
-    await page.getByText("Import .env", { exact: true }).click();
+    await page.getByRole("button", { name: "Import .env" }).click();
     await page.getByLabel("Lines").fill(lines.join("\n"));
     await page.getByRole("button", { name: "Preview" }).click();
     await page.getByRole("button", { name: "Import 3 secret(s)" }).click();
@@ -103,16 +122,23 @@ test("the Secrets tab and a secret page work at 390 px", async ({ page }) => {
   await expect(page.getByText("3 of 3 secrets")).toBeVisible();
   await expect(page.locator("table.data thead").first()).toBeHidden();
   await noSidewaysScroll(page);
+  await tapTargets(page);
   await snap(page, "secrets-390");
-  await page.getByText("Import .env", { exact: true }).click();
+  // Each row copies its value in one tap.
+  await page.getByRole("button", { name: "Copy value of API_TOKEN" }).click();
+  await expect(page.getByRole("status")).toContainText("Value copied");
+  await page.getByRole("button", { name: "Import .env" }).click();
   await expect(page.getByLabel("Lines")).toBeInViewport();
   await noSidewaysScroll(page);
+  await snap(page, "import-sheet-390");
+  await page.keyboard.press("Escape");
 
   await page.getByRole("link", { name: "API_TOKEN" }).click();
   await expect(page.getByRole("heading", { name: /API_TOKEN/ })).toBeVisible();
   await page.getByRole("button", { name: "Reveal", exact: true }).click();
   await expect(page.getByLabel("Secret value")).toHaveText("tok-390");
   await noSidewaysScroll(page);
+  await tapTargets(page);
   await snap(page, "secret-390");
   expect(errors).toEqual([]);
 });

@@ -14,14 +14,14 @@ test("create, reveal, version, restore and disable a secret; Read-only sees no v
   await expect(page.getByText("No secrets yet")).toBeVisible();
 
   // Bad input is refused beside the field.
-  await page.getByText("New secret", { exact: true }).click();
+  await page.getByRole("button", { name: "New secret" }).click();
   await page.getByLabel("Name", { exact: true }).fill("bad name");
-  await page.getByLabel("Value").fill("x");
+  await page.getByLabel("Value", { exact: true }).fill("x");
   await page.getByRole("button", { name: "Create secret" }).click();
   await expect(page.locator("#field-name-error")).toContainText("Use only letters");
 
   await page.getByLabel("Name", { exact: true }).fill("DB_PASSWORD");
-  await page.getByLabel("Value").fill("s3cr3t-one");
+  await page.getByLabel("Value", { exact: true }).fill("s3cr3t-one");
   await page.getByLabel("Tags").fill("db, prod");
   await page.getByRole("button", { name: "Create secret" }).click();
   await expect(page.getByRole("heading", { name: /DB_PASSWORD/ })).toBeVisible();
@@ -33,14 +33,23 @@ test("create, reveal, version, restore and disable a secret; Read-only sees no v
   await page.getByRole("button", { name: "Hide" }).click();
   await expect(value).toHaveText("••••••••••••");
 
-  await page.getByLabel("New value").fill("s3cr3t-two");
-  await page.getByLabel("Note").fill("rotated");
-  await page.getByRole("button", { name: "Save new version" }).click();
+  // New version opens on demand, in a sheet that closes once saved.
+  await page.getByRole("button", { name: "New version" }).click();
+  const sheet = page.getByRole("dialog", { name: "New version" });
+  await sheet.getByLabel("New value").fill("s3cr3t-two");
+  await sheet.getByLabel("Note").fill("rotated");
+  await sheet.getByRole("button", { name: "Save new version" }).click();
   await expect(page.getByRole("status")).toContainText("Version 2 saved");
+  await expect(sheet).toBeHidden();
   await expect(page.getByRole("row").filter({ hasText: "rotated" })).toContainText("2 (current)");
+  // An old version's value opens in its own row, right where it was asked for.
   await page.getByRole("button", { name: "Reveal version 1" }).click();
-  await expect(value).toHaveText("s3cr3t-one");
+  await expect(page.getByLabel("Value of version 1")).toHaveText("s3cr3t-one");
+  await expect(page.getByLabel("Value of version 1")).toBeInViewport();
+  await expect(value).toHaveText("••••••••••••");
   await snap(page, "secret-1280");
+  await page.getByRole("button", { name: "Hide version 1" }).click();
+  await expect(page.getByLabel("Value of version 1")).toHaveCount(0);
 
   await page.getByRole("button", { name: "Restore version 1" }).click();
   await expect(page.getByRole("dialog")).toContainText("creates version 3");
@@ -59,13 +68,14 @@ test("create, reveal, version, restore and disable a secret; Read-only sees no v
   await expect(diff).toContainText("+ s3cr3t-two");
 
   // Details change without a new version.
-  await page.getByLabel("Description", { exact: true }).fill("Main database password");
+  await page.getByRole("button", { name: "Edit details" }).click();
+  await page.getByRole("dialog", { name: "Edit details" }).getByLabel("Description", { exact: true }).fill("Main database password");
   await page.getByRole("button", { name: "Save details" }).click();
   await expect(page.getByRole("status")).toContainText("Details saved");
   await expect(page.getByText("Main database password").first()).toBeVisible();
   await expect(page.getByRole("row").filter({ hasText: "restored from version 1" })).toContainText("3 (current)");
 
-  await page.getByRole("button", { name: "Disable secret" }).click();
+  await page.getByRole("button", { name: "Disable…" }).click();
   await page.getByRole("dialog").getByRole("button", { name: "Disable" }).click();
   await expect(page.locator("h1 .badge")).toHaveText("Disabled");
 
@@ -74,6 +84,7 @@ test("create, reveal, version, restore and disable a secret; Read-only sees no v
   const row = page.getByRole("row").filter({ hasText: "DB_PASSWORD" });
   await expect(row).toContainText("Disabled");
   await expect(row).toContainText("3");
+  await expect(row).toContainText("Never");
   await page.getByLabel("Status").selectOption("active");
   await expect(row).toBeHidden();
   await snap(page, "secrets-1280");
@@ -94,7 +105,11 @@ test("create, reveal, version, restore and disable a secret; Read-only sees no v
   await waitForHydration(ritaPage);
   await expect(ritaPage.getByText("Your role shows this secret's details, not its value.")).toBeVisible();
   await expect(ritaPage.getByRole("button", { name: "Reveal", exact: true })).toHaveCount(0);
-  await expect(ritaPage.getByLabel("New value")).toHaveCount(0);
+  await expect(ritaPage.getByRole("button", { name: "New version" })).toHaveCount(0);
+  await ritaPage.goto(vaultUrl);
+  await waitForHydration(ritaPage);
+  await expect(ritaPage.getByRole("row").filter({ hasText: "DB_PASSWORD" })).toBeVisible();
+  await expect(ritaPage.getByRole("button", { name: /^Copy value/ })).toHaveCount(0);
   expect(errors).toEqual([]);
 });
 
@@ -110,7 +125,7 @@ test("import a .env with a bad line, export it, and a stale save asks first", as
 
   const lines = ["# generated", "API_TOKEN=tok-123", "not a line", 'MULTI="first\\nsecond"'];
   for (let i = 0; i < 55; i++) lines.push(`BULK_${String(i).padStart(2, "0")}=value-${i}`);
-  await page.getByText("Import .env", { exact: true }).click();
+  await page.getByRole("button", { name: "Import .env" }).click();
   await page.getByLabel("Lines").fill(lines.join("\n"));
   await page.getByRole("button", { name: "Preview" }).click();
   const preview = page.getByRole("table", { name: "Import preview" });
@@ -121,6 +136,7 @@ test("import a .env with a bad line, export it, and a stale save asks first", as
   await snap(page, "import-preview-1280");
   await page.getByRole("button", { name: "Import 57 secret(s)" }).click();
   await expect(page.getByRole("status")).toContainText("Imported 57 secret(s)");
+  await expect(page.getByRole("dialog", { name: "Import .env" })).toBeHidden();
 
   // 57 secrets: two pages, sortable, filterable.
   await expect(page.getByText("57 of 57 secrets")).toBeVisible();
@@ -136,6 +152,12 @@ test("import a .env with a bad line, export it, and a stale save asks first", as
   await page.getByLabel("Filter by name or tag").fill("api_");
   await expect(page.getByText("1 of 57 secrets")).toBeVisible();
   await snap(page, "secrets-paged-1280");
+
+  // The value, straight from the list: one click, and the copy is on the record.
+  await context.grantPermissions(["clipboard-read", "clipboard-write"]);
+  await page.getByRole("button", { name: "Copy value of API_TOKEN" }).click();
+  await expect(page.getByRole("status")).toContainText("Value copied");
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe("tok-123");
 
   // Export: a .env download that reads back the imported values.
   const download = page.waitForEvent("download");
@@ -153,9 +175,11 @@ test("import a .env with a bad line, export it, and a stale save asks first", as
   const other = await context.newPage();
   await other.goto(page.url());
   await waitForHydration(other);
+  await other.getByRole("button", { name: "New version" }).click();
   await other.getByLabel("New value").fill("from-the-other-tab");
   await other.getByRole("button", { name: "Save new version" }).click();
   await expect(other.getByRole("status")).toContainText("Version 2 saved");
+  await page.getByRole("button", { name: "New version" }).click();
   await page.getByLabel("New value").fill("from-the-stale-tab");
   await page.getByRole("button", { name: "Save new version" }).click();
   const warning = page.getByRole("alert").filter({ hasText: "saved a newer version" });
@@ -178,7 +202,7 @@ test("an empty value is refused until the person confirms it", async ({ page }) 
   await page.getByRole("button", { name: "Create vault" }).click();
   await expect(page.getByRole("heading", { name: "empties" })).toBeVisible();
 
-  await page.getByText("New secret", { exact: true }).click();
+  await page.getByRole("button", { name: "New secret" }).click();
   await page.getByLabel("Name", { exact: true }).fill("LIVE_TOKEN");
   await page.getByRole("button", { name: "Create secret" }).click();
   await expect(page.locator("#field-value-error")).toContainText("The value is empty");
@@ -187,15 +211,19 @@ test("an empty value is refused until the person confirms it", async ({ page }) 
   await expect(page.getByRole("heading", { name: /LIVE_TOKEN/ })).toBeVisible();
   await waitForHydration(page);
 
+  await page.getByRole("button", { name: "New version" }).click();
   await page.getByRole("button", { name: "Save new version" }).click();
   await expect(page.locator("#field-new-value-error")).toContainText("The value is empty");
   const confirm = page.getByLabel("Save an empty value on purpose");
   await expect(confirm).toBeVisible();
   await snap(page, "empty-value-refused-1280");
+  await page.getByRole("dialog", { name: "New version" }).getByRole("button", { name: "Close" }).click();
   await page.getByRole("button", { name: "Reveal", exact: true }).click();
   await expect(page.getByLabel("Secret value")).toHaveText("live-1");
   await expect(page.getByRole("row").filter({ hasText: "(current)" })).toContainText("1 (current)");
 
+  await page.getByRole("button", { name: "New version" }).click();
+  await page.getByRole("button", { name: "Save new version" }).click();
   await confirm.check();
   await page.getByRole("button", { name: "Save new version" }).click();
   await expect(page.getByRole("status")).toContainText("Version 2 saved");
@@ -210,9 +238,9 @@ test("Copy works on a plain-http origin that is not localhost", async ({ page })
   await openProject(page, "Payments");
   await page.getByRole("link", { name: "empties" }).click();
   await waitForHydration(page);
-  await page.getByText("New secret", { exact: true }).click();
+  await page.getByRole("button", { name: "New secret" }).click();
   await page.getByLabel("Name", { exact: true }).fill("COPY_ME");
-  await page.getByLabel("Value").fill("copied-through-a-selection");
+  await page.getByLabel("Value", { exact: true }).fill("copied-through-a-selection");
   await page.getByRole("button", { name: "Create secret" }).click();
   await expect(page.getByRole("heading", { name: /COPY_ME/ })).toBeVisible();
   const secretPath = new URL(page.url()).pathname;

@@ -1,19 +1,20 @@
-//! The Access keys tab of a vault: create a key (shown in full once, with a copy button and a
-//! ready-to-paste snippet), list keys with their use, revoke with a confirmation.
+//! The Access keys tab of a vault: list keys with their use, revoke with a confirmation, and
+//! create a key in a sheet that hands it off once — the full key with a copy button and
+//! ready-to-paste snippets — and forgets it when closed.
 
 use crate::api::access_keys::{CreateAccessKey, RevokeAccessKey, list_access_keys};
-use crate::domain::access_key::{AccessKeyInfo, CreatedAccessKey, KeyState};
+use crate::domain::access_key::{AccessKeyInfo, CreatedAccessKey, KeyState, Snippet};
 use crate::domain::org::VaultDetail;
 use crate::domain::permission::{Action, Decision, Resource as Target, can};
 use crate::domain::time::short;
 use crate::ui::components::clipboard;
-use crate::ui::components::dialog::ConfirmDialog;
+use crate::ui::components::dialog::{ConfirmDialog, Sheet};
 use crate::ui::components::form::{Field, FormError, action_error};
 use crate::ui::components::toast::use_toasts;
 use crate::ui::pages::project::load_error;
 use leptos::prelude::*;
 
-/// What to do when this browser copies nothing: the key is shown in full just above.
+/// What to do when this browser copies nothing: the text is shown in full just above.
 const BY_HAND: &str = "Copying is not available in this browser: select the text above and press Ctrl+C (⌘C).";
 
 /// The API base URL clients are configured with (this page's origin plus `/api`).
@@ -43,15 +44,6 @@ pub fn AccessKeysTab(vault: VaultDetail) -> impl IntoView {
     let reload = RwSignal::new(0u32);
     let list_vid = vid.clone();
     let keys = Resource::new(move || (list_vid.clone(), reload.get()), |(v, _)| list_access_keys(v));
-    let create = ServerAction::<CreateAccessKey>::new();
-    let errors = action_error(create);
-    let created = RwSignal::new(None::<CreatedAccessKey>);
-    Effect::new(move |_| {
-        if let Some(Ok(k)) = create.value().get() {
-            created.set(Some(k));
-            reload.update(|r| *r += 1);
-        }
-    });
     let revoke = ServerAction::<RevokeAccessKey>::new();
     Effect::new(move |_| match revoke.value().get() {
         Some(Ok(())) => {
@@ -63,18 +55,14 @@ pub fn AccessKeysTab(vault: VaultDetail) -> impl IntoView {
     });
     let revoking = RwSignal::new(None::<(String, String)>);
     let confirm_open = RwSignal::new(false);
-    let new_key = if may_create {
+    let new_open = RwSignal::new(false);
+    let head = if may_create {
         view! {
-            <details class="panel">
-                <summary><strong>"New access key"</strong></summary>
-                <ActionForm action=create attr:class="stack" attr:novalidate=true>
-                    <FormError errors />
-                    <input type="hidden" name="vault_id" value=vid />
-                    <Field label="Name" name="name" errors maxlength=100 hint="Who uses it, for example “CI deploy”." />
-                    <Field label="Expires (UTC, optional)" name="expires_at" kind="datetime-local" errors />
-                    <button class="button primary" type="submit" disabled=move || create.pending().get()>"Create access key"</button>
-                </ActionForm>
-            </details>
+            <div class="toolbar list-head">
+                <div class="button-row list-actions">
+                    <button class="button primary" type="button" on:click=move |_| new_open.set(true)>"New access key"</button>
+                </div>
+            </div>
         }
         .into_any()
     } else {
@@ -82,28 +70,7 @@ pub fn AccessKeysTab(vault: VaultDetail) -> impl IntoView {
             .into_any()
     };
     view! {
-        {new_key}
-        {move || created.get().map(|k| {
-            let key = k.key.expose().to_owned();
-            let snippet = k.snippet(&api_base());
-            let (copy_key, copy_snippet) = (key.clone(), snippet.clone());
-            view! {
-                <section class="panel notice warn" aria-labelledby="new-key-title">
-                    <h2 id="new-key-title">"Copy the key now"</h2>
-                    <p>"This is the only time the full key is shown. Store it where the machine reads it."</p>
-                    <div class="field">
-                        <label for="new-key">"Access key"</label>
-                        <input id="new-key" readonly value=key class="mono" />
-                    </div>
-                    <pre class="secret-value" aria-label="Snippet">{snippet}</pre>
-                    <div class="button-row">
-                        <button class="button primary" type="button" on:click=move |_| clipboard::copy(copy_key.clone(), toasts, "Access key copied.", BY_HAND)>"Copy key"</button>
-                        <button class="button" type="button" on:click=move |_| clipboard::copy(copy_snippet.clone(), toasts, "Snippet copied.", BY_HAND)>"Copy snippet"</button>
-                        <button class="button" type="button" on:click=move |_| created.set(None)>"Done"</button>
-                    </div>
-                </section>
-            }
-        })}
+        {head}
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match keys.await {
@@ -118,6 +85,11 @@ pub fn AccessKeysTab(vault: VaultDetail) -> impl IntoView {
                 }
             })}
         </Transition>
+        {may_create.then(|| view! {
+            <Sheet open=new_open title="New access key".to_owned() id="new-access-key">
+                <NewKeyTask vault_id=vid.clone() reload open=new_open />
+            </Sheet>
+        })}
         <ConfirmDialog
             open=confirm_open
             title=Signal::derive(move || format!("Revoke “{}”?", revoking.get().map(|r| r.1).unwrap_or_default()))
@@ -130,6 +102,118 @@ pub fn AccessKeysTab(vault: VaultDetail) -> impl IntoView {
                 }
             }
         />
+    }
+}
+
+/// The sheet's content: the form until the key exists, then its hand-off. The action lives in
+/// this component, which exists only while the sheet is open, so closing the sheet drops the
+/// key and the next opening starts from an empty form.
+#[component]
+fn NewKeyTask(vault_id: String, reload: RwSignal<u32>, open: RwSignal<bool>) -> impl IntoView {
+    let create = ServerAction::<CreateAccessKey>::new();
+    let created = Memo::new(move |_| create.value().with(|v| matches!(v, Some(Ok(_)))));
+    Effect::new(move |_| {
+        if created.get() {
+            reload.update(|r| *r += 1);
+        }
+    });
+    let vault_id = StoredValue::new(vault_id);
+    view! {
+        <Show when=move || created.get() fallback=move || view! { <NewKeyForm create vault_id=vault_id.get_value() /> }>
+            {move || create.value().with_untracked(|v| match v {
+                Some(Ok(k)) => Some(view! { <HandOff key=k.clone() open /> }),
+                _ => None,
+            })}
+        </Show>
+    }
+}
+
+/// Name and expiry; the submit button is disabled while the request is out.
+#[component]
+fn NewKeyForm(create: ServerAction<CreateAccessKey>, vault_id: String) -> impl IntoView {
+    let errors = action_error(create);
+    view! {
+        <ActionForm action=create attr:class="stack" attr:novalidate=true>
+            <FormError errors />
+            <input type="hidden" name="vault_id" value=vault_id />
+            <Field label="Name" name="name" errors maxlength=100 autofocus=true hint="Who uses it, for example “CI deploy”." />
+            <Field label="Expires (UTC, optional)" name="expires_at" kind="datetime-local" errors />
+            <button class="button primary" type="submit" disabled=move || create.pending().get()>"Create access key"</button>
+        </ActionForm>
+    }
+}
+
+/// The one showing of a new key: the key, its copy button, the snippets, and Done.
+#[component]
+fn HandOff(key: CreatedAccessKey, open: RwSignal<bool>) -> impl IntoView {
+    let toasts = use_toasts();
+    let snippets = key.snippets(&api_base());
+    let secret = key.key.expose().to_owned();
+    let copy_key = secret.clone();
+    let copy_button = NodeRef::<leptos::html::Button>::new();
+    // The submit button that had focus is gone: focus the next thing to do.
+    Effect::new(move |_| {
+        if let Some(b) = copy_button.get() {
+            let _ = b.focus();
+        }
+    });
+    view! {
+        <div class="handoff stack">
+            <p class="notice warn" role="note">
+                <strong>"Copy the key now. "</strong>
+                "This is the only time the full key is shown: Secryn keeps only a hash of it."
+            </p>
+            <figure class="handoff-block">
+                <figcaption>{format!("Access key “{}”", key.info.name)}</figcaption>
+                <pre class="key-text" id="new-key">{secret}</pre>
+            </figure>
+            <button class="button primary" type="button" node_ref=copy_button
+                on:click=move |_| clipboard::copy(copy_key.clone(), toasts, "Access key copied.", BY_HAND)>"Copy key"</button>
+            <Snippets snippets />
+            <div class="dialog-actions">
+                <button class="button" type="button" on:click=move |_| open.set(false)>"Done"</button>
+            </div>
+        </div>
+    }
+}
+
+/// The snippets behind a switch of pressed buttons, one showing at a time, each with its own
+/// copy button.
+#[component]
+fn Snippets(snippets: Vec<Snippet>) -> impl IntoView {
+    let toasts = use_toasts();
+    let shown = RwSignal::new(0usize);
+    let switch = snippets
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            view! {
+                <button class="button" type="button" aria-pressed=move || (shown.get() == i).to_string()
+                    aria-controls=format!("snippet-{}", s.slug) on:click=move |_| shown.set(i)>{s.label}</button>
+            }
+        })
+        .collect_view();
+    let blocks = snippets
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let copy = s.text.clone();
+            view! {
+                <figure class="handoff-block" id=format!("snippet-{}", s.slug) hidden=move || shown.get() != i>
+                    <figcaption>{format!("{} snippet", s.label)}</figcaption>
+                    <pre class="snippet-text">{s.text.clone()}</pre>
+                    <button class="button" type="button"
+                        on:click=move |_| clipboard::copy(copy.clone(), toasts, "Snippet copied.", BY_HAND)>"Copy snippet"</button>
+                </figure>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="stack" aria-labelledby="snippets-title">
+            <h3 id="snippets-title">"Use it"</h3>
+            <div class="button-row snippet-switch" role="group" aria-label="Snippet for">{switch}</div>
+            {blocks}
+        </section>
     }
 }
 
@@ -147,14 +231,14 @@ fn KeyTable(
             let active = k.state == KeyState::Active;
             view! {
                 <tr>
-                    <td data-label="Name"><strong>{k.name.clone()}</strong><br /><code class="small">{k.hint.clone()}</code></td>
-                    <td data-label="Created">{format!("{} by {}", short(k.created_at), k.created_by)}</td>
+                    <td data-label="Name" class="wrap-anywhere"><span><strong>{k.name.clone()}</strong><br /><code class="small">{k.hint.clone()}</code></span></td>
+                    <td data-label="Created" class="wrap-anywhere"><span>{format!("{} by {}", short(k.created_at), k.created_by)}</span></td>
                     <td data-label="Expires">{when(k.expires_at, "Never")}</td>
                     <td data-label="Last used">{when(k.last_used_at, "Not yet")}</td>
                     <td data-label="State"><span class=state_class(k.state)>{k.state.label()}</span></td>
-                    <td data-label="">
+                    <td class="actions">
                         {active.then(|| view! {
-                            <button class="button danger" type="button" aria-label=format!("Revoke {name}")
+                            <button class="button danger-text" type="button" aria-label=format!("Revoke {name}")
                                 on:click=move |_| { revoking.set(Some((id.clone(), name.clone()))); confirm_open.set(true); }>"Revoke"</button>
                         })}
                     </td>

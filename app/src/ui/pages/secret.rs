@@ -1,6 +1,7 @@
-//! One secret: its value (masked until revealed; copy without showing), a new version, the
-//! version history with reveal and restore, and enable/disable. Read-only members see
-//! metadata only: the page never asks for a value on their behalf.
+//! One secret, as a view: its value (masked until revealed; copy without showing), the version
+//! history (an old version's value opens in its own row) with restore, and the comparison.
+//! "New version", "Edit details" and disable/enable open when asked for. Read-only members
+//! see metadata only: the page never asks for a value on their behalf.
 
 use crate::api::secrets::{
     NewSecretVersion, RestoreSecret, SetSecretEnabled, UpdateSecretMeta, compare_secret_versions, get_secret,
@@ -11,13 +12,12 @@ use crate::domain::permission::{Action, Decision, Resource as Target, can};
 use crate::domain::secret::{DiffLine, SecretPage};
 use crate::domain::validate::SecretInput;
 use crate::ui::components::client_only::AfterHydration;
-use crate::ui::components::clipboard;
-use crate::ui::components::dialog::ConfirmDialog;
+use crate::ui::components::dialog::{ConfirmDialog, Sheet};
 use crate::ui::components::form::{Field, FormError, ValueField, action_error};
 use crate::ui::components::toast::use_toasts;
 use crate::ui::layout::Breadcrumbs;
 use crate::ui::pages::project::load_error;
-use crate::ui::pages::secrets::status_class;
+use crate::ui::pages::secrets::{copy_value, status_class};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -81,39 +81,38 @@ fn SecretBody(page: SecretPage, reload: RwSignal<u32>) -> impl IntoView {
     let may_reveal = can(page.vault.viewer, Action::RevealSecrets, target) == Decision::Allow;
     let may_write = can(page.vault.viewer, Action::WriteSecrets, target) == Decision::Allow;
     let id = page.meta.id.to_string();
-    let shown = RwSignal::new(None::<(i64, String)>);
+    // The current value shown at the top, and an old version's value shown in its row.
+    let shown = RwSignal::new(None::<String>);
+    let shown_old = RwSignal::new(None::<(i64, String)>);
     let reveal_error = RwSignal::new(None::<String>);
 
     let reveal = {
         let id = id.clone();
-        move |version: Option<i64>, copy: bool| {
+        move |version: Option<i64>| {
             let id = id.clone();
             leptos::task::spawn_local(async move {
-                let kind = if copy { "copy" } else { "reveal" };
-                match reveal_secret(id, version, kind.to_owned()).await {
-                    Ok(value) if copy => clipboard::copy(
-                        value.expose().to_owned(),
-                        toasts,
-                        "Value copied to the clipboard.",
-                        "Copying is not available in this browser: reveal the value and copy it by hand.",
-                    ),
-                    Ok(value) => shown.set(Some((version.unwrap_or(0), value.expose().to_owned()))),
+                match reveal_secret(id, version, "reveal".to_owned()).await {
+                    Ok(value) => match version {
+                        None => shown.set(Some(value.expose().to_owned())),
+                        Some(n) => shown_old.set(Some((n, value.expose().to_owned()))),
+                    },
                     Err(e) => reveal_error.set(Some(e.message)),
                 }
             });
         }
     };
 
+    let (version_open, details_open) = (RwSignal::new(false), RwSignal::new(false));
     let version_action = ServerAction::<NewSecretVersion>::new();
     let version_errors = action_error(version_action);
     // A save from a stale page is refused by the server; the person then chooses.
     let stale = move || version_errors.get().is_some_and(|e| e.code == ErrorCode::Conflict);
     let (new_value, new_note) = (NodeRef::<leptos::html::Textarea>::new(), NodeRef::<leptos::html::Input>::new());
-    let stale_id = id.clone();
+    let stale_id = StoredValue::new(id.clone());
     let save_anyway = move || {
         let (Some(value), Some(note)) = (new_value.get_untracked(), new_note.get_untracked()) else { return };
         version_action.dispatch(NewSecretVersion {
-            id: stale_id.clone(),
+            id: stale_id.get_value(),
             value: SecretInput::new(value.value()),
             note: note.value(),
             seen_version: None,
@@ -128,6 +127,7 @@ fn SecretBody(page: SecretPage, reload: RwSignal<u32>) -> impl IntoView {
         if let Some(Ok(n)) = version_action.value().get() {
             toasts.show(format!("Version {n} saved."));
             shown.set(None);
+            version_open.set(false);
             reload.update(|r| *r += 1);
         }
     });
@@ -150,6 +150,7 @@ fn SecretBody(page: SecretPage, reload: RwSignal<u32>) -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Ok(())) = details.value().get() {
             toasts.show("Details saved.");
+            details_open.set(false);
             reload.update(|r| *r += 1);
         }
     });
@@ -176,33 +177,46 @@ fn SecretBody(page: SecretPage, reload: RwSignal<u32>) -> impl IntoView {
             .unwrap_or_default()
     };
     let m = &page.meta;
-    let (ct, desc, tags) = (m.content_type.clone(), m.description.clone(), m.tags.join(", "));
-    let (act, exp) = (input_time(m.activation_at), input_time(m.expiration_at));
-    let details_id = id.clone();
+    // Read again each time a sheet opens (its form is made anew then).
+    let (ct, desc, tags) = (
+        StoredValue::new(m.content_type.clone()),
+        StoredValue::new(m.description.clone()),
+        StoredValue::new(m.tags.join(", ")),
+    );
+    let (act, exp) = (StoredValue::new(input_time(m.activation_at)), StoredValue::new(input_time(m.expiration_at)));
+    let (details_id, version_id) = (StoredValue::new(id.clone()), StoredValue::new(id.clone()));
     let seen_updated_at = page.meta.updated_at;
     let restore_open = RwSignal::new(false);
     let restore_version = RwSignal::new(0i64);
     let enable_open = RwSignal::new(false);
     let is_enabled = page.meta.enabled;
     let reveal_current = reveal.clone();
-    let copy_current = reveal.clone();
     let history_reveal = reveal.clone();
-    let (restore_id, enable_id, version_id) = (id.clone(), id.clone(), id.clone());
+    let (restore_id, enable_id, copy_id) = (id.clone(), id.clone(), id.clone());
 
     view! {
-        <section class="panel">
-            <h2>"Value"</h2>
+        {may_write.then(|| view! {
+            <div class="button-row page-actions">
+                <button class="button primary" type="button" on:click=move |_| version_open.set(true)>"New version"</button>
+                <button class="button" type="button" on:click=move |_| details_open.set(true)>"Edit details"</button>
+                <button class="button quiet" class:danger-text=is_enabled type="button" on:click=move |_| enable_open.set(true)>
+                    {if is_enabled { "Disable…" } else { "Enable…" }}
+                </button>
+            </div>
+            <FormError errors=enabled_errors />
+        })}
+        <section class="panel" aria-labelledby="value-title">
+            <h2 id="value-title">"Value"</h2>
             {if may_reveal {
                 view! {
                     <pre class="secret-value" aria-label="Secret value">
-                        {move || shown.get().map(|(_, v)| v).unwrap_or_else(|| "••••••••••••".to_owned())}
+                        {move || shown.get().unwrap_or_else(|| "••••••••••••".to_owned())}
                     </pre>
-                    <p class="muted small">{move || shown.get().map(|(v, _)| if v == 0 { "Showing the current version.".to_owned() } else { format!("Showing version {v}.") })}</p>
                     <div class="button-row">
                         <button class="button" type="button" on:click=move |_| {
-                            if shown.get_untracked().is_some() { shown.set(None) } else { reveal_current(None, false) }
+                            if shown.get_untracked().is_some() { shown.set(None) } else { reveal_current(None) }
                         }>{move || if shown.get().is_some() { "Hide" } else { "Reveal" }}</button>
-                        <button class="button" type="button" on:click=move |_| copy_current(None, true)>"Copy"</button>
+                        <button class="button" type="button" on:click=move |_| copy_value(copy_id.clone(), None, toasts)>"Copy"</button>
                     </div>
                     <p class="form-error" role="alert" hidden=move || reveal_error.get().is_none()>{move || reveal_error.get()}</p>
                 }.into_any()
@@ -210,31 +224,8 @@ fn SecretBody(page: SecretPage, reload: RwSignal<u32>) -> impl IntoView {
                 view! { <p class="muted">"Your role shows this secret's details, not its value."</p> }.into_any()
             }}
         </section>
-        {may_write.then(|| view! {
-            <section class="panel">
-                <h2>"New version"</h2>
-                <ActionForm action=version_action attr:class="stack" attr:novalidate=true>
-                    <FormError errors=version_errors />
-                    <input type="hidden" name="id" value=version_id />
-                    <input type="hidden" name="seen_version" value=current.to_string() />
-                    <ValueField id="field-new-value" label="New value" errors=version_errors node_ref=new_value />
-                    <div class="field">
-                        <label for="field-note">"Note"</label>
-                        <input id="field-note" name="note" maxlength="500" node_ref=new_note />
-                    </div>
-                    <div class="notice warn" role="alert" hidden=move || !stale()>
-                        <p>"Someone saved a newer version while you had this page open. Reload to review it first, or save your value on top of it."</p>
-                        <div class="button-row">
-                            <button class="button" type="button" on:click=move |_| reload.update(|r| *r += 1)>"Reload the latest"</button>
-                            <button class="button danger" type="button" on:click=move |_| save_anyway()>"Save anyway"</button>
-                        </div>
-                    </div>
-                    <button class="button primary" type="submit">"Save new version"</button>
-                </ActionForm>
-            </section>
-        })}
-        <section class="panel">
-            <h2>"Version history"</h2>
+        <section class="panel" aria-labelledby="history-title">
+            <h2 id="history-title">"Version history"</h2>
             <FormError errors=restore_errors />
             <div class="table-wrap">
                 <table class="data stack-on-mobile">
@@ -243,21 +234,35 @@ fn SecretBody(page: SecretPage, reload: RwSignal<u32>) -> impl IntoView {
                         {page.versions.iter().map(|ver| {
                             let n = ver.version;
                             let reveal = history_reveal.clone();
+                            let open_here = move || shown_old.with(|s| s.as_ref().is_some_and(|(v, _)| *v == n));
                             view! {
                                 <tr>
                                     <td data-label="Version">{n}{(n == current).then_some(" (current)")}</td>
                                     <td data-label="Created">{crate::domain::time::short(ver.created_at)}</td>
                                     <td data-label="By">{ver.created_by.clone()}</td>
-                                    <td data-label="Note">{ver.note.clone()}</td>
+                                    <td data-label="Note" class="wrap-anywhere">{ver.note.clone()}</td>
                                     <td class="actions">
                                         {may_reveal.then(|| view! {
-                                            <button class="button" type="button" aria-label=format!("Reveal version {n}") on:click=move |_| reveal(Some(n), false)>"Reveal"</button>
+                                            <button class="button" type="button" aria-label=move || format!("{} version {n}", if open_here() { "Hide" } else { "Reveal" })
+                                                aria-expanded=move || open_here().to_string()
+                                                on:click=move |_| if open_here() { shown_old.set(None) } else { reveal(Some(n)) }>
+                                                {move || if open_here() { "Hide" } else { "Reveal" }}
+                                            </button>
                                         })}
                                         {(may_write && n != current).then(|| view! {
                                             <button class="button" type="button" aria-label=format!("Restore version {n}") on:click=move |_| { restore_version.set(n); restore_open.set(true); }>"Restore"</button>
                                         })}
                                     </td>
                                 </tr>
+                                <Show when=open_here>
+                                    <tr class="revealed-row">
+                                        <td colspan="5">
+                                            <pre class="secret-value" aria-label=format!("Value of version {n}")>
+                                                {move || shown_old.get().map(|(_, v)| v).unwrap_or_default()}
+                                            </pre>
+                                        </td>
+                                    </tr>
+                                </Show>
                             }
                         }).collect_view()}
                     </tbody>
@@ -297,31 +302,40 @@ fn SecretBody(page: SecretPage, reload: RwSignal<u32>) -> impl IntoView {
             }
         })}
         {may_write.then(|| view! {
-            <section class="panel">
-                <h2>"Details"</h2>
+            <Sheet open=version_open title="New version".to_owned() id="new-version">
+                <ActionForm action=version_action attr:class="stack" attr:novalidate=true>
+                    <FormError errors=version_errors />
+                    <input type="hidden" name="id" value=version_id.get_value() />
+                    <input type="hidden" name="seen_version" value=current.to_string() />
+                    <ValueField id="field-new-value" label="New value" errors=version_errors node_ref=new_value />
+                    <div class="field">
+                        <label for="field-note">"Note"</label>
+                        <input id="field-note" name="note" maxlength="500" node_ref=new_note />
+                    </div>
+                    <div class="notice warn" role="alert" hidden=move || !stale()>
+                        <p>"Someone saved a newer version while you had this page open. Reload to review it first, or save your value on top of it."</p>
+                        <div class="button-row">
+                            <button class="button" type="button" on:click=move |_| reload.update(|r| *r += 1)>"Reload the latest"</button>
+                            <button class="button danger" type="button" on:click=move |_| save_anyway()>"Save anyway"</button>
+                        </div>
+                    </div>
+                    <button class="button primary" type="submit">"Save new version"</button>
+                </ActionForm>
+            </Sheet>
+            <Sheet open=details_open title="Edit details".to_owned() id="edit-details">
                 <p class="muted small">"Changing details makes no new version; the change is recorded in the audit log."</p>
                 <ActionForm action=details attr:class="stack" attr:novalidate=true>
                     <FormError errors=details_errors />
-                    <input type="hidden" name="id" value=details_id />
+                    <input type="hidden" name="id" value=details_id.get_value() />
                     <input type="hidden" name="seen_updated_at" value=seen_updated_at.to_string() />
-                    <Field label="Content type" name="content_type" errors=details_errors maxlength=100 value=ct />
-                    <Field label="Description" name="description" errors=details_errors maxlength=500 value=desc />
-                    <Field label="Tags" name="tags" errors=details_errors maxlength=600 value=tags hint="Comma-separated." />
-                    <Field label="Activation (UTC)" name="activation_at" kind="datetime-local" errors=details_errors value=act />
-                    <Field label="Expiration (UTC)" name="expiration_at" kind="datetime-local" errors=details_errors value=exp />
+                    <Field label="Content type" name="content_type" errors=details_errors maxlength=100 value=ct.get_value() />
+                    <Field label="Description" name="description" errors=details_errors maxlength=500 value=desc.get_value() />
+                    <Field label="Tags" name="tags" errors=details_errors maxlength=600 value=tags.get_value() hint="Comma-separated." />
+                    <Field label="Activation (UTC)" name="activation_at" kind="datetime-local" errors=details_errors value=act.get_value() />
+                    <Field label="Expiration (UTC)" name="expiration_at" kind="datetime-local" errors=details_errors value=exp.get_value() />
                     <button class="button" type="submit">"Save details"</button>
                 </ActionForm>
-            </section>
-        })}
-        {may_write.then(|| view! {
-            <section class="panel">
-                <h2>{if is_enabled { "Disable" } else { "Enable" }}</h2>
-                <p class="muted">{if is_enabled { "A disabled secret is no longer served to machines. Nothing is deleted." } else { "Enabling serves this secret to machines again." }}</p>
-                <FormError errors=enabled_errors />
-                <button class="button" class:danger=is_enabled type="button" on:click=move |_| enable_open.set(true)>
-                    {if is_enabled { "Disable secret" } else { "Enable secret" }}
-                </button>
-            </section>
+            </Sheet>
         })}
         <ConfirmDialog
             open=restore_open

@@ -1,15 +1,17 @@
-//! The Secrets tab of a vault: the table (filter by name, tag and status; sort; pages of 50
-//! fetched from the server), the form for a new secret, `.env` import with a preview, and
-//! the export link.
+//! The Secrets tab of a vault. The list is the page: filters and the table (sort; pages of 50
+//! fetched from the server; Copy value on each row) come first, and "New secret" and
+//! "Import .env" (with a preview) open in a sheet when asked for.
 
-use crate::api::secrets::{CreateSecret, import_secrets, list_secrets};
+use crate::api::secrets::{CreateSecret, import_secrets, list_secrets, reveal_secret};
 use crate::domain::dotenv::{ImportOutcome, ImportReport};
 use crate::domain::org::VaultDetail;
 use crate::domain::permission::{Action, Decision, Resource as Target, can};
 use crate::domain::secret::{SecretListing, SecretSort, SecretStatus};
 use crate::domain::validate::SecretInput;
+use crate::ui::components::clipboard;
+use crate::ui::components::dialog::Sheet;
 use crate::ui::components::form::{Field, FormError, ValueField, action_error};
-use crate::ui::components::toast::use_toasts;
+use crate::ui::components::toast::{Toasts, use_toasts};
 use crate::ui::pages::project::load_error;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
@@ -23,6 +25,22 @@ pub fn status_class(s: SecretStatus) -> &'static str {
         SecretStatus::Expired => "badge bad",
         SecretStatus::Expiring => "badge warn",
     }
+}
+
+/// Copies a secret's value (the current one, or `version`) without showing it. The server
+/// records the copy in the audit log before the value leaves it.
+pub fn copy_value(id: String, version: Option<i64>, toasts: Toasts) {
+    leptos::task::spawn_local(async move {
+        match reveal_secret(id, version, "copy".to_owned()).await {
+            Ok(value) => clipboard::copy(
+                value.expose().to_owned(),
+                toasts,
+                "Value copied to the clipboard.",
+                "Copying is not available in this browser: reveal the value and copy it by hand.",
+            ),
+            Err(e) => toasts.show(e.message),
+        }
+    });
 }
 
 /// What the table shows: filters, order and page.
@@ -64,18 +82,16 @@ pub fn SecretsTab(vault: VaultDetail) -> impl IntoView {
         })
     };
     let export_href = format!("/vaults/{vid}/export.env");
+    let (new_open, import_open) = (RwSignal::new(false), RwSignal::new(false));
+    let (new_vid, import_vid) = (vid.clone(), vid.clone());
     view! {
-        <Show when=move || may_write>
-            <NewSecret vault_id=vid.clone() />
-            <ImportPanel vault_id=vid.clone() reload />
-        </Show>
-        <div class="toolbar" role="search">
+        <div class="toolbar list-head" role="search">
             <div class="field">
                 <label for="secret-filter">"Filter by name or tag"</label>
                 <input id="secret-filter" type="search" maxlength=128 prop:value=move || view_state.with(|v| v.text.clone())
                     on:input=move |ev| { let t = event_target_value(&ev); set_filter(&|v| v.text = t.clone()) } />
             </div>
-            <div class="field">
+            <div class="field narrow">
                 <label for="secret-tag">"Tag"</label>
                 <select id="secret-tag" on:change=move |ev| { let t = event_target_value(&ev); set_filter(&|v| v.tag = t.clone()) }>
                     <option value="">"All tags"</option>
@@ -85,34 +101,46 @@ pub fn SecretsTab(vault: VaultDetail) -> impl IntoView {
                     }).collect_view()}
                 </select>
             </div>
-            <div class="field">
+            <div class="field narrow">
                 <label for="secret-status">"Status"</label>
                 <select id="secret-status" on:change=move |ev| { let s = event_target_value(&ev); set_filter(&|v| v.status = s.clone()) }>
                     <option value="">"All"</option>
                     {SecretStatus::ALL.into_iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
                 </select>
             </div>
-            {may_reveal.then(|| view! {
-                <a class="button" href=export_href.clone() download title="Download the vault's active secrets as a .env file (recorded in the audit log)">"Export .env"</a>
-            })}
+            <div class="button-row list-actions">
+                {may_write.then(|| view! {
+                    <button class="button primary" type="button" on:click=move |_| new_open.set(true)>"New secret"</button>
+                    <button class="button" type="button" on:click=move |_| import_open.set(true)>"Import .env"</button>
+                })}
+                {may_reveal.then(|| view! {
+                    <a class="button" href=export_href.clone() download title="Download the vault's active secrets as a .env file (recorded in the audit log)">"Export .env"</a>
+                })}
+            </div>
         </div>
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Transition fallback=|| view! { <p class="muted" role="status">"Loading secrets…"</p> }>
             {move || Suspend::new(async move {
                 match secrets.await {
                     Err(e) => load_error(e),
                     Ok(list) if list.total == 0 => view! {
                         <div class="empty-state">
                             <p class="empty-title">"No secrets yet"</p>
-                            <p class="muted">{if may_write { "Use “New secret” or “Import .env” above to store the first ones." } else { "Nothing has been stored in this vault yet." }}</p>
+                            <p class="muted">{if may_write { "Use “New secret” or “Import .env” to store the first ones." } else { "Nothing has been stored in this vault yet." }}</p>
                         </div>
                     }.into_any(),
                     Ok(list) if list.matching == 0 => view! {
                         <div class="empty-state"><p class="empty-title">"No secret matches these filters"</p></div>
                     }.into_any(),
-                    Ok(list) => view! { <SecretTable list view_state /> }.into_any(),
+                    Ok(list) => view! { <SecretTable list view_state may_reveal /> }.into_any(),
                 }
             })}
         </Transition>
+        <Sheet open=new_open title="New secret".to_owned() id="new-secret">
+            <NewSecret vault_id=new_vid.clone() />
+        </Sheet>
+        <Sheet open=import_open title="Import .env".to_owned() id="import-env">
+            <ImportPanel vault_id=import_vid.clone() reload done=import_open />
+        </Sheet>
     }
 }
 
@@ -144,19 +172,29 @@ fn sort_header(label: &'static str, sort: SecretSort, view_state: RwSignal<View>
 }
 
 #[component]
-fn SecretTable(list: SecretListing, view_state: RwSignal<View>) -> impl IntoView {
+fn SecretTable(list: SecretListing, view_state: RwSignal<View>, may_reveal: bool) -> impl IntoView {
+    let toasts = use_toasts();
     let (page, pages) = (list.page, list.pages);
+    let short = crate::domain::time::short;
     let rows = list
         .rows
         .into_iter()
         .map(|r| {
+            let (id, name) = (r.meta.id.to_string(), r.meta.name.clone());
             view! {
                 <tr>
-                    <td data-label="Name"><a href=format!("/secrets/{}", r.meta.id)>{r.meta.name.clone()}</a></td>
+                    <td data-label="Name" class="wrap-anywhere"><a class="secret-name" href=format!("/secrets/{id}")>{name.clone()}</a></td>
                     <td data-label="Tags">{r.meta.tags.iter().map(|t| view! { <span class="badge">{t.clone()}</span> " " }).collect_view()}</td>
                     <td data-label="Version">{r.meta.current_version}</td>
                     <td data-label="Status"><span class=status_class(r.status)>{r.status.label()}</span></td>
-                    <td data-label="Updated">{format!("{} by {}", crate::domain::time::short(r.meta.updated_at), r.meta.updated_by)}</td>
+                    <td data-label="Expires">{r.meta.expiration_at.map(short).unwrap_or_else(|| "Never".to_owned())}</td>
+                    <td data-label="Updated">{format!("{} by {}", short(r.meta.updated_at), r.meta.updated_by)}</td>
+                    {may_reveal.then(|| view! {
+                        <td class="actions">
+                            <button class="button" type="button" aria-label=format!("Copy value of {name}")
+                                on:click=move |_| copy_value(id.clone(), None, toasts)>"Copy value"</button>
+                        </td>
+                    })}
                 </tr>
             }
         })
@@ -170,7 +208,9 @@ fn SecretTable(list: SecretListing, view_state: RwSignal<View>) -> impl IntoView
                     <th>"Tags"</th>
                     {sort_header("Version", SecretSort::Version, view_state)}
                     <th>"Status"</th>
+                    <th>"Expires"</th>
                     {sort_header("Updated", SecretSort::Updated, view_state)}
+                    {may_reveal.then(|| view! { <th><span class="sr-only">"Actions"</span></th> })}
                 </tr></thead>
                 <tbody>{rows}</tbody>
             </table>
@@ -195,8 +235,6 @@ fn NewSecret(vault_id: String) -> impl IntoView {
         }
     });
     view! {
-        <details class="panel">
-            <summary><strong>"New secret"</strong></summary>
             <ActionForm action=create attr:class="stack" attr:novalidate=true>
                 <FormError errors />
                 <input type="hidden" name="vault_id" value=vault_id />
@@ -209,7 +247,6 @@ fn NewSecret(vault_id: String) -> impl IntoView {
                 <Field label="Expiration (UTC)" name="expiration_at" kind="datetime-local" errors />
                 <button class="button primary" type="submit" disabled=move || create.pending().get()>"Create secret"</button>
             </ActionForm>
-        </details>
     }
 }
 
@@ -240,7 +277,7 @@ fn outcome_label(o: &ImportOutcome) -> (String, &'static str) {
 }
 
 #[component]
-fn ImportPanel(vault_id: String, reload: RwSignal<u32>) -> impl IntoView {
+fn ImportPanel(vault_id: String, reload: RwSignal<u32>, done: RwSignal<bool>) -> impl IntoView {
     let toasts = use_toasts();
     let text = RwSignal::new(String::new());
     let new_versions = RwSignal::new(false);
@@ -256,9 +293,7 @@ fn ImportPanel(vault_id: String, reload: RwSignal<u32>) -> impl IntoView {
     Effect::new(move |_| match run.value().get() {
         Some(Ok(report)) if report.applied => {
             toasts.show(format!("Imported {} secret(s).", report.writes()));
-            text.set(String::new());
-            preview.set(None);
-            error.set(None);
+            done.set(false);
             reload.update(|r| *r += 1);
         }
         Some(Ok(report)) => {
@@ -275,8 +310,6 @@ fn ImportPanel(vault_id: String, reload: RwSignal<u32>) -> impl IntoView {
         preview.set(None);
     });
     view! {
-        <details class="panel">
-            <summary><strong>"Import .env"</strong></summary>
             <div class="stack">
                 <p class="muted small">"Paste NAME=value lines or choose a file, then preview. Nothing is stored until you confirm."</p>
                 <div class="field">
@@ -315,6 +348,5 @@ fn ImportPanel(vault_id: String, reload: RwSignal<u32>) -> impl IntoView {
                     }
                 })}
             </div>
-        </details>
     }
 }
