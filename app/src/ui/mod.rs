@@ -10,8 +10,8 @@ use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::SsrMode;
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
-use pages::project::{ProjectPage, ProjectTab};
-use pages::vault::{VaultPage, VaultTab};
+use pages::project::{ProjectPage, ProjectTab, ProjectTabBody};
+use pages::vault::{VaultPage, VaultTab, VaultTabBody};
 
 /// The HTML document around the app (server side only renders this).
 pub fn shell(options: leptos::config::LeptosOptions) -> impl IntoView {
@@ -60,20 +60,24 @@ pub fn App() -> impl IntoView {
         <Title formatter=|t: String| if t.is_empty() { "Secryn".to_owned() } else { format!("{t} · Secryn") } />
         <Router>
             <Routes fallback=pages::not_found::NotFound>
-                <Route path=path!("/setup") view=pages::setup::SetupPage />
-                <Route path=path!("/login") view=pages::login::LoginPage />
-                <Route path=path!("/invite/:token") view=pages::invite::InvitePage />
-                <Route path=path!("/reset/:token") view=pages::invite::ResetPage />
+                <Route path=path!("/setup") view=pages::setup::SetupPage ssr=SsrMode::Async />
+                <Route path=path!("/login") view=pages::login::LoginPage ssr=SsrMode::Async />
+                <Route path=path!("/invite/:token") view=pages::invite::InvitePage ssr=SsrMode::Async />
+                <Route path=path!("/reset/:token") view=pages::invite::ResetPage ssr=SsrMode::Async />
                 <ParentRoute path=path!("") view=layout::Layout ssr=SsrMode::Async>
                     <Route path=path!("/") view=pages::home::HomePage />
                     <Route path=path!("/profile") view=pages::profile::ProfilePage />
                     <Route path=path!("/projects") view=pages::projects::ProjectsPage />
-                    <Route path=path!("/projects/:id/members") view=|| view! { <ProjectPage tab=ProjectTab::Members /> } />
-                    <Route path=path!("/projects/:id/settings") view=|| view! { <ProjectPage tab=ProjectTab::Settings /> } />
-                    <Route path=path!("/projects/:id") view=|| view! { <ProjectPage tab=ProjectTab::Vaults /> } />
-                    <Route path=path!("/vaults/:id/access-keys") view=|| view! { <VaultPage tab=VaultTab::AccessKeys /> } />
-                    <Route path=path!("/vaults/:id/settings") view=|| view! { <VaultPage tab=VaultTab::Settings /> } />
-                    <Route path=path!("/vaults/:id") view=|| view! { <VaultPage tab=VaultTab::Secrets /> } />
+                    <ParentRoute path=path!("/projects/:id") view=ProjectPage>
+                        <Route path=path!("") view=|| view! { <ProjectTabBody tab=ProjectTab::Vaults /> } />
+                        <Route path=path!("members") view=|| view! { <ProjectTabBody tab=ProjectTab::Members /> } />
+                        <Route path=path!("settings") view=|| view! { <ProjectTabBody tab=ProjectTab::Settings /> } />
+                    </ParentRoute>
+                    <ParentRoute path=path!("/vaults/:id") view=VaultPage>
+                        <Route path=path!("") view=|| view! { <VaultTabBody tab=VaultTab::Secrets /> } />
+                        <Route path=path!("access-keys") view=|| view! { <VaultTabBody tab=VaultTab::AccessKeys /> } />
+                        <Route path=path!("settings") view=|| view! { <VaultTabBody tab=VaultTab::Settings /> } />
+                    </ParentRoute>
                     <Route path=path!("/secrets/:id") view=pages::secret::SecretPageView />
                     <Route path=path!("/admin/users") view=pages::users::UsersPage />
                 </ParentRoute>

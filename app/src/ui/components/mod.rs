@@ -4,4 +4,5 @@ pub mod client_only;
 pub mod clipboard;
 pub mod dialog;
 pub mod form;
+pub mod tabs;
 pub mod toast;

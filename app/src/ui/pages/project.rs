@@ -12,11 +12,13 @@ use crate::domain::permission::{Action, Decision, ProjectRole, Resource as Targe
 use crate::ui::components::client_only::AfterHydration;
 use crate::ui::components::dialog::ConfirmDialog;
 use crate::ui::components::form::{ErrorSignal, Field, FormError, action_error};
+use crate::ui::components::tabs::TabBar;
 use crate::ui::components::toast::use_toasts;
 use crate::ui::layout::Breadcrumbs;
 use crate::ui::pages::not_found::NotFound;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::Outlet;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
 /// Which tab of the project page is open.
@@ -41,8 +43,18 @@ pub fn load_error(e: AppError) -> AnyView {
     }
 }
 
+/// What the project's tabs share: the project as the frame loaded it, and the signal that
+/// makes the frame read it again (after a rename or archiving).
+#[derive(Clone)]
+struct ProjectContext {
+    project: ProjectDetail,
+    reload: RwSignal<u32>,
+}
+
+/// The project page's frame (title, notices, tabs): the parent route of the tabs, so switching
+/// tabs keeps it and only the tab below shows progress.
 #[component]
-pub fn ProjectPage(tab: ProjectTab) -> impl IntoView {
+pub fn ProjectPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let reload = RwSignal::new(0u32);
@@ -51,7 +63,7 @@ pub fn ProjectPage(tab: ProjectTab) -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match project.await {
-                    Ok(p) => view! { <ProjectFrame project=p tab reload /> }.into_any(),
+                    Ok(p) => view! { <ProjectFrame project=p reload /> }.into_any(),
                     Err(e) => load_error(e),
                 }
             })}
@@ -60,22 +72,12 @@ pub fn ProjectPage(tab: ProjectTab) -> impl IntoView {
 }
 
 #[component]
-fn ProjectFrame(project: ProjectDetail, tab: ProjectTab, reload: RwSignal<u32>) -> impl IntoView {
-    let base = format!("/projects/{}", project.id);
-    let show_settings = allowed(&project, Action::EditProject);
-    let tab_link = move |t: ProjectTab, href: String, label: &'static str| {
-        view! { <a href=href aria-current=(t == tab).then_some("page")>{label}</a> }
-    };
-    let for_body = project.clone();
-    let body = move || {
-        let project = for_body.clone();
-        match tab {
-            ProjectTab::Vaults => view! { <VaultsTab project /> }.into_any(),
-            ProjectTab::Members => view! { <MembersTab project /> }.into_any(),
-            ProjectTab::Settings if show_settings => view! { <SettingsTab project reload /> }.into_any(),
-            ProjectTab::Settings => view! { <NotFound /> }.into_any(),
-        }
-    };
+fn ProjectFrame(project: ProjectDetail, reload: RwSignal<u32>) -> impl IntoView {
+    let mut tabs = vec![("", "Vaults"), ("/members", "Members")];
+    if allowed(&project, Action::EditProject) {
+        tabs.push(("/settings", "Settings"));
+    }
+    provide_context(ProjectContext { project: project.clone(), reload });
     view! {
         <Title text=project.name.clone() />
         <div class="page">
@@ -90,14 +92,31 @@ fn ProjectFrame(project: ProjectDetail, tab: ProjectTab, reload: RwSignal<u32>) 
             {project.facts.archived.then(|| view! {
                 <p class="notice warn" role="note">"This project is archived: it is read-only for people until an Admin unarchives it. Machines keep reading its vaults with their access keys, which can still be revoked."</p>
             })}
-            <nav class="tabs" aria-label="Project sections">
-                {tab_link(ProjectTab::Vaults, base.clone(), "Vaults")}
-                {tab_link(ProjectTab::Members, format!("{base}/members"), "Members")}
-                {show_settings.then(|| tab_link(ProjectTab::Settings, format!("{base}/settings"), "Settings"))}
-            </nav>
-            <AfterHydration>{body.clone()}</AfterHydration>
+            <TabBar label="Project sections" base=format!("/projects/{}", project.id) tabs />
+            <Outlet />
         </div>
     }
+}
+
+/// One tab of the project page (a child route): the 404 page for a tab the viewer may not open.
+#[component]
+pub fn ProjectTabBody(tab: ProjectTab) -> impl IntoView {
+    let Some(ProjectContext { project, reload }) = use_context::<ProjectContext>() else {
+        return view! { <NotFound /> }.into_any();
+    };
+    if tab == ProjectTab::Settings && !allowed(&project, Action::EditProject) {
+        return view! { <NotFound /> }.into_any();
+    }
+    let body = move || {
+        let project = project.clone();
+        match tab {
+            ProjectTab::Vaults => view! { <VaultsTab project /> }.into_any(),
+            ProjectTab::Members => view! { <MembersTab project /> }.into_any(),
+            ProjectTab::Settings => view! { <SettingsTab project reload /> }.into_any(),
+        }
+    };
+    // See "Pages" in docs/decisions.md: tab bodies render once the page is interactive.
+    view! { <AfterHydration>{body.clone()}</AfterHydration> }.into_any()
 }
 
 #[component]

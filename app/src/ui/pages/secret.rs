@@ -11,7 +11,6 @@ use crate::domain::ErrorCode;
 use crate::domain::permission::{Action, Decision, Resource as Target, can};
 use crate::domain::secret::{DiffLine, SecretPage};
 use crate::domain::validate::SecretInput;
-use crate::ui::components::client_only::AfterHydration;
 use crate::ui::components::dialog::{ConfirmDialog, Sheet};
 use crate::ui::components::form::{Field, FormError, ValueField, action_error};
 use crate::ui::components::toast::use_toasts;
@@ -66,10 +65,7 @@ fn SecretFrame(page: SecretPage, reload: RwSignal<u32>) -> impl IntoView {
                 <dt>"Updated"</dt><dd>{format!("{} by {}", crate::domain::time::short(page.meta.updated_at), page.meta.updated_by)}</dd>
             </dl>
             {(!page.meta.description.is_empty()).then(|| view! { <p class="muted">{page.meta.description.clone()}</p> })}
-            <AfterHydration>{
-                let body = body.clone();
-                move || view! { <SecretBody page=body.clone() reload /> }
-            }</AfterHydration>
+            <SecretBody page=body reload />
         </div>
     }
 }

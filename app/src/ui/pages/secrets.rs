@@ -81,6 +81,10 @@ pub fn SecretsTab(vault: VaultDetail) -> impl IntoView {
             v.page = 1;
         })
     };
+    // The tag options come from the loaded list, outside its Suspense: they appear once the
+    // page is interactive, so the server's HTML and the first browser render agree.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
     let export_href = format!("/vaults/{vid}/export.env");
     let (new_open, import_open) = (RwSignal::new(false), RwSignal::new(false));
     let (new_vid, import_vid) = (vid.clone(), vid.clone());
@@ -95,7 +99,7 @@ pub fn SecretsTab(vault: VaultDetail) -> impl IntoView {
                 <label for="secret-tag">"Tag"</label>
                 <select id="secret-tag" on:change=move |ev| { let t = event_target_value(&ev); set_filter(&|v| v.tag = t.clone()) }>
                     <option value="">"All tags"</option>
-                    {move || secrets.get().and_then(Result::ok).map(|l| l.tags).unwrap_or_default().into_iter().map(|t| {
+                    {move || hydrated.get().then(|| secrets.get()).flatten().and_then(Result::ok).map(|l| l.tags).unwrap_or_default().into_iter().map(|t| {
                         let selected = view_state.with_untracked(|v| v.tag == t);
                         view! { <option value=t.clone() selected=selected>{t.clone()}</option> }
                     }).collect_view()}

@@ -10,6 +10,7 @@ use crate::domain::org::{AccessHolder, UserOption, VaultDetail};
 use crate::domain::permission::{Action, Decision, Resource as Target, can};
 use crate::ui::components::client_only::AfterHydration;
 use crate::ui::components::form::{ErrorSignal, Field, FormError, action_error};
+use crate::ui::components::tabs::TabBar;
 use crate::ui::components::toast::use_toasts;
 use crate::ui::layout::Breadcrumbs;
 use crate::ui::pages::access_keys::AccessKeysTab;
@@ -18,6 +19,7 @@ use crate::ui::pages::project::{PersonPicker, access_badges, load_error};
 use crate::ui::pages::secrets::SecretsTab;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::Outlet;
 use leptos_router::hooks::use_params_map;
 
 /// Which tab of the vault page is open. Only parts that exist have a tab (keys and
@@ -63,8 +65,19 @@ fn allowed(vault: &VaultDetail, action: Action) -> bool {
     can(vault.viewer, action, Target::Vault(vault.project, vault.vault)) == Decision::Allow
 }
 
+/// What the vault's tabs share: the vault as the frame loaded it, and the signals that make
+/// the frame (after a rename) or "Who has access" (after a list change) read again.
+#[derive(Clone)]
+struct VaultContext {
+    vault: VaultDetail,
+    reload: RwSignal<u32>,
+    access: RwSignal<u32>,
+}
+
+/// The vault page's frame (title, notices, "Who has access", tabs): the parent route of the
+/// tabs, so switching tabs keeps it and only the tab below shows progress.
 #[component]
-pub fn VaultPage(tab: VaultTab) -> impl IntoView {
+pub fn VaultPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let reload = RwSignal::new(0u32);
@@ -73,7 +86,7 @@ pub fn VaultPage(tab: VaultTab) -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match vault.await {
-                    Ok(v) => view! { <VaultFrame vault=v tab reload /> }.into_any(),
+                    Ok(v) => view! { <VaultFrame vault=v reload /> }.into_any(),
                     Err(e) => load_error(e),
                 }
             })}
@@ -82,26 +95,12 @@ pub fn VaultPage(tab: VaultTab) -> impl IntoView {
 }
 
 #[component]
-fn VaultFrame(vault: VaultDetail, tab: VaultTab, reload: RwSignal<u32>) -> impl IntoView {
-    let base = format!("/vaults/{}", vault.id);
-    let tabs = VaultTab::ALL
-        .into_iter()
-        .filter(|t| allowed(&vault, t.needs()))
-        .map(|t| view! { <a href=format!("{base}{}", t.path()) aria-current=(t == tab).then_some("page")>{t.label()}</a> })
-        .collect_view();
-    let for_body = vault.clone();
+fn VaultFrame(vault: VaultDetail, reload: RwSignal<u32>) -> impl IntoView {
+    let tabs =
+        VaultTab::ALL.into_iter().filter(|t| allowed(&vault, t.needs())).map(|t| (t.path(), t.label())).collect();
     // Bumped when the restricted list changes, so "Who has access" reads it again.
     let access = RwSignal::new(0u32);
-    let body = move || {
-        if !allowed(&for_body, tab.needs()) {
-            return view! { <NotFound /> }.into_any();
-        }
-        match tab {
-            VaultTab::Settings => view! { <SettingsTab vault=for_body.clone() reload access /> }.into_any(),
-            VaultTab::Secrets => view! { <SecretsTab vault=for_body.clone() /> }.into_any(),
-            VaultTab::AccessKeys => view! { <AccessKeysTab vault=for_body.clone() /> }.into_any(),
-        }
-    };
+    provide_context(VaultContext { vault: vault.clone(), reload, access });
     view! {
         <Title text=vault.name.clone() />
         <div class="page">
@@ -121,10 +120,31 @@ fn VaultFrame(vault: VaultDetail, tab: VaultTab, reload: RwSignal<u32>) -> impl 
                 <p class="notice warn" role="note">"This vault's project is archived: everything here is read-only."</p>
             })}
             <WhoHasAccess vault=vault.clone() version=access />
-            <nav class="tabs" aria-label="Vault sections">{tabs}</nav>
-            <AfterHydration>{body.clone()}</AfterHydration>
+            <TabBar label="Vault sections" base=format!("/vaults/{}", vault.id) tabs />
+            <Outlet />
         </div>
     }
+}
+
+/// One tab of the vault page (a child route): the 404 page for a tab the viewer may not open.
+#[component]
+pub fn VaultTabBody(tab: VaultTab) -> impl IntoView {
+    let Some(VaultContext { vault, reload, access }) = use_context::<VaultContext>() else {
+        return view! { <NotFound /> }.into_any();
+    };
+    if !allowed(&vault, tab.needs()) {
+        return view! { <NotFound /> }.into_any();
+    }
+    let body = move || {
+        let vault = vault.clone();
+        match tab {
+            VaultTab::Settings => view! { <SettingsTab vault reload access /> }.into_any(),
+            VaultTab::Secrets => view! { <SecretsTab vault /> }.into_any(),
+            VaultTab::AccessKeys => view! { <AccessKeysTab vault /> }.into_any(),
+        }
+    };
+    // See "Pages" in docs/decisions.md: tab bodies render once the page is interactive.
+    view! { <AfterHydration>{body.clone()}</AfterHydration> }.into_any()
 }
 
 /// Who can see this vault, on every tab of the vault page, for everyone who can see the
