@@ -64,15 +64,20 @@ export interface Person {
   password: string;
 }
 
-/** The Admin (signed in on `admin`) invites `person`, who accepts in a browser of their own. */
-export async function inviteAndJoin(admin: Page, browser: Browser, person: Person): Promise<Page> {
+/** The Admin (signed in on `admin`) invites `person`; returns the invitation link. */
+export async function createInvitation(admin: Page, person: Pick<Person, "name" | "email">): Promise<string> {
   await admin.goto("/admin/users");
   await waitForHydration(admin);
   await admin.getByRole("button", { name: "Invite user" }).click();
   await admin.getByLabel("Name", { exact: true }).fill(person.name);
   await admin.getByLabel("E-mail", { exact: true }).fill(person.email);
   await admin.getByRole("button", { name: "Create invitation link" }).click();
-  const link = await admin.getByLabel("Link to send").inputValue();
+  return admin.getByLabel("Link to send").inputValue();
+}
+
+/** The Admin (signed in on `admin`) invites `person`, who accepts in a browser of their own. */
+export async function inviteAndJoin(admin: Page, browser: Browser, person: Person): Promise<Page> {
+  const link = await createInvitation(admin, person);
   const page = await (await browser.newContext()).newPage();
   await page.goto(link);
   await waitForHydration(page);

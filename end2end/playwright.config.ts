@@ -45,7 +45,8 @@ export default defineConfig({
   // other test signs in as); every other project depends on it alone, and each spec file makes
   // the projects and vaults it uses (helpers `openProject`, `openVault`), so any file runs on
   // its own: `npx playwright test tests/secrets.spec.ts`. `desktop` runs the feature stories at
-  // 1280 px, `mobile` the 390 px checks, `lockout` holds the Admin back and lifts it again.
+  // 1280 px, `mobile` the 390 px checks, `no-script` reads pages and posts forms with
+  // JavaScript off, `lockout` holds the Admin back and lifts it again.
   projects: [
     {
       name: "setup",
@@ -54,7 +55,7 @@ export default defineConfig({
     },
     {
       name: "desktop",
-      testIgnore: /(setup|mobile|lockout)\.spec\.ts/,
+      testIgnore: /(setup|mobile|lockout|no-script)\.spec\.ts/,
       dependencies: ["setup"],
       use: { viewport: { width: 1280, height: 800 } },
     },
@@ -63,6 +64,12 @@ export default defineConfig({
       testMatch: /(mobile|accessibility)\.spec\.ts/,
       dependencies: ["setup"],
       use: { viewport: { width: 390, height: 844 } },
+    },
+    {
+      name: "no-script",
+      testMatch: /no-script\.spec\.ts/,
+      dependencies: ["setup"],
+      use: { viewport: { width: 1280, height: 800 }, javaScriptEnabled: false },
     },
     {
       name: "lockout",

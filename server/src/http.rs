@@ -165,7 +165,7 @@ async fn security_headers(State(https): State<bool>, mut req: Request, next: Nex
     set(h, header::CONTENT_SECURITY_POLICY, &csp);
     set(h, header::X_FRAME_OPTIONS, "DENY");
     set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
-    set(h, header::REFERRER_POLICY, "no-referrer");
+    set(h, header::REFERRER_POLICY, "same-origin");
     set(h, header::HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
     set(h, header::HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=()");
     if https {
@@ -193,6 +193,10 @@ async fn csrf(req: Request, next: Next) -> Response {
         return AppError::forbidden("Cross-site requests are not accepted.").into_response();
     }
     next.run(req).await
+}
+
+fn accepts_html(h: &HeaderMap) -> bool {
+    h.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))
 }
 
 fn cross_site(h: &HeaderMap) -> bool {
@@ -353,10 +357,18 @@ fn gone_page() -> Response {
 }
 
 /// Server functions report every error as 500; this gives each its real status from the
-/// error's code (a malformed form is a 400, not a server fault).
+/// error's code (a malformed form is a 400, not a server fault). A plain form post (a browser
+/// without JavaScript, `Accept: text/html`) is answered with a redirect instead — back to its
+/// page with the error in the query, or on to where success leads — so it stays a 303 whatever
+/// status the error carries.
 async fn rpc_error_status(req: Request, next: Next) -> Response {
     let rpc = req.uri().path().starts_with("/rpc/");
-    let res = next.run(req).await;
+    let form_post = rpc && accepts_html(req.headers());
+    let mut res = next.run(req).await;
+    if form_post && res.headers().contains_key(header::LOCATION) {
+        *res.status_mut() = StatusCode::SEE_OTHER;
+        return res;
+    }
     if !rpc || res.status() != StatusCode::INTERNAL_SERVER_ERROR {
         return res;
     }

@@ -160,7 +160,7 @@ async fn pages_carry_security_headers_and_health_endpoints_answer() {
     assert!(csp.contains("script-src 'self' 'nonce-") && csp.contains("frame-ancestors 'none'"), "{csp}");
     assert_eq!(h["x-frame-options"], "DENY");
     assert_eq!(h["x-content-type-options"], "nosniff");
-    assert_eq!(h["referrer-policy"], "no-referrer");
+    assert_eq!(h["referrer-policy"], "same-origin");
     let nonce = csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap().to_owned();
     let html = res.text().await.unwrap();
     assert!(html.contains(&format!("nonce=\"{nonce}\"")), "the hydration script carries the nonce");
@@ -242,5 +242,37 @@ async fn bad_input_gets_a_clear_4xx_and_changes_nothing() {
     assert_eq!(profile.status(), 200);
     let anon = c.get(format!("{base}/profile")).send().await.unwrap();
     assert_eq!(anon.headers()["location"], "/login?next=/profile");
+    server.stop();
+}
+
+/// A browser without JavaScript posts forms as they are (`Accept: text/html`): it is sent on
+/// with a 303 — back to its page with the error in the query, or where success leads.
+#[tokio::test]
+async fn plain_form_posts_are_answered_with_a_redirect_back_or_on() {
+    let dir = temp_dir();
+    let mut server = Server::start(secryn(dir.path()));
+    let base = server.base.clone();
+    let code = server.setup_code();
+    assert_eq!(post_setup(&base, &code).await.status(), 200);
+    let post = |email: &'static str, password: &'static str| {
+        client()
+            .post(format!("{base}/rpc/login"))
+            .header("accept", "text/html,application/xhtml+xml")
+            .header("referer", format!("{base}/login?next=%2Fprojects"))
+            .form(&[("email", email), ("password", password), ("next", "/projects")])
+            .send()
+    };
+    let refused = post("ada@example.com", "not the password at all").await.unwrap();
+    assert_eq!(refused.status(), 303);
+    let back = refused.headers()["location"].to_str().unwrap();
+    assert!(back.starts_with(&format!("{base}/login?next=%2Fprojects&")) && back.contains("__err="), "{back}");
+    assert!(session_cookie(&refused).is_none());
+    let page = client().get(back).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("role=\"alert\""), "the refusal is on the page the browser is sent back to");
+
+    let signed_in = post("ada@example.com", common::PASSWORD).await.unwrap();
+    assert_eq!(signed_in.status(), 303);
+    assert_eq!(signed_in.headers()["location"], "/projects");
+    assert!(session_cookie(&signed_in).is_some());
     server.stop();
 }

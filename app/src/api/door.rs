@@ -73,6 +73,17 @@ pub fn clear_session_cookie(state: &AppState) {
     }
 }
 
+/// Sends a browser without JavaScript (a plain form post, `Accept: text/html`) on to `path`
+/// after success; a script-driven call is left to show its own result.
+pub fn redirect_plain_form(path: &str) {
+    let plain = use_context::<Parts>().is_some_and(|p| {
+        p.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))
+    });
+    if plain {
+        leptos_axum::redirect(path);
+    }
+}
+
 /// Runs a server function's body and gives an error its HTTP status and request id (the
 /// body itself is encoded by server_fn, which the framework requires).
 pub async fn respond<T>(body: impl Future<Output = Result<T, AppError>>) -> Result<T, AppError> {

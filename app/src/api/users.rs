@@ -144,7 +144,9 @@ pub async fn reset_accept(
 ) -> Result<(), AppError> {
     use crate::server::services::users;
     door::respond(async {
-        users::accept_reset(&door::visitor()?, &token.take(), password.take(), password_confirm.take()).await
+        users::accept_reset(&door::visitor()?, &token.take(), password.take(), password_confirm.take()).await?;
+        door::redirect_plain_form("/login?reset=done");
+        Ok(())
     })
     .await
 }
