@@ -79,7 +79,6 @@ const MATRIX: &[(&str, [&str; 6])] = &[
     ("update_project", ["AAA FFF", "FFF FFF", "FFF FFF", "FFF FFF", "NNN NNN", "FFF FFF"]),
     ("set_archived", ["AAA AAA", "FFF FFF", "FFF FFF", "FFF FFF", "NNN NNN", "FFF FFF"]),
     ("project_members", ["AAA AAA", "AAA AAA", "AAA AAA", "AAA AAA", "NNN NNN", "FFF FFF"]),
-    ("member_candidates", ["AAA FFF", "AAA FFF", "FFF FFF", "FFF FFF", "NNN NNN", "FFF FFF"]),
     ("add_member", ["AAA FFF", "AAA FFF", "FFF FFF", "FFF FFF", "NNN NNN", "FFF FFF"]),
     ("change_role", ["AAA FFF", "AAA FFF", "FFF FFF", "FFF FFF", "NNN NNN", "FFF FFF"]),
     ("remove_member", ["AAA FFF", "AAA FFF", "FFF FFF", "FFF FFF", "NNN NNN", "FFF FFF"]),
@@ -325,7 +324,6 @@ async fn call(f: &Fixture, function: &str, who: Who, project: ProjectId, vault: 
         "update_project" => answer(projects::update(me, project, "", "").await),
         "set_archived" => answer(projects::set_archived(me, project, archived).await),
         "project_members" => answer(projects::who_has_access(me, project).await),
-        "member_candidates" => answer(projects::candidates(me, project).await),
         "add_member" => answer(projects::add_member(me, project, ro, ProjectRole::ReadOnly).await),
         "change_role" => {
             answer(projects::change_role(me, project, ro, ProjectRole::ReadOnly, ProjectRole::ReadOnly).await)

@@ -97,8 +97,10 @@ async fn system_accounts_and_disabled_users_never_have_access_and_admins_are_mar
         put_on_list(&state, restricted, system_admin).await;
 
         // The pickers offer only people who can be given access.
-        let offered = projects::candidates(&pm, p).await.unwrap();
+        let offered = projects::who_has_access(&pm, p).await.unwrap().candidates;
         assert_eq!(emails(&offered), ["ada@example.com", "otto@example.com"], "{e}: project candidates");
+        let offered = projects::who_has_access(&reader, p).await.unwrap().candidates;
+        assert!(offered.is_empty(), "{e}: nobody is offered to a member who may not add members");
         let list = vaults::access_list(&pm, restricted).await.unwrap();
         assert_eq!(emails(&list.candidates), ["cody@example.com", "ivy@example.com"], "{e}: vault candidates");
         assert_eq!(emails(&list.members), ["rita@example.com"], "{e}: the list shows who can sign in");

@@ -4,7 +4,7 @@
 use crate::domain::AppError;
 use crate::domain::ids::{ProjectId, VaultId};
 use crate::domain::org::{
-    AccessHolder, ProjectAccess, ProjectDetail, ProjectSummary, UserOption, VaultAccessList, VaultDetail, VaultSummary,
+    AccessHolder, ProjectAccess, ProjectDetail, ProjectSummary, VaultAccessList, VaultDetail, VaultSummary,
 };
 use leptos::prelude::*;
 
@@ -48,12 +48,6 @@ pub async fn set_project_archived(id: String, archived: bool) -> Result<(), AppE
 #[server(prefix = "/rpc", endpoint = "project_access")]
 pub async fn get_project_access(id: String) -> Result<ProjectAccess, AppError> {
     door::respond(async { svc::who_has_access(&door::caller()?, ids::project(&id)?).await }).await
-}
-
-/// People who could be added to a project.
-#[server(prefix = "/rpc", endpoint = "members_candidates")]
-pub async fn member_candidates(id: String) -> Result<Vec<UserOption>, AppError> {
-    door::respond(async { svc::candidates(&door::caller()?, ids::project(&id)?).await }).await
 }
 
 /// Adds a member with a role (no `user_id`: nobody was picked, which the person is told).

@@ -115,6 +115,9 @@ pub struct ProjectAccess {
     /// Members whose account is disabled: no access while disabled, but the membership is
     /// kept for the record (and returns with the account), so managers can still remove it.
     pub disabled_members: Vec<Member>,
+    /// People the viewer may add as members (never system or disabled accounts); empty for a
+    /// viewer who may not add members. Sent with the list so the tab loads in one call.
+    pub candidates: Vec<UserOption>,
 }
 
 /// A row of a project's vault list.

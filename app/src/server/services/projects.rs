@@ -4,9 +4,9 @@
 use crate::domain::AppError;
 use crate::domain::ids::{ProjectId, UserId};
 use crate::domain::org::{
-    ProjectAccess, ProjectDetail, ProjectSummary, UserOption, parse_description, parse_resource_name, sort_holders,
+    ProjectAccess, ProjectDetail, ProjectSummary, parse_description, parse_resource_name, sort_holders,
 };
-use crate::domain::permission::{Action, ProjectFacts, ProjectRole, Resource};
+use crate::domain::permission::{Action, Decision, ProjectFacts, ProjectRole, Resource, can};
 use crate::server::audit::{self, Change, Entry};
 use crate::server::error::unique_or;
 use crate::server::repo::projects::{self, ProjectRow};
@@ -132,14 +132,12 @@ pub async fn who_has_access(caller: &Caller, id: ProjectId) -> Result<ProjectAcc
     people.retain(|p| p.can_see(facts, None));
     sort_holders(&mut people);
     let disabled_members = memberships::disabled_members(&caller.state.db, id).await?;
-    Ok(ProjectAccess { people, disabled_members })
-}
-
-/// People who could be added to the project (for those who may add members).
-pub async fn candidates(caller: &Caller, id: ProjectId) -> Result<Vec<UserOption>, AppError> {
-    let (_, facts) = load(caller, id).await?;
-    require(caller, Action::ManageMember(ProjectRole::ReadOnly), Resource::Project(facts), "project").await?;
-    Ok(memberships::candidates(&caller.state.db, id).await?)
+    let may_add = can(principal(caller), Action::ManageMember(ProjectRole::ReadOnly), Resource::Project(facts));
+    let candidates = match may_add {
+        Decision::Allow => memberships::candidates(&caller.state.db, id).await?,
+        _ => Vec::new(),
+    };
+    Ok(ProjectAccess { people, disabled_members, candidates })
 }
 
 async fn member_entry(

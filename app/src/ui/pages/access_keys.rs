@@ -3,6 +3,7 @@
 //! ready-to-paste snippets — and forgets it when closed.
 
 use crate::api::access_keys::{CreateAccessKey, RevokeAccessKey, list_access_keys};
+use crate::domain::AppError;
 use crate::domain::access_key::{AccessKeyInfo, CreatedAccessKey, KeyState, Snippet};
 use crate::domain::org::VaultDetail;
 use crate::domain::permission::{Action, Decision, Resource as Target, can};
@@ -34,16 +35,30 @@ fn state_class(s: KeyState) -> &'static str {
     }
 }
 
+/// The vault's keys, read again after each change. Made by the vault page outside any
+/// `Suspense` (see `VaultPage`), so its resource lines up between server and browser.
+#[derive(Clone, Copy)]
+pub struct KeysQuery {
+    reload: RwSignal<u32>,
+    keys: Resource<Result<Vec<AccessKeyInfo>, AppError>>,
+}
+
+impl KeysQuery {
+    pub fn new(vault_id: impl Fn() -> String + Send + Sync + 'static) -> Self {
+        let reload = RwSignal::new(0u32);
+        let keys = Resource::new(move || (vault_id(), reload.get()), |(v, _)| list_access_keys(v));
+        KeysQuery { reload, keys }
+    }
+}
+
 #[component]
-pub fn AccessKeysTab(vault: VaultDetail) -> impl IntoView {
+pub fn AccessKeysTab(vault: VaultDetail, query: KeysQuery) -> impl IntoView {
     let toasts = use_toasts();
     // Listing and revoking stay open in an archived project; creating does not.
     let may_create =
         can(vault.viewer, Action::CreateAccessKey, Target::Vault(vault.project, vault.vault)) == Decision::Allow;
     let vid = vault.id.to_string();
-    let reload = RwSignal::new(0u32);
-    let list_vid = vid.clone();
-    let keys = Resource::new(move || (list_vid.clone(), reload.get()), |(v, _)| list_access_keys(v));
+    let KeysQuery { reload, keys } = query;
     let revoke = ServerAction::<RevokeAccessKey>::new();
     Effect::new(move |_| match revoke.value().get() {
         Some(Ok(())) => {

@@ -4,12 +4,11 @@
 
 use crate::api::projects::{
     AddMember, ChangeMemberRole, CreateVault, RemoveMember, SetProjectArchived, UpdateProject, get_project,
-    get_project_access, list_vaults, member_candidates,
+    get_project_access, list_vaults,
 };
 use crate::domain::AppError;
-use crate::domain::org::{AccessHolder, Member, ProjectDetail, UserOption};
+use crate::domain::org::{AccessHolder, Member, ProjectAccess, ProjectDetail, UserOption, VaultSummary};
 use crate::domain::permission::{Action, Decision, ProjectRole, Resource as Target, can};
-use crate::ui::components::client_only::AfterHydration;
 use crate::ui::components::dialog::ConfirmDialog;
 use crate::ui::components::form::{ErrorSignal, Field, FormError, action_error};
 use crate::ui::components::tabs::TabBar;
@@ -43,84 +42,121 @@ pub fn load_error(e: AppError) -> AnyView {
     }
 }
 
-/// What the project's tabs share: the project as the frame loaded it, and the signal that
-/// makes the frame read it again (after a rename or archiving).
-#[derive(Clone)]
-struct ProjectContext {
-    project: ProjectDetail,
+/// What the project's tabs share: the project's resource (the frame and every tab read the
+/// same load) and the signal that makes it read again (after a rename or archiving).
+#[derive(Clone, Copy)]
+struct ProjectState {
+    project: Resource<Result<ProjectDetail, AppError>>,
     reload: RwSignal<u32>,
 }
 
-/// The project page's frame (title, notices, tabs): the parent route of the tabs, so switching
-/// tabs keeps it and only the tab below shows progress.
+/// The project page: its frame (title, notices, tabs) and the tab's child route below it, so
+/// switching tabs keeps the frame and only the tab shows progress. Every resource is created
+/// here or in [`ProjectTabBody`], outside any `Suspense` (see `VaultPage`).
 #[component]
 pub fn ProjectPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let reload = RwSignal::new(0u32);
     let project = Resource::new_blocking(move || (id(), reload.get()), |(id, _)| get_project(id));
+    provide_context(ProjectState { project, reload });
     view! {
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match project.await {
-                    Ok(p) => view! { <ProjectFrame project=p reload /> }.into_any(),
-                    Err(e) => load_error(e),
-                }
-            })}
-        </Transition>
-    }
-}
-
-#[component]
-fn ProjectFrame(project: ProjectDetail, reload: RwSignal<u32>) -> impl IntoView {
-    let mut tabs = vec![("", "Vaults"), ("/members", "Members")];
-    if allowed(&project, Action::EditProject) {
-        tabs.push(("/settings", "Settings"));
-    }
-    provide_context(ProjectContext { project: project.clone(), reload });
-    view! {
-        <Title text=project.name.clone() />
         <div class="page">
-            <Breadcrumbs trail=vec![("Projects".to_owned(), "/projects".to_owned())] current=project.name.clone() />
-            <div class="page-head">
-                <h1>
-                    {project.name.clone()}
-                    {project.facts.archived.then(|| view! { " " <span class="badge">"Archived"</span> })}
-                </h1>
-            </div>
-            {(!project.description.is_empty()).then(|| view! { <p class="muted">{project.description.clone()}</p> })}
-            {project.facts.archived.then(|| view! {
-                <p class="notice warn" role="note">"This project is archived: it is read-only for people until an Admin unarchives it. Machines keep reading its vaults with their access keys, which can still be revoked."</p>
-            })}
-            <TabBar label="Project sections" base=format!("/projects/{}", project.id) tabs />
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match project.await {
+                        Ok(p) => view! { <ProjectFrame project=p /> }.into_any(),
+                        Err(e) => load_error(e),
+                    }
+                })}
+            </Transition>
             <Outlet />
         </div>
     }
 }
 
-/// One tab of the project page (a child route): the 404 page for a tab the viewer may not open.
+#[component]
+fn ProjectFrame(project: ProjectDetail) -> impl IntoView {
+    let mut tabs = vec![("", "Vaults"), ("/members", "Members")];
+    if allowed(&project, Action::EditProject) {
+        tabs.push(("/settings", "Settings"));
+    }
+    view! {
+        <Title text=project.name.clone() />
+        <Breadcrumbs trail=vec![("Projects".to_owned(), "/projects".to_owned())] current=project.name.clone() />
+        <div class="page-head">
+            <h1>
+                {project.name.clone()}
+                {project.facts.archived.then(|| view! { " " <span class="badge">"Archived"</span> })}
+            </h1>
+        </div>
+        {(!project.description.is_empty()).then(|| view! { <p class="muted">{project.description.clone()}</p> })}
+        {project.facts.archived.then(|| view! {
+            <p class="notice warn" role="note">"This project is archived: it is read-only for people until an Admin unarchives it. Machines keep reading its vaults with their access keys, which can still be revoked."</p>
+        })}
+        <TabBar label="Project sections" base=format!("/projects/{}", project.id) tabs />
+    }
+}
+
+/// One tab of the project page (a child route). Its list is loaded here, beside the project;
+/// a tab the viewer may not open is the 404 page, and a project that failed to load leaves
+/// the tab empty (the frame says why).
 #[component]
 pub fn ProjectTabBody(tab: ProjectTab) -> impl IntoView {
-    let Some(ProjectContext { project, reload }) = use_context::<ProjectContext>() else {
+    let Some(ProjectState { project, reload }) = use_context::<ProjectState>() else {
         return view! { <NotFound /> }.into_any();
     };
-    if tab == ProjectTab::Settings && !allowed(&project, Action::EditProject) {
-        return view! { <NotFound /> }.into_any();
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let data = match tab {
+        ProjectTab::Vaults => TabData::Vaults(Resource::new_blocking(id, list_vaults)),
+        ProjectTab::Members => TabData::Members(MemberData::new(id)),
+        ProjectTab::Settings => TabData::None,
+    };
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match (project.await, data) {
+                    (Err(_), _) => ().into_any(),
+                    (Ok(p), _) if tab == ProjectTab::Settings && !allowed(&p, Action::EditProject) => {
+                        view! { <NotFound /> }.into_any()
+                    }
+                    (Ok(project), TabData::Vaults(vaults)) => view! { <VaultsTab project vaults /> }.into_any(),
+                    (Ok(project), TabData::Members(data)) => view! { <MembersTab project data /> }.into_any(),
+                    (Ok(project), TabData::None) => view! { <SettingsTab project reload /> }.into_any(),
+                }
+            })}
+        </Transition>
     }
-    let body = move || {
-        let project = project.clone();
-        match tab {
-            ProjectTab::Vaults => view! { <VaultsTab project /> }.into_any(),
-            ProjectTab::Members => view! { <MembersTab project /> }.into_any(),
-            ProjectTab::Settings => view! { <SettingsTab project reload /> }.into_any(),
-        }
-    };
-    // See "Pages" in docs/decisions.md: tab bodies render once the page is interactive.
-    view! { <AfterHydration>{body.clone()}</AfterHydration> }.into_any()
+    .into_any()
+}
+
+/// The list a tab loads beside the project.
+#[derive(Clone, Copy)]
+enum TabData {
+    Vaults(Resource<Result<Vec<VaultSummary>, AppError>>),
+    Members(MemberData),
+    None,
+}
+
+/// Who has access and, for those who may add members, whom they can add; read again after
+/// each change.
+#[derive(Clone, Copy)]
+struct MemberData {
+    list: Resource<Result<ProjectAccess, AppError>>,
+    changed: RwSignal<u32>,
+}
+
+impl MemberData {
+    fn new(id: impl Fn() -> String + Send + Sync + 'static) -> Self {
+        let changed = RwSignal::new(0u32);
+        let list = Resource::new_blocking(move || (id(), changed.get()), |(id, _)| get_project_access(id));
+        MemberData { list, changed }
+    }
 }
 
 #[component]
-fn VaultsTab(project: ProjectDetail) -> impl IntoView {
+fn VaultsTab(project: ProjectDetail, vaults: Resource<Result<Vec<VaultSummary>, AppError>>) -> impl IntoView {
     let may_create = allowed(&project, Action::ManageVaults);
     let create = ServerAction::<CreateVault>::new();
     let errors = action_error(create);
@@ -130,9 +166,7 @@ fn VaultsTab(project: ProjectDetail) -> impl IntoView {
             navigate(&format!("/vaults/{id}"), Default::default());
         }
     });
-    let pid = project.id.to_string();
-    let project_id = StoredValue::new(pid.clone());
-    let vaults = Resource::new_blocking(move || pid.clone(), list_vaults);
+    let project_id = StoredValue::new(project.id.to_string());
     view! {
         <Show when=move || may_create>
             <details class="panel">
@@ -184,7 +218,7 @@ fn VaultsTab(project: ProjectDetail) -> impl IntoView {
 /// marked, not managed here) and its members with their roles, editable by those who may
 /// manage members; then the members whose account is disabled (no access, membership kept).
 #[component]
-fn MembersTab(project: ProjectDetail) -> impl IntoView {
+fn MembersTab(project: ProjectDetail, data: MemberData) -> impl IntoView {
     let toasts = use_toasts();
     let add = ServerAction::<AddMember>::new();
     let change = ServerAction::<ChangeMemberRole>::new();
@@ -198,23 +232,13 @@ fn MembersTab(project: ProjectDetail) -> impl IntoView {
         Effect::new(move |_| {
             if let Some(Ok(())) = action_value.get() {
                 toasts.show(text);
+                data.changed.update(|n| *n += 1);
             }
         });
     }
     let pid = project.id.to_string();
     let may_add = allowed(&project, Action::ManageMember(ProjectRole::ReadOnly));
-    // One resource for the whole tab: nested suspense inside forms does not hydrate cleanly.
-    let data = Resource::new_blocking(
-        {
-            let pid = pid.clone();
-            move || (pid.clone(), add.version().get(), change.version().get(), remove.version().get())
-        },
-        move |(id, ..)| async move {
-            let access = get_project_access(id.clone()).await?;
-            let candidates = if may_add { member_candidates(id).await? } else { Vec::new() };
-            Ok::<_, AppError>((access, candidates))
-        },
-    );
+    let data = data.list;
     let assignable: Vec<ProjectRole> =
         ProjectRole::ALL.into_iter().filter(|r| allowed(&project, Action::ManageMember(*r))).collect();
     let controls = MemberControls { change, pending_removal: RwSignal::new(None), confirm_open: RwSignal::new(false) };
@@ -231,8 +255,8 @@ fn MembersTab(project: ProjectDetail) -> impl IntoView {
                 Suspend::new(async move {
                     match data.await {
                         Err(e) => load_error(e),
-                        Ok((access, candidates)) => view! {
-                            {may_add.then(|| add_member_form(add, add_errors, &pid, &assignable, candidates))}
+                        Ok(access) => view! {
+                            {may_add.then(|| add_member_form(add, add_errors, &pid, &assignable, access.candidates))}
                             <section class="panel" aria-labelledby="who-has-access">
                                 <h2 id="who-has-access">"Who has access"</h2>
                                 <p class="muted">"Admins see every project. Members see its vaults, except restricted vaults they are not on the list of (Project Managers see those too)."</p>

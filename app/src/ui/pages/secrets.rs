@@ -3,6 +3,7 @@
 //! "Import .env" (with a preview) open in a sheet when asked for.
 
 use crate::api::secrets::{CreateSecret, import_secrets, list_secrets, reveal_secret};
+use crate::domain::AppError;
 use crate::domain::dotenv::{ImportOutcome, ImportReport};
 use crate::domain::org::VaultDetail;
 use crate::domain::permission::{Action, Decision, Resource as Target, can};
@@ -54,26 +55,41 @@ struct View {
     page: i64,
 }
 
+/// The Secrets tab's list and what it is filtered by. Made by the vault page outside any
+/// `Suspense` (see `VaultPage`), so its resource lines up between server and browser.
+#[derive(Clone, Copy)]
+pub struct SecretsQuery {
+    view_state: RwSignal<View>,
+    reload: RwSignal<u32>,
+    list: Resource<Result<SecretListing, AppError>>,
+}
+
+impl SecretsQuery {
+    pub fn new(vault_id: impl Fn() -> String + Send + Sync + 'static) -> Self {
+        let view_state = RwSignal::new(View {
+            text: String::new(),
+            tag: String::new(),
+            status: String::new(),
+            sort: SecretSort::Name,
+            descending: false,
+            page: 1,
+        });
+        let reload = RwSignal::new(0u32);
+        let list = Resource::new(
+            move || (vault_id(), view_state.get(), reload.get()),
+            |(vid, v, _)| list_secrets(vid, v.text, v.tag, v.status, v.sort.as_str().to_owned(), v.descending, v.page),
+        );
+        SecretsQuery { view_state, reload, list }
+    }
+}
+
 #[component]
-pub fn SecretsTab(vault: VaultDetail) -> impl IntoView {
+pub fn SecretsTab(vault: VaultDetail, query: SecretsQuery) -> impl IntoView {
     let target = Target::Vault(vault.project, vault.vault);
     let may_write = can(vault.viewer, Action::WriteSecrets, target) == Decision::Allow;
     let may_reveal = can(vault.viewer, Action::RevealSecrets, target) == Decision::Allow;
     let vid = vault.id.to_string();
-    let view_state = RwSignal::new(View {
-        text: String::new(),
-        tag: String::new(),
-        status: String::new(),
-        sort: SecretSort::Name,
-        descending: false,
-        page: 1,
-    });
-    let reload = RwSignal::new(0u32);
-    let list_vid = vid.clone();
-    let secrets = Resource::new(
-        move || (list_vid.clone(), view_state.get(), reload.get()),
-        |(vid, v, _)| list_secrets(vid, v.text, v.tag, v.status, v.sort.as_str().to_owned(), v.descending, v.page),
-    );
+    let SecretsQuery { view_state, reload, list: secrets } = query;
     // Any change of filter starts again at page 1.
     let set_filter = move |f: &dyn Fn(&mut View)| {
         view_state.update(|v| {

@@ -6,17 +6,17 @@
 use crate::api::projects::{
     SaveVaultSettings, SetVaultMember, UpdateVault, get_vault, get_vault_access, vault_who_has_access,
 };
-use crate::domain::org::{AccessHolder, UserOption, VaultDetail};
+use crate::domain::AppError;
+use crate::domain::org::{AccessHolder, UserOption, VaultAccessList, VaultDetail};
 use crate::domain::permission::{Action, Decision, Resource as Target, can};
-use crate::ui::components::client_only::AfterHydration;
 use crate::ui::components::form::{ErrorSignal, Field, FormError, action_error};
 use crate::ui::components::tabs::TabBar;
 use crate::ui::components::toast::use_toasts;
 use crate::ui::layout::Breadcrumbs;
-use crate::ui::pages::access_keys::AccessKeysTab;
+use crate::ui::pages::access_keys::{AccessKeysTab, KeysQuery};
 use crate::ui::pages::not_found::NotFound;
 use crate::ui::pages::project::{PersonPicker, access_badges, load_error};
-use crate::ui::pages::secrets::SecretsTab;
+use crate::ui::pages::secrets::{SecretsQuery, SecretsTab};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Outlet;
@@ -65,86 +65,126 @@ fn allowed(vault: &VaultDetail, action: Action) -> bool {
     can(vault.viewer, action, Target::Vault(vault.project, vault.vault)) == Decision::Allow
 }
 
-/// What the vault's tabs share: the vault as the frame loaded it, and the signals that make
-/// the frame (after a rename) or "Who has access" (after a list change) read again.
-#[derive(Clone)]
-struct VaultContext {
-    vault: VaultDetail,
+/// What the vault's tabs share: the vault's resource (the frame and every tab read the same
+/// load) and the signals that make it (after a rename) or "Who has access" (after a list
+/// change) read again.
+#[derive(Clone, Copy)]
+struct VaultState {
+    vault: Resource<Result<VaultDetail, AppError>>,
     reload: RwSignal<u32>,
     access: RwSignal<u32>,
 }
 
-/// The vault page's frame (title, notices, "Who has access", tabs): the parent route of the
-/// tabs, so switching tabs keeps it and only the tab below shows progress.
+/// The vault page: its frame (title, notices, "Who has access", tabs) and the tab's child
+/// route below it, so switching tabs keeps the frame and only the tab shows progress.
+///
+/// Every resource of the page and its tabs is created here or in [`VaultTabBody`], outside
+/// any `Suspense`: server rendering may run a suspended view more than once, and a resource
+/// created there would not line up with the browser's when the page hydrates.
 #[component]
 pub fn VaultPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let reload = RwSignal::new(0u32);
     let vault = Resource::new_blocking(move || (id(), reload.get()), |(id, _)| get_vault(id));
-    view! {
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match vault.await {
-                    Ok(v) => view! { <VaultFrame vault=v reload /> }.into_any(),
-                    Err(e) => load_error(e),
-                }
-            })}
-        </Transition>
-    }
-}
-
-#[component]
-fn VaultFrame(vault: VaultDetail, reload: RwSignal<u32>) -> impl IntoView {
-    let tabs =
-        VaultTab::ALL.into_iter().filter(|t| allowed(&vault, t.needs())).map(|t| (t.path(), t.label())).collect();
     // Bumped when the restricted list changes, so "Who has access" reads it again.
     let access = RwSignal::new(0u32);
-    provide_context(VaultContext { vault: vault.clone(), reload, access });
+    provide_context(VaultState { vault, reload, access });
     view! {
-        <Title text=vault.name.clone() />
         <div class="page">
-            <Breadcrumbs
-                trail=vec![("Projects".to_owned(), "/projects".to_owned()), (vault.project_name.clone(), format!("/projects/{}", vault.project_id))]
-                current=vault.name.clone()
-            />
-            <div class="page-head">
-                <h1>
-                    {vault.name.clone()}
-                    {vault.vault.restricted.then(|| view! { " " <span class="badge warn">"Restricted"</span> })}
-                </h1>
-            </div>
-            <p class="muted">"In project " <a href=format!("/projects/{}", vault.project_id)>{vault.project_name.clone()}</a></p>
-            {(!vault.description.is_empty()).then(|| view! { <p class="muted">{vault.description.clone()}</p> })}
-            {vault.project.archived.then(|| view! {
-                <p class="notice warn" role="note">"This vault's project is archived: everything here is read-only."</p>
-            })}
-            <WhoHasAccess vault=vault.clone() version=access />
-            <TabBar label="Vault sections" base=format!("/vaults/{}", vault.id) tabs />
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match vault.await {
+                        Ok(v) => view! { <VaultFrame vault=v access /> }.into_any(),
+                        Err(e) => load_error(e),
+                    }
+                })}
+            </Transition>
             <Outlet />
         </div>
     }
 }
 
-/// One tab of the vault page (a child route): the 404 page for a tab the viewer may not open.
+#[component]
+fn VaultFrame(vault: VaultDetail, access: RwSignal<u32>) -> impl IntoView {
+    let tabs =
+        VaultTab::ALL.into_iter().filter(|t| allowed(&vault, t.needs())).map(|t| (t.path(), t.label())).collect();
+    view! {
+        <Title text=vault.name.clone() />
+        <Breadcrumbs
+            trail=vec![("Projects".to_owned(), "/projects".to_owned()), (vault.project_name.clone(), format!("/projects/{}", vault.project_id))]
+            current=vault.name.clone()
+        />
+        <div class="page-head">
+            <h1>
+                {vault.name.clone()}
+                {vault.vault.restricted.then(|| view! { " " <span class="badge warn">"Restricted"</span> })}
+            </h1>
+        </div>
+        <p class="muted">"In project " <a href=format!("/projects/{}", vault.project_id)>{vault.project_name.clone()}</a></p>
+        {(!vault.description.is_empty()).then(|| view! { <p class="muted">{vault.description.clone()}</p> })}
+        {vault.project.archived.then(|| view! {
+            <p class="notice warn" role="note">"This vault's project is archived: everything here is read-only."</p>
+        })}
+        <WhoHasAccess vault=vault.clone() version=access />
+        <TabBar label="Vault sections" base=format!("/vaults/{}", vault.id) tabs />
+    }
+}
+
+/// One tab of the vault page (a child route). Its list is loaded here, beside the vault, and
+/// the tab renders once both are in; a tab the viewer may not open is the 404 page, and a
+/// vault that failed to load leaves the tab empty (the frame says why).
 #[component]
 pub fn VaultTabBody(tab: VaultTab) -> impl IntoView {
-    let Some(VaultContext { vault, reload, access }) = use_context::<VaultContext>() else {
+    let Some(VaultState { vault, reload, access }) = use_context::<VaultState>() else {
         return view! { <NotFound /> }.into_any();
     };
-    if !allowed(&vault, tab.needs()) {
-        return view! { <NotFound /> }.into_any();
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let data = match tab {
+        VaultTab::Secrets => TabData::Secrets(SecretsQuery::new(id)),
+        VaultTab::AccessKeys => TabData::Keys(KeysQuery::new(id)),
+        VaultTab::Settings => TabData::Settings(MemberList::new(id)),
+    };
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match vault.await {
+                    Err(_) => ().into_any(),
+                    Ok(v) if !allowed(&v, tab.needs()) => view! { <NotFound /> }.into_any(),
+                    Ok(vault) => match data {
+                        TabData::Secrets(query) => view! { <SecretsTab vault query /> }.into_any(),
+                        TabData::Keys(query) => view! { <AccessKeysTab vault query /> }.into_any(),
+                        TabData::Settings(list) => view! { <SettingsTab vault reload access list /> }.into_any(),
+                    },
+                }
+            })}
+        </Transition>
     }
-    let body = move || {
-        let vault = vault.clone();
-        match tab {
-            VaultTab::Settings => view! { <SettingsTab vault reload access /> }.into_any(),
-            VaultTab::Secrets => view! { <SecretsTab vault /> }.into_any(),
-            VaultTab::AccessKeys => view! { <AccessKeysTab vault /> }.into_any(),
-        }
-    };
-    // See "Pages" in docs/decisions.md: tab bodies render once the page is interactive.
-    view! { <AfterHydration>{body.clone()}</AfterHydration> }.into_any()
+    .into_any()
+}
+
+/// The list a tab loads beside the vault.
+#[derive(Clone, Copy)]
+enum TabData {
+    Secrets(SecretsQuery),
+    Keys(KeysQuery),
+    Settings(MemberList),
+}
+
+/// The restricted vault's member list and its candidates, read again after each change.
+#[derive(Clone, Copy)]
+struct MemberList {
+    list: Resource<Result<VaultAccessList, AppError>>,
+    changed: RwSignal<u32>,
+}
+
+impl MemberList {
+    fn new(id: impl Fn() -> String + Send + Sync + 'static) -> Self {
+        let changed = RwSignal::new(0u32);
+        let list = Resource::new_blocking(move || (id(), changed.get()), |(id, _)| get_vault_access(id));
+        MemberList { list, changed }
+    }
 }
 
 /// Who can see this vault, on every tab of the vault page, for everyone who can see the
@@ -205,7 +245,7 @@ fn access_list(people: Vec<AccessHolder>, restricted: bool) -> AnyView {
 }
 
 #[component]
-fn SettingsTab(vault: VaultDetail, reload: RwSignal<u32>, access: RwSignal<u32>) -> impl IntoView {
+fn SettingsTab(vault: VaultDetail, reload: RwSignal<u32>, access: RwSignal<u32>, list: MemberList) -> impl IntoView {
     let toasts = use_toasts();
     let update = ServerAction::<UpdateVault>::new();
     let settings = ServerAction::<SaveVaultSettings>::new();
@@ -225,16 +265,11 @@ fn SettingsTab(vault: VaultDetail, reload: RwSignal<u32>, access: RwSignal<u32>)
         if let Some(Ok(())) = member.value().get() {
             toasts.show("Member list updated.");
             access.update(|n| *n += 1);
+            list.changed.update(|n| *n += 1);
         }
     });
     let id = vault.id.to_string();
-    let list = Resource::new_blocking(
-        {
-            let id = id.clone();
-            move || (id.clone(), member.version().get())
-        },
-        |(id, _)| get_vault_access(id),
-    );
+    let list = list.list;
     let read_only = vault.project.archived;
     let vid = id.clone();
     let (update_id, settings_id) = (id.clone(), id.clone());
