@@ -4,5 +4,6 @@ pub mod client_only;
 pub mod clipboard;
 pub mod dialog;
 pub mod form;
+pub mod reload;
 pub mod tabs;
 pub mod toast;

@@ -2,8 +2,7 @@
 //! create a key in a sheet that hands it off once — the full key with a copy button and
 //! ready-to-paste snippets — and forgets it when closed.
 
-use crate::api::access_keys::{CreateAccessKey, RevokeAccessKey, list_access_keys};
-use crate::domain::AppError;
+use crate::api::access_keys::{CreateAccessKey, RevokeAccessKey};
 use crate::domain::access_key::{AccessKeyInfo, CreatedAccessKey, KeyState, Snippet};
 use crate::domain::org::VaultDetail;
 use crate::domain::permission::{Action, Decision, Resource as Target, can};
@@ -11,6 +10,7 @@ use crate::domain::time::short;
 use crate::ui::components::clipboard;
 use crate::ui::components::dialog::{ConfirmDialog, Sheet};
 use crate::ui::components::form::{Field, FormError, action_error};
+use crate::ui::components::reload::Reloading;
 use crate::ui::components::toast::use_toasts;
 use crate::ui::pages::project::load_error;
 use leptos::prelude::*;
@@ -35,35 +35,18 @@ fn state_class(s: KeyState) -> &'static str {
     }
 }
 
-/// The vault's keys, read again after each change. Made by the vault page outside any
-/// `Suspense` (see `VaultPage`), so its resource lines up between server and browser.
-#[derive(Clone, Copy)]
-pub struct KeysQuery {
-    reload: RwSignal<u32>,
-    keys: Resource<Result<Vec<AccessKeyInfo>, AppError>>,
-}
-
-impl KeysQuery {
-    pub fn new(vault_id: impl Fn() -> String + Send + Sync + 'static) -> Self {
-        let reload = RwSignal::new(0u32);
-        let keys = Resource::new(move || (vault_id(), reload.get()), |(v, _)| list_access_keys(v));
-        KeysQuery { reload, keys }
-    }
-}
-
 #[component]
-pub fn AccessKeysTab(vault: VaultDetail, query: KeysQuery) -> impl IntoView {
+pub fn AccessKeysTab(vault: VaultDetail, keys: Reloading<Vec<AccessKeyInfo>>) -> impl IntoView {
     let toasts = use_toasts();
     // Listing and revoking stay open in an archived project; creating does not.
     let may_create =
         can(vault.viewer, Action::CreateAccessKey, Target::Vault(vault.project, vault.vault)) == Decision::Allow;
     let vid = vault.id.to_string();
-    let KeysQuery { reload, keys } = query;
     let revoke = ServerAction::<RevokeAccessKey>::new();
     Effect::new(move |_| match revoke.value().get() {
         Some(Ok(())) => {
             toasts.show("Access key revoked.");
-            reload.update(|r| *r += 1);
+            keys.again();
         }
         Some(Err(e)) => toasts.show(e.message),
         None => {}
@@ -88,7 +71,7 @@ pub fn AccessKeysTab(vault: VaultDetail, query: KeysQuery) -> impl IntoView {
         {head}
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                match keys.await {
+                match keys.list.await {
                     Err(e) => load_error(e),
                     Ok(list) if list.is_empty() => view! {
                         <div class="empty-state">
@@ -102,7 +85,7 @@ pub fn AccessKeysTab(vault: VaultDetail, query: KeysQuery) -> impl IntoView {
         </Transition>
         {may_create.then(|| view! {
             <Sheet open=new_open title="New access key".to_owned() id="new-access-key">
-                <NewKeyTask vault_id=vid.clone() reload open=new_open />
+                <NewKeyTask vault_id=vid.clone() keys open=new_open />
             </Sheet>
         })}
         <ConfirmDialog
@@ -124,12 +107,12 @@ pub fn AccessKeysTab(vault: VaultDetail, query: KeysQuery) -> impl IntoView {
 /// this component, which exists only while the sheet is open, so closing the sheet drops the
 /// key and the next opening starts from an empty form.
 #[component]
-fn NewKeyTask(vault_id: String, reload: RwSignal<u32>, open: RwSignal<bool>) -> impl IntoView {
+fn NewKeyTask(vault_id: String, keys: Reloading<Vec<AccessKeyInfo>>, open: RwSignal<bool>) -> impl IntoView {
     let create = ServerAction::<CreateAccessKey>::new();
     let created = Memo::new(move |_| create.value().with(|v| matches!(v, Some(Ok(_)))));
     Effect::new(move |_| {
         if created.get() {
-            reload.update(|r| *r += 1);
+            keys.again();
         }
     });
     let vault_id = StoredValue::new(vault_id);

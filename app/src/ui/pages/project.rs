@@ -11,6 +11,7 @@ use crate::domain::org::{AccessHolder, Member, ProjectAccess, ProjectDetail, Use
 use crate::domain::permission::{Action, Decision, ProjectRole, Resource as Target, can};
 use crate::ui::components::dialog::ConfirmDialog;
 use crate::ui::components::form::{ErrorSignal, Field, FormError, action_error};
+use crate::ui::components::reload::Reloading;
 use crate::ui::components::tabs::TabBar;
 use crate::ui::components::toast::use_toasts;
 use crate::ui::layout::Breadcrumbs;
@@ -110,7 +111,7 @@ pub fn ProjectTabBody(tab: ProjectTab) -> impl IntoView {
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let data = match tab {
         ProjectTab::Vaults => TabData::Vaults(Resource::new_blocking(id, list_vaults)),
-        ProjectTab::Members => TabData::Members(MemberData::new(id)),
+        ProjectTab::Members => TabData::Members(Reloading::new(id, get_project_access)),
         ProjectTab::Settings => TabData::None,
     };
     view! {
@@ -135,24 +136,8 @@ pub fn ProjectTabBody(tab: ProjectTab) -> impl IntoView {
 #[derive(Clone, Copy)]
 enum TabData {
     Vaults(Resource<Result<Vec<VaultSummary>, AppError>>),
-    Members(MemberData),
+    Members(Reloading<ProjectAccess>),
     None,
-}
-
-/// Who has access and, for those who may add members, whom they can add; read again after
-/// each change.
-#[derive(Clone, Copy)]
-struct MemberData {
-    list: Resource<Result<ProjectAccess, AppError>>,
-    changed: RwSignal<u32>,
-}
-
-impl MemberData {
-    fn new(id: impl Fn() -> String + Send + Sync + 'static) -> Self {
-        let changed = RwSignal::new(0u32);
-        let list = Resource::new_blocking(move || (id(), changed.get()), |(id, _)| get_project_access(id));
-        MemberData { list, changed }
-    }
 }
 
 #[component]
@@ -218,7 +203,7 @@ fn VaultsTab(project: ProjectDetail, vaults: Resource<Result<Vec<VaultSummary>, 
 /// marked, not managed here) and its members with their roles, editable by those who may
 /// manage members; then the members whose account is disabled (no access, membership kept).
 #[component]
-fn MembersTab(project: ProjectDetail, data: MemberData) -> impl IntoView {
+fn MembersTab(project: ProjectDetail, data: Reloading<ProjectAccess>) -> impl IntoView {
     let toasts = use_toasts();
     let add = ServerAction::<AddMember>::new();
     let change = ServerAction::<ChangeMemberRole>::new();
@@ -232,7 +217,7 @@ fn MembersTab(project: ProjectDetail, data: MemberData) -> impl IntoView {
         Effect::new(move |_| {
             if let Some(Ok(())) = action_value.get() {
                 toasts.show(text);
-                data.changed.update(|n| *n += 1);
+                data.again();
             }
         });
     }

@@ -3,17 +3,20 @@
 //! restriction, the restricted vault's member list and whether Contributors may create keys
 //! and certificates.
 
+use crate::api::access_keys::list_access_keys;
 use crate::api::projects::{
     SaveVaultSettings, SetVaultMember, UpdateVault, get_vault, get_vault_access, vault_who_has_access,
 };
 use crate::domain::AppError;
+use crate::domain::access_key::AccessKeyInfo;
 use crate::domain::org::{AccessHolder, UserOption, VaultAccessList, VaultDetail};
 use crate::domain::permission::{Action, Decision, Resource as Target, can};
 use crate::ui::components::form::{ErrorSignal, Field, FormError, action_error};
+use crate::ui::components::reload::Reloading;
 use crate::ui::components::tabs::TabBar;
 use crate::ui::components::toast::use_toasts;
 use crate::ui::layout::Breadcrumbs;
-use crate::ui::pages::access_keys::{AccessKeysTab, KeysQuery};
+use crate::ui::pages::access_keys::AccessKeysTab;
 use crate::ui::pages::not_found::NotFound;
 use crate::ui::pages::project::{PersonPicker, access_badges, load_error};
 use crate::ui::pages::secrets::{SecretsQuery, SecretsTab};
@@ -143,8 +146,8 @@ pub fn VaultTabBody(tab: VaultTab) -> impl IntoView {
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let data = match tab {
         VaultTab::Secrets => TabData::Secrets(SecretsQuery::new(id)),
-        VaultTab::AccessKeys => TabData::Keys(KeysQuery::new(id)),
-        VaultTab::Settings => TabData::Settings(MemberList::new(id)),
+        VaultTab::AccessKeys => TabData::Keys(Reloading::new(id, list_access_keys)),
+        VaultTab::Settings => TabData::Settings(Reloading::new(id, get_vault_access)),
     };
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
@@ -154,7 +157,7 @@ pub fn VaultTabBody(tab: VaultTab) -> impl IntoView {
                     Ok(v) if !allowed(&v, tab.needs()) => view! { <NotFound /> }.into_any(),
                     Ok(vault) => match data {
                         TabData::Secrets(query) => view! { <SecretsTab vault query /> }.into_any(),
-                        TabData::Keys(query) => view! { <AccessKeysTab vault query /> }.into_any(),
+                        TabData::Keys(keys) => view! { <AccessKeysTab vault keys /> }.into_any(),
                         TabData::Settings(list) => view! { <SettingsTab vault reload access list /> }.into_any(),
                     },
                 }
@@ -168,23 +171,8 @@ pub fn VaultTabBody(tab: VaultTab) -> impl IntoView {
 #[derive(Clone, Copy)]
 enum TabData {
     Secrets(SecretsQuery),
-    Keys(KeysQuery),
-    Settings(MemberList),
-}
-
-/// The restricted vault's member list and its candidates, read again after each change.
-#[derive(Clone, Copy)]
-struct MemberList {
-    list: Resource<Result<VaultAccessList, AppError>>,
-    changed: RwSignal<u32>,
-}
-
-impl MemberList {
-    fn new(id: impl Fn() -> String + Send + Sync + 'static) -> Self {
-        let changed = RwSignal::new(0u32);
-        let list = Resource::new_blocking(move || (id(), changed.get()), |(id, _)| get_vault_access(id));
-        MemberList { list, changed }
-    }
+    Keys(Reloading<Vec<AccessKeyInfo>>),
+    Settings(Reloading<VaultAccessList>),
 }
 
 /// Who can see this vault, on every tab of the vault page, for everyone who can see the
@@ -245,7 +233,12 @@ fn access_list(people: Vec<AccessHolder>, restricted: bool) -> AnyView {
 }
 
 #[component]
-fn SettingsTab(vault: VaultDetail, reload: RwSignal<u32>, access: RwSignal<u32>, list: MemberList) -> impl IntoView {
+fn SettingsTab(
+    vault: VaultDetail,
+    reload: RwSignal<u32>,
+    access: RwSignal<u32>,
+    list: Reloading<VaultAccessList>,
+) -> impl IntoView {
     let toasts = use_toasts();
     let update = ServerAction::<UpdateVault>::new();
     let settings = ServerAction::<SaveVaultSettings>::new();
@@ -265,7 +258,7 @@ fn SettingsTab(vault: VaultDetail, reload: RwSignal<u32>, access: RwSignal<u32>,
         if let Some(Ok(())) = member.value().get() {
             toasts.show("Member list updated.");
             access.update(|n| *n += 1);
-            list.changed.update(|n| *n += 1);
+            list.again();
         }
     });
     let id = vault.id.to_string();
