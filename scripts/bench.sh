@@ -5,7 +5,10 @@
 #   idle RSS, TTFB of /login (median of 100), release WASM size raw / gzip -9 / brotli -q 11,
 #   the bundle budgets table (scripts/bundle-report.sh: per route, the brotli bytes of WASM + JS
 #   + CSS its page references, against the budgets),
-#   sign-ins per second under 32 concurrent clients, /healthz p99 during a wrong-password flood.
+#   sign-ins per second under 32 concurrent clients, /healthz p99 during a wrong-password flood,
+#   the REST reads on SQLite and PostgreSQL beside the limit reference (bench/reference: the
+#   same reads with nothing else, run with the same wrk settings in the same run) and each
+#   figure's ratio to the reference's.
 # Options (environment): BENCH_SKIP_BUILD=1 uses the existing build; BENCH_SECONDS (default 10)
 # is the length of each wrk run.
 set -euo pipefail
@@ -53,7 +56,7 @@ stop_server() {
     fi
     SERVER_PID=""
 }
-trap stop_server EXIT
+trap 'stop_server; stop_reference' EXIT
 
 # ------------------------------------------------------------------------------ figures
 
@@ -190,28 +193,93 @@ wrk_api() {
         -s bench/latency.lua "$url" >"$out" 2>&1; then
         figure "$label" "n/a (wrk failed: $out)"
         echo 0 >"$out.rps"
+        echo 0 >"$out.p99"
         return
     fi
     kv rps "$out" >"$out.rps"
+    kv p99_ms "$out" >"$out.p99"
     figure "$label" "$(kv rps "$out") req/s, p99 $(kv p99_ms "$out") ms, non-2xx $(kv non_2xx "$out")"
 }
 
 # The REST API on one engine (64 connections, every request logged): a secret by name in a
-# vault of 1,000, a whole vault of 100, and /readyz as the baseline.
+# vault of 1,000, a whole vault of 100, the same vault with `?secrets=names` (names only), and
+# /readyz as the baseline.
 bench_rest_api() {
     local engine="$1" big small
     if ! big="$(demo_data 1000)" || ! small="$(demo_data 100)"; then
         figure "REST API on $engine" "n/a (demo-data failed)"
         return
     fi
+    local vault key
+    vault="$(json_field vault_id <<<"$small")"
+    key="$(json_field access_key <<<"$small")"
     wrk_api "$engine: /readyz (baseline)" "$BASE/readyz" "" "$engine-readyz"
     wrk_api "$engine: GET secret by name (1,000 in vault)" \
         "$BASE/api/v1/vaults/$(json_field vault_id <<<"$big")/secrets/DEMO_SECRET_00500" \
         "$(json_field access_key <<<"$big")" "$engine-secret"
-    wrk_api "$engine: GET whole vault (100 secrets)" "$BASE/api/v1/vaults/$(json_field vault_id <<<"$small")" \
-        "$(json_field access_key <<<"$small")" "$engine-vault"
-    figure "$engine: secret read / baseline ratio" "$(awk -v a="$(cat "$DATA_DIR/wrk-$engine-secret.txt.rps")" \
-        -v b="$(cat "$DATA_DIR/wrk-$engine-readyz.txt.rps")" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
+    wrk_api "$engine: GET whole vault (100 secrets)" "$BASE/api/v1/vaults/$vault" "$key" "$engine-vault"
+    wrk_api "$engine: GET whole vault, names only" "$BASE/api/v1/vaults/$vault?secrets=names" "$key" "$engine-names"
+    figure "$engine: secret read / baseline ratio" "$(ratio "$engine-secret" rps "$engine-readyz")"
+}
+
+# Figure $1's $2 (rps or p99) over figure $3's, from the files wrk_api keeps.
+ratio() {
+    awk -v a="$(cat "$DATA_DIR/wrk-$1.txt.$2")" -v b="$(cat "$DATA_DIR/wrk-$3.txt.$2")" \
+        'BEGIN { if (a > 0 && b > 0) printf "%.2f", a / b; else printf "n/a" }'
+}
+
+# ------------------------------------------------------------------------------ the limit reference
+
+REF_ADDR=127.0.0.1:3210
+REF_BASE="http://$REF_ADDR"
+REF_PID=""
+
+# Starts bench/reference on database $1 (a SQLite file or a postgres:// URL).
+start_reference() {
+    target/release/secryn-reference "$REF_ADDR" "$1" >"$DATA_DIR/reference.log" 2>&1 &
+    REF_PID=$!
+    local i
+    for ((i = 0; i < 60; i++)); do
+        curl -fsS -o /dev/null "$REF_BASE/static" 2>/dev/null && return 0
+        kill -0 "$REF_PID" 2>/dev/null || break
+        sleep 0.5
+    done
+    cat "$DATA_DIR/reference.log" >&2 || true
+    die "the limit reference did not answer $REF_BASE/static"
+}
+
+stop_reference() {
+    if [[ -n $REF_PID ]] && kill -0 "$REF_PID" 2>/dev/null; then
+        kill "$REF_PID" 2>/dev/null || true
+        wait "$REF_PID" 2>/dev/null || true
+    fi
+    REF_PID=""
+}
+
+# The reference's three reads on one engine, with wrk_api's settings.
+bench_reference() {
+    local engine="$1"
+    wrk_api "$engine: reference static answer" "$REF_BASE/static" "" "$engine-ref-static"
+    wrk_api "$engine: reference primary-key read" "$REF_BASE/read/500" "" "$engine-ref-read"
+    wrk_api "$engine: reference read + decrypt + logged" "$REF_BASE/secret/500" "" "$engine-ref-secret"
+}
+
+# Secryn's REST figures on one engine over the reference's matching ones, against the goals:
+# a secret by name >= 0.8x the reference's full read in throughput and <= 1.2x its p99; a
+# whole vault of 100 >= 5,000 req/s on SQLite; names only cost no decryption (>= the vault).
+bench_ratios() {
+    local engine="$1" tput p99 verdict
+    tput="$(ratio "$engine-secret" rps "$engine-ref-secret")"
+    p99="$(ratio "$engine-secret" p99 "$engine-ref-secret")"
+    verdict="$(awk -v t="$tput" -v p="$p99" 'BEGIN { print (t + 0 >= 0.8 && p + 0 > 0 && p + 0 <= 1.2) ? "MET" : "NOT MET" }')"
+    figure "$engine: secret by name / reference" "${tput}x throughput, ${p99}x p99 (goal >= 0.8x, <= 1.2x: $verdict)"
+    figure "$engine: /readyz / reference static" \
+        "$(ratio "$engine-readyz" rps "$engine-ref-static")x throughput, $(ratio "$engine-readyz" p99 "$engine-ref-static")x p99"
+    if [[ $engine == sqlite ]]; then
+        figure "$engine: whole vault (100) goal >= 5,000 req/s" \
+            "$(cat "$DATA_DIR/wrk-$engine-vault.txt.rps") req/s ($(awk -v v="$(cat "$DATA_DIR/wrk-$engine-vault.txt.rps")" 'BEGIN { print (v >= 5000) ? "MET" : "NOT MET" }'))"
+    fi
+    figure "$engine: names only / whole vault" "$(ratio "$engine-names" rps "$engine-vault")x throughput (no decryption: expected > 1)"
 }
 
 # 1,000 sequential new versions of one secret through the service layer.
@@ -244,6 +312,8 @@ if [[ "${BENCH_SKIP_BUILD:-0}" != 1 ]]; then
     bash scripts/build.sh
 fi
 [[ -x target/release/secryn ]] || die "target/release/secryn is missing"
+say "building the limit reference (bench/reference)"
+cargo build -q --release -p server -p secryn-reference
 
 say "starting the server on $ADDR (data: $DATA_DIR)"
 start_server
@@ -263,7 +333,11 @@ if [[ $account_ready -eq 1 ]]; then
     bench_secrets_tab
 fi
 bench_bundles
+start_reference "$DATA_DIR/reference.db"
+bench_reference sqlite
+stop_reference
 bench_rest_api sqlite
+bench_ratios sqlite
 stop_server
 
 # The same REST figures on PostgreSQL (a fresh database on the local test server).
@@ -271,8 +345,13 @@ if [[ -n $PG_URL ]]; then
     BENCH_DATABASE_URL="${PG_URL%/*}/secryn_bench"
     psql "$PG_URL" -q -c "drop database if exists secryn_bench" -c "create database secryn_bench" >/dev/null
     export BENCH_DATABASE_URL
+    psql "$PG_URL" -q -c "drop database if exists secryn_bench_ref" -c "create database secryn_bench_ref" >/dev/null
     SECRYN_DATABASE_URL="$BENCH_DATABASE_URL" start_server
+    start_reference "${PG_URL%/*}/secryn_bench_ref"
+    bench_reference postgres
+    stop_reference
     bench_rest_api postgres
+    bench_ratios postgres
     stop_server
 fi
 bench_versions

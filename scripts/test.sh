@@ -66,7 +66,7 @@ export SECRYN_TEST_POSTGRES_URL="${url:-${SECRYN_TEST_POSTGRES_URL:-postgres://s
 
 check_step fmt cargo fmt --all -- --check
 # Per package, never --workspace: app's ssr and hydrate features must not be unified.
-check_step clippy-server cargo clippy -p server -p testkit --all-targets --release -- -D warnings
+check_step clippy-server cargo clippy -p server -p testkit -p secryn-reference --all-targets --release -- -D warnings
 check_step clippy-app cargo clippy -p app --features ssr --all-targets --release -- -D warnings
 check_step clippy-frontend cargo clippy -p frontend --target wasm32-unknown-unknown --profile wasm-release -- -D warnings
 
