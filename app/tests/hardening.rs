@@ -9,7 +9,7 @@ use app::domain::session::LockKind;
 use app::server::db::Db;
 use app::server::repo::throttle;
 use app::server::services::{auth, setup, users as user_svc};
-use app::server::{AppState, Caller, RequestMeta, clock};
+use app::server::{AppState, Caller, RequestMeta, Shared, clock};
 use std::time::Duration;
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -45,7 +45,7 @@ async fn count(db: &Db, sql: &str) -> i64 {
 
 /// The same database through a second pool: what a second Secryn node sees.
 async fn second_node(state: &AppState, url: &str) -> AppState {
-    AppState { db: Db::connect(url).await.unwrap(), ..state.clone() }
+    AppState::new(Shared { db: Db::connect(url).await.unwrap(), ..(**state).clone() })
 }
 
 #[tokio::test]

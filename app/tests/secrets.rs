@@ -10,7 +10,7 @@ use app::domain::secret::{SecretQuery, SecretSort, SecretStatus, SecretValue, VA
 use app::server::db::{Db, Engine};
 use app::server::services::secrets::{self, NewSecretInput, RevealKind};
 use app::server::services::{projects, vaults};
-use app::server::{AppState, Caller, audit};
+use app::server::{AppState, Caller, Shared, audit};
 
 const KNOWN: &str = "correct-horse-battery-staple-4242-plaintext-probe";
 
@@ -122,7 +122,7 @@ async fn many_concurrent_writers_get_distinct_consecutive_versions() {
         let w = world(&t.db).await;
         let id = create(&w, "API_TOKEN", "v1").await;
         let other = Db::connect(&t.url).await.unwrap();
-        let other_state = AppState { db: other, ..w.state.clone() };
+        let other_state = AppState::new(Shared { db: other, ..(*w.state).clone() });
         let writers = 24;
         let mut tasks = Vec::new();
         for i in 0..writers {

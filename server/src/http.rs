@@ -6,7 +6,7 @@ use app::api::door::session_cookie_name;
 use app::domain::{AppError, ErrorCode};
 use app::server::request;
 use app::server::services::{auth, setup};
-use app::server::{AppState, RequestMeta, SessionCtx};
+use app::server::{AppState, RequestMeta, SessionCtx, Shared};
 use app::ui::CspNonce;
 use app::{App, shell};
 use axum::Router;
@@ -30,8 +30,8 @@ use tracing::Instrument as _;
 const BODY_LIMIT: usize = 256 * 1024;
 
 /// Builds the whole application router.
-pub fn router(mut state: AppState, https: bool) -> Router {
-    state.leptos_options = Arc::new(pin_site(&state.leptos_options));
+pub fn router(state: AppState, https: bool) -> Router {
+    let state = AppState::new(Shared { leptos_options: Arc::new(pin_site(&state.leptos_options)), ..(*state).clone() });
     let routes = generate_route_list(App);
     let options = (*state.leptos_options).clone();
     Router::new()
@@ -140,23 +140,35 @@ fn static_cache_control(path: &str, status: StatusCode) -> &'static str {
     if hashed { "public, max-age=31536000, immutable" } else { "no-cache" }
 }
 
+/// A fresh CSP nonce from the thread's CSPRNG (seeded from the system, no system call per
+/// request).
 fn nonce() -> String {
     let mut b = [0u8; 16];
-    rand::rngs::OsRng.fill_bytes(&mut b);
+    rand::thread_rng().fill_bytes(&mut b);
     base64::engine::general_purpose::STANDARD.encode(b)
 }
 
+/// The policy of everything that is not a page (the API, its documents, assets): the same
+/// sources as pages, but no script may run, so no nonce is drawn for it.
+const CSP_NO_SCRIPT: &str = "default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self' data:; \
+     connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
 async fn security_headers(State(https): State<bool>, mut req: Request, next: Next) -> Response {
-    let n = nonce();
     let page = is_page(req.uri().path()) || req.uri().path().starts_with("/rpc/");
     let asset = is_static(req.uri().path()).then(|| req.uri().path().to_owned());
-    req.extensions_mut().insert(CspNonce(n.clone()));
+    let n = page.then(nonce);
+    if let Some(n) = &n {
+        req.extensions_mut().insert(CspNonce(n.clone()));
+    }
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    let csp = format!(
-        "default-src 'self'; script-src 'self' 'nonce-{n}' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; \
-         connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-    );
+    let csp = match &n {
+        Some(n) => format!(
+            "default-src 'self'; script-src 'self' 'nonce-{n}' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; \
+             connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+        ),
+        None => CSP_NO_SCRIPT.to_owned(),
+    };
     let set = |h: &mut HeaderMap, name: header::HeaderName, value: &str| {
         if let Ok(v) = HeaderValue::from_str(value) {
             h.insert(name, v);
@@ -315,10 +327,10 @@ fn is_link_page(path: &str) -> bool {
 /// Before setup every page leads to `/setup`; afterwards `/setup` is gone and pages need a
 /// session.
 async fn page_gate(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let path = req.uri().path().to_owned();
-    if !is_page(&path) || !matches!(*req.method(), Method::GET | Method::HEAD) {
+    if !is_page(req.uri().path()) || !matches!(*req.method(), Method::GET | Method::HEAD) {
         return next.run(req).await;
     }
+    let path = req.uri().path().to_owned();
     let Ok(set_up) = is_set_up(&state).await else {
         return AppError::unavailable("The database is not answering.").into_response();
     };

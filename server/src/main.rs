@@ -74,7 +74,7 @@ async fn build_state(config: &mut Config) -> Result<AppState, StartError> {
         .site_addr(config.listen)
         .env(leptos::config::Env::PROD)
         .build();
-    Ok(AppState {
+    Ok(AppState::new(app::server::state::Shared {
         db: db.clone(),
         master: Arc::new(master),
         hasher: Arc::new(PasswordHasher::new(cores, 64)),
@@ -82,7 +82,7 @@ async fn build_state(config: &mut Config) -> Result<AppState, StartError> {
         leptos_options: Arc::new(leptos_options),
         data_keys: Default::default(),
         request_log: app::server::request_log::RequestLog::start(db.clone()),
-    })
+    }))
 }
 
 async fn serve(mut config: Config) -> Result<(), StartError> {

@@ -67,7 +67,7 @@ pub async fn engines() -> Vec<TestDb> {
 pub async fn state(db: &Db) -> AppState {
     let master = app::server::crypto::MasterKey::generate();
     app::server::services::setup::ensure_instance(db, &master).await.expect("initialise instance");
-    AppState {
+    AppState::new(app::server::state::Shared {
         db: db.clone(),
         master: Arc::new(master),
         hasher: Arc::new(app::server::password::PasswordHasher::new(2, 64)),
@@ -75,7 +75,7 @@ pub async fn state(db: &Db) -> AppState {
         leptos_options: Arc::new(leptos::config::LeptosOptions::builder().output_name("secryn").build()),
         data_keys: Default::default(),
         request_log: app::server::request_log::RequestLog::start(db.clone()),
-    }
+    })
 }
 
 /// A caller for `session` on `state`, with no request facts.

@@ -19,4 +19,4 @@ pub mod state;
 pub mod tokens;
 
 pub use caller::{Anonymous, Caller, RequestMeta, SessionCtx};
-pub use state::{AppState, Settings};
+pub use state::{AppState, Settings, Shared};

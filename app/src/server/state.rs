@@ -42,14 +42,32 @@ impl Default for Settings {
     }
 }
 
-/// Everything a request handler may reach.
+/// Everything a request handler may reach. Every request clones it once per layer, so it is
+/// one shared pointer (one reference count) rather than a handful.
 #[derive(Clone, Debug)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        AppState(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What [`AppState`] shares (cheap to clone, to make a state that differs in one part).
+#[derive(Clone, Debug)]
+pub struct Shared {
     pub db: Db,
     pub master: Arc<MasterKey>,
     pub hasher: Arc<PasswordHasher>,
     pub settings: Arc<Settings>,
-    /// Shared, not copied: the state is cloned for every request.
     pub leptos_options: Arc<LeptosOptions>,
     /// Vault data keys once unwrapped (a vault's key never changes while the process runs;
     /// the master key that unwraps them is in memory anyway).
