@@ -37,16 +37,19 @@ start_server() {
         SECRYN_LOG="${SECRYN_LOG:-warn}" SECRYN_SIGNIN_IP_LIMIT=0 SECRYN_TRUSTED_PROXIES=127.0.0.1 \
         target/release/secryn serve >"$DATA_DIR/server.log" 2>&1 &
     SERVER_PID=$!
-    local i
+    await_up "$BASE/healthz" "$SERVER_PID" "$DATA_DIR/server.log"
+}
+
+# Returns once URL $1 answers; dies showing log $3 when process $2 ends first or a minute passes.
+await_up() {
+    local url=$1 pid=$2 log=$3 i
     for ((i = 0; i < 120; i++)); do
-        if curl -fsS -o /dev/null "$BASE/healthz" 2>/dev/null; then
-            return 0
-        fi
-        kill -0 "$SERVER_PID" 2>/dev/null || break
+        curl -fsS -o /dev/null "$url" 2>/dev/null && return 0
+        kill -0 "$pid" 2>/dev/null || break
         sleep 0.5
     done
-    cat "$DATA_DIR/server.log" >&2 || true
-    die "the server did not answer $BASE/healthz (log above: $DATA_DIR/server.log)"
+    cat "$log" >&2 || true
+    die "nothing answered $url (log above: $log)"
 }
 
 stop_server() {
@@ -238,14 +241,7 @@ REF_PID=""
 start_reference() {
     target/release/secryn-reference "$REF_ADDR" "$1" >"$DATA_DIR/reference.log" 2>&1 &
     REF_PID=$!
-    local i
-    for ((i = 0; i < 60; i++)); do
-        curl -fsS -o /dev/null "$REF_BASE/static" 2>/dev/null && return 0
-        kill -0 "$REF_PID" 2>/dev/null || break
-        sleep 0.5
-    done
-    cat "$DATA_DIR/reference.log" >&2 || true
-    die "the limit reference did not answer $REF_BASE/static"
+    await_up "$REF_BASE/static" "$REF_PID" "$DATA_DIR/reference.log"
 }
 
 stop_reference() {
