@@ -78,6 +78,7 @@ async fn build_state(config: &mut Config) -> Result<AppState, StartError> {
         db: db.clone(),
         master: Arc::new(master),
         hasher: Arc::new(PasswordHasher::new(cores, 64)),
+        keygen: Arc::new(app::server::services::keys::generation_pool(cores)),
         settings: Arc::new(settings),
         leptos_options: Arc::new(leptos_options),
         data_keys: Default::default(),

@@ -5,8 +5,9 @@
 
 use app::domain::{AppError, ErrorCode};
 use app::server::services::machine::{
-    self, Call, Machine, Presented, SecretJson, SecretList, SecretRef, VaultJson, VaultRead,
+    self, Call, Machine, Presented, SecretJson, SecretList, SecretRef, VaultAnswer, VaultJson, VaultRead,
 };
+use app::server::services::machine_keys::{self, ExpiredJson, KeyJson, Pem};
 use app::server::{AppState, Caller, RequestMeta};
 use axum::Router;
 use axum::extract::{Path, Query, Request};
@@ -19,6 +20,9 @@ use serde::{Deserialize, Serialize};
 /// Path templates, as logged and as the OpenAPI document names them.
 pub const VAULT_PATH: &str = "/api/v1/vaults/{vault_id}";
 pub const SECRET_PATH: &str = "/api/v1/vaults/{vault_id}/secrets/{name}";
+pub const KEYS_PATH: &str = "/api/v1/vaults/{vault_id}/keys";
+pub const KEY_DOWNLOAD_PATH: &str = "/api/v1/vaults/{vault_id}/keys/{key_id}/download";
+pub const PUBLIC_KEY_PATH: &str = "/api/v1/keys/{key_id}";
 const OPENAPI_PATH: &str = "/api/v1/openapi.json";
 const DOCS_PATH: &str = "/api/docs";
 const UNMATCHED: &str = "(no such path)";
@@ -34,6 +38,18 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route(
             "/v1/vaults/{vault_id}/secrets/{name}",
             get(read_secret).fallback(async |m: Doorway| m.not_allowed(SECRET_PATH, "secret").await),
+        )
+        .route(
+            "/v1/vaults/{vault_id}/keys",
+            get(list_keys).fallback(async |m: Doorway| m.not_allowed(KEYS_PATH, "key").await),
+        )
+        .route(
+            "/v1/vaults/{vault_id}/keys/{key_id}/download",
+            get(download_key).fallback(async |m: Doorway| m.not_allowed(KEY_DOWNLOAD_PATH, "key").await),
+        )
+        .route(
+            "/v1/keys/{key_id}",
+            get(public_key).fallback(async |m: Doorway| m.not_allowed(PUBLIC_KEY_PATH, "key").await),
         )
         .route("/v1/openapi.json", get(openapi_json))
         .route("/docs", get(docs_page))
@@ -97,6 +113,22 @@ fn json<T: Serialize>(result: Result<T, AppError>) -> Response {
     respond(result.map(axum::Json))
 }
 
+/// A PEM file, whatever the request's `Accept` says (clients send `application/json`).
+fn pem_file(pem: Pem) -> Response {
+    let mut res = pem.text.expose().to_owned().into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/x-pem-file"));
+    let safe: String = pem.file_name.chars().filter(|c| c.is_ascii_alphanumeric() || "._-".contains(*c)).collect();
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{safe}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    res
+}
+
+fn pem(result: Result<Pem, AppError>) -> Response {
+    result.map_or_else(IntoResponse::into_response, pem_file)
+}
+
 /// Query parameter names that would carry a credential, as [`plain_name`] reduces them.
 const TOKEN_NAMES: [&str; 9] =
     ["accesskey", "accesstoken", "apikey", "apitoken", "xapikey", "token", "key", "authorization", "bearer"];
@@ -147,15 +179,16 @@ fn form_decode(raw: &str) -> String {
 /// Whether the query carries a credential: a parameter named like one, or a name or value
 /// holding a `secryn_` token, each compared after percent-decoding (so `access%5Fkey` and
 /// `%73ecryn_…` count too). Tokens belong in the header only; `allowed` names the one
-/// parameter a path may take a token in (the public token's `code` on the public paths),
-/// whose value is then not checked.
+/// parameter a path may take a public token in (`code` on the public paths), whose value may
+/// then be one public token and nothing else: an access key there is still refused.
 fn token_in_query(query: Option<&str>, allowed: Option<&str>) -> bool {
     query.is_some_and(|q| {
         q.split('&').any(|pair| {
             let (raw_name, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
             let name = form_decode(raw_name);
             if allowed.is_some_and(|a| a == name) {
-                return false;
+                let value = form_decode(raw_value).to_ascii_lowercase();
+                return value.matches("secryn_").count() != usize::from(value.starts_with("secryn_pub_"));
             }
             TOKEN_NAMES.contains(&plain_name(&name).as_str())
                 || holds_token(&name)
@@ -166,8 +199,8 @@ fn token_in_query(query: Option<&str>, allowed: Option<&str>) -> bool {
 
 /// Refuses tokens in the query (recorded like every call) and marks every answer `no-store`.
 async fn refuse_tokens_in_query(doorway: Doorway, req: Request, next: Next) -> Response {
-    // No path takes a token in its query yet (the public paths will allow `code`).
-    let mut res = if token_in_query(req.uri().query(), None) {
+    let allowed = is_public_path(req.uri().path()).then_some("code");
+    let mut res = if token_in_query(req.uri().query(), allowed) {
         let e = AppError::unauthorized("Access keys are accepted in the Authorization header only, never in the URL.");
         doorway.answer(REFUSED, "none", Err::<(), _>(e)).await
     } else {
@@ -175,6 +208,17 @@ async fn refuse_tokens_in_query(doorway: Doorway, req: Request, next: Next) -> R
     };
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
+}
+
+/// The two paths a public token opens (`/v1/keys/{id}`, `/v1/certificates/{id}`, under `/api`
+/// or as the nested router sees them).
+fn is_public_path(path: &str) -> bool {
+    let path = path.strip_prefix("/api").unwrap_or(path);
+    let mut parts = path.trim_start_matches('/').split('/');
+    matches!(
+        (parts.next(), parts.next(), parts.next(), parts.next()),
+        (Some("v1"), Some("keys" | "certificates"), Some(id), None) if !id.is_empty()
+    )
 }
 
 /// Query parameters of a vault read; anything else is ignored.
@@ -215,7 +259,12 @@ async fn read_vault(
         include: q.include.unwrap_or_default(),
         resource: q.resource,
     };
-    json(machine::read_vault(&doorway.caller, call, &vault, read).await)
+    match machine::read_vault(&doorway.caller, call, &vault, read).await {
+        Ok(VaultAnswer::Vault(v)) => json(Ok(v)),
+        Ok(VaultAnswer::Secret(s)) => json(Ok(s)),
+        Ok(VaultAnswer::Pem(p)) => pem_file(p),
+        Err(e) => e.into_response(),
+    }
 }
 
 /// Reads one active secret by name.
@@ -237,6 +286,102 @@ async fn read_vault(
 async fn read_secret(doorway: Doorway, Path((vault, name)): Path<(String, String)>) -> Response {
     let call = doorway.call(SECRET_PATH, "secret");
     json(machine::read_secret(&doorway.caller, call, &vault, &name).await)
+}
+
+/// Lists a vault's keys (metadata only).
+#[utoipa::path(
+    get,
+    path = "/api/v1/vaults/{vault_id}/keys",
+    tag = "keys",
+    params(("vault_id" = String, Path, description = "The vault's id (UUID).")),
+    responses(
+        (status = 200, description = "`{\"data\":[...]}`: every active key's metadata; an expired key appears as `{\"id\",\"message\":\"Resource expired\"}`; disabled and not-yet-active keys are left out.", body = KeyList),
+        (status = 404, description = "No such vault.", body = ErrorBody),
+        Refusals,
+    ),
+    security(("access_key" = [])),
+)]
+async fn list_keys(doorway: Doorway, Path(vault): Path<String>) -> Response {
+    let call = doorway.call(KEYS_PATH, "key");
+    json(machine_keys::list_keys(&doorway.caller, call, &vault).await)
+}
+
+/// Query parameters of a key download.
+#[derive(Debug, Default, Deserialize)]
+struct FormatQuery {
+    format: Option<String>,
+}
+
+/// Downloads a key's private key.
+#[utoipa::path(
+    get,
+    path = "/api/v1/vaults/{vault_id}/keys/{key_id}/download",
+    tag = "keys",
+    params(
+        ("vault_id" = String, Path, description = "The vault's id (UUID)."),
+        ("key_id" = String, Path, description = "The key's id (UUID)."),
+        ("format" = Option<String>, Query, description = "`pem` (default: PKCS#8) or `openssh` (keys whose output format is `openssh` or `both`)."),
+    ),
+    responses(
+        (status = 200, description = "The private key.", content_type = "application/x-pem-file", body = String),
+        (status = 403, description = "The access key belongs to another vault, or the key is not active yet.", body = ErrorBody),
+        (status = 404, description = "No such key in this vault, or it is disabled.", body = ErrorBody),
+        (status = 410, description = "The key is past its expiration.", body = ErrorBody),
+        (status = 422, description = "A `format` this key is not offered in.", body = ErrorBody),
+        Refusals,
+    ),
+    security(("access_key" = [])),
+)]
+async fn download_key(
+    doorway: Doorway,
+    Path((vault, key)): Path<(String, String)>,
+    query: Result<Query<FormatQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let format = query.map(|Query(q)| q.format).unwrap_or_default();
+    let call = doorway.call(KEY_DOWNLOAD_PATH, "key");
+    pem(machine_keys::download_key(&doorway.caller, call, &vault, &key, format.as_deref()).await)
+}
+
+/// Query parameters of a public fetch.
+#[derive(Debug, Default, Deserialize)]
+struct CodeQuery {
+    code: Option<String>,
+}
+
+/// Fetches a public key's public half with its public token.
+#[utoipa::path(
+    get,
+    path = "/api/v1/keys/{key_id}",
+    tag = "public",
+    params(
+        ("key_id" = String, Path, description = "The key's id (UUID)."),
+        ("code" = Option<String>, Query, description = "The key's public token, when it is not sent as `Authorization: Bearer`."),
+    ),
+    responses(
+        (status = 200, description = "The public key (`-----BEGIN PUBLIC KEY-----`); never a private key.", content_type = "application/x-pem-file", body = String),
+        (status = 401, description = "No public token, or one that is malformed, revoked or for another resource.", body = ErrorBody),
+        (status = 403, description = "The key is not active yet.", body = ErrorBody),
+        (status = 404, description = "The key is disabled.", body = ErrorBody),
+        (status = 410, description = "The key is past its expiration.", body = ErrorBody),
+    ),
+    security(("public_token" = [])),
+)]
+async fn public_key(
+    doorway: Doorway,
+    Path(key): Path<String>,
+    query: Result<Query<CodeQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let code = query.map(|Query(q)| q.code).unwrap_or_default();
+    let call = doorway.call(PUBLIC_KEY_PATH, "key");
+    pem(machine_keys::public_key(&doorway.caller, call, &key, code.as_deref()).await)
+}
+
+/// `{"data":[...]}` of key metadata (documentation only).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // Describes the body `DataList<Listed<KeyJson>>` serialises to; never built itself.
+struct KeyList {
+    /// Each item is a key's metadata, or `ExpiredJson` for an expired key.
+    data: Vec<KeyJson>,
 }
 
 /// The OpenAPI document as JSON, built once.
@@ -292,6 +437,10 @@ impl utoipa::Modify for BearerScheme {
         let mut scheme = Http::new(HttpAuthScheme::Bearer);
         scheme.description = Some("A vault access key (`secryn_ak_…`), in the Authorization header only.".into());
         components.add_security_scheme("access_key", SecurityScheme::Http(scheme));
+        let mut public = Http::new(HttpAuthScheme::Bearer);
+        public.description =
+            Some("A key's or certificate's public token (`secryn_pub_…`), as Bearer or as `?code=`.".into());
+        components.add_security_scheme("public_token", SecurityScheme::Http(public));
     }
 }
 
@@ -299,8 +448,8 @@ impl utoipa::Modify for BearerScheme {
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(title = "Secryn API", description = "Read a vault's secrets with a vault access key. Every call is recorded in the request log."),
-    paths(read_vault, read_secret),
-    components(schemas(VaultJson, SecretJson, SecretList, SecretRef, ErrorBody)),
+    paths(read_vault, read_secret, list_keys, download_key, public_key),
+    components(schemas(VaultJson, SecretJson, SecretList, SecretRef, KeyJson, KeyList, ExpiredJson, ErrorBody)),
     modifiers(&BearerScheme),
 )]
 pub struct ApiDoc;
@@ -349,6 +498,12 @@ mod tests {
 
     #[test]
     fn one_name_per_path_may_carry_a_token() {
+        assert!(super::is_public_path("/v1/keys/abc"));
+        assert!(super::is_public_path("/api/v1/certificates/abc"));
+        assert!(!super::is_public_path("/v1/vaults/abc"));
+        assert!(!super::is_public_path("/v1/keys/abc/download"));
+        assert!(token_in_query(Some("code=secryn_ak_abc"), Some("code")), "an access key is refused even as code");
+        assert!(token_in_query(Some("code=secryn_pub_abc+secryn_ak_x"), Some("code")));
         assert!(!token_in_query(Some("code=secryn_pub_abc"), Some("code")));
         assert!(!token_in_query(Some("c%6Fde=secryn_pub_abc"), Some("code")));
         assert!(token_in_query(Some("code=secryn_pub_abc&token=x"), Some("code")));

@@ -71,6 +71,7 @@ pub async fn state(db: &Db) -> AppState {
         db: db.clone(),
         master: Arc::new(master),
         hasher: Arc::new(app::server::password::PasswordHasher::new(2, 64)),
+        keygen: Arc::new(app::server::services::keys::generation_pool(2)),
         settings: Arc::new(app::server::Settings::default()),
         leptos_options: Arc::new(leptos::config::LeptosOptions::builder().output_name("secryn").build()),
         data_keys: Default::default(),
@@ -123,7 +124,7 @@ pub async fn read_vault(
         .await?
     {
         VaultAnswer::Vault(v) => Ok(v),
-        VaultAnswer::Secret(_) => panic!("a vault read without `resource` answers the vault"),
+        VaultAnswer::Secret(_) | VaultAnswer::Pem(_) => panic!("a vault read without `resource` answers the vault"),
     }
 }
 

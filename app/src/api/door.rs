@@ -114,6 +114,10 @@ pub mod ids {
         SecretId::parse(s).ok_or_else(|| AppError::not_found("No such secret."))
     }
 
+    pub fn key(s: &str) -> Result<crate::domain::ids::KeyId, AppError> {
+        crate::domain::ids::KeyId::parse(s).ok_or_else(|| AppError::not_found("No such key."))
+    }
+
     pub fn user(s: &str) -> Result<UserId, AppError> {
         UserId::parse(s).ok_or_else(|| AppError::validation("user", "Choose a user from the list."))
     }

@@ -9,6 +9,7 @@ use leptos::prelude::*;
 pub mod access_keys;
 #[cfg(feature = "ssr")]
 pub mod door;
+pub mod keys;
 pub mod projects;
 pub mod secrets;
 pub mod users;

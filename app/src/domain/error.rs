@@ -107,6 +107,11 @@ impl AppError {
         Self::new(ErrorCode::Conflict, message)
     }
 
+    /// A resource that was there and is past its end (an expired key or certificate).
+    pub fn gone(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Gone, message)
+    }
+
     pub fn rate_limited(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::RateLimited, message)
     }

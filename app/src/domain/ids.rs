@@ -59,3 +59,7 @@ typed_id!(
     /// A machine credential for one vault.
     AccessKeyId
 );
+typed_id!(
+    /// An asymmetric key pair inside a vault.
+    KeyId
+);

@@ -5,6 +5,7 @@ pub mod access_key;
 pub mod dotenv;
 pub mod error;
 pub mod ids;
+pub mod key;
 pub mod org;
 pub mod permission;
 pub mod secret;

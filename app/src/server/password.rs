@@ -5,59 +5,17 @@
 
 use crate::domain::AppError;
 use crate::domain::validate::Password;
+use crate::server::cpu::CpuPool;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use tokio::sync::Semaphore;
 
-/// Bounded-concurrency Argon2id hasher shared by every request.
-///
-/// Cancel-safe: a request dropped while it waits gives its queue place back (a guard leaves
-/// the queue on drop), and a hash already running keeps its permit until the hash ends (the
-/// permit moves into the blocking task), so at most `concurrency` hashes — and their 19 MiB
-/// each — exist at any moment, whatever clients do.
+/// Argon2id hashing on the shared [`CpuPool`] rules: bounded, queued, cancel-safe, so at most
+/// `concurrency` hashes — and their 19 MiB each — exist at any moment, whatever clients do.
 #[derive(Debug)]
 pub struct PasswordHasher {
-    permits: Arc<Semaphore>,
-    queued: AtomicUsize,
-    max_queued: usize,
+    pool: CpuPool,
     dummy: String,
-    load: Arc<Load>,
-}
-
-/// Hashes running now and the most ever seen at once (what the bound is checked against).
-#[derive(Debug, Default)]
-struct Load {
-    running: AtomicUsize,
-    peak: AtomicUsize,
-}
-
-/// A place in the queue, given back when dropped (also when the request is cancelled).
-struct QueuePlace<'a>(&'a AtomicUsize);
-
-impl Drop for QueuePlace<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
-/// One hash running on a blocking thread; counted while it lives.
-struct Running(Arc<Load>);
-
-impl Running {
-    fn start(load: Arc<Load>) -> Self {
-        let now = load.running.fetch_add(1, Ordering::SeqCst) + 1;
-        load.peak.fetch_max(now, Ordering::SeqCst);
-        Running(load)
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        self.0.running.fetch_sub(1, Ordering::SeqCst);
-    }
 }
 
 #[allow(clippy::expect_used, reason = "constant parameters, inside Argon2's ranges")]
@@ -78,50 +36,22 @@ fn verify_now(password: &str, phc: &str) -> bool {
 impl PasswordHasher {
     /// `concurrency` hashes run at once; `max_queued` more may wait.
     pub fn new(concurrency: usize, max_queued: usize) -> Self {
-        Self {
-            permits: Arc::new(Semaphore::new(concurrency.max(1))),
-            queued: AtomicUsize::new(0),
-            max_queued,
-            dummy: hash_now("secryn dummy password for timing"),
-            load: Arc::default(),
-        }
+        let busy = "The server is busy with other sign-ins; please try again in a moment.";
+        Self { pool: CpuPool::new(concurrency, max_queued, busy), dummy: hash_now("secryn dummy password for timing") }
     }
 
     /// The most hashes that ever ran at once in this process (never above `concurrency`).
     pub fn peak_running(&self) -> usize {
-        self.load.peak.load(Ordering::SeqCst)
+        self.pool.peak_running()
     }
 
     /// Requests waiting for a hashing slot now.
     pub fn queued(&self) -> usize {
-        self.queued.load(Ordering::SeqCst)
-    }
-
-    fn enter_queue(&self) -> Result<QueuePlace<'_>, AppError> {
-        let place = QueuePlace(&self.queued);
-        if self.queued.fetch_add(1, Ordering::SeqCst) >= self.max_queued {
-            return Err(AppError::rate_limited(
-                "The server is busy with other sign-ins; please try again in a moment.",
-            ));
-        }
-        Ok(place)
+        self.pool.queued()
     }
 
     async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
-        let place = self.enter_queue()?;
-        let permit = self.permits.clone().acquire_owned().await.map_err(|_| AppError::internal())?;
-        drop(place);
-        let load = self.load.clone();
-        // The permit travels with the hash: if this future is dropped now, the blocking task
-        // still runs to its end, and only then is the slot free for the next one.
-        let task = tokio::task::spawn_blocking(move || {
-            let running = Running::start(load);
-            let out = work();
-            drop(running);
-            drop(permit);
-            out
-        });
-        task.await.map_err(|_| AppError::internal())
+        self.pool.run(work).await
     }
 
     /// Hashes a new password into PHC form.
@@ -146,6 +76,7 @@ impl PasswordHasher {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
 
     #[tokio::test]
     async fn hashes_verify_and_unknown_users_never_match() {

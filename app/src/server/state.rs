@@ -67,6 +67,8 @@ pub struct Shared {
     pub db: Db,
     pub master: Arc<MasterKey>,
     pub hasher: Arc<PasswordHasher>,
+    /// Key and certificate generation: bounded like password hashing (see `cpu`).
+    pub keygen: Arc<super::cpu::CpuPool>,
     pub settings: Arc<Settings>,
     pub leptos_options: Arc<LeptosOptions>,
     /// Vault data keys once unwrapped (a vault's key never changes while the process runs;

@@ -12,6 +12,7 @@ pub mod access_keys;
 pub mod ids;
 pub mod instance;
 pub mod invitations;
+pub mod keys;
 pub mod memberships;
 pub mod projects;
 pub mod request_log;

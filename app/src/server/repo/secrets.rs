@@ -151,7 +151,8 @@ pub async fn versions(db: &Db, id: SecretId) -> Result<Vec<VersionInfo>, sqlx::E
 
 /// Tags as stored: a JSON array of strings (building the value cannot fail, unlike
 /// serialising through serde).
-fn tags_json(tags: &[String]) -> String {
+/// Tags as stored: a JSON array of strings.
+pub fn tags_json(tags: &[String]) -> String {
     serde_json::Value::Array(tags.iter().cloned().map(serde_json::Value::String).collect()).to_string()
 }
 

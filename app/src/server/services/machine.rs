@@ -17,6 +17,7 @@ use crate::server::repo::access_keys::KeyRecord;
 use crate::server::repo::secrets::{self as secrets_repo, Only};
 use crate::server::repo::{access_keys, vaults};
 use crate::server::request_log::Record;
+use crate::server::services::machine_keys::{self, KeyJson, Listed, Pem};
 use crate::server::services::secrets::unseal;
 use crate::server::tokens::{self, TokenKind};
 use crate::server::{AppState, Caller, clock};
@@ -69,7 +70,7 @@ impl Call {
         Call { method, path, resource_type, at: clock::now(), started: Instant::now() }
     }
 
-    fn record(self, caller: &Machine, key: Option<&KeyCtx>, status: u16) -> Record {
+    pub(super) fn record(self, caller: &Machine, key: Option<&KeyCtx>, status: u16) -> Record {
         Record {
             at: self.at,
             method: self.method,
@@ -85,15 +86,23 @@ impl Call {
     }
 }
 
+impl Presented {
+    /// The token after `Bearer ` in the header, if there is one (not yet checked).
+    pub(super) fn bearer(&self) -> Option<&str> {
+        std::str::from_utf8(self.0.as_deref()?)
+            .ok()
+            .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
+            .map(str::trim)
+    }
+}
+
 /// The hash of the presented access key (`Bearer <access key>`), checked without any lookup.
 fn bearer_hash(presented: &Presented) -> Result<String, AppError> {
-    let Some(raw) = presented.0.as_deref() else {
+    if presented.0.is_none() {
         return Err(AppError::unauthorized("Send an access key as “Authorization: Bearer <key>”."));
-    };
-    std::str::from_utf8(raw)
-        .ok()
-        .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
-        .map(str::trim)
+    }
+    presented
+        .bearer()
         .filter(|t| tokens::well_formed(TokenKind::AccessKey, t))
         .map(tokens::token_hash)
         .ok_or_else(|| AppError::unauthorized("The Authorization header does not carry a valid access key."))
@@ -114,7 +123,7 @@ fn usable(key: Option<KeyRecord>) -> Result<KeyCtx, AppError> {
 /// The one way a machine read runs: `read` gets the presented key's hash only once it is
 /// well formed and answers the key it found usable (if any) with its result; the call is then
 /// recorded and the result released only once the record is committed.
-async fn guarded<T, F, Fut>(caller: &Machine, call: Call, read: F) -> Result<T, AppError>
+pub(super) async fn guarded<T, F, Fut>(caller: &Machine, call: Call, read: F) -> Result<T, AppError>
 where
     F: FnOnce(String) -> Fut,
     Fut: Future<Output = (Option<KeyCtx>, Result<T, AppError>)>,
@@ -133,7 +142,7 @@ where
 }
 
 /// Waits for `record` to be committed; 503 when it cannot be.
-async fn commit(caller: &Machine, record: Record) -> Result<(), AppError> {
+pub(super) async fn commit(caller: &Machine, record: Record) -> Result<(), AppError> {
     if caller.state.request_log.record(record).await {
         Ok(())
     } else {
@@ -142,7 +151,7 @@ async fn commit(caller: &Machine, record: Record) -> Result<(), AppError> {
 }
 
 /// Looks the key up by its hash, then runs `read` with it (the usual order of [`guarded`]).
-async fn with_key<T>(
+pub(super) async fn with_key<T>(
     state: &AppState,
     hash: String,
     read: impl AsyncFnOnce(&KeyCtx) -> Result<T, AppError>,
@@ -174,12 +183,13 @@ pub struct VaultRead {
     pub resource: Option<String>,
 }
 
-/// A vault read's answer: the vault, or the one resource asked for.
-#[derive(Clone, Debug, Serialize)]
-#[serde(untagged)]
+/// A vault read's answer: the vault, or the one resource asked for (a secret as JSON, a key
+/// or certificate as its PEM).
+#[derive(Clone, Debug)]
 pub enum VaultAnswer {
     Vault(VaultJson),
     Secret(SecretJson),
+    Pem(Pem),
 }
 
 /// Reads a vault (or one resource of it). Ids arrive as text and are read after the key is
@@ -191,9 +201,12 @@ pub async fn read_vault(caller: &Machine, call: Call, vault: &str, read: VaultRe
             check_vault(key, vault)?;
             match read.resource.as_deref() {
                 Some(id) => {
-                    let id =
-                        SecretId::parse(id).ok_or_else(|| AppError::not_found("No such resource in this vault."))?;
-                    Ok(VaultAnswer::Secret(secret(&caller.state, vault, id).await?))
+                    let no_such = || AppError::not_found("No such resource in this vault.");
+                    let uuid = uuid::Uuid::parse_str(id).map_err(|_| no_such())?;
+                    if let Some(pem) = machine_keys::resource(&caller.state, vault, uuid).await? {
+                        return Ok(VaultAnswer::Pem(pem));
+                    }
+                    Ok(VaultAnswer::Secret(secret(&caller.state, vault, SecretId(uuid)).await?))
                 }
                 None => {
                     Ok(VaultAnswer::Vault(whole_vault(&caller.state, vault, read.names_only, &read.include).await?))
@@ -230,7 +243,7 @@ pub async fn read_secret(caller: &Machine, call: Call, vault: &str, name: &str) 
     .await
 }
 
-fn parse_vault(raw: &str) -> Result<VaultId, AppError> {
+pub(super) fn parse_vault(raw: &str) -> Result<VaultId, AppError> {
     VaultId::parse(raw).ok_or_else(|| AppError::not_found("No such vault."))
 }
 
@@ -317,17 +330,17 @@ pub struct VaultJson {
     pub name: String,
     /// Every active secret (with values, or only `id` and `name` with `secrets=names`).
     pub secrets: SecretList,
-    /// Present with `include=keys` (key metadata).
+    /// Present with `include=keys`: key metadata (an expired key as `{"id","message"}`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Vec<Object>>)]
-    pub keys: Option<Vec<serde_json::Value>>,
+    #[schema(value_type = Option<Vec<KeyJson>>)]
+    pub keys: Option<Vec<Listed<KeyJson>>>,
     /// Present with `include=certificates` (certificate metadata).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Vec<Object>>)]
     pub certificates: Option<Vec<serde_json::Value>>,
 }
 
-fn check_vault(key: &KeyCtx, vault: VaultId) -> Result<(), AppError> {
+pub(super) fn check_vault(key: &KeyCtx, vault: VaultId) -> Result<(), AppError> {
     if key.vault_id == vault { Ok(()) } else { Err(AppError::forbidden("This access key belongs to another vault.")) }
 }
 
@@ -387,8 +400,10 @@ async fn whole_vault(state: &AppState, vault: VaultId, names_only: bool, include
         let rows = secrets_repo::current_values(&state.db, vault, Only::All).await?;
         SecretList::Full(open(state, vault, rows).await?)
     };
-    let wants = |part: &str| include.split(',').any(|p| p.trim() == part).then(Vec::new);
-    Ok(VaultJson { id: vault, name: row.name, secrets, keys: wants("keys"), certificates: wants("certificates") })
+    let wants = |part: &str| include.split(',').any(|p| p.trim() == part);
+    let keys = if wants("keys") { Some(machine_keys::listing(state, vault).await?) } else { None };
+    let certificates = wants("certificates").then(Vec::new);
+    Ok(VaultJson { id: vault, name: row.name, secrets, keys, certificates })
 }
 
 /// One served secret by id (`?resource=`).

@@ -5,7 +5,9 @@
 pub mod access_keys;
 pub mod auth;
 pub mod demo;
+pub mod keys;
 pub mod machine;
+pub mod machine_keys;
 pub mod profile;
 pub mod projects;
 pub mod secrets;

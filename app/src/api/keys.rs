@@ -1,0 +1,134 @@
+//! Server functions for keys. Private material never travels through here: downloads are
+//! plain links (see the server's `downloads`), so the browser saves the file itself. A public
+//! token travels once, in the answer that issued it.
+
+// A server function takes its form's fields as arguments; the create forms have seven.
+#![allow(clippy::too_many_arguments)]
+
+use crate::domain::AppError;
+use crate::domain::key::{IssuedToken, KeyRow, KeyView};
+use crate::domain::validate::SecretInput;
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use {
+    super::door::{self, ids},
+    super::secrets::when,
+    crate::server::services::keys::{self as svc, KeyMetaInput, NewKeyInput},
+};
+
+/// The keys of a vault with their status now.
+#[server(prefix = "/rpc", endpoint = "keys_list")]
+pub async fn list_keys(vault_id: String) -> Result<Vec<KeyRow>, AppError> {
+    door::respond(async {
+        let now = crate::server::clock::now();
+        let keys = svc::list(&door::caller()?, ids::vault(&vault_id)?).await?;
+        Ok(keys.into_iter().map(|meta| KeyRow { status: meta.status(now), meta }).collect())
+    })
+    .await
+}
+
+#[cfg(feature = "ssr")]
+fn new_key_input(
+    name: String,
+    algorithm: String,
+    output_format: String,
+    tags: String,
+    activation_at: &str,
+    expiration_at: &str,
+) -> Result<NewKeyInput, AppError> {
+    Ok(NewKeyInput {
+        name,
+        algorithm,
+        output_format,
+        tags,
+        activation_at: when("activation_at", activation_at)?,
+        expiration_at: when("expiration_at", expiration_at)?,
+    })
+}
+
+/// Generates a key pair and returns its id.
+#[server(prefix = "/rpc", endpoint = "keys_generate")]
+pub async fn generate_key(
+    vault_id: String,
+    name: String,
+    algorithm: String,
+    output_format: String,
+    tags: String,
+    activation_at: String,
+    expiration_at: String,
+) -> Result<String, AppError> {
+    door::respond(async {
+        let input = new_key_input(name, algorithm, output_format, tags, &activation_at, &expiration_at)?;
+        Ok(svc::generate(&door::caller()?, ids::vault(&vault_id)?, input).await?.to_string())
+    })
+    .await
+}
+
+/// Stores an uploaded private key (PEM or OpenSSH) and returns its id.
+#[server(prefix = "/rpc", endpoint = "keys_upload")]
+pub async fn upload_key(
+    vault_id: String,
+    name: String,
+    output_format: String,
+    tags: String,
+    activation_at: String,
+    expiration_at: String,
+    private_key: SecretInput,
+) -> Result<String, AppError> {
+    door::respond(async {
+        let text = crate::server::crypto::SecretText::new(private_key.take());
+        let input = new_key_input(name, String::new(), output_format, tags, &activation_at, &expiration_at)?;
+        Ok(svc::upload(&door::caller()?, ids::vault(&vault_id)?, input, text).await?.to_string())
+    })
+    .await
+}
+
+/// One key: metadata and its public half.
+#[server(prefix = "/rpc", endpoint = "keys_get")]
+pub async fn get_key(id: String) -> Result<KeyView, AppError> {
+    door::respond(async { svc::get(&door::caller()?, ids::key(&id)?).await }).await
+}
+
+/// Enables or disables a key.
+#[server(prefix = "/rpc", endpoint = "keys_enabled")]
+pub async fn set_key_enabled(id: String, enabled: bool) -> Result<(), AppError> {
+    door::respond(async { svc::set_enabled(&door::caller()?, ids::key(&id)?, enabled).await }).await
+}
+
+/// Changes a key's tags and dates.
+#[server(prefix = "/rpc", endpoint = "keys_meta")]
+pub async fn update_key_meta(
+    id: String,
+    tags: String,
+    activation_at: String,
+    expiration_at: String,
+    seen_updated_at: i64,
+) -> Result<(), AppError> {
+    door::respond(async {
+        let input = KeyMetaInput {
+            tags,
+            activation_at: when("activation_at", &activation_at)?,
+            expiration_at: when("expiration_at", &expiration_at)?,
+            seen_updated_at,
+        };
+        svc::update_meta(&door::caller()?, ids::key(&id)?, input).await
+    })
+    .await
+}
+
+/// Turns public visibility on (the answer carries the new token, once) or off.
+#[server(prefix = "/rpc", endpoint = "keys_public")]
+pub async fn set_key_public(id: String, public: bool) -> Result<Option<IssuedToken>, AppError> {
+    door::respond(async {
+        let key = ids::key(&id)?;
+        let token = svc::set_public(&door::caller()?, key, public).await?;
+        token
+            .map(|t| {
+                let token = crate::domain::secret::SecretValue::parse("token", t.expose().to_owned())?;
+                Ok(IssuedToken { token, path: format!("/api/v1/keys/{key}") })
+            })
+            .transpose()
+    })
+    .await
+}
