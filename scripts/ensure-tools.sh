@@ -227,10 +227,25 @@ SQL
     echo "SECRYN_TEST_POSTGRES_URL=postgres://$PG_ROLE:$PG_PASSWORD@127.0.0.1:$port/$PG_DATABASE"
 }
 
+# The independent checkers the key tests hand generated keys to (`openssl pkey -check`,
+# `ssh-keygen -y`): command, then the Debian package that provides it.
+ensure_key_tools() {
+    local pkgs=()
+    command -v openssl >/dev/null 2>&1 || pkgs+=(openssl)
+    command -v ssh-keygen >/dev/null 2>&1 || pkgs+=(openssh-client)
+    if [[ ${#pkgs[@]} -gt 0 ]]; then
+        apt_install "${pkgs[@]}"
+    fi
+    command -v openssl >/dev/null 2>&1 || die "openssl is missing after apt-get install"
+    command -v ssh-keygen >/dev/null 2>&1 || die "ssh-keygen is missing after apt-get install"
+    say "ok: openssl, ssh-keygen"
+}
+
 step_test() {
     step_build
     ensure_chromium
     ensure_postgres
+    ensure_key_tools
 }
 
 # ---------------------------------------------------------------------------- bench
