@@ -32,7 +32,9 @@ async fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config).await,
         Command::SetupCode => setup_code(config).await,
-        Command::DemoData { secrets, force } => demo_data(config, secrets, force).await,
+        Command::DemoData { secrets, keys, force } => {
+            demo_data(config, app::server::services::demo::Counts { secrets, keys }, force).await
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -157,9 +159,13 @@ async fn setup_code(mut config: Config) -> Result<(), StartError> {
     Ok(())
 }
 
-async fn demo_data(mut config: Config, secrets: usize, force: bool) -> Result<(), StartError> {
+async fn demo_data(
+    mut config: Config,
+    counts: app::server::services::demo::Counts,
+    force: bool,
+) -> Result<(), StartError> {
     let state = build_state(&mut config).await?;
-    let result = app::server::services::demo::create(&state, secrets, force).await;
+    let result = app::server::services::demo::create(&state, counts, force).await;
     state.db.close().await;
     let data = result.map_err(|e| StartError(format!("demo-data: {}", e.message)))?;
     let mut json = serde_json::to_value(&data).map_err(|e| StartError(format!("demo-data: {e}")))?;

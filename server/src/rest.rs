@@ -381,7 +381,7 @@ async fn public_key(
 #[allow(dead_code)] // Describes the body `DataList<Listed<KeyJson>>` serialises to; never built itself.
 struct KeyList {
     /// Each item is a key's metadata, or `ExpiredJson` for an expired key.
-    data: Vec<KeyJson>,
+    data: Vec<machine_keys::KeyItem>,
 }
 
 /// The OpenAPI document as JSON, built once.

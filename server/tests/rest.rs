@@ -21,13 +21,13 @@ struct World {
     cookie: String,
 }
 
-fn demo_data(data: &Path, env: &[(&str, String)], base: &str, secrets: &str) -> Value {
+fn demo_data(data: &Path, env: &[(&str, String)], base: &str, secrets: &str, keys: &str) -> Value {
     let mut cmd = secryn(data);
     cmd.env("SECRYN_PUBLIC_URL", base);
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let out = cmd.args(["demo-data", "--secrets", secrets]).output().unwrap();
+    let out = cmd.args(["demo-data", "--secrets", secrets, "--keys", keys]).output().unwrap();
     assert!(out.status.success(), "demo-data failed: {}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).expect("demo-data prints one JSON object")
 }
@@ -39,10 +39,10 @@ async fn world(data: &Path, env: Vec<(&str, String)>, db_url: String) -> World {
     }
     let mut server = Server::start(cmd);
     let code = server.setup_code();
-    let a = demo_data(data, &env, &server.base, "3");
+    let a = demo_data(data, &env, &server.base, "3", "2");
     assert_eq!(a["base_url"], format!("{}/api", server.base));
     assert_eq!(a["secret_names"].as_array().unwrap().len(), 3);
-    let b = demo_data(data, &env, &server.base, "1");
+    let b = demo_data(data, &env, &server.base, "1", "0");
     // The instance can still be set up: the demo author is not a person.
     let res = post_setup(&server.base, &code).await;
     assert_eq!(res.status(), StatusCode::OK);
@@ -285,7 +285,7 @@ async fn the_api_follows_the_contract(w: World) {
     let names = w.get(&format!("/api/v1/vaults/{vault}?secrets=names&unknown=1&include=keys"), Some(key)).await;
     documented(&doc, vault_path, 200, &names.2);
     let names: Value = serde_json::from_str(&names.2).unwrap();
-    assert_eq!(names["keys"], serde_json::json!([]));
+    assert_eq!(names["keys"].as_array().unwrap().len(), 2, "the demo vault's two keys");
     assert_eq!(names["secrets"][0].as_object().unwrap().len(), 2, "names carry only id and name");
     // A vault with nothing served answers an empty list, which the document allows as well.
     documented(&doc, vault_path, 200, &serde_json::json!({ "id": vault, "name": "x", "secrets": [] }).to_string());
@@ -432,6 +432,8 @@ async fn the_api_follows_the_contract(w: World) {
     w.exec("alter table request_log_away rename to request_log", None).await;
     assert_eq!(w.get(&format!("/api/v1/vaults/{vault}/secrets/{first}"), Some(key)).await.0, StatusCode::OK);
 
+    keys_follow_the_contract(&w, &doc).await;
+
     // Expiry and revocation count on the very next request.
     let key_b = s(&w.b["access_key"]);
     let vault_b = s(&w.b["vault_id"]);
@@ -448,6 +450,115 @@ async fn the_api_follows_the_contract(w: World) {
     refused(&w.get(&format!("/api/v1/vaults/{vault}"), Some(key)).await, StatusCode::UNAUTHORIZED, "unauthorized");
     w.db.close().await;
     w.server.stop();
+}
+
+/// A PEM answer: the status, `application/x-pem-file`, `no-store`, and the body.
+fn pem_answer(got: &(StatusCode, reqwest::header::HeaderMap, String)) -> &str {
+    assert_eq!(got.0, StatusCode::OK, "{}", got.2);
+    assert_eq!(got.1["content-type"], "application/x-pem-file");
+    assert_eq!(got.1["cache-control"], "no-store");
+    &got.2
+}
+
+/// Turns a key's public visibility on or off through the UI's server function; the token
+/// issued, if any.
+async fn set_public(w: &World, key: &str, public: bool) -> Option<String> {
+    let res = w.rpc("keys_public", &[("id", key), ("public", if public { "true" } else { "false" })]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: Value = res.json().await.unwrap();
+    body["token"].as_str().map(str::to_owned)
+}
+
+/// The key rows of SPEC §3: lists, downloads, `?resource=`, `?format=`, the status matrix
+/// (valid, disabled, scheduled, expired), and public fetches by token (Bearer or `?code=`),
+/// re-issued and revoked, each recorded under its resource and never with the token.
+async fn keys_follow_the_contract(w: &World, doc: &Value) {
+    let (vault, key) = (s(&w.a["vault_id"]), s(&w.a["access_key"]));
+    let (k1, k2) = (s(&w.a["key_ids"][0]), s(&w.a["key_ids"][1]));
+    let keys_path = "/api/v1/vaults/{vault_id}/keys";
+    let list = w.get(&format!("/api/v1/vaults/{vault}/keys"), Some(key)).await;
+    assert_eq!(list.0, StatusCode::OK, "{}", list.2);
+    documented(doc, keys_path, 200, &list.2);
+    let data: Value = serde_json::from_str(&list.2).unwrap();
+    let mut fields: Vec<&str> = data["data"][0].as_object().unwrap().keys().map(String::as_str).collect();
+    fields.sort();
+    let expected =
+        ["activation_date", "created_at", "expiration_date", "id", "key_type", "name", "output_format", "tags", "type"];
+    assert_eq!(fields, expected, "Ed25519 has neither key_size nor key_curve");
+    assert_eq!((&data["data"][0]["key_type"], &data["data"][0]["type"]), (&"Ed25519".into(), &"generated".into()));
+
+    // Downloads: PEM whatever Accept says, OpenSSH on request, by `?resource=` too.
+    let download = |id: &str, q: &str| format!("/api/v1/vaults/{vault}/keys/{id}/download{q}");
+    let pem = w.get(&download(k1, ""), Some(key)).await;
+    assert!(pem_answer(&pem).starts_with("-----BEGIN PRIVATE KEY-----"));
+    let ssh = w.get(&download(k1, "?format=openssh"), Some(key)).await;
+    assert!(pem_answer(&ssh).starts_with("-----BEGIN OPENSSH PRIVATE KEY-----"));
+    refused(
+        &w.get(&download(k1, "?format=xml"), Some(key)).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
+    let by_resource = w.get(&format!("/api/v1/vaults/{vault}?resource={k1}"), Some(key)).await;
+    assert_eq!(pem_answer(&by_resource), pem.2);
+    refused(&w.get(&download(k1, ""), None).await, StatusCode::UNAUTHORIZED, "unauthorized");
+    refused(&w.get(&download(k1, ""), Some(s(&w.b["access_key"]))).await, StatusCode::FORBIDDEN, "forbidden");
+    refused(
+        &w.get(&download(&uuid::Uuid::new_v4().to_string(), ""), Some(key)).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+
+    // Public visibility: the token opens this key's public half only, as Bearer or `?code=`.
+    let public_path = |id: &str| format!("/api/v1/keys/{id}");
+    refused(&w.get(&public_path(k1), None).await, StatusCode::UNAUTHORIZED, "unauthorized");
+    let t1 = set_public(w, k1, true).await.expect("a token is issued");
+    let t2 = set_public(w, k2, true).await.expect("a token is issued");
+    let public = w.get(&public_path(k1), Some(&t1)).await;
+    assert!(pem_answer(&public).starts_with("-----BEGIN PUBLIC KEY-----"));
+    assert!(!public.2.contains("PRIVATE KEY"), "a public fetch never carries a private key");
+    assert_eq!(pem_answer(&w.get(&format!("{}?code={t1}", public_path(k1)), None).await), public.2);
+    refused(&w.get(&public_path(k1), Some(&t2)).await, StatusCode::UNAUTHORIZED, "unauthorized");
+    refused(&w.get(&public_path(k1), Some(key)).await, StatusCode::UNAUTHORIZED, "unauthorized");
+    let access_key_as_code = w.get(&format!("{}?code={key}", public_path(k1)), None).await;
+    refused(&access_key_as_code, StatusCode::UNAUTHORIZED, "unauthorized");
+    let t1_again = set_public(w, k1, true).await.expect("a new token");
+    refused(&w.get(&public_path(k1), Some(&t1)).await, StatusCode::UNAUTHORIZED, "unauthorized");
+    pem_answer(&w.get(&public_path(k1), Some(&t1_again)).await);
+    assert_eq!(set_public(w, k1, false).await, None);
+    refused(&w.get(&public_path(k1), Some(&t1_again)).await, StatusCode::UNAUTHORIZED, "unauthorized");
+
+    // The status matrix, on k2: disabled 404, not active yet 403, expired 410 (listed as a stub).
+    let res = w.rpc("keys_enabled", &[("id", k2), ("enabled", "false")]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    refused(&w.get(&download(k2, ""), Some(key)).await, StatusCode::NOT_FOUND, "not_found");
+    refused(&w.get(&public_path(k2), Some(&t2)).await, StatusCode::NOT_FOUND, "not_found");
+    let listed = |body: &str| serde_json::from_str::<Value>(body).unwrap()["data"].as_array().unwrap().len();
+    assert_eq!(listed(&w.get(&format!("/api/v1/vaults/{vault}/keys"), Some(key)).await.2), 1);
+    w.exec("update keys set enabled = 1, activation_at = 32503680000000000 where id = $1", Some(k2)).await;
+    refused(&w.get(&download(k2, ""), Some(key)).await, StatusCode::FORBIDDEN, "forbidden");
+    refused(&w.get(&public_path(k2), Some(&t2)).await, StatusCode::FORBIDDEN, "forbidden");
+    w.exec("update keys set activation_at = null, expiration_at = 1 where id = $1", Some(k2)).await;
+    refused(&w.get(&download(k2, ""), Some(key)).await, StatusCode::GONE, "gone");
+    refused(&w.get(&public_path(k2), Some(&t2)).await, StatusCode::GONE, "gone");
+    let list = w.get(&format!("/api/v1/vaults/{vault}/keys"), Some(key)).await;
+    documented(doc, keys_path, 200, &list.2);
+    let data: Value = serde_json::from_str(&list.2).unwrap();
+    assert!(data["data"].as_array().unwrap().contains(&serde_json::json!({ "id": k2, "message": "Resource expired" })));
+
+    // Public fetches are recorded under the key they opened; no token reaches the log.
+    use sqlx::Row;
+    let rows = sqlx::query("select path, status, public_resource, access_key_id from request_log where path = $1")
+        .bind("/api/v1/keys/{key_id}")
+        .fetch_all(w.db.reader())
+        .await
+        .unwrap();
+    assert!(rows.iter().any(|r| r.get::<i64, _>(1) == 200 && r.get::<Option<String>, _>(2).as_deref() == Some(k1)));
+    assert!(rows.iter().all(|r| r.get::<Option<String>, _>(3).is_none()));
+    let everything: Vec<String> = sqlx::query_scalar("select path || coalesce(public_resource, '') from request_log")
+        .fetch_all(w.db.reader())
+        .await
+        .unwrap();
+    assert!(everything.iter().all(|p| !p.contains("secryn_")), "no token in the request log");
 }
 
 #[tokio::test]

@@ -1,11 +1,11 @@
-//! Demo and benchmark data: a project, a vault with N secrets and an access key, made
+//! Demo and benchmark data: a project, a vault with N secrets, M keys and an access key, made
 //! through the same services (and audit entries) as the UI, by a system account that no
 //! person signs in to. Refused on an instance with real users unless forced.
 
 use crate::domain::AppError;
-use crate::domain::ids::{ProjectId, VaultId};
+use crate::domain::ids::{KeyId, ProjectId, VaultId};
 use crate::server::repo::users::{self, NewUser, UserState};
-use crate::server::services::{access_keys, projects, secrets, vaults};
+use crate::server::services::{access_keys, keys, projects, secrets, vaults};
 use crate::server::{AppState, Caller, RequestMeta, SessionCtx, clock};
 use serde::Serialize;
 
@@ -19,6 +19,15 @@ pub struct DemoData {
     pub vault_id: VaultId,
     pub access_key: String,
     pub secret_names: Vec<String>,
+    /// The demo keys (Ed25519, offered as PEM and OpenSSH), by name order.
+    pub key_ids: Vec<KeyId>,
+}
+
+/// How much demo data to make.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Counts {
+    pub secrets: usize,
+    pub keys: usize,
 }
 
 impl std::fmt::Debug for DemoData {
@@ -46,9 +55,9 @@ async fn author(state: &AppState) -> Result<SessionCtx, AppError> {
     Ok(SessionCtx { user, token_hash: String::new() })
 }
 
-/// Creates a project, a vault of `secret_count` secrets (imported in chunks) and an
-/// access key for it.
-pub async fn create(state: &AppState, secret_count: usize, force: bool) -> Result<DemoData, AppError> {
+/// Creates a project, a vault of `counts.secrets` secrets (imported in chunks) and
+/// `counts.keys` keys, and an access key for it.
+pub async fn create(state: &AppState, counts: Counts, force: bool) -> Result<DemoData, AppError> {
     if !force && users::count(state.db.reader()).await? > 0 {
         return Err(AppError::validation(
             "force",
@@ -60,7 +69,7 @@ pub async fn create(state: &AppState, secret_count: usize, force: bool) -> Resul
     let stamp = clock::now();
     let project = projects::create(&caller, &format!("Demo {stamp}"), "Created by secryn demo-data.").await?;
     let vault = vaults::create(&caller, project, "demo", "Created by secryn demo-data.").await?;
-    let names: Vec<String> = (1..=secret_count).map(|i| format!("DEMO_SECRET_{i:05}")).collect();
+    let names: Vec<String> = (1..=counts.secrets).map(|i| format!("DEMO_SECRET_{i:05}")).collect();
     // One import per chunk: an import reads at most `ENTRIES_MAX` lines.
     for chunk in names.chunks(crate::domain::dotenv::ENTRIES_MAX) {
         let text: String = chunk.iter().map(|n| format!("{n}=value of {n} at {stamp}\n")).collect();
@@ -69,6 +78,19 @@ pub async fn create(state: &AppState, secret_count: usize, force: bool) -> Resul
             return Err(AppError::internal());
         }
     }
+    let mut key_ids = Vec::with_capacity(counts.keys);
+    for i in 1..=counts.keys {
+        let input = keys::NewKeyInput {
+            name: format!("demo-key-{i:05}"),
+            algorithm: "ed25519".into(),
+            output_format: "both".into(),
+            tags: "demo".into(),
+            activation_at: None,
+            expiration_at: None,
+        };
+        key_ids.push(keys::generate(&caller, vault, input).await?);
+    }
     let key = access_keys::create(&caller, vault, "demo-data", None).await?;
-    Ok(DemoData { project_id: project, vault_id: vault, access_key: key.key.expose().to_owned(), secret_names: names })
+    let access_key = key.key.expose().to_owned();
+    Ok(DemoData { project_id: project, vault_id: vault, access_key, secret_names: names, key_ids })
 }

@@ -17,7 +17,7 @@ use crate::server::repo::access_keys::KeyRecord;
 use crate::server::repo::secrets::{self as secrets_repo, Only};
 use crate::server::repo::{access_keys, vaults};
 use crate::server::request_log::Record;
-use crate::server::services::machine_keys::{self, KeyJson, Listed, Pem};
+use crate::server::services::machine_keys::{self, KeyItem, KeyJson, Listed, Pem};
 use crate::server::services::secrets::unseal;
 use crate::server::tokens::{self, TokenKind};
 use crate::server::{AppState, Caller, clock};
@@ -332,7 +332,7 @@ pub struct VaultJson {
     pub secrets: SecretList,
     /// Present with `include=keys`: key metadata (an expired key as `{"id","message"}`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Vec<KeyJson>>)]
+    #[schema(value_type = Option<Vec<KeyItem>>)]
     pub keys: Option<Vec<Listed<KeyJson>>>,
     /// Present with `include=certificates` (certificate metadata).
     #[serde(skip_serializing_if = "Option::is_none")]

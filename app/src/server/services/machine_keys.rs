@@ -88,6 +88,33 @@ pub enum Listed<T> {
     Expired(ExpiredJson),
 }
 
+/// How the API document names one entry of a key list (`Listed<KeyJson>`): exactly one of a
+/// key's metadata and the expired stub. Never built; it only describes.
+pub struct KeyItem;
+
+impl utoipa::PartialSchema for KeyItem {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{OneOfBuilder, Ref};
+        OneOfBuilder::new()
+            .description(Some("A key's metadata, or for an expired key only its id and `Resource expired`."))
+            .item(Ref::from_schema_name(KeyJson::name()))
+            .item(Ref::from_schema_name(ExpiredJson::name()))
+            .into()
+    }
+}
+
+impl ToSchema for KeyItem {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "KeyItem".into()
+    }
+
+    fn schemas(schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>) {
+        use utoipa::PartialSchema as _;
+        schemas.push((KeyJson::name().into_owned(), KeyJson::schema()));
+        schemas.push((ExpiredJson::name().into_owned(), ExpiredJson::schema()));
+    }
+}
+
 /// A list answer: `{"data":[...]}`.
 #[derive(Clone, Debug, Serialize)]
 pub struct DataList<T> {
