@@ -8,7 +8,8 @@
 #   sign-ins per second under 32 concurrent clients, /healthz p99 during a wrong-password flood,
 #   the REST reads on SQLite and PostgreSQL beside the limit reference (bench/reference: the
 #   same reads with nothing else, run with the same wrk settings in the same run) and each
-#   figure's ratio to the reference's.
+#   figure's ratio to the reference's; a key download beside the secret read, /healthz p99 and
+#   the secret read while 8 browsers generate RSA-4096 keys; generations per second per type.
 # Options (environment): BENCH_SKIP_BUILD=1 uses the existing build; BENCH_SECONDS (default 10)
 # is the length of each wrk run.
 set -euo pipefail
@@ -152,10 +153,11 @@ bench_healthz_p99_under_flood() {
         "$(kv p99_ms "$probe") ms (p50 $(kv p50_ms "$probe") ms, non-2xx $(kv non_2xx "$probe"); flood: $(kv login_requests "$flood") sign-ins, rejected $(kv login_rejected "$flood"), ok $(kv login_ok "$flood"))"
 }
 
-# Runs `secryn demo-data` against the running server's settings; prints its JSON.
+# Runs `secryn demo-data` against the running server's settings with $1 secrets and $2 keys
+# (default 0); prints its JSON.
 demo_data() {
     env SECRYN_DATA_DIR="$DATA_DIR" SECRYN_LISTEN="$ADDR" SECRYN_LOG=warn ${BENCH_DATABASE_URL:+SECRYN_DATABASE_URL="$BENCH_DATABASE_URL"} \
-        target/release/secryn demo-data --force --secrets "$1"
+        target/release/secryn demo-data --force --secrets "$1" --keys "${2:-0}"
 }
 
 json_field() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p"; }
@@ -223,6 +225,62 @@ bench_rest_api() {
     wrk_api "$engine: GET whole vault (100 secrets)" "$BASE/api/v1/vaults/$vault" "$key" "$engine-vault"
     wrk_api "$engine: GET whole vault, names only" "$BASE/api/v1/vaults/$vault?secrets=names" "$key" "$engine-names"
     figure "$engine: secret read / baseline ratio" "$(ratio "$engine-secret" rps "$engine-readyz")"
+}
+
+# Key generation asked for by a signed-in browser (cookie jar $1) through the UI's server
+# function, in a loop until file $2 disappears: RSA-4096 keys named after $3.
+generate_keys_until() {
+    local jar="$1" flag="$2" tag="$3" vault="$4" i=0
+    while [[ -e $flag ]]; do
+        curl -s -o /dev/null -w '%{http_code}\n' -b "$jar" -H 'Accept: application/json' \
+            --data "vault_id=$vault&name=load-$tag-$i&algorithm=rsa_4096&output_format=pem&tags=&activation_at=&expiration_at=" \
+            "$BASE/rpc/keys_generate" >>"$DATA_DIR/generated.txt"
+        i=$((i + 1))
+    done
+}
+
+# Keys on SQLite: a key download beside the secret read, then /healthz p99 and the secret
+# read while 8 browsers keep asking for RSA-4096 keys (goal: /healthz p99 < 20 ms, reads
+# within 20 % of the idle figure; generation runs on a bounded pool one core short of all).
+bench_keys() {
+    local jar="$DATA_DIR/cookies.txt" demo vault key kid flag="$DATA_DIR/generating" pids=() j
+    curl -s -o /dev/null -c "$jar" -H 'Accept: application/json' --data-urlencode "email=$BENCH_EMAIL" \
+        --data-urlencode "password=$BENCH_PASSWORD" "$BASE/rpc/login"
+    demo="$(demo_data 1000 1)" || { figure "keys" "n/a (demo-data failed)"; return; }
+    vault="$(json_field vault_id <<<"$demo")"
+    key="$(json_field access_key <<<"$demo")"
+    kid="$(sed -n 's/.*"key_ids":\["\([^"]*\)".*/\1/p' <<<"$demo")"
+    local secret_url="$BASE/api/v1/vaults/$vault/secrets/DEMO_SECRET_00500"
+    wrk_api "sqlite: GET key download (PEM)" "$BASE/api/v1/vaults/$vault/keys/$kid/download" "$key" keys-download
+    wrk_api "sqlite: GET secret by name, idle" "$secret_url" "$key" keys-idle
+    touch "$flag"
+    : >"$DATA_DIR/generated.txt"
+    for j in 1 2 3 4 5 6 7 8; do
+        generate_keys_until "$jar" "$flag" "$j" "$vault" &
+        pids+=($!)
+    done
+    sleep 2
+    wrk_api "sqlite: /healthz during 8 RSA-4096 generations" "$BASE/healthz" "" keys-healthz
+    wrk_api "sqlite: GET secret by name, 8 RSA-4096 generations" "$secret_url" "$key" keys-busy
+    rm -f "$flag"
+    wait "${pids[@]}" 2>/dev/null || true
+    figure "RSA-4096 generations during the two runs" \
+        "$(grep -c '^200$' "$DATA_DIR/generated.txt") made, $(grep -vc '^200$' "$DATA_DIR/generated.txt") refused (busy)"
+    figure "secret read with generations / idle" "$(ratio keys-busy rps keys-idle) (goal >= 0.80)"
+    figure "/healthz p99 with generations" "$(cat "$DATA_DIR/wrk-keys-healthz.txt.p99") ms (goal < 20 ms)"
+}
+
+# Generations per second for each key type, on one core.
+bench_keygen() {
+    local out line
+    out="$(cargo bench -q -p app --features ssr --bench keygen 2>&1 | grep '^keygen, ' || true)"
+    if [[ -z $out ]]; then
+        figure "keygen" "n/a (cargo bench --bench keygen failed)"
+        return
+    fi
+    while IFS= read -r line; do
+        figure "${line%%: *}" "${line#*: }"
+    done <<<"$out"
 }
 
 # Figure $1's $2 (rps or p99) over figure $3's, from the files wrk_api keeps.
@@ -334,6 +392,9 @@ bench_reference sqlite
 stop_reference
 bench_rest_api sqlite
 bench_ratios sqlite
+if [[ $account_ready -eq 1 ]]; then
+    bench_keys
+fi
 stop_server
 
 # The same REST figures on PostgreSQL (a fresh database on the local test server).
@@ -352,3 +413,4 @@ if [[ -n $PG_URL ]]; then
 fi
 bench_versions
 bench_dotenv
+bench_keygen
