@@ -27,8 +27,8 @@ pub enum Command {
     Serve,
     /// Print a fresh one-time setup code for an instance that is not set up yet.
     SetupCode,
-    /// Create a demo project, a vault with N secrets, M keys and an access key (works while
-    /// the server runs); prints one JSON object with the ids, the key and the secret names.
+    /// Create a demo project, a vault with secrets, keys, certificates and an access key (works
+    /// while the server runs); prints one JSON object with the ids, the key and the names.
     DemoData {
         /// How many secrets the demo vault gets.
         #[arg(long, default_value_t = 10)]
@@ -36,6 +36,9 @@ pub enum Command {
         /// How many keys (Ed25519) the demo vault gets.
         #[arg(long, default_value_t = 0)]
         keys: usize,
+        /// How many self-signed certificates (P-256) the demo vault gets.
+        #[arg(long, default_value_t = 0)]
+        certificates: usize,
         /// Add demo data even though the instance has real users.
         #[arg(long)]
         force: bool,

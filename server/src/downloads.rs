@@ -1,10 +1,10 @@
 //! File downloads for signed-in people: a vault's secrets as `.env`, a key's private half as
-//! PEM or OpenSSH. Plain links (not server functions) so the browser saves the file itself;
+//! PEM or OpenSSH, a certificate's PEM bundle. Plain links (not server functions) so the browser saves the file itself;
 //! the services check and audit.
 
 use app::domain::AppError;
-use app::domain::ids::{KeyId, VaultId};
-use app::server::services::{keys, secrets};
+use app::domain::ids::{CertificateId, KeyId, VaultId};
+use app::server::services::{certificates, keys, secrets};
 use app::server::{AppState, Caller, RequestMeta, SessionCtx};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
@@ -13,7 +13,10 @@ use axum::{Extension, Router, routing::get};
 
 /// The download routes.
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/vaults/{id}/export.env", get(export_env)).route("/keys/{id}/download", get(download_key))
+    Router::new()
+        .route("/vaults/{id}/export.env", get(export_env))
+        .route("/keys/{id}/download", get(download_key))
+        .route("/certificates/{id}/download", get(download_certificate))
 }
 
 /// A text file to save: `no-store`, under `name`.
@@ -76,6 +79,24 @@ async fn export_env(
     };
     match secrets::export(&Caller::new(state, session, meta), vault).await {
         Ok((name, text)) => attachment(text.expose(), "text/plain; charset=utf-8", &file_name(&name, ".env")),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn download_certificate(
+    State(state): State<AppState>,
+    session: Option<Extension<SessionCtx>>,
+    Extension(meta): Extension<RequestMeta>,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(Extension(session)) = session else {
+        return AppError::unauthorized("Sign in to download certificates.").into_response();
+    };
+    let Some(id) = CertificateId::parse(&id) else {
+        return AppError::not_found("No such certificate.").into_response();
+    };
+    match certificates::download(&Caller::new(state, session, meta), id).await {
+        Ok((name, text)) => attachment(text.expose(), "application/x-pem-file", &file_name(&name, "")),
         Err(e) => e.into_response(),
     }
 }

@@ -32,8 +32,9 @@ async fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config).await,
         Command::SetupCode => setup_code(config).await,
-        Command::DemoData { secrets, keys, force } => {
-            demo_data(config, app::server::services::demo::Counts { secrets, keys }, force).await
+        Command::DemoData { secrets, keys, certificates, force } => {
+            let counts = app::server::services::demo::Counts { secrets, keys, certificates };
+            demo_data(config, counts, force).await
         }
     };
     match result {

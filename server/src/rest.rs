@@ -7,7 +7,7 @@ use app::domain::{AppError, ErrorCode};
 use app::server::services::machine::{
     self, Call, Machine, Presented, SecretJson, SecretList, SecretRef, VaultAnswer, VaultJson, VaultRead,
 };
-use app::server::services::machine_keys::{self, ExpiredJson, KeyJson, Pem};
+use app::server::services::machine_keys::{self, CertJson, ExpiredJson, KeyJson, Pem};
 use app::server::{AppState, Caller, RequestMeta};
 use axum::Router;
 use axum::extract::{Path, Query, Request};
@@ -23,6 +23,9 @@ pub const SECRET_PATH: &str = "/api/v1/vaults/{vault_id}/secrets/{name}";
 pub const KEYS_PATH: &str = "/api/v1/vaults/{vault_id}/keys";
 pub const KEY_DOWNLOAD_PATH: &str = "/api/v1/vaults/{vault_id}/keys/{key_id}/download";
 pub const PUBLIC_KEY_PATH: &str = "/api/v1/keys/{key_id}";
+pub const CERTS_PATH: &str = "/api/v1/vaults/{vault_id}/certificates";
+pub const CERT_DOWNLOAD_PATH: &str = "/api/v1/vaults/{vault_id}/certificates/{cert_id}/download";
+pub const PUBLIC_CERT_PATH: &str = "/api/v1/certificates/{cert_id}";
 const OPENAPI_PATH: &str = "/api/v1/openapi.json";
 const DOCS_PATH: &str = "/api/docs";
 const UNMATCHED: &str = "(no such path)";
@@ -50,6 +53,19 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route(
             "/v1/keys/{key_id}",
             get(public_key).fallback(async |m: Doorway| m.not_allowed(PUBLIC_KEY_PATH, "key").await),
+        )
+        .route(
+            "/v1/vaults/{vault_id}/certificates",
+            get(list_certificates).fallback(async |m: Doorway| m.not_allowed(CERTS_PATH, "certificate").await),
+        )
+        .route(
+            "/v1/vaults/{vault_id}/certificates/{cert_id}/download",
+            get(download_certificate)
+                .fallback(async |m: Doorway| m.not_allowed(CERT_DOWNLOAD_PATH, "certificate").await),
+        )
+        .route(
+            "/v1/certificates/{cert_id}",
+            get(public_certificate).fallback(async |m: Doorway| m.not_allowed(PUBLIC_CERT_PATH, "certificate").await),
         )
         .route("/v1/openapi.json", get(openapi_json))
         .route("/docs", get(docs_page))
@@ -376,6 +392,83 @@ async fn public_key(
     pem(machine_keys::public_key(&doorway.caller, call, &key, code.as_deref()).await)
 }
 
+/// Lists a vault's certificates (metadata only).
+#[utoipa::path(
+    get,
+    path = "/api/v1/vaults/{vault_id}/certificates",
+    tag = "certificates",
+    params(("vault_id" = String, Path, description = "The vault's id (UUID).")),
+    responses(
+        (status = 200, description = "`{\"data\":[...]}`: every active certificate's metadata; an expired one appears as `{\"id\",\"message\":\"Resource expired\"}`; disabled and not-yet-valid ones are left out.", body = CertList),
+        (status = 404, description = "No such vault.", body = ErrorBody),
+        Refusals,
+    ),
+    security(("access_key" = [])),
+)]
+async fn list_certificates(doorway: Doorway, Path(vault): Path<String>) -> Response {
+    let call = doorway.call(CERTS_PATH, "certificate");
+    json(machine_keys::list_certificates(&doorway.caller, call, &vault).await)
+}
+
+/// Downloads a certificate's PEM bundle.
+#[utoipa::path(
+    get,
+    path = "/api/v1/vaults/{vault_id}/certificates/{cert_id}/download",
+    tag = "certificates",
+    params(
+        ("vault_id" = String, Path, description = "The vault's id (UUID)."),
+        ("cert_id" = String, Path, description = "The certificate's id (UUID)."),
+    ),
+    responses(
+        (status = 200, description = "The chain (leaf first), then the private key (PKCS#8) if one is stored.", content_type = "application/x-pem-file", body = String),
+        (status = 403, description = "The access key belongs to another vault, or the certificate is not valid yet.", body = ErrorBody),
+        (status = 404, description = "No such certificate in this vault, or it is disabled.", body = ErrorBody),
+        (status = 410, description = "The certificate is past its expiration.", body = ErrorBody),
+        Refusals,
+    ),
+    security(("access_key" = [])),
+)]
+async fn download_certificate(doorway: Doorway, Path((vault, cert)): Path<(String, String)>) -> Response {
+    let call = doorway.call(CERT_DOWNLOAD_PATH, "certificate");
+    pem(machine_keys::download_certificate(&doorway.caller, call, &vault, &cert).await)
+}
+
+/// Fetches a public certificate's chain with its public token.
+#[utoipa::path(
+    get,
+    path = "/api/v1/certificates/{cert_id}",
+    tag = "public",
+    params(
+        ("cert_id" = String, Path, description = "The certificate's id (UUID)."),
+        ("code" = Option<String>, Query, description = "The certificate's public token, when it is not sent as `Authorization: Bearer`."),
+    ),
+    responses(
+        (status = 200, description = "The chain (`-----BEGIN CERTIFICATE-----`, leaf first); never a private key.", content_type = "application/x-pem-file", body = String),
+        (status = 401, description = "No public token, or one that is malformed, revoked or for another resource.", body = ErrorBody),
+        (status = 403, description = "The certificate is not valid yet.", body = ErrorBody),
+        (status = 404, description = "The certificate is disabled.", body = ErrorBody),
+        (status = 410, description = "The certificate is past its expiration.", body = ErrorBody),
+    ),
+    security(("public_token" = [])),
+)]
+async fn public_certificate(
+    doorway: Doorway,
+    Path(cert): Path<String>,
+    query: Result<Query<CodeQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let code = query.map(|Query(q)| q.code).unwrap_or_default();
+    let call = doorway.call(PUBLIC_CERT_PATH, "certificate");
+    pem(machine_keys::public_certificate(&doorway.caller, call, &cert, code.as_deref()).await)
+}
+
+/// `{"data":[...]}` of certificate metadata (documentation only).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // Describes the body `DataList<Listed<CertJson>>` serialises to; never built itself.
+struct CertList {
+    /// Each item is a certificate's metadata, or `ExpiredJson` for an expired one.
+    data: Vec<machine_keys::CertItem>,
+}
+
 /// `{"data":[...]}` of key metadata (documentation only).
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)] // Describes the body `DataList<Listed<KeyJson>>` serialises to; never built itself.
@@ -448,8 +541,8 @@ impl utoipa::Modify for BearerScheme {
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(title = "Secryn API", description = "Read a vault's secrets with a vault access key. Every call is recorded in the request log."),
-    paths(read_vault, read_secret, list_keys, download_key, public_key),
-    components(schemas(VaultJson, SecretJson, SecretList, SecretRef, KeyJson, KeyList, ExpiredJson, ErrorBody)),
+    paths(read_vault, read_secret, list_keys, download_key, public_key, list_certificates, download_certificate, public_certificate),
+    components(schemas(VaultJson, SecretJson, SecretList, SecretRef, KeyJson, KeyList, CertJson, CertList, ExpiredJson, ErrorBody)),
     modifiers(&BearerScheme),
 )]
 pub struct ApiDoc;

@@ -27,7 +27,7 @@ fn demo_data(data: &Path, env: &[(&str, String)], base: &str, secrets: &str, key
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let out = cmd.args(["demo-data", "--secrets", secrets, "--keys", keys]).output().unwrap();
+    let out = cmd.args(["demo-data", "--secrets", secrets, "--keys", keys, "--certificates", keys]).output().unwrap();
     assert!(out.status.success(), "demo-data failed: {}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).expect("demo-data prints one JSON object")
 }

@@ -7,8 +7,10 @@
 
 use crate::domain::AppError;
 use crate::domain::key::{IssuedToken, KeyRow, KeyView};
+use crate::domain::org::VaultDetail;
 use crate::domain::validate::SecretInput;
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 use {
@@ -90,6 +92,28 @@ pub async fn get_key(id: String) -> Result<KeyView, AppError> {
     door::respond(async { svc::get(&door::caller()?, ids::key(&id)?).await }).await
 }
 
+/// What the key page shows: the key, and its vault for the trail and for what the viewer may
+/// do there.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyPage {
+    pub key: KeyView,
+    pub vault: VaultDetail,
+}
+
+/// One key with its vault, in one call: the page's one resource reads both. (Two calls in one
+/// loader broke hydration: server rendering may start a page twice, and the first start's
+/// second call then ran without the request's context.)
+#[server(prefix = "/rpc", endpoint = "keys_page")]
+pub async fn get_key_page(id: String) -> Result<KeyPage, AppError> {
+    door::respond(async {
+        let caller = door::caller()?;
+        let key = svc::get(&caller, ids::key(&id)?).await?;
+        let vault = crate::server::services::vaults::get(&caller, key.meta.vault_id).await?;
+        Ok(KeyPage { key, vault })
+    })
+    .await
+}
+
 /// Enables or disables a key.
 #[server(prefix = "/rpc", endpoint = "keys_enabled")]
 pub async fn set_key_enabled(id: String, enabled: bool) -> Result<(), AppError> {
@@ -122,13 +146,21 @@ pub async fn update_key_meta(
 pub async fn set_key_public(id: String, public: bool) -> Result<Option<IssuedToken>, AppError> {
     door::respond(async {
         let key = ids::key(&id)?;
-        let token = svc::set_public(&door::caller()?, key, public).await?;
-        token
-            .map(|t| {
-                let token = crate::domain::secret::SecretValue::parse("token", t.expose().to_owned())?;
-                Ok(IssuedToken { token, path: format!("/api/v1/keys/{key}") })
-            })
-            .transpose()
+        issued(svc::set_public(&door::caller()?, key, public).await?, format!("/api/v1/keys/{key}"))
     })
     .await
+}
+
+/// A token just issued (if any) as the page shows it once, with the path it opens.
+#[cfg(feature = "ssr")]
+pub(crate) fn issued(
+    token: Option<crate::server::crypto::SecretText>,
+    path: String,
+) -> Result<Option<IssuedToken>, AppError> {
+    token
+        .map(|t| {
+            let token = crate::domain::secret::SecretValue::parse("token", t.expose().to_owned())?;
+            Ok(IssuedToken { token, path })
+        })
+        .transpose()
 }

@@ -63,3 +63,7 @@ typed_id!(
     /// An asymmetric key pair inside a vault.
     KeyId
 );
+typed_id!(
+    /// An X.509 certificate (with its chain) inside a vault.
+    CertificateId
+);

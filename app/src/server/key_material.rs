@@ -30,6 +30,10 @@ pub enum KeyError {
     Encrypted,
     #[error("The key could not be generated.")]
     Generation,
+    #[error("The private key does not belong to this certificate.")]
+    Mismatch,
+    #[error("The password does not open this PFX file, or the file is damaged.")]
+    Password,
 }
 
 const RSA_OID: Oid = Oid::new_unwrap("1.2.840.113549.1.1.1");
@@ -258,7 +262,7 @@ fn rsa_from_openssh(k: &ssh_key::private::RsaKeypair) -> Result<RsaKeyPair, KeyE
 }
 
 /// Any failure while writing out a key that was already read: not the input's fault.
-fn fail<E>(_: E) -> KeyError {
+pub fn fail<E>(_: E) -> KeyError {
     KeyError::Generation
 }
 

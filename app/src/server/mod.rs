@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod caller;
+pub mod cert_material;
 pub mod client_ip;
 pub mod clock;
 pub mod cpu;

@@ -135,28 +135,3 @@ pub async fn update_meta(
     .await?;
     Ok(done.rows_affected() == 1)
 }
-
-/// Sets the enabled flag; false when it already was so (nothing written).
-pub async fn set_enabled(tx: &mut Tx, id: KeyId, enabled: bool, by: UserId) -> Result<bool, sqlx::Error> {
-    let done =
-        sqlx::query("update keys set enabled = $1, updated_at = $2, updated_by = $3 where id = $4 and enabled <> $1")
-            .bind(i64::from(enabled))
-            .bind(clock::now())
-            .bind(by)
-            .bind(id)
-            .execute(&mut **tx)
-            .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// Replaces the public token's hash (`None` revokes it).
-pub async fn set_public_token(tx: &mut Tx, id: KeyId, token_hash: Option<&str>, by: UserId) -> Result<(), sqlx::Error> {
-    sqlx::query("update keys set public_token_hash = $1, updated_at = $2, updated_by = $3 where id = $4")
-        .bind(token_hash)
-        .bind(clock::now())
-        .bind(by)
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}

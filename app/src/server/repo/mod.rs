@@ -9,11 +9,13 @@
 //! [`db::flag`](crate::server::db::flag). Text arguments of `Db::read_rows` stay text.
 
 pub mod access_keys;
+pub mod certificates;
 pub mod ids;
 pub mod instance;
 pub mod invitations;
 pub mod keys;
 pub mod memberships;
+pub mod pki;
 pub mod projects;
 pub mod request_log;
 pub mod secrets;

@@ -1,11 +1,11 @@
-//! Demo and benchmark data: a project, a vault with N secrets, M keys and an access key, made
+//! Demo and benchmark data: a project, a vault with secrets, keys, certificates and an access key, made
 //! through the same services (and audit entries) as the UI, by a system account that no
 //! person signs in to. Refused on an instance with real users unless forced.
 
 use crate::domain::AppError;
-use crate::domain::ids::{KeyId, ProjectId, VaultId};
+use crate::domain::ids::{CertificateId, KeyId, ProjectId, VaultId};
 use crate::server::repo::users::{self, NewUser, UserState};
-use crate::server::services::{access_keys, keys, projects, secrets, vaults};
+use crate::server::services::{access_keys, certificates, keys, projects, secrets, vaults};
 use crate::server::{AppState, Caller, RequestMeta, SessionCtx, clock};
 use serde::Serialize;
 
@@ -21,6 +21,8 @@ pub struct DemoData {
     pub secret_names: Vec<String>,
     /// The demo keys (Ed25519, offered as PEM and OpenSSH), by name order.
     pub key_ids: Vec<KeyId>,
+    /// The demo certificates (self-signed, P-256, a year), by name order.
+    pub certificate_ids: Vec<CertificateId>,
 }
 
 /// How much demo data to make.
@@ -28,6 +30,7 @@ pub struct DemoData {
 pub struct Counts {
     pub secrets: usize,
     pub keys: usize,
+    pub certificates: usize,
 }
 
 impl std::fmt::Debug for DemoData {
@@ -55,8 +58,8 @@ async fn author(state: &AppState) -> Result<SessionCtx, AppError> {
     Ok(SessionCtx { user, token_hash: String::new() })
 }
 
-/// Creates a project, a vault of `counts.secrets` secrets (imported in chunks) and
-/// `counts.keys` keys, and an access key for it.
+/// Creates a project, a vault of `counts.secrets` secrets (imported in chunks),
+/// `counts.keys` keys and `counts.certificates` certificates, and an access key for it.
 pub async fn create(state: &AppState, counts: Counts, force: bool) -> Result<DemoData, AppError> {
     if !force && users::count(state.db.reader()).await? > 0 {
         return Err(AppError::validation(
@@ -90,7 +93,21 @@ pub async fn create(state: &AppState, counts: Counts, force: bool) -> Result<Dem
         };
         key_ids.push(keys::generate(&caller, vault, input).await?);
     }
+    let mut certificate_ids = Vec::with_capacity(counts.certificates);
+    for i in 1..=counts.certificates {
+        let input = certificates::NewCertInput {
+            name: format!("demo-cert-{i:05}"),
+            tags: "demo".into(),
+            common_name: format!("demo-{i}.example.com"),
+            organization: "Secryn demo".into(),
+            algorithm: "ec_p256".into(),
+            validity_days: "365".into(),
+            alt_names: format!("demo-{i}.example.com"),
+            ..Default::default()
+        };
+        certificate_ids.push(certificates::generate(&caller, vault, input).await?);
+    }
     let key = access_keys::create(&caller, vault, "demo-data", None).await?;
     let access_key = key.key.expose().to_owned();
-    Ok(DemoData { project_id: project, vault_id: vault, access_key, secret_names: names, key_ids })
+    Ok(DemoData { project_id: project, vault_id: vault, access_key, secret_names: names, key_ids, certificate_ids })
 }

@@ -16,9 +16,10 @@ use crate::server::crypto::{DataKey, SecretText};
 use crate::server::error::unique_or;
 use crate::server::key_material::{self, KeyError, KeyPair};
 use crate::server::repo::keys::{self as repo, NewKey};
+use crate::server::repo::pki::Table;
+use crate::server::services::pki::{self, Target};
 use crate::server::services::vaults::{data_key, load as load_vault};
 use crate::server::services::{actor, require};
-use crate::server::tokens::{self, TokenKind};
 use crate::server::{AppState, Caller, clock};
 
 /// The pool keys are generated on: one core short of all of them (at least one), so health
@@ -259,16 +260,11 @@ pub async fn download(caller: &Caller, id: KeyId, format: Download) -> Result<(S
 pub async fn set_enabled(caller: &Caller, id: KeyId, enabled: bool) -> Result<(), AppError> {
     let (meta, pf, vf) = load(caller, id).await?;
     allow(caller, Action::ManageKeysAndCertificates, (pf, vf)).await?;
-    let mut tx = caller.state.db.begin().await?;
-    if !repo::set_enabled(&mut tx, id, enabled, caller.user().id).await? {
-        return Ok(());
-    }
-    let (action, old) = if enabled { ("key.enable", "false") } else { ("key.disable", "true") };
-    let who = actor(caller);
-    let changes = vec![Change::values("enabled", Some(old), Some(&enabled.to_string()))];
-    audit::append(&mut tx, entry(caller, &who, action, &meta, changes)).await?;
-    tx.commit().await?;
-    Ok(())
+    pki::set_enabled(caller, target(&meta), enabled).await
+}
+
+fn target(meta: &KeyMeta) -> Target<'_, KeyId> {
+    Target { table: Table::Keys, id: meta.id, name: &meta.name, public: meta.public }
 }
 
 /// A key's editable details. `seen_updated_at` is when the key last changed as the page showed
@@ -316,23 +312,9 @@ pub async fn update_meta(caller: &Caller, id: KeyId, input: KeyMetaInput) -> Res
     Ok(())
 }
 
-/// Turns public visibility on (a new public token, returned once: any earlier one stops
-/// working) or off (the token is revoked at once; `None` is returned).
+/// Turns public visibility on (a new token, returned once) or off (revoked at once).
 pub async fn set_public(caller: &Caller, id: KeyId, public: bool) -> Result<Option<SecretText>, AppError> {
     let (meta, pf, vf) = load(caller, id).await?;
     allow(caller, Action::ManageKeysAndCertificates, (pf, vf)).await?;
-    let token = public.then(|| tokens::generate(TokenKind::PublicToken));
-    let hash = token.as_ref().map(|t| tokens::token_hash(t.expose()));
-    let mut tx = caller.state.db.begin().await?;
-    repo::set_public_token(&mut tx, id, hash.as_deref(), caller.user().id).await?;
-    let action = match (public, meta.public) {
-        (true, false) => "key.publish",
-        (true, true) => "key.reissue_public_token",
-        (false, _) => "key.unpublish",
-    };
-    let who = actor(caller);
-    let changes = vec![Change::values("public", Some(&meta.public.to_string()), Some(&public.to_string()))];
-    audit::append(&mut tx, entry(caller, &who, action, &meta, changes)).await?;
-    tx.commit().await?;
-    Ok(token)
+    pki::set_public(caller, target(&meta), public).await
 }

@@ -17,7 +17,7 @@ use crate::server::repo::access_keys::KeyRecord;
 use crate::server::repo::secrets::{self as secrets_repo, Only};
 use crate::server::repo::{access_keys, vaults};
 use crate::server::request_log::Record;
-use crate::server::services::machine_keys::{self, KeyItem, KeyJson, Listed, Pem};
+use crate::server::services::machine_keys::{self, CertItem, CertJson, KeyItem, KeyJson, Listed, Pem};
 use crate::server::services::secrets::unseal;
 use crate::server::tokens::{self, TokenKind};
 use crate::server::{AppState, Caller, clock};
@@ -334,10 +334,11 @@ pub struct VaultJson {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Vec<KeyItem>>)]
     pub keys: Option<Vec<Listed<KeyJson>>>,
-    /// Present with `include=certificates` (certificate metadata).
+    /// Present with `include=certificates`: certificate metadata (an expired one as
+    /// `{"id","message"}`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Vec<Object>>)]
-    pub certificates: Option<Vec<serde_json::Value>>,
+    #[schema(value_type = Option<Vec<CertItem>>)]
+    pub certificates: Option<Vec<Listed<CertJson>>>,
 }
 
 pub(super) fn check_vault(key: &KeyCtx, vault: VaultId) -> Result<(), AppError> {
@@ -402,7 +403,7 @@ async fn whole_vault(state: &AppState, vault: VaultId, names_only: bool, include
     };
     let wants = |part: &str| include.split(',').any(|p| p.trim() == part);
     let keys = if wants("keys") { Some(machine_keys::listing(state, vault).await?) } else { None };
-    let certificates = wants("certificates").then(Vec::new);
+    let certificates = if wants("certificates") { Some(machine_keys::cert_listing(state, vault).await?) } else { None };
     Ok(VaultJson { id: vault, name: row.name, secrets, keys, certificates })
 }
 

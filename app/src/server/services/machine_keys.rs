@@ -1,16 +1,21 @@
-//! What machines read of keys (SPEC §3): metadata lists and private-key downloads with a
-//! vault access key, public halves with a key's public token. A key fetched directly answers
-//! by its status — disabled 404, not active yet 403, expired 410 — and a list leaves out
-//! disabled and not-yet-active keys and shows an expired one only as `{"id","message"}`.
-//! Every call goes through the machine guard, so it is recorded before anything leaves.
+//! What machines read of keys and certificates (SPEC §3): metadata lists and downloads of
+//! private material with a vault access key, public material (a key's public half, a
+//! certificate's chain) with the resource's public token. A key or certificate fetched
+//! directly answers by its status — disabled 404, not active yet 403, expired 410 — and a
+//! list leaves out disabled and not-yet-active ones and shows an expired one only as
+//! `{"id","message"}`. Every call goes through the machine guard, so it is recorded before
+//! anything leaves.
 
 use crate::domain::AppError;
-use crate::domain::ids::{KeyId, VaultId};
+use crate::domain::certificate::CertMeta;
+use crate::domain::ids::{CertificateId, KeyId, VaultId};
 use crate::domain::key::KeyMeta;
 use crate::domain::secret::SecretStatus;
 use crate::domain::time::rfc3339;
 use crate::server::crypto::SecretText;
+use crate::server::repo::certificates as cert_repo;
 use crate::server::repo::keys as repo;
+use crate::server::services::certificates as cert_service;
 use crate::server::services::keys::{self as keys_service, Download};
 use crate::server::services::machine::{Call, KeyCtx, Machine, check_vault, commit, guarded, parse_vault, with_key};
 use crate::server::tokens::{self, TokenKind};
@@ -94,12 +99,10 @@ pub struct KeyItem;
 
 impl utoipa::PartialSchema for KeyItem {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        use utoipa::openapi::schema::{OneOfBuilder, Ref};
-        OneOfBuilder::new()
-            .description(Some("A key's metadata, or for an expired key only its id and `Resource expired`."))
-            .item(Ref::from_schema_name(KeyJson::name()))
-            .item(Ref::from_schema_name(ExpiredJson::name()))
-            .into()
+        one_of_or_expired(
+            KeyJson::name(),
+            "A key's metadata, or for an expired key only its id and `Resource expired`.",
+        )
     }
 }
 
@@ -121,27 +124,34 @@ pub struct DataList<T> {
     pub data: Vec<T>,
 }
 
+/// How a list shows a resource in `status`: left out, as the expired stub, or in full.
+fn listed<T>(status: SecretStatus, id: String, full: impl FnOnce() -> T) -> Option<Listed<T>> {
+    match status {
+        SecretStatus::Disabled | SecretStatus::Scheduled => None,
+        SecretStatus::Expired => Some(Listed::Expired(ExpiredJson { id, message: "Resource expired" })),
+        SecretStatus::Active | SecretStatus::Expiring => Some(Listed::Item(full())),
+    }
+}
+
 /// The keys of a vault as lists show them.
 pub(super) async fn listing(state: &AppState, vault: VaultId) -> Result<Vec<Listed<KeyJson>>, AppError> {
     let now = clock::now();
-    Ok(repo::list(&state.db, vault)
-        .await?
-        .iter()
-        .filter_map(|k| match k.status(now) {
-            SecretStatus::Disabled | SecretStatus::Scheduled => None,
-            SecretStatus::Expired => {
-                Some(Listed::Expired(ExpiredJson { id: k.id.to_string(), message: "Resource expired" }))
-            }
-            SecretStatus::Active | SecretStatus::Expiring => Some(Listed::Item(KeyJson::from(k))),
-        })
-        .collect())
+    let keys = repo::list(&state.db, vault).await?;
+    Ok(keys.iter().filter_map(|k| listed(k.status(now), k.id.to_string(), || KeyJson::from(k))).collect())
 }
 
-/// Whether a key may be fetched now, with the status that says why not.
-fn fetchable(key: &KeyMeta) -> Result<(), AppError> {
-    match key.status(clock::now()) {
-        SecretStatus::Disabled => Err(AppError::not_found("No such key in this vault.")),
-        SecretStatus::Scheduled => Err(AppError::forbidden("This key is not active yet.")),
+/// The certificates of a vault as lists show them.
+pub(super) async fn cert_listing(state: &AppState, vault: VaultId) -> Result<Vec<Listed<CertJson>>, AppError> {
+    let now = clock::now();
+    let certs = cert_repo::list(&state.db, vault).await?;
+    Ok(certs.iter().filter_map(|c| listed(c.status(now), c.id.to_string(), || CertJson::from(c))).collect())
+}
+
+/// Whether a resource in `status` may be fetched now, with the status that says why not.
+fn fetchable(status: SecretStatus, what: &str) -> Result<(), AppError> {
+    match status {
+        SecretStatus::Disabled => Err(AppError::not_found(format!("No such {what} in this vault."))),
+        SecretStatus::Scheduled => Err(AppError::forbidden(format!("This {what} is not active yet."))),
         SecretStatus::Expired => Err(AppError::gone("Resource expired")),
         SecretStatus::Active | SecretStatus::Expiring => Ok(()),
     }
@@ -150,9 +160,22 @@ fn fetchable(key: &KeyMeta) -> Result<(), AppError> {
 /// A key of `vault` by id, fetchable now; `None` when the vault has no key by that id.
 async fn fetch(state: &AppState, vault: VaultId, id: KeyId) -> Result<Option<KeyMeta>, AppError> {
     match repo::find(&state.db, id).await? {
-        Some(k) if k.vault_id == vault => fetchable(&k).map(|()| Some(k)),
+        Some(k) if k.vault_id == vault => fetchable(k.status(clock::now()), "key").map(|()| Some(k)),
         _ => Ok(None),
     }
+}
+
+/// A certificate of `vault` by id, fetchable now; `None` when the vault has none by that id.
+async fn fetch_cert(state: &AppState, vault: VaultId, id: CertificateId) -> Result<Option<CertMeta>, AppError> {
+    match cert_repo::find(&state.db, id).await? {
+        Some(c) if c.vault_id == vault => fetchable(c.status(clock::now()), "certificate").map(|()| Some(c)),
+        _ => Ok(None),
+    }
+}
+
+/// A certificate's bundle as a PEM file: the chain, then the private key if one is kept.
+async fn cert_file(state: &AppState, cert: &CertMeta) -> Result<Pem, AppError> {
+    Ok(Pem { file_name: format!("{}.pem", cert.name), text: cert_service::bundle_text(state, cert).await? })
 }
 
 /// The private key as a PEM file (or OpenSSH), for an access key of its vault.
@@ -165,8 +188,11 @@ async fn private_file(state: &AppState, key: &KeyMeta, format: Download) -> Resu
 /// `?resource={id}` naming a key of the vault: its private key as PEM; `None` when no key
 /// has that id (the vault read then looks for a secret).
 pub(super) async fn resource(state: &AppState, vault: VaultId, id: uuid::Uuid) -> Result<Option<Pem>, AppError> {
-    match fetch(state, vault, KeyId(id)).await? {
-        Some(key) => Ok(Some(private_file(state, &key, Download::Pem).await?)),
+    if let Some(key) = fetch(state, vault, KeyId(id)).await? {
+        return Ok(Some(private_file(state, &key, Download::Pem).await?));
+    }
+    match fetch_cert(state, vault, CertificateId(id)).await? {
+        Some(cert) => Ok(Some(cert_file(state, &cert).await?)),
         None => Ok(None),
     }
 }
@@ -216,24 +242,25 @@ fn public_token_hash(caller: &Machine, code: Option<&str>) -> Result<String, App
     Ok(tokens::token_hash(token))
 }
 
-/// `GET /api/v1/keys/{key_id}` with the key's public token: its public half as PEM, and
-/// nothing else. Recorded with the token's resource, never the token.
-pub async fn public_key(caller: &Machine, call: Call, key_id: &str, code: Option<&str>) -> Result<Pem, AppError> {
+/// What a public token opened: the resource's id (for the log) and its public file, or why not.
+type Opened = Option<(String, Result<Pem, AppError>)>;
+
+/// One public fetch: the token checked without a lookup, then `open` finds what it opens (and
+/// answers 401 when that is not the resource asked for); recorded with the token's resource,
+/// never the token, before anything leaves.
+async fn public_fetch<F, Fut>(caller: &Machine, call: Call, code: Option<&str>, open: F) -> Result<Pem, AppError>
+where
+    F: FnOnce(String) -> Fut,
+    Fut: Future<Output = Result<Opened, AppError>>,
+{
     let (resource, result) = match public_token_hash(caller, code) {
         Err(e) => (None, Err(e)),
-        Ok(hash) => match repo::by_public_token(&caller.state.db, &hash).await {
-            Err(e) => (None, Err(e.into())),
+        Ok(hash) => match open(hash).await {
+            Err(e) => (None, Err(e)),
             Ok(None) => {
                 (None, Err(AppError::unauthorized("This public token is not valid (it may have been revoked).")))
             }
-            Ok(Some(key)) => {
-                let outcome = if KeyId::parse(key_id) != Some(key.id) {
-                    Err(AppError::unauthorized("This public token does not open this resource."))
-                } else {
-                    public_file(&caller.state, &key).await
-                };
-                (Some(key.id.to_string()), outcome)
-            }
+            Ok(Some((id, outcome))) => (Some(id), outcome),
         },
     };
     let status = result.as_ref().map_or_else(|e| e.code.status(), |_| 200);
@@ -243,10 +270,166 @@ pub async fn public_key(caller: &Machine, call: Call, key_id: &str, code: Option
     result
 }
 
+fn not_this_one() -> AppError {
+    AppError::unauthorized("This public token does not open this resource.")
+}
+
+/// `GET /api/v1/keys/{key_id}` with the key's public token: its public half as PEM, and
+/// nothing else.
+pub async fn public_key(caller: &Machine, call: Call, key_id: &str, code: Option<&str>) -> Result<Pem, AppError> {
+    public_fetch(caller, call, code, async |hash| {
+        let Some(key) = repo::by_public_token(&caller.state.db, &hash).await? else { return Ok(None) };
+        let outcome = if KeyId::parse(key_id) == Some(key.id) {
+            public_file(&caller.state, &key).await
+        } else {
+            Err(not_this_one())
+        };
+        Ok(Some((key.id.to_string(), outcome)))
+    })
+    .await
+}
+
 async fn public_file(state: &AppState, key: &KeyMeta) -> Result<Pem, AppError> {
-    fetchable(key)?;
+    fetchable(key.status(clock::now()), "key")?;
     let (der, _) = repo::material(&state.db, key.id).await?.ok_or_else(|| AppError::not_found("No such key."))?;
     let text = pem_rfc7468::encode_string("PUBLIC KEY", pem_rfc7468::LineEnding::LF, &der)
         .map_err(|_| AppError::internal())?;
     Ok(Pem { file_name: format!("{}.pub.pem", key.name), text: SecretText::new(text) })
+}
+
+/// `GET /api/v1/certificates/{cert_id}` with the certificate's public token: its chain as
+/// PEM, never its private key.
+pub async fn public_certificate(
+    caller: &Machine,
+    call: Call,
+    cert_id: &str,
+    code: Option<&str>,
+) -> Result<Pem, AppError> {
+    public_fetch(caller, call, code, async |hash| {
+        let Some(cert) = cert_repo::by_public_token(&caller.state.db, &hash).await? else { return Ok(None) };
+        let outcome = if CertificateId::parse(cert_id) == Some(cert.id) {
+            match fetchable(cert.status(clock::now()), "certificate") {
+                Ok(()) => cert_service::chain(&caller.state, cert.id)
+                    .await
+                    .map(|text| Pem { file_name: format!("{}.crt", cert.name), text: SecretText::new(text) }),
+                Err(e) => Err(e),
+            }
+        } else {
+            Err(not_this_one())
+        };
+        Ok(Some((cert.id.to_string(), outcome)))
+    })
+    .await
+}
+
+/// `GET /api/v1/vaults/{vault_id}/certificates`.
+pub async fn list_certificates(
+    caller: &Machine,
+    call: Call,
+    vault: &str,
+) -> Result<DataList<Listed<CertJson>>, AppError> {
+    guarded(caller, call, |hash| {
+        with_key(&caller.state, hash, async |key: &KeyCtx| {
+            let vault = parse_vault(vault)?;
+            check_vault(key, vault)?;
+            Ok(DataList { data: cert_listing(&caller.state, vault).await? })
+        })
+    })
+    .await
+}
+
+/// `GET /api/v1/vaults/{vault_id}/certificates/{cert_id}/download`: the chain, then the
+/// private key if one is kept.
+pub async fn download_certificate(caller: &Machine, call: Call, vault: &str, cert_id: &str) -> Result<Pem, AppError> {
+    guarded(caller, call, |hash| {
+        with_key(&caller.state, hash, async |key: &KeyCtx| {
+            let vault = parse_vault(vault)?;
+            check_vault(key, vault)?;
+            let no_such = || AppError::not_found("No such certificate in this vault.");
+            let id = CertificateId::parse(cert_id).ok_or_else(no_such)?;
+            let found = fetch_cert(&caller.state, vault, id).await?.ok_or_else(no_such)?;
+            cert_file(&caller.state, &found).await
+        })
+    })
+    .await
+}
+
+/// Certificate metadata as machines receive it (never a private key).
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct CertJson {
+    /// The certificate's id (UUID).
+    #[schema(value_type = String, format = Uuid)]
+    pub id: CertificateId,
+    pub name: String,
+    /// `generated` (self-signed here) or `uploaded`.
+    #[serde(rename = "type")]
+    pub origin: &'static str,
+    pub common_name: String,
+    /// The issuer's distinguished name.
+    pub issuer: String,
+    /// Colon-separated hex.
+    pub serial: String,
+    /// SHA-256 of the certificate (DER), colon-separated upper-case hex.
+    pub fingerprint_sha256: String,
+    /// RFC 3339 UTC: the certificate's `notBefore`.
+    pub activation_date: String,
+    /// RFC 3339 UTC: the certificate's `notAfter`.
+    pub expires_at: String,
+    pub tags: Vec<String>,
+    pub created_at: String,
+}
+
+impl From<&CertMeta> for CertJson {
+    fn from(c: &CertMeta) -> Self {
+        CertJson {
+            id: c.id,
+            name: c.name.clone(),
+            origin: c.origin.as_str(),
+            common_name: c.common_name.clone(),
+            issuer: c.issuer.clone(),
+            serial: c.serial.clone(),
+            fingerprint_sha256: c.fingerprint_sha256.clone(),
+            activation_date: rfc3339(c.not_before),
+            expires_at: rfc3339(c.not_after),
+            tags: c.tags.clone(),
+            created_at: rfc3339(c.created_at),
+        }
+    }
+}
+
+/// How the API document names one entry of a certificate list (`Listed<CertJson>`).
+pub struct CertItem;
+
+impl utoipa::PartialSchema for CertItem {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        one_of_or_expired(
+            CertJson::name(),
+            "A certificate's metadata, or for an expired one only its id and `Resource expired`.",
+        )
+    }
+}
+
+impl ToSchema for CertItem {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "CertificateItem".into()
+    }
+
+    fn schemas(schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>) {
+        use utoipa::PartialSchema as _;
+        schemas.push((CertJson::name().into_owned(), CertJson::schema()));
+        schemas.push((ExpiredJson::name().into_owned(), ExpiredJson::schema()));
+    }
+}
+
+/// `oneOf` the named item schema and the expired stub.
+fn one_of_or_expired(
+    item: std::borrow::Cow<'static, str>,
+    description: &str,
+) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{OneOfBuilder, Ref};
+    OneOfBuilder::new()
+        .description(Some(description))
+        .item(Ref::from_schema_name(item))
+        .item(Ref::from_schema_name(ExpiredJson::name()))
+        .into()
 }

@@ -4,10 +4,12 @@
 
 pub mod access_keys;
 pub mod auth;
+pub mod certificates;
 pub mod demo;
 pub mod keys;
 pub mod machine;
 pub mod machine_keys;
+pub mod pki;
 pub mod profile;
 pub mod projects;
 pub mod secrets;
