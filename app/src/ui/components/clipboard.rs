@@ -6,7 +6,40 @@
 //! copied through a hidden, selected text box and `execCommand("copy")`, which works on any
 //! origin during a click. Only if both fail is the person told to copy by hand.
 
-use super::toast::Toasts;
+use super::toast::{Toasts, use_toasts};
+use leptos::prelude::*;
+
+/// What to do when this browser copies nothing: the text is shown in full beside the button.
+pub const BY_HAND: &str = "Copying is not available in this browser: select the text above and press Ctrl+C (⌘C).";
+
+/// Text to hand over — a public key, a token, a link, a command — shown in full in a captioned
+/// block with its own Copy button, so it can always be selected by hand too. Long lines wrap
+/// inside the block and never push the page sideways.
+#[component]
+pub fn CopyBlock(
+    caption: &'static str,
+    /// The text block's id, unique on the page.
+    id: &'static str,
+    text: String,
+    /// The button's label, naming what it copies ("Copy token"): several blocks share a page.
+    button: &'static str,
+    /// The toast after a copy.
+    copied: &'static str,
+    /// Lets the caller move focus to the button (the next thing to do after a hand-off).
+    #[prop(optional)]
+    node_ref: NodeRef<leptos::html::Button>,
+) -> impl IntoView {
+    let toasts = use_toasts();
+    let to_copy = text.clone();
+    view! {
+        <figure class="handoff-block">
+            <figcaption>{caption}</figcaption>
+            <pre class="copy-text" id=id>{text}</pre>
+            <button class="button" type="button" node_ref=node_ref
+                on:click=move |_| copy(to_copy.clone(), toasts, copied, BY_HAND)>{button}</button>
+        </figure>
+    }
+}
 
 /// Copies `text`; toasts `done` when it worked, `failed` when nothing could be copied.
 #[allow(unused_variables)]

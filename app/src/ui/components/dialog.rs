@@ -61,12 +61,18 @@ pub fn ConfirmDialog(
     #[prop(optional)]
     danger: bool,
     #[prop(into)] on_confirm: Callback<()>,
+    /// Unique on the page when it holds more than one confirmation: the heading's id (the
+    /// dialog's accessible name) is derived from it.
+    #[prop(optional)]
+    id: Option<&'static str>,
 ) -> impl IntoView {
     let node = NodeRef::<Dialog>::new();
     follow(node, open);
+    let heading = format!("{}-title", id.unwrap_or("dialog"));
+    let labelled_by = heading.clone();
     view! {
-        <dialog class="dialog" node_ref=node on:close=move |_| open.set(false) aria-labelledby="dialog-title">
-            <h2 id="dialog-title">{move || title.get()}</h2>
+        <dialog class="dialog" node_ref=node on:close=move |_| open.set(false) aria-labelledby=labelled_by>
+            <h2 id=heading>{move || title.get()}</h2>
             <p>{move || message.get()}</p>
             <div class="dialog-actions">
                 <button class="button" type="button" on:click=move |_| open.set(false)>"Cancel"</button>

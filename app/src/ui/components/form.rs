@@ -99,3 +99,52 @@ pub fn ValueField(
         </div>
     }
 }
+
+/// One labelled select with its error beneath: the server names the field it refuses (a key
+/// type, an output format), and the message shows where the choice was made.
+#[component]
+pub fn SelectField(
+    label: &'static str,
+    name: &'static str,
+    errors: ErrorSignal,
+    /// `(value, text)` pairs, in the order shown.
+    options: Vec<(String, String)>,
+    /// The value chosen at first; the first option when empty.
+    #[prop(optional, into)]
+    selected: String,
+    #[prop(optional)] hint: &'static str,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let err_id = format!("{id}-error");
+    let message = move || errors.get().and_then(|e| e.for_field(name));
+    let options = options
+        .into_iter()
+        .map(|(value, text)| {
+            let chosen = value == selected;
+            view! { <option value=value selected=chosen>{text}</option> }
+        })
+        .collect_view();
+    view! {
+        <div class="field" class:invalid=move || message().is_some()>
+            <label for=id.clone()>{label}</label>
+            <select
+                id=id
+                name=name
+                aria-invalid=move || message().is_some().to_string()
+                aria-describedby=err_id.clone()
+            >
+                {options}
+            </select>
+            {(!hint.is_empty()).then(|| view! { <p class="hint">{hint}</p> })}
+            <p class="field-error" id=err_id>{message}</p>
+        </div>
+    }
+}
+
+/// What a `datetime-local` field shows for a stored time (UTC, to the minute); empty for none.
+/// The server reads the same form back (`2027-02-11T22:26`).
+pub fn input_time(t: Option<i64>) -> String {
+    t.and_then(chrono::DateTime::<chrono::Utc>::from_timestamp_micros)
+        .map(|d| d.format("%Y-%m-%dT%H:%M").to_string())
+        .unwrap_or_default()
+}

@@ -7,16 +7,13 @@ use crate::domain::access_key::{AccessKeyInfo, CreatedAccessKey, KeyState, Snipp
 use crate::domain::org::VaultDetail;
 use crate::domain::permission::{Action, Decision, Resource as Target, can};
 use crate::domain::time::short;
-use crate::ui::components::clipboard;
+use crate::ui::components::clipboard::{self, BY_HAND};
 use crate::ui::components::dialog::{ConfirmDialog, Sheet};
 use crate::ui::components::form::{Field, FormError, action_error};
 use crate::ui::components::reload::Reloading;
 use crate::ui::components::toast::use_toasts;
 use crate::ui::pages::project::load_error;
 use leptos::prelude::*;
-
-/// What to do when this browser copies nothing: the text is shown in full just above.
-const BY_HAND: &str = "Copying is not available in this browser: select the text above and press Ctrl+C (⌘C).";
 
 /// The API base URL clients are configured with (this page's origin plus `/api`).
 fn api_base() -> String {

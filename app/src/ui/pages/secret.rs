@@ -12,7 +12,7 @@ use crate::domain::permission::{Action, Decision, Resource as Target, can};
 use crate::domain::secret::{DiffLine, SecretPage};
 use crate::domain::validate::SecretInput;
 use crate::ui::components::dialog::{ConfirmDialog, Sheet};
-use crate::ui::components::form::{Field, FormError, ValueField, action_error};
+use crate::ui::components::form::{Field, FormError, ValueField, action_error, input_time};
 use crate::ui::components::toast::use_toasts;
 use crate::ui::layout::Breadcrumbs;
 use crate::ui::pages::project::load_error;
@@ -167,11 +167,6 @@ fn SecretBody(page: SecretPage, reload: RwSignal<u32>) -> impl IntoView {
         }
     };
     let version_numbers: Vec<i64> = page.versions.iter().map(|v| v.version).collect();
-    let input_time = |t: Option<i64>| {
-        t.and_then(chrono::DateTime::<chrono::Utc>::from_timestamp_micros)
-            .map(|d| d.format("%Y-%m-%dT%H:%M").to_string())
-            .unwrap_or_default()
-    };
     let m = &page.meta;
     // Read again each time a sheet opens (its form is made anew then).
     let (ct, desc, tags) = (
@@ -334,6 +329,7 @@ fn SecretBody(page: SecretPage, reload: RwSignal<u32>) -> impl IntoView {
             </Sheet>
         })}
         <ConfirmDialog
+            id="restore-version"
             open=restore_open
             title=Signal::derive(move || format!("Restore version {}?", restore_version.get()))
             message=Signal::derive(move || format!("This creates version {} carrying the value of version {}. No version is changed or removed.", current + 1, restore_version.get()))
@@ -341,6 +337,7 @@ fn SecretBody(page: SecretPage, reload: RwSignal<u32>) -> impl IntoView {
             on_confirm=move |_| { restore.dispatch(RestoreSecret { id: restore_id.clone(), version: restore_version.get_untracked() }); }
         />
         <ConfirmDialog
+            id="enable-secret"
             open=enable_open
             title=(if is_enabled { "Disable this secret?" } else { "Enable this secret?" }).to_owned()
             message=(if is_enabled { "Machines stop receiving it at once." } else { "Machines receive it again." }).to_owned()

@@ -270,8 +270,9 @@ fn NewSecret(vault_id: String) -> impl IntoView {
     }
 }
 
-/// Reads the file chosen in `input` into `into` (browser only).
-fn load_file(input: NodeRef<leptos::html::Input>, into: RwSignal<String>) {
+/// Reads the file chosen in `input` into `into` (browser only). Shared with the key upload,
+/// whose file chooser fills its text box the same way.
+pub(crate) fn load_file(input: NodeRef<leptos::html::Input>, into: RwSignal<String>) {
     #[cfg(feature = "hydrate")]
     {
         let Some(file) = input.get().and_then(|i| i.files()).and_then(|f| f.get(0)) else {
