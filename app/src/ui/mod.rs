@@ -75,10 +75,12 @@ pub fn App() -> impl IntoView {
                     </ParentRoute>
                     <ParentRoute path=path!("/vaults/:id") view=VaultPage>
                         <Route path=path!("") view=|| view! { <VaultTabBody tab=VaultTab::Secrets /> } />
+                        <Route path=path!("keys") view=|| view! { <VaultTabBody tab=VaultTab::Keys /> } />
                         <Route path=path!("access-keys") view=|| view! { <VaultTabBody tab=VaultTab::AccessKeys /> } />
                         <Route path=path!("settings") view=|| view! { <VaultTabBody tab=VaultTab::Settings /> } />
                     </ParentRoute>
                     <Route path=path!("/secrets/:id") view=pages::secret::SecretPageView />
+                    <Route path=path!("/keys/:id") view=pages::key::KeyPageView />
                     <Route path=path!("/admin/users") view=pages::users::UsersPage />
                 </ParentRoute>
             </Routes>

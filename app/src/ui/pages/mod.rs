@@ -3,6 +3,8 @@
 pub mod access_keys;
 pub mod home;
 pub mod invite;
+pub mod key;
+pub mod keys;
 pub mod login;
 pub mod not_found;
 pub mod profile;
