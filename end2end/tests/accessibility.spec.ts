@@ -29,6 +29,8 @@ test("signed-out pages", async ({ page }) => {
 });
 
 test("every signed-in page", async ({ page, browser }) => {
+  // Some forty audits (each page and sheet, light and dark) take longer than one story.
+  test.slow();
   const width = page.viewportSize()?.width ?? 0;
   await openVault(page, "Audit", `audit-${width}`);
   const vaultPath = new URL(page.url()).pathname;
@@ -42,6 +44,19 @@ test("every signed-in page", async ({ page, browser }) => {
     await page.getByRole("link", { name: "AUDITED" }).click();
   }
   const secretPath = new URL(page.url()).pathname;
+  // A key for the Keys tab and the key page (OpenSSH too, so the page shows every part).
+  await page.goto(`${vaultPath}/keys`);
+  await waitForHydration(page);
+  if ((await page.getByText("No keys yet").count()) > 0) {
+    await page.getByRole("button", { name: "New key" }).click();
+    await page.getByLabel("Name", { exact: true }).fill("audited-key");
+    await page.getByLabel("Output format").selectOption("both");
+    await page.getByRole("button", { name: "Generate key" }).click();
+    await expect(page.getByRole("heading", { name: /audited-key/ })).toBeVisible();
+  } else {
+    await page.getByRole("link", { name: "audited-key" }).click();
+  }
+  const keyPath = new URL(page.url()).pathname;
   const projectPath = await page.getByRole("navigation", { name: "Breadcrumb" }).getByRole("link", { name: "Audit", exact: true }).getAttribute("href");
 
   await audit(page, "/", "home");
@@ -60,6 +75,21 @@ test("every signed-in page", async ({ page, browser }) => {
   await page.getByRole("button", { name: "New secret" }).click();
   await bothThemes(page, "new secret sheet");
   await page.keyboard.press("Escape");
+  await audit(page, `${vaultPath}/keys`, "vault keys");
+  await page.getByRole("button", { name: "New key" }).click();
+  await bothThemes(page, "new key sheet");
+  await page.getByRole("dialog", { name: "New key" }).getByRole("button", { name: "Upload", exact: true }).click();
+  await bothThemes(page, "new key sheet, upload");
+  await page.keyboard.press("Escape");
+  await audit(page, keyPath, "key");
+  if ((await page.getByRole("button", { name: "Make public…" }).count()) > 0) {
+    await page.getByRole("button", { name: "Make public…" }).click();
+    await bothThemes(page, "make key public sheet");
+    await page.getByRole("dialog", { name: "Make this key public" }).getByRole("button", { name: "Make public", exact: true }).click();
+    await expect(page.locator("#public-token-text")).toBeVisible();
+    await bothThemes(page, "public token hand-off");
+    await page.keyboard.press("Escape");
+  }
   await audit(page, "/profile", "profile");
   await audit(page, "/admin/users", "users");
   await audit(page, "/no/such/page", "not found");

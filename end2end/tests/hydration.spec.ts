@@ -17,6 +17,14 @@ test("every tab page hydrates, load after load, for an Admin and a Read-only mem
   await page.getByRole("button", { name: "Create secret" }).click();
   await expect(page.getByRole("heading", { name: /HYDRATED/ })).toBeVisible();
   const secretPath = new URL(page.url()).pathname;
+  await page.goto(`${vaultPath}/keys`);
+  await waitForHydration(page);
+  await page.getByRole("button", { name: "New key" }).click();
+  await page.getByLabel("Name", { exact: true }).fill("hydrated-key");
+  await page.getByLabel("Output format").selectOption("both");
+  await page.getByRole("button", { name: "Generate key" }).click();
+  await expect(page.getByRole("heading", { name: /hydrated-key/ })).toBeVisible();
+  const keyPath = new URL(page.url()).pathname;
   const projectPath = await page
     .getByRole("navigation", { name: "Breadcrumb" })
     .getByRole("link", { name: `Hydration ${stamp}`, exact: true })
@@ -37,11 +45,13 @@ test("every tab page hydrates, load after load, for an Admin and a Read-only mem
     `${projectPath}/members`,
     `${projectPath}/settings`,
     vaultPath,
+    `${vaultPath}/keys`,
     `${vaultPath}/access-keys`,
     `${vaultPath}/settings`,
     secretPath,
+    keyPath,
   ];
-  const readerPaths = [`${projectPath}`, `${projectPath}/members`, vaultPath, secretPath];
+  const readerPaths = [`${projectPath}`, `${projectPath}/members`, vaultPath, `${vaultPath}/keys`, secretPath, keyPath];
   for (let round = 0; round < 4; round++) {
     for (const [who, paths] of [
       [page, adminPaths],

@@ -49,6 +49,13 @@ test("read pages arrive rendered without JavaScript", async ({ page, browser }) 
   await admin.getByRole("button", { name: "Create secret" }).click();
   await expect(admin.getByRole("heading", { name: /RENDERED_ON_THE_SERVER/ })).toBeVisible();
   const secretPath = new URL(admin.url()).pathname;
+  await admin.goto(`${vaultPath}/keys`);
+  await waitForHydration(admin);
+  await admin.getByRole("button", { name: "New key" }).click();
+  await admin.getByLabel("Name", { exact: true }).fill("server-rendered-key");
+  await admin.getByRole("button", { name: "Generate key" }).click();
+  await expect(admin.getByRole("heading", { name: /server-rendered-key/ })).toBeVisible();
+  const keyPath = new URL(admin.url()).pathname;
   const projectPath = await admin
     .getByRole("navigation", { name: "Breadcrumb" })
     .getByRole("link", { name: project, exact: true })
@@ -62,6 +69,8 @@ test("read pages arrive rendered without JavaScript", async ({ page, browser }) 
     [`${projectPath}/members`, (p) => expect(p.getByRole("row").filter({ hasText: ADMIN.email })).toBeVisible()],
     [`${projectPath}/settings`, (p) => expect(p.getByLabel("Name", { exact: true })).toHaveValue(project)],
     [vaultPath, (p) => expect(p.getByRole("link", { name: "RENDERED_ON_THE_SERVER" })).toBeVisible()],
+    [`${vaultPath}/keys`, (p) => expect(p.getByRole("link", { name: "server-rendered-key" })).toBeVisible()],
+    [keyPath, (p) => expect(p.locator("#public-pem")).toContainText("-----BEGIN PUBLIC KEY-----")],
     [`${vaultPath}/access-keys`, (p) => expect(p.getByText("No access keys yet")).toBeVisible()],
     [`${vaultPath}/settings`, (p) => expect(p.getByLabel("Name", { exact: true })).toHaveValue("plain")],
     [secretPath, (p) => expect(p.getByRole("heading", { name: "Version history" })).toBeVisible()],
@@ -83,6 +92,9 @@ test("read pages arrive rendered without JavaScript", async ({ page, browser }) 
   // The value itself is never in a page's HTML: it is asked for when someone reveals it.
   await page.goto(secretPath);
   expect(await page.content()).not.toContain("never-in-the-html");
+  // Nor is a private key: the key page carries the public half only.
+  await page.goto(keyPath);
+  expect(await page.content()).not.toContain("PRIVATE KEY");
   await admin.context().close();
 });
 
