@@ -433,6 +433,7 @@ async fn the_api_follows_the_contract(w: World) {
     assert_eq!(w.get(&format!("/api/v1/vaults/{vault}/secrets/{first}"), Some(key)).await.0, StatusCode::OK);
 
     keys_follow_the_contract(&w, &doc).await;
+    certificates_follow_the_contract(&w, &doc).await;
 
     // Expiry and revocation count on the very next request.
     let key_b = s(&w.b["access_key"]);
@@ -463,7 +464,12 @@ fn pem_answer(got: &(StatusCode, reqwest::header::HeaderMap, String)) -> &str {
 /// Turns a key's public visibility on or off through the UI's server function; the token
 /// issued, if any.
 async fn set_public(w: &World, key: &str, public: bool) -> Option<String> {
-    let res = w.rpc("keys_public", &[("id", key), ("public", if public { "true" } else { "false" })]).await;
+    set_public_at(w, "keys_public", key, public).await
+}
+
+/// [`set_public`] through the server function `endpoint` (keys or certificates).
+async fn set_public_at(w: &World, endpoint: &str, id: &str, public: bool) -> Option<String> {
+    let res = w.rpc(endpoint, &[("id", id), ("public", if public { "true" } else { "false" })]).await;
     assert_eq!(res.status(), StatusCode::OK);
     let body: Value = res.json().await.unwrap();
     body["token"].as_str().map(str::to_owned)
@@ -559,6 +565,78 @@ async fn keys_follow_the_contract(w: &World, doc: &Value) {
         .await
         .unwrap();
     assert!(everything.iter().all(|p| !p.contains("secryn_")), "no token in the request log");
+}
+
+/// The certificate rows of SPEC §3: list shape, the PEM bundle (chain, then the key kept with
+/// it), `?include=` and `?resource=`, the status matrix, and public fetches of the chain only.
+async fn certificates_follow_the_contract(w: &World, doc: &Value) {
+    let (vault, key) = (s(&w.a["vault_id"]), s(&w.a["access_key"]));
+    let (c1, c2) = (s(&w.a["certificate_ids"][0]), s(&w.a["certificate_ids"][1]));
+    let list_path = format!("/api/v1/vaults/{vault}/certificates");
+    let list = w.get(&list_path, Some(key)).await;
+    assert_eq!(list.0, StatusCode::OK, "{}", list.2);
+    documented(doc, "/api/v1/vaults/{vault_id}/certificates", 200, &list.2);
+    let data: Value = serde_json::from_str(&list.2).unwrap();
+    let mut fields: Vec<&str> = data["data"][0].as_object().unwrap().keys().map(String::as_str).collect();
+    fields.sort();
+    let expected = [
+        "activation_date",
+        "common_name",
+        "created_at",
+        "expires_at",
+        "fingerprint_sha256",
+        "id",
+        "issuer",
+        "name",
+        "serial",
+        "tags",
+        "type",
+    ];
+    assert_eq!(fields, expected);
+    let included = w.get(&format!("/api/v1/vaults/{vault}?secrets=names&include=keys,certificates"), Some(key)).await;
+    documented(doc, "/api/v1/vaults/{vault_id}", 200, &included.2);
+    assert_eq!(serde_json::from_str::<Value>(&included.2).unwrap()["certificates"].as_array().unwrap().len(), 2);
+
+    let download = |id: &str| format!("/api/v1/vaults/{vault}/certificates/{id}/download");
+    let bundle = w.get(&download(c1), Some(key)).await;
+    let text = pem_answer(&bundle).to_owned();
+    assert!(text.starts_with("-----BEGIN CERTIFICATE-----") && text.contains("-----BEGIN PRIVATE KEY-----"));
+    assert_eq!(pem_answer(&w.get(&format!("/api/v1/vaults/{vault}?resource={c1}"), Some(key)).await), text);
+    refused(&w.get(&download(c1), Some(s(&w.b["access_key"]))).await, StatusCode::FORBIDDEN, "forbidden");
+
+    // Public: the chain only, with this certificate's token and no other.
+    let public = |id: &str| format!("/api/v1/certificates/{id}");
+    let t1 = set_public_at(w, "certificates_public", c1, true).await.unwrap();
+    let t2 = set_public_at(w, "certificates_public", c2, true).await.unwrap();
+    let chain = w.get(&format!("{}?code={t1}", public(c1)), None).await;
+    assert!(pem_answer(&chain).starts_with("-----BEGIN CERTIFICATE-----"));
+    assert!(!chain.2.contains("PRIVATE KEY"), "a public fetch never carries a private key");
+    refused(&w.get(&public(c1), Some(&t2)).await, StatusCode::UNAUTHORIZED, "unauthorized");
+    refused(&w.get(&public(c1), Some(key)).await, StatusCode::UNAUTHORIZED, "unauthorized");
+    assert_eq!(set_public_at(w, "certificates_public", c1, false).await, None);
+    refused(&w.get(&public(c1), Some(&t1)).await, StatusCode::UNAUTHORIZED, "unauthorized");
+
+    // Disabled 404; not valid yet 403; expired 410 and the stub in lists. Validity is read
+    // from the certificate and never changes, so the test moves it behind the trigger's back.
+    let res = w.rpc("certificates_enabled", &[("id", c2), ("enabled", "false")]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    refused(&w.get(&download(c2), Some(key)).await, StatusCode::NOT_FOUND, "not_found");
+    refused(&w.get(&public(c2), Some(&t2)).await, StatusCode::NOT_FOUND, "not_found");
+    let drop_trigger = match w.db.engine() {
+        app::server::db::Engine::Sqlite => "drop trigger certificates_immutable",
+        app::server::db::Engine::Postgres => "drop trigger certificates_immutable on certificates",
+    };
+    w.exec(drop_trigger, None).await;
+    w.exec("update certificates set enabled = 1, not_before = 32503680000000000 where id = $1", Some(c2)).await;
+    refused(&w.get(&download(c2), Some(key)).await, StatusCode::FORBIDDEN, "forbidden");
+    refused(&w.get(&public(c2), Some(&t2)).await, StatusCode::FORBIDDEN, "forbidden");
+    w.exec("update certificates set not_before = 0, not_after = 1 where id = $1", Some(c2)).await;
+    refused(&w.get(&download(c2), Some(key)).await, StatusCode::GONE, "gone");
+    refused(&w.get(&public(c2), Some(&t2)).await, StatusCode::GONE, "gone");
+    let list = w.get(&list_path, Some(key)).await;
+    documented(doc, "/api/v1/vaults/{vault_id}/certificates", 200, &list.2);
+    let data: Value = serde_json::from_str(&list.2).unwrap();
+    assert!(data["data"].as_array().unwrap().contains(&serde_json::json!({ "id": c2, "message": "Resource expired" })));
 }
 
 #[tokio::test]
