@@ -572,7 +572,8 @@ async fn schema_facts(t: &TestDb) -> BTreeMap<&'static str, std::collections::BT
                 let timing = if r[1].contains(" before ") { "before" } else { "after" };
                 ["insert", "update", "delete"]
                     .into_iter()
-                    .filter(|e| r[1].contains(&format!(" {e} on ")))
+                    // `update of <columns> on` guards an update too (of those columns only).
+                    .filter(|e| r[1].contains(&format!(" {e} on ")) || r[1].contains(&format!(" {e} of ")))
                     .map(|e| vec![r[0].clone(), timing.to_owned(), e.to_owned()])
                     .collect::<Vec<_>>()
             })

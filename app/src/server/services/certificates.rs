@@ -86,7 +86,7 @@ fn checked_spec(input: &NewCertInput) -> Result<SelfSigned, AppError> {
         return Err(AppError::validation("common_name", "Enter a common name, such as the server's host name."));
     }
     let country = subject_field("country", &input.country)?.to_ascii_uppercase();
-    if !country.is_empty() && !(country.len() == 2 && country.chars().all(|c| c.is_ascii_alphabetic())) {
+    if !country.is_empty() && (country.len() != 2 || !country.chars().all(|c| c.is_ascii_alphabetic())) {
         return Err(AppError::validation("country", "Use a two-letter country code such as DE or US."));
     }
     let email = subject_field("email", &input.email)?;
