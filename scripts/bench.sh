@@ -272,15 +272,7 @@ bench_keys() {
 
 # Generations per second for each key type, on one core.
 bench_keygen() {
-    local out line
-    out="$(cargo bench -q -p app --features ssr --bench keygen 2>&1 | grep '^keygen, ' || true)"
-    if [[ -z $out ]]; then
-        figure "keygen" "n/a (cargo bench --bench keygen failed)"
-        return
-    fi
-    while IFS= read -r line; do
-        figure "${line%%: *}" "${line#*: }"
-    done <<<"$out"
+    bench_lines keygen 'keygen, '
 }
 
 # Figure $1's $2 (rps or p99) over figure $3's, from the files wrk_api keeps.
@@ -345,10 +337,16 @@ bench_versions() {
 
 # The .env import's parser: 1 MB of ordinary lines beside 1 MB built to make it quadratic.
 bench_dotenv() {
+    bench_lines dotenv 'dotenv parse, '
+}
+
+# Runs `cargo bench --bench $1` and prints each of its lines starting with $2 as a figure
+# (`label: value`).
+bench_lines() {
     local out line
-    out="$(cargo bench -q -p app --features ssr --bench dotenv 2>&1 | grep '^dotenv parse, ' || true)"
+    out="$(cargo bench -q -p app --features ssr --bench "$1" 2>&1 | grep "^$2" || true)"
     if [[ -z $out ]]; then
-        figure "dotenv parse" "n/a (cargo bench --bench dotenv failed)"
+        figure "$1" "n/a (cargo bench --bench $1 failed)"
         return
     fi
     while IFS= read -r line; do

@@ -1,15 +1,17 @@
 //! File downloads for signed-in people: a vault's secrets as `.env`, a key's private half as
-//! PEM or OpenSSH, a certificate's PEM bundle. Plain links (not server functions) so the browser saves the file itself;
-//! the services check and audit.
+//! PEM or OpenSSH, a certificate's PEM bundle. Plain links (not server functions) so the
+//! browser saves the file itself; the services check and audit.
 
 use app::domain::AppError;
 use app::domain::ids::{CertificateId, KeyId, VaultId};
+use app::server::crypto::SecretText;
 use app::server::services::{certificates, keys, secrets};
 use app::server::{AppState, Caller, RequestMeta, SessionCtx};
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Router, routing::get};
+use axum::{Router, routing::get};
 
 /// The download routes.
 pub fn routes() -> Router<AppState> {
@@ -19,43 +21,36 @@ pub fn routes() -> Router<AppState> {
         .route("/certificates/{id}/download", get(download_certificate))
 }
 
-/// A text file to save: `no-store`, under `name`.
-fn attachment(text: &str, content_type: &'static str, name: &str) -> Response {
-    let mut res = text.to_owned().into_response();
+/// The signed-in person asking for a file; anyone else is answered 401.
+struct Person(Caller);
+
+impl FromRequestParts<AppState> for Person {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let session = parts.extensions.get::<SessionCtx>().cloned();
+        let session = session.ok_or_else(|| AppError::unauthorized("Sign in to download files.").into_response())?;
+        let meta = parts.extensions.get::<RequestMeta>().cloned().unwrap_or_default();
+        Ok(Person(Caller::new(state.clone(), session, meta)))
+    }
+}
+
+/// A service's file (name and text) as a download to save: `no-store`, named safely with
+/// `extension`; an error through the one edge.
+fn saved(result: Result<(String, SecretText), AppError>, content_type: &'static str, extension: &str) -> Response {
+    let (name, text) = match result {
+        Ok(file) => file,
+        Err(e) => return e.into_response(),
+    };
+    let mut res = text.expose().to_owned().into_response();
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+    let disposition = format!("attachment; filename=\"{}\"", file_name(&name, extension));
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     res
-}
-
-/// Query of a key download.
-#[derive(Debug, serde::Deserialize)]
-struct Format {
-    format: Option<String>,
-}
-
-async fn download_key(
-    State(state): State<AppState>,
-    session: Option<Extension<SessionCtx>>,
-    Extension(meta): Extension<RequestMeta>,
-    Path(id): Path<String>,
-    Query(q): Query<Format>,
-) -> Response {
-    let Some(Extension(session)) = session else {
-        return AppError::unauthorized("Sign in to download keys.").into_response();
-    };
-    let outcome = async {
-        let id = KeyId::parse(&id).ok_or_else(|| AppError::not_found("No such key."))?;
-        let format = keys::Download::parse(q.format.as_deref())?;
-        keys::download(&Caller::new(state, session, meta), id, format).await
-    };
-    match outcome.await {
-        Ok((name, text)) => attachment(text.expose(), "application/x-pem-file", &file_name(&name, "")),
-        Err(e) => e.into_response(),
-    }
 }
 
 /// A file name from `name` (letters, digits, `.`, `-` and `_` only) with `extension`.
@@ -65,40 +60,39 @@ fn file_name(name: &str, extension: &str) -> String {
     format!("{}{extension}", safe.trim_matches('_').chars().take(64).collect::<String>().to_lowercase())
 }
 
-async fn export_env(
-    State(state): State<AppState>,
-    session: Option<Extension<SessionCtx>>,
-    Extension(meta): Extension<RequestMeta>,
-    Path(id): Path<String>,
-) -> Response {
-    let Some(Extension(session)) = session else {
-        return AppError::unauthorized("Sign in to export secrets.").into_response();
+async fn export_env(Person(caller): Person, Path(id): Path<String>) -> Response {
+    let outcome = async {
+        let vault = VaultId::parse(&id).ok_or_else(|| AppError::not_found("No such vault."))?;
+        secrets::export(&caller, vault).await
     };
-    let Some(vault) = VaultId::parse(&id) else {
-        return AppError::not_found("No such vault.").into_response();
-    };
-    match secrets::export(&Caller::new(state, session, meta), vault).await {
-        Ok((name, text)) => attachment(text.expose(), "text/plain; charset=utf-8", &file_name(&name, ".env")),
-        Err(e) => e.into_response(),
-    }
+    saved(outcome.await, "text/plain; charset=utf-8", ".env")
 }
 
-async fn download_certificate(
-    State(state): State<AppState>,
-    session: Option<Extension<SessionCtx>>,
-    Extension(meta): Extension<RequestMeta>,
+/// Query of a key download.
+#[derive(Debug, Default, serde::Deserialize)]
+struct Format {
+    format: Option<String>,
+}
+
+async fn download_key(
+    Person(caller): Person,
     Path(id): Path<String>,
+    query: Result<Query<Format>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let Some(Extension(session)) = session else {
-        return AppError::unauthorized("Sign in to download certificates.").into_response();
+    let outcome = async {
+        let id = KeyId::parse(&id).ok_or_else(|| AppError::not_found("No such key."))?;
+        let format = keys::Download::parse(query.map(|Query(q)| q).unwrap_or_default().format.as_deref())?;
+        keys::download(&caller, id, format).await
     };
-    let Some(id) = CertificateId::parse(&id) else {
-        return AppError::not_found("No such certificate.").into_response();
+    saved(outcome.await, "application/x-pem-file", "")
+}
+
+async fn download_certificate(Person(caller): Person, Path(id): Path<String>) -> Response {
+    let outcome = async {
+        let id = CertificateId::parse(&id).ok_or_else(|| AppError::not_found("No such certificate."))?;
+        certificates::download(&caller, id).await
     };
-    match certificates::download(&Caller::new(state, session, meta), id).await {
-        Ok((name, text)) => attachment(text.expose(), "application/x-pem-file", &file_name(&name, "")),
-        Err(e) => e.into_response(),
-    }
+    saved(outcome.await, "application/x-pem-file", "")
 }
 
 #[cfg(test)]

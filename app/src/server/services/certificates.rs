@@ -39,6 +39,10 @@ async fn allow(caller: &Caller, action: Action, facts: (ProjectFacts, VaultFacts
     require(caller, action, Resource::Vault(facts.0, facts.1), "certificate").await
 }
 
+fn entry<'a>(caller: &Caller, who: &'a audit::Actor, action: &'a str, c: &CertMeta, changes: Vec<Change>) -> Entry<'a> {
+    Entry::about(who, action, "certificate", (c.id.to_string(), &c.name), changes, caller.meta.ip.clone())
+}
+
 /// A refusal of certificate material as the form shows it, beside `field`.
 fn refused(field: &str, e: KeyError) -> AppError {
     match e {
@@ -276,15 +280,7 @@ pub async fn download(caller: &Caller, id: CertificateId) -> Result<(String, Sec
     let who = actor(caller);
     let with_key = if meta.has_private_key { "chain and private key" } else { "chain" };
     let changes = vec![Change::values("contents", None, Some(with_key))];
-    let e = Entry::about(
-        &who,
-        "certificate.download",
-        "certificate",
-        (id.to_string(), &meta.name),
-        changes,
-        caller.meta.ip.clone(),
-    );
-    audit::append(&mut tx, e).await?;
+    audit::append(&mut tx, entry(caller, &who, "certificate.download", &meta, changes)).await?;
     tx.commit().await?;
     Ok((format!("{}.pem", meta.name), text))
 }
@@ -330,15 +326,7 @@ pub async fn update_tags(
     }
     let who = actor(caller);
     let changes = vec![Change::values("tags", Some(&meta.tags.join(", ")), Some(&tags.join(", ")))];
-    let e = Entry::about(
-        &who,
-        "certificate.update",
-        "certificate",
-        (id.to_string(), &meta.name),
-        changes,
-        caller.meta.ip.clone(),
-    );
-    audit::append(&mut tx, e).await?;
+    audit::append(&mut tx, entry(caller, &who, "certificate.update", &meta, changes)).await?;
     tx.commit().await?;
     Ok(())
 }
