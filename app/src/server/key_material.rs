@@ -361,7 +361,27 @@ impl KeyPair {
 
     /// The one-line public key (`ssh-ed25519 AAAA… comment`) for `authorized_keys`.
     pub fn public_openssh(&self, comment: &str) -> Result<String, KeyError> {
-        let key = ssh_key::PrivateKey::new(self.ssh_keypair()?, comment).map_err(|_| KeyError::Generation)?;
-        key.public_key().to_openssh().map_err(|_| KeyError::Generation)
+        public_openssh(&self.spki, comment)
     }
+}
+
+/// The `authorized_keys` line of a stored public half (SubjectPublicKeyInfo DER), so a
+/// detail page shows it without opening the private half.
+pub fn public_openssh(spki_der: &[u8], comment: &str) -> Result<String, KeyError> {
+    use ssh_key::public::{EcdsaPublicKey, Ed25519PublicKey, KeyData, RsaPublicKey};
+    let bad = |_| KeyError::Unreadable("The stored public key could not be read.");
+    let info = pkcs8::SubjectPublicKeyInfoRef::from_der(spki_der).map_err(bad)?;
+    let bits =
+        info.subject_public_key.as_bytes().ok_or(KeyError::Unreadable("The stored public key could not be read."))?;
+    let data = match info.algorithm.oid {
+        RSA_OID => {
+            let rsa = pkcs1::RsaPublicKey::from_der(bits).map_err(bad)?;
+            let int = |u: pkcs1::UintRef<'_>| ssh_key::Mpint::from_positive_bytes(u.as_bytes()).map_err(fail);
+            KeyData::Rsa(RsaPublicKey { e: int(rsa.public_exponent)?, n: int(rsa.modulus)? })
+        }
+        EC_OID => KeyData::Ecdsa(EcdsaPublicKey::from_sec1_bytes(bits).map_err(fail)?),
+        ED25519_OID => KeyData::Ed25519(Ed25519PublicKey(bits.try_into().map_err(fail)?)),
+        _ => return Err(KeyError::Unreadable("The stored public key could not be read.")),
+    };
+    ssh_key::PublicKey::new(data, comment).to_openssh().map_err(|_| KeyError::Generation)
 }

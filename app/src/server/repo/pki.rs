@@ -1,9 +1,9 @@
 //! What the `keys` and `certificates` tables share: the enabled flag and the public token's
 //! hash are their only columns besides tags and dates that ever change, written the same way.
 
-use crate::domain::ids::UserId;
+use crate::domain::ids::{UserId, VaultId};
 use crate::server::clock;
-use crate::server::db::Tx;
+use crate::server::db::{Db, Tx};
 use sqlx::{Any, Encode, Type};
 
 /// One of the two tables of public-key material.
@@ -59,4 +59,11 @@ where
         format!("update {} set public_token_hash = $1, updated_at = $2, updated_by = $3 where id = $4", table.name());
     sqlx::query(&sql).bind(token_hash).bind(clock::now()).bind(by).bind(id).execute(&mut **tx).await?;
     Ok(())
+}
+
+/// Whether `vault` already holds a row named `name`: asked before any CPU is spent on key
+/// material, so a duplicate is refused at once (the unique index still decides on insert).
+pub async fn name_taken(db: &Db, table: Table, vault: VaultId, name: &str) -> Result<bool, sqlx::Error> {
+    let sql = format!("select 1 from {} where vault_id = $1 and name = $2", table.name());
+    Ok(sqlx::query(&sql).bind(vault).bind(name).fetch_optional(db.reader()).await?.is_some())
 }

@@ -18,7 +18,7 @@ use crate::server::crypto::SecretText;
 use crate::server::error::unique_or;
 use crate::server::key_material::{self, KeyError};
 use crate::server::repo::certificates::{self as repo, NewCertificate};
-use crate::server::repo::pki::Table;
+use crate::server::repo::pki::{self as pki_repo, Table};
 use crate::server::services::pki::{self, Target};
 use crate::server::services::vaults::{data_key, load as load_vault};
 use crate::server::services::{actor, require};
@@ -140,7 +140,7 @@ async fn check(caller: &Caller, vault: VaultId, name: &str, tags: &str) -> Resul
     allow(caller, Action::ManageKeysAndCertificates, (pf, vf)).await?;
     let name = SecretName::parse("name", name.trim())?;
     let tags = parse_tags("tags", tags)?;
-    if repo::list(&caller.state.db, vault).await?.iter().any(|c| c.name == name.as_str()) {
+    if pki_repo::name_taken(&caller.state.db, Table::Certificates, vault, name.as_str()).await? {
         return Err(duplicate());
     }
     Ok((name, tags))

@@ -16,7 +16,7 @@ use crate::server::crypto::{DataKey, SecretText};
 use crate::server::error::unique_or;
 use crate::server::key_material::{self, KeyError, KeyPair};
 use crate::server::repo::keys::{self as repo, NewKey};
-use crate::server::repo::pki::Table;
+use crate::server::repo::pki::{self as pki_repo, Table};
 use crate::server::services::pki::{self, Target};
 use crate::server::services::vaults::{data_key, load as load_vault};
 use crate::server::services::{actor, require};
@@ -95,8 +95,7 @@ async fn check(caller: &Caller, vault: VaultId, input: &NewKeyInput) -> Result<C
         .ok_or_else(|| AppError::validation("output_format", "Choose PEM, OpenSSH or both."))?;
     let tags = parse_tags("tags", &input.tags)?;
     check_dates(input.activation_at, input.expiration_at)?;
-    let taken = repo::list(&caller.state.db, vault).await?.iter().any(|k| k.name == name.as_str());
-    if taken {
+    if pki_repo::name_taken(&caller.state.db, Table::Keys, vault, name.as_str()).await? {
         return Err(duplicate());
     }
     Ok(Checked { name, output_format, tags, activation_at: input.activation_at, expiration_at: input.expiration_at })
@@ -174,7 +173,7 @@ pub async fn list(caller: &Caller, vault: VaultId) -> Result<Vec<KeyMeta>, AppEr
 }
 
 /// The public half of a stored key (SubjectPublicKeyInfo DER), read without the private half.
-fn public_pem(der: &[u8]) -> Result<String, AppError> {
+pub fn public_pem(der: &[u8]) -> Result<String, AppError> {
     pem_rfc7468::encode_string("PUBLIC KEY", pem_rfc7468::LineEnding::LF, der).map_err(|_| AppError::internal())
 }
 
@@ -185,7 +184,7 @@ pub async fn get(caller: &Caller, id: KeyId) -> Result<KeyView, AppError> {
     let (public_der, _) =
         repo::material(&caller.state.db, id).await?.ok_or_else(|| AppError::not_found("No such key."))?;
     let public_openssh = if meta.output_format.offers_openssh() {
-        Some(open(&caller.state, &meta).await?.public_openssh(&meta.name).map_err(|e| refused("key", e))?)
+        Some(key_material::public_openssh(&public_der, &meta.name).map_err(|e| refused("key", e))?)
     } else {
         None
     };

@@ -292,9 +292,7 @@ pub async fn public_key(caller: &Machine, call: Call, key_id: &str, code: Option
 async fn public_file(state: &AppState, key: &KeyMeta) -> Result<Pem, AppError> {
     fetchable(key.status(clock::now()), "key")?;
     let (der, _) = repo::material(&state.db, key.id).await?.ok_or_else(|| AppError::not_found("No such key."))?;
-    let text = pem_rfc7468::encode_string("PUBLIC KEY", pem_rfc7468::LineEnding::LF, &der)
-        .map_err(|_| AppError::internal())?;
-    Ok(Pem { file_name: format!("{}.pub.pem", key.name), text: SecretText::new(text) })
+    Ok(Pem { file_name: format!("{}.pub.pem", key.name), text: SecretText::new(keys_service::public_pem(&der)?) })
 }
 
 /// `GET /api/v1/certificates/{cert_id}` with the certificate's public token: its chain as
