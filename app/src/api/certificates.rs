@@ -8,8 +8,10 @@
 use crate::domain::AppError;
 use crate::domain::certificate::{CertRow, CertView};
 use crate::domain::key::IssuedToken;
+use crate::domain::org::VaultDetail;
 use crate::domain::validate::SecretInput;
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 use {
@@ -104,6 +106,27 @@ pub async fn upload_certificate(
 #[server(prefix = "/rpc", endpoint = "certificates_get")]
 pub async fn get_certificate(id: String) -> Result<CertView, AppError> {
     door::respond(async { svc::get(&door::caller()?, cert_id(&id)?).await }).await
+}
+
+/// What the certificate page shows: the certificate, and its vault for the trail and for what
+/// the viewer may do there.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificatePage {
+    pub certificate: CertView,
+    pub vault: VaultDetail,
+}
+
+/// One certificate with its vault, in one call: the page's one resource reads both (as the
+/// key page does, see [`super::keys::get_key_page`]: two calls in one loader broke hydration).
+#[server(prefix = "/rpc", endpoint = "certificates_page")]
+pub async fn get_certificate_page(id: String) -> Result<CertificatePage, AppError> {
+    door::respond(async {
+        let caller = door::caller()?;
+        let certificate = svc::get(&caller, cert_id(&id)?).await?;
+        let vault = crate::server::services::vaults::get(&caller, certificate.meta.vault_id).await?;
+        Ok(CertificatePage { certificate, vault })
+    })
+    .await
 }
 
 /// Enables or disables a certificate.

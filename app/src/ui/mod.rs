@@ -76,11 +76,13 @@ pub fn App() -> impl IntoView {
                     <ParentRoute path=path!("/vaults/:id") view=VaultPage>
                         <Route path=path!("") view=|| view! { <VaultTabBody tab=VaultTab::Secrets /> } />
                         <Route path=path!("keys") view=|| view! { <VaultTabBody tab=VaultTab::Keys /> } />
+                        <Route path=path!("certificates") view=|| view! { <VaultTabBody tab=VaultTab::Certificates /> } />
                         <Route path=path!("access-keys") view=|| view! { <VaultTabBody tab=VaultTab::AccessKeys /> } />
                         <Route path=path!("settings") view=|| view! { <VaultTabBody tab=VaultTab::Settings /> } />
                     </ParentRoute>
                     <Route path=path!("/secrets/:id") view=pages::secret::SecretPageView />
                     <Route path=path!("/keys/:id") view=pages::key::KeyPageView />
+                    <Route path=path!("/certificates/:id") view=pages::certificate::CertificatePageView />
                     <Route path=path!("/admin/users") view=pages::users::UsersPage />
                 </ParentRoute>
             </Routes>

@@ -1,6 +1,8 @@
 //! One module per page.
 
 pub mod access_keys;
+pub mod certificate;
+pub mod certificates;
 pub mod home;
 pub mod invite;
 pub mod key;

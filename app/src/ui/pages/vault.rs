@@ -1,15 +1,17 @@
 //! One vault: "Who has access" above its tabs for everyone who sees it, tabs for secrets,
-//! keys and access keys (certificates get theirs when they arrive) and settings — rename,
+//! keys, certificates and access keys, and settings — rename,
 //! restriction, the restricted vault's member list and whether Contributors may create keys
 //! and certificates.
 
 use crate::api::access_keys::list_access_keys;
+use crate::api::certificates::list_certificates;
 use crate::api::keys::list_keys;
 use crate::api::projects::{
     SaveVaultSettings, SetVaultMember, UpdateVault, get_vault, get_vault_access, vault_who_has_access,
 };
 use crate::domain::AppError;
 use crate::domain::access_key::AccessKeyInfo;
+use crate::domain::certificate::CertRow;
 use crate::domain::key::KeyRow;
 use crate::domain::org::{AccessHolder, UserOption, VaultAccessList, VaultDetail};
 use crate::domain::permission::{Action, Decision, Resource as Target, can};
@@ -19,6 +21,7 @@ use crate::ui::components::tabs::TabBar;
 use crate::ui::components::toast::use_toasts;
 use crate::ui::layout::Breadcrumbs;
 use crate::ui::pages::access_keys::AccessKeysTab;
+use crate::ui::pages::certificates::CertificatesTab;
 use crate::ui::pages::keys::KeysTab;
 use crate::ui::pages::not_found::NotFound;
 use crate::ui::pages::project::{PersonPicker, access_badges, load_error};
@@ -28,23 +31,26 @@ use leptos_meta::Title;
 use leptos_router::components::Outlet;
 use leptos_router::hooks::use_params_map;
 
-/// Which tab of the vault page is open. Only parts that exist have a tab (certificates get
-/// theirs when they arrive), so navigation never dead-ends.
+/// Which tab of the vault page is open. Only parts that exist have a tab, so navigation never
+/// dead-ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum VaultTab {
     Secrets,
     Keys,
+    Certificates,
     AccessKeys,
     Settings,
 }
 
 impl VaultTab {
-    const ALL: [VaultTab; 4] = [VaultTab::Secrets, VaultTab::Keys, VaultTab::AccessKeys, VaultTab::Settings];
+    const ALL: [VaultTab; 5] =
+        [VaultTab::Secrets, VaultTab::Keys, VaultTab::Certificates, VaultTab::AccessKeys, VaultTab::Settings];
 
     fn label(self) -> &'static str {
         match self {
             VaultTab::Secrets => "Secrets",
             VaultTab::Keys => "Keys",
+            VaultTab::Certificates => "Certificates",
             VaultTab::AccessKeys => "Access keys",
             VaultTab::Settings => "Settings",
         }
@@ -54,18 +60,20 @@ impl VaultTab {
         match self {
             VaultTab::Secrets => "",
             VaultTab::Keys => "/keys",
+            VaultTab::Certificates => "/certificates",
             VaultTab::AccessKeys => "/access-keys",
             VaultTab::Settings => "/settings",
         }
     }
 
     /// The action a tab needs beyond seeing the vault (access keys and settings are for
-    /// those who manage the vault; secrets and keys are listed for everyone who sees it).
+    /// those who manage the vault; secrets, keys and certificates are listed for everyone who
+    /// sees it).
     fn needs(self) -> Action {
         match self {
             VaultTab::AccessKeys => Action::ManageAccessKeys,
             VaultTab::Settings => Action::ManageVaults,
-            VaultTab::Secrets | VaultTab::Keys => Action::ViewVault,
+            VaultTab::Secrets | VaultTab::Keys | VaultTab::Certificates => Action::ViewVault,
         }
     }
 }
@@ -153,6 +161,7 @@ pub fn VaultTabBody(tab: VaultTab) -> impl IntoView {
     let data = match tab {
         VaultTab::Secrets => TabData::Secrets(SecretsQuery::new(id)),
         VaultTab::Keys => TabData::Keys(Reloading::new(id, list_keys)),
+        VaultTab::Certificates => TabData::Certificates(Reloading::new(id, list_certificates)),
         VaultTab::AccessKeys => TabData::AccessKeys(Reloading::new(id, list_access_keys)),
         VaultTab::Settings => TabData::Settings(Reloading::new(id, get_vault_access)),
     };
@@ -165,6 +174,7 @@ pub fn VaultTabBody(tab: VaultTab) -> impl IntoView {
                     Ok(vault) => match data {
                         TabData::Secrets(query) => view! { <SecretsTab vault query /> }.into_any(),
                         TabData::Keys(keys) => view! { <KeysTab vault keys /> }.into_any(),
+                        TabData::Certificates(certificates) => view! { <CertificatesTab vault certificates /> }.into_any(),
                         TabData::AccessKeys(keys) => view! { <AccessKeysTab vault keys /> }.into_any(),
                         TabData::Settings(list) => view! { <SettingsTab vault reload access list /> }.into_any(),
                     },
@@ -180,6 +190,7 @@ pub fn VaultTabBody(tab: VaultTab) -> impl IntoView {
 enum TabData {
     Secrets(SecretsQuery),
     Keys(Reloading<Vec<KeyRow>>),
+    Certificates(Reloading<Vec<CertRow>>),
     AccessKeys(Reloading<Vec<AccessKeyInfo>>),
     Settings(Reloading<VaultAccessList>),
 }
