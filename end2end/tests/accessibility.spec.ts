@@ -57,6 +57,19 @@ test("every signed-in page", async ({ page, browser }) => {
     await page.getByRole("link", { name: "audited-key" }).click();
   }
   const keyPath = new URL(page.url()).pathname;
+  // A self-signed certificate for the Certificates tab and the certificate page.
+  await page.goto(`${vaultPath}/certificates`);
+  await waitForHydration(page);
+  if ((await page.getByText("No certificates yet").count()) > 0) {
+    await page.getByRole("button", { name: "New self-signed" }).click();
+    await page.getByLabel("Name", { exact: true }).fill("audited-cert");
+    await page.getByLabel("Common name").fill("audited.example.test");
+    await page.getByRole("button", { name: "Create certificate" }).click();
+    await expect(page.getByRole("heading", { name: /audited-cert/ })).toBeVisible();
+  } else {
+    await page.getByRole("link", { name: "audited-cert" }).click();
+  }
+  const certPath = new URL(page.url()).pathname;
   const projectPath = await page.getByRole("navigation", { name: "Breadcrumb" }).getByRole("link", { name: "Audit", exact: true }).getAttribute("href");
 
   await audit(page, "/", "home");
@@ -88,6 +101,22 @@ test("every signed-in page", async ({ page, browser }) => {
     await page.getByRole("dialog", { name: "Make this key public" }).getByRole("button", { name: "Make public", exact: true }).click();
     await expect(page.locator("#public-token-text")).toBeVisible();
     await bothThemes(page, "public token hand-off");
+    await page.keyboard.press("Escape");
+  }
+  await audit(page, `${vaultPath}/certificates`, "vault certificates");
+  await page.getByRole("button", { name: "New self-signed" }).click();
+  await bothThemes(page, "new self-signed certificate sheet");
+  await page.keyboard.press("Escape");
+  await page.getByRole("button", { name: "Upload", exact: true }).click();
+  await bothThemes(page, "upload certificate sheet");
+  await page.keyboard.press("Escape");
+  await audit(page, certPath, "certificate");
+  if ((await page.getByRole("button", { name: "Make public…" }).count()) > 0) {
+    await page.getByRole("button", { name: "Make public…" }).click();
+    await bothThemes(page, "make certificate public sheet");
+    await page.getByRole("dialog", { name: "Make this certificate public" }).getByRole("button", { name: "Make public", exact: true }).click();
+    await expect(page.locator("#public-token-text")).toBeVisible();
+    await bothThemes(page, "certificate public token hand-off");
     await page.keyboard.press("Escape");
   }
   await audit(page, "/profile", "profile");

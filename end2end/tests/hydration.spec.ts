@@ -25,6 +25,15 @@ test("every tab page hydrates, load after load, for an Admin and a Read-only mem
   await page.getByRole("button", { name: "Generate key" }).click();
   await expect(page.getByRole("heading", { name: /hydrated-key/ })).toBeVisible();
   const keyPath = new URL(page.url()).pathname;
+  await page.goto(`${vaultPath}/certificates`);
+  await waitForHydration(page);
+  await page.getByRole("button", { name: "New self-signed" }).click();
+  await page.getByLabel("Name", { exact: true }).fill("hydrated-cert");
+  await page.getByLabel("Common name").fill("hydrated.example.test");
+  await page.getByLabel("Tags").fill("one, two");
+  await page.getByRole("button", { name: "Create certificate" }).click();
+  await expect(page.getByRole("heading", { name: /hydrated-cert/ })).toBeVisible();
+  const certPath = new URL(page.url()).pathname;
   const projectPath = await page
     .getByRole("navigation", { name: "Breadcrumb" })
     .getByRole("link", { name: `Hydration ${stamp}`, exact: true })
@@ -46,12 +55,23 @@ test("every tab page hydrates, load after load, for an Admin and a Read-only mem
     `${projectPath}/settings`,
     vaultPath,
     `${vaultPath}/keys`,
+    `${vaultPath}/certificates`,
     `${vaultPath}/access-keys`,
     `${vaultPath}/settings`,
     secretPath,
     keyPath,
+    certPath,
   ];
-  const readerPaths = [`${projectPath}`, `${projectPath}/members`, vaultPath, `${vaultPath}/keys`, secretPath, keyPath];
+  const readerPaths = [
+    `${projectPath}`,
+    `${projectPath}/members`,
+    vaultPath,
+    `${vaultPath}/keys`,
+    `${vaultPath}/certificates`,
+    secretPath,
+    keyPath,
+    certPath,
+  ];
   for (let round = 0; round < 4; round++) {
     for (const [who, paths] of [
       [page, adminPaths],

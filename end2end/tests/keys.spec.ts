@@ -54,7 +54,7 @@ for (const width of [1280, 390]) {
 
       // The Keys tab sits between Secrets and Access keys and says what keys are for.
       const tabs = page.getByRole("navigation", { name: "Vault sections" }).getByRole("link");
-      await expect(tabs).toHaveText(["Secrets", "Keys", "Access keys", "Settings"]);
+      await expect(tabs).toHaveText(["Secrets", "Keys", "Certificates", "Access keys", "Settings"]);
       await tabs.filter({ hasText: /^Keys$/ }).click();
       await expect(page).toHaveURL(new RegExp(`/vaults/${vaultId}/keys$`));
       await expect(page.getByText("No keys yet")).toBeVisible();

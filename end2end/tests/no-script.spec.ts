@@ -56,6 +56,14 @@ test("read pages arrive rendered without JavaScript", async ({ page, browser }) 
   await admin.getByRole("button", { name: "Generate key" }).click();
   await expect(admin.getByRole("heading", { name: /server-rendered-key/ })).toBeVisible();
   const keyPath = new URL(admin.url()).pathname;
+  await admin.goto(`${vaultPath}/certificates`);
+  await waitForHydration(admin);
+  await admin.getByRole("button", { name: "New self-signed" }).click();
+  await admin.getByLabel("Name", { exact: true }).fill("server-rendered-cert");
+  await admin.getByLabel("Common name").fill("rendered.example.test");
+  await admin.getByRole("button", { name: "Create certificate" }).click();
+  await expect(admin.getByRole("heading", { name: /server-rendered-cert/ })).toBeVisible();
+  const certPath = new URL(admin.url()).pathname;
   const projectPath = await admin
     .getByRole("navigation", { name: "Breadcrumb" })
     .getByRole("link", { name: project, exact: true })
@@ -71,6 +79,8 @@ test("read pages arrive rendered without JavaScript", async ({ page, browser }) 
     [vaultPath, (p) => expect(p.getByRole("link", { name: "RENDERED_ON_THE_SERVER" })).toBeVisible()],
     [`${vaultPath}/keys`, (p) => expect(p.getByRole("link", { name: "server-rendered-key" })).toBeVisible()],
     [keyPath, (p) => expect(p.locator("#public-pem")).toContainText("-----BEGIN PUBLIC KEY-----")],
+    [`${vaultPath}/certificates`, (p) => expect(p.getByRole("link", { name: "server-rendered-cert" })).toBeVisible()],
+    [certPath, (p) => expect(p.locator("#chain-pem")).toContainText("-----BEGIN CERTIFICATE-----")],
     [`${vaultPath}/access-keys`, (p) => expect(p.getByText("No access keys yet")).toBeVisible()],
     [`${vaultPath}/settings`, (p) => expect(p.getByLabel("Name", { exact: true })).toHaveValue("plain")],
     [secretPath, (p) => expect(p.getByRole("heading", { name: "Version history" })).toBeVisible()],
@@ -94,6 +104,9 @@ test("read pages arrive rendered without JavaScript", async ({ page, browser }) 
   expect(await page.content()).not.toContain("never-in-the-html");
   // Nor is a private key: the key page carries the public half only.
   await page.goto(keyPath);
+  expect(await page.content()).not.toContain("PRIVATE KEY");
+  // Nor a certificate's: its page carries the chain only.
+  await page.goto(certPath);
   expect(await page.content()).not.toContain("PRIVATE KEY");
   await admin.context().close();
 });
