@@ -83,17 +83,40 @@ async fn both_migration_sets_give_the_same_tables_and_columns() {
     println!("schema compared: {} tables", a.len());
 }
 
+/// A database with six audit entries and the state that wrote them.
+async fn six_entries(t: &TestDb) -> AppState {
+    let state = testkit::state(&t.db).await;
+    for action in &audit::ACTIONS[..6] {
+        let mut tx = t.db.begin().await.unwrap();
+        audit::append(&mut tx, &state.audit_key, entry(&Actor::System, action)).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    state
+}
+
+/// Runs `sql` the way someone with raw database access would: guards off first.
+async fn tamper(t: &TestDb, sql: &[&str]) {
+    let mut tx = t.db.begin().await.unwrap();
+    let off: &[&str] = match t.engine {
+        Engine::Sqlite => &["drop trigger audit_log_no_update", "drop trigger audit_log_no_delete"],
+        Engine::Postgres => &["alter table audit_log disable trigger audit_log_no_change"],
+    };
+    for q in off.iter().chain(sql) {
+        sqlx::query(q).execute(&mut *tx).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
+async fn id_at(db: &Db, seq: i64) -> String {
+    sqlx::query_scalar("select id from audit_log where seq = $1").bind(seq).fetch_one(db.reader()).await.unwrap()
+}
+
 #[tokio::test]
 async fn audit_chain_appends_verifies_and_reports_tampering() {
     for t in testkit::engines().await {
-        let actor = Actor::System;
-        for i in 0..5 {
-            let mut tx = t.db.begin().await.unwrap();
-            audit::append(&mut tx, entry(&actor, &format!("test.action{i}"))).await.unwrap();
-            tx.commit().await.unwrap();
-        }
-        let v = audit::verify(&t.db).await.unwrap();
-        assert_eq!((v.checked, v.first_broken), (5, None), "{:?}", t.engine);
+        let state = six_entries(&t).await;
+        let v = audit::verify(&t.db, &state.audit_key).await.unwrap();
+        assert_eq!((v.checked, v.first_broken), (6, None), "{:?}", t.engine);
 
         // The database itself refuses to rewrite history.
         let mut tx = t.db.begin().await.unwrap();
@@ -104,18 +127,61 @@ async fn audit_chain_appends_verifies_and_reports_tampering() {
         drop(tx);
 
         // Someone with raw database access who disables the guard is still caught by the chain.
-        let mut tx = t.db.begin().await.unwrap();
-        match t.engine {
-            Engine::Sqlite => sqlx::query("drop trigger audit_log_no_update").execute(&mut *tx).await.unwrap(),
-            Engine::Postgres => sqlx::query("alter table audit_log disable trigger audit_log_no_change")
-                .execute(&mut *tx)
-                .await
-                .unwrap(),
-        };
-        sqlx::query("update audit_log set actor_name = 'mallory' where seq = 3").execute(&mut *tx).await.unwrap();
-        tx.commit().await.unwrap();
-        let v = audit::verify(&t.db).await.unwrap();
-        assert_eq!(v.first_broken, Some(3), "{:?}", t.engine);
+        let third = id_at(&t.db, 3).await;
+        tamper(&t, &["update audit_log set actor_name = 'someone else' where seq = 3"]).await;
+        let v = audit::verify(&t.db, &state.audit_key).await.unwrap();
+        let broken = v.first_broken.unwrap();
+        assert_eq!((v.checked, broken.seq, broken.reason), (2, 3, audit::Break::Altered), "{:?}", t.engine);
+        assert_eq!(broken.id.as_deref(), Some(third.as_str()));
+        assert!(broken.to_string().contains(&third), "the report names the entry: {broken}");
+    }
+}
+
+#[tokio::test]
+async fn a_deleted_or_reordered_audit_entry_is_named() {
+    for t in testkit::engines().await {
+        let state = six_entries(&t).await;
+        tamper(&t, &["delete from audit_log where seq = 3"]).await;
+        let broken = audit::verify(&t.db, &state.audit_key).await.unwrap().first_broken.unwrap();
+        assert_eq!((broken.seq, broken.id, broken.reason), (3, None, audit::Break::Missing), "{:?}", t.engine);
+    }
+    for t in testkit::engines().await {
+        let state = six_entries(&t).await;
+        let fourth = id_at(&t.db, 4).await;
+        let swap = [
+            "update audit_log set seq = 100 where seq = 3",
+            "update audit_log set seq = 3 where seq = 4",
+            "update audit_log set seq = 4 where seq = 100",
+        ];
+        tamper(&t, &swap).await;
+        let broken = audit::verify(&t.db, &state.audit_key).await.unwrap().first_broken.unwrap();
+        assert_eq!((broken.seq, broken.reason), (3, audit::Break::Relinked), "{:?}", t.engine);
+        assert_eq!(broken.id, Some(fourth), "the entry now in third place is named");
+    }
+}
+
+#[tokio::test]
+async fn the_chain_key_is_bound_to_the_master_key_and_to_where_the_keyed_chain_starts() {
+    for t in testkit::engines().await {
+        let master = MasterKey::generate();
+        setup::ensure_instance(&t.db, &master).await.unwrap();
+        let stored: Vec<u8> =
+            sqlx::query_scalar("select audit_key_wrapped from instance").fetch_one(t.db.reader()).await.unwrap();
+        assert_eq!(stored.len(), 1 + 12 + 32 + 16, "the key is stored only sealed");
+        // Moving the boundary (to pass rewritten entries off as unkeyed old ones) breaks the key.
+        sqlx::query("update instance set audit_keyed_from = 1000").execute(t.db.reader()).await.unwrap();
+        let err = setup::ensure_instance(&t.db, &master).await.unwrap_err();
+        assert!(matches!(err, setup::StartupError::AuditKey(_)), "{err}");
+        assert!(err.to_string().contains("audit chain key"), "{err}");
+        // Whoever swaps in a key of their own cannot make it open with the instance's master key.
+        sqlx::query("update instance set audit_keyed_from = 1, audit_key_wrapped = $1")
+            .bind(
+                MasterKey::generate().wrap_chain_key(&app::server::crypto::ChainKey::generate(), b"audit-chain-key:1"),
+            )
+            .execute(t.db.reader())
+            .await
+            .unwrap();
+        assert!(matches!(setup::ensure_instance(&t.db, &master).await, Err(setup::StartupError::AuditKey(_))));
     }
 }
 
@@ -123,21 +189,23 @@ async fn audit_chain_appends_verifies_and_reports_tampering() {
 async fn concurrent_appends_from_two_nodes_keep_one_unbroken_chain() {
     for t in testkit::engines().await {
         // A second pool on the same database stands for a second server process.
+        let key = testkit::state(&t.db).await.audit_key.clone();
         let other = Db::connect(&t.url).await.unwrap();
         let mut tasks = Vec::new();
         for i in 0..40 {
             let db = if i % 2 == 0 { t.db.clone() } else { other.clone() };
+            let key = key.clone();
             tasks.push(tokio::spawn(async move {
                 let actor = Actor::System;
                 let mut tx = db.begin().await.unwrap();
-                audit::append(&mut tx, entry(&actor, "test.concurrent")).await.unwrap();
+                audit::append(&mut tx, &key, entry(&actor, "audit.verify")).await.unwrap();
                 tx.commit().await.unwrap();
             }));
         }
         for task in tasks {
             task.await.unwrap();
         }
-        let v = audit::verify(&t.db).await.unwrap();
+        let v = audit::verify(&t.db, &key).await.unwrap();
         assert_eq!((v.checked, v.first_broken), (40, None), "{:?}", t.engine);
         assert_eq!(count(&t.db, "select max(seq) from audit_log").await, 40);
     }
@@ -146,6 +214,7 @@ async fn concurrent_appends_from_two_nodes_keep_one_unbroken_chain() {
 #[tokio::test]
 async fn a_change_whose_audit_entry_fails_does_not_happen() {
     for t in testkit::engines().await {
+        let key = testkit::state(&t.db).await.audit_key.clone();
         let mut tx = t.db.begin().await.unwrap();
         let new = users::NewUser {
             email: "x@example.com",
@@ -156,7 +225,7 @@ async fn a_change_whose_audit_entry_fails_does_not_happen() {
         };
         users::insert(&mut tx, new).await.unwrap();
         let actor = Actor::System;
-        assert!(audit::append(&mut tx, entry(&actor, "")).await.is_err(), "an empty action is refused");
+        assert!(audit::append(&mut tx, &key, entry(&actor, "")).await.is_err(), "an empty action is refused");
         drop(tx);
         assert_eq!(count(&t.db, "select count(*) from users").await, 0, "{:?}", t.engine);
     }
@@ -365,7 +434,7 @@ async fn password_change_needs_the_current_one_and_ends_other_sessions() {
         let u = users::find_by_email(t.db.reader(), "admin@example.com").await.unwrap().unwrap();
         assert!(!u.email_notifications);
         assert_eq!(count(&t.db, "select count(*) from audit_log where action = 'user.preferences'").await, 1);
-        let v = audit::verify(&t.db).await.unwrap();
+        let v = audit::verify(&t.db, &state.audit_key).await.unwrap();
         assert_eq!(v.first_broken, None);
     }
 }

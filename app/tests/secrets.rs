@@ -112,7 +112,7 @@ async fn versions_grow_restore_adds_one_and_history_keeps_everything() {
                 "secret.reveal"
             ]
         );
-        assert_eq!(audit::verify(&t.db).await.unwrap().first_broken, None);
+        assert_eq!(audit::verify(&t.db, &w.state.audit_key).await.unwrap().first_broken, None);
     }
 }
 
@@ -360,7 +360,7 @@ async fn import_previews_reports_bad_lines_and_makes_versions_only_when_asked() 
             .await
             .unwrap();
         assert_eq!(exports, r#"[{"field":"secrets","new":"3"}]"#);
-        assert_eq!(audit::verify(&t.db).await.unwrap().first_broken, None);
+        assert_eq!(audit::verify(&t.db, &w.state.audit_key).await.unwrap().first_broken, None);
     }
 }
 

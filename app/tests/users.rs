@@ -587,7 +587,7 @@ async fn every_change_is_audited_in_an_unbroken_chain_without_secrets() {
             .await
             .unwrap();
         assert!(ips.iter().all(|ip| ip.as_deref() == Some("192.0.2.9")));
-        let v = audit::verify(&t.db).await.unwrap();
+        let v = audit::verify(&t.db, &state.audit_key).await.unwrap();
         assert_eq!(v.first_broken, None, "{:?}", t.engine);
 
         // Nothing secret anywhere in the database: no link token, password or session token.

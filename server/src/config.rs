@@ -43,6 +43,19 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Work with the audit log.
+    Audit {
+        #[command(subcommand)]
+        action: AuditCommand,
+    },
+}
+
+/// What to do with the audit log.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the whole chain with the master key; print "intact, N entries" and exit 0, or
+    /// name the first broken entry and exit 1. Read-only: it writes nothing.
+    Verify,
 }
 
 /// Settings as given (flags and environment); the TOML file fills what is left.

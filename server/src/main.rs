@@ -9,10 +9,11 @@ mod http;
 mod rest;
 mod startup;
 
+use app::domain::logs::ChainReport;
 use app::server::password::PasswordHasher;
 use app::server::{AppState, Settings, clock};
 use clap::Parser;
-use config::{Cli, Command, Config};
+use config::{AuditCommand, Cli, Command, Config};
 use startup::StartError;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -36,6 +37,7 @@ async fn main() -> ExitCode {
             let counts = app::server::services::demo::Counts { secrets, keys, certificates };
             demo_data(config, counts, force).await
         }
+        Command::Audit { action: AuditCommand::Verify } => audit_verify(config).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -61,7 +63,7 @@ fn init_tracing(filter: &str, json: bool) {
 /// Opens the database, checks the master key and builds the state every front door shares.
 async fn build_state(config: &mut Config) -> Result<AppState, StartError> {
     let db = startup::open_database(config).await?;
-    let master = startup::master_key(config, &db).await?;
+    let (master, audit_key) = startup::master_key(config, &db).await?;
     let settings = Settings {
         session_idle: clock::minutes(config.session_idle_minutes),
         session_absolute: clock::minutes(config.session_absolute_hours * 60),
@@ -80,6 +82,7 @@ async fn build_state(config: &mut Config) -> Result<AppState, StartError> {
     Ok(AppState::new(app::server::state::Shared {
         db: db.clone(),
         master: Arc::new(master),
+        audit_key: Arc::new(audit_key),
         hasher: Arc::new(PasswordHasher::new(cores, 64)),
         keygen: Arc::new(app::server::services::keys::generation_pool(cores)),
         settings: Arc::new(settings),
@@ -143,6 +146,20 @@ fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, StartError
         }
         tracing::info!("shutting down");
     })
+}
+
+/// `secryn audit verify`: the chain walked with this instance's master key.
+async fn audit_verify(mut config: Config) -> Result<(), StartError> {
+    let db = startup::open_database(&config).await?;
+    let (_, audit_key) = startup::master_key(&mut config, &db).await?;
+    let report = app::server::audit::verify(&db, &audit_key).await;
+    db.close().await;
+    let report: ChainReport = report.map_err(|e| StartError(format!("SECRYN_DATABASE_URL: {e}")))?.into();
+    if report.broken.is_some() {
+        return Err(StartError(format!("the audit chain is {}", report.summary())));
+    }
+    println!("{}", report.summary());
+    Ok(())
 }
 
 async fn setup_code(mut config: Config) -> Result<(), StartError> {

@@ -2,6 +2,7 @@
 //! on first start when none is configured), and the instance's key check.
 
 use crate::config::{Config, MasterKeySource};
+use app::server::audit::AuditKey;
 use app::server::crypto::{MasterKey, SecretText};
 use app::server::db::Db;
 use app::server::repo::instance;
@@ -105,7 +106,7 @@ fn create_key_file(path: &Path) -> Result<MasterKey, StartError> {
 /// Loads the master key; on the very first start with no key configured, creates the key
 /// file. Never creates a key for a database that already holds data. An inline key's text is
 /// taken out of the configuration and wiped once read.
-pub async fn master_key(config: &mut Config, db: &Db) -> Result<MasterKey, StartError> {
+pub async fn master_key(config: &mut Config, db: &Db) -> Result<(MasterKey, AuditKey), StartError> {
     let key = match &config.master_key_source {
         MasterKeySource::Inline => {
             let text = config.master_key_inline.take().unwrap_or_else(|| SecretText::new(String::new()));
@@ -128,11 +129,11 @@ pub async fn master_key(config: &mut Config, db: &Db) -> Result<MasterKey, Start
             create_key_file(path)?
         }
     };
-    setup::ensure_instance(db, &key).await.map_err(|e| match e {
-        StartupError::WrongMasterKey => fail("SECRYN_MASTER_KEY", e),
+    let audit_key = setup::ensure_instance(db, &key).await.map_err(|e| match e {
+        StartupError::WrongMasterKey | StartupError::AuditKey(_) => fail("SECRYN_MASTER_KEY", e),
         StartupError::Db(e) => fail("SECRYN_DATABASE_URL", e),
     })?;
-    Ok(key)
+    Ok((key, audit_key))
 }
 
 /// Prints a fresh setup code if the instance is not set up yet.

@@ -66,10 +66,11 @@ pub async fn engines() -> Vec<TestDb> {
 /// A server state around `db` with a fresh master key, as a started server would have it.
 pub async fn state(db: &Db) -> AppState {
     let master = app::server::crypto::MasterKey::generate();
-    app::server::services::setup::ensure_instance(db, &master).await.expect("initialise instance");
+    let audit_key = app::server::services::setup::ensure_instance(db, &master).await.expect("initialise instance");
     AppState::new(app::server::state::Shared {
         db: db.clone(),
         master: Arc::new(master),
+        audit_key: Arc::new(audit_key),
         hasher: Arc::new(app::server::password::PasswordHasher::new(2, 64)),
         keygen: Arc::new(app::server::services::keys::generation_pool(2)),
         settings: Arc::new(app::server::Settings::default()),

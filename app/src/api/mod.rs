@@ -11,6 +11,7 @@ pub mod certificates;
 #[cfg(feature = "ssr")]
 pub mod door;
 pub mod keys;
+pub mod logs;
 pub mod projects;
 pub mod secrets;
 pub mod users;

@@ -7,6 +7,7 @@ pub mod dotenv;
 pub mod error;
 pub mod ids;
 pub mod key;
+pub mod logs;
 pub mod org;
 pub mod permission;
 pub mod secret;

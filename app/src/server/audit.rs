@@ -1,15 +1,24 @@
 //! The audit writer: the one function every feature calls to record a change or a sensitive
 //! read. It runs inside the caller's transaction, so if the entry cannot be written the
-//! change does not happen either. Each entry carries a SHA-256 hash chained to the previous
-//! one; `verify` walks the chain and names the first broken link. An entry written while
-//! serving a request carries the request's id (see `server::request`), inside the hash.
+//! change does not happen either. Each entry carries a MAC over its content and the previous
+//! entry's MAC, under the chain key ([`AuditKey`]), which the database holds only wrapped by
+//! the master key: someone who can write the database but has no master key cannot rewrite an
+//! entry and recompute the chain after it. `verify` walks the chain and names the first broken
+//! link. An entry written while serving a request carries the request's id (see
+//! `server::request`), inside the MAC.
+//!
+//! Entries written before the chain was keyed (before migration 0011) keep their plain
+//! SHA-256 links; where the keyed part starts is bound into the wrapped key, so it cannot be
+//! moved to pass rewritten entries off as old ones.
 //!
 //! Serialisation: SQLite transactions here hold the write lock from their first statement
 //! (`BEGIN IMMEDIATE`); on PostgreSQL an advisory transaction lock makes appends from every
 //! node take turns, so two nodes never chain onto the same predecessor.
 
 use super::clock;
+use super::crypto::{ChainKey, MasterKey};
 use super::db::{Db, Tx};
+use super::repo::instance;
 use crate::domain::ids::UserId;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -18,6 +27,70 @@ use sqlx::Row;
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 /// Arbitrary constant naming the audit chain's advisory lock on PostgreSQL.
 const PG_AUDIT_LOCK: i64 = 0x5ec7_a0d1;
+
+/// Every action the audit log records, in one list: `append` refuses any other, and the
+/// completeness test drives each of these once, so a new action cannot go unrecorded or
+/// untested.
+pub const ACTIONS: &[&str] = &[
+    "instance.setup",
+    "user.create",
+    "user.sign_in",
+    "user.invite",
+    "user.reinvite",
+    "user.accept_invitation",
+    "user.reset_link",
+    "user.password_reset",
+    "user.password_change",
+    "user.preferences",
+    "user.disable",
+    "user.enable",
+    "user.grant_admin",
+    "user.revoke_admin",
+    "sign_in_lock.clear",
+    "project.create",
+    "project.update",
+    "project.archive",
+    "project.unarchive",
+    "membership.add",
+    "membership.change_role",
+    "membership.remove",
+    "vault.create",
+    "vault.update",
+    "vault.settings",
+    "vault.member_add",
+    "vault.member_remove",
+    "vault.export",
+    "secret.create",
+    "secret.import",
+    "secret.new_version",
+    "secret.update",
+    "secret.restore",
+    "secret.enable",
+    "secret.disable",
+    "secret.reveal",
+    "secret.copy",
+    "secret.compare",
+    "access_key.create",
+    "access_key.revoke",
+    "key.create",
+    "key.update",
+    "key.download",
+    "key.enable",
+    "key.disable",
+    "key.publish",
+    "key.reissue_public_token",
+    "key.unpublish",
+    "certificate.create",
+    "certificate.update",
+    "certificate.download",
+    "certificate.enable",
+    "certificate.disable",
+    "certificate.publish",
+    "certificate.reissue_public_token",
+    "certificate.unpublish",
+    "log.export",
+    "audit.verify",
+];
 
 /// Who did it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -122,21 +195,76 @@ struct Canonical<'a> {
     request_id: Option<&'a str>,
 }
 
-#[allow(clippy::expect_used, reason = "strings and integers always serialise to JSON")]
-fn chain_hash(prev: &str, c: &Canonical<'_>) -> String {
-    let body = serde_json::to_string(c).expect("plain data serialises");
-    let mut h = Sha256::new();
-    h.update(prev.as_bytes());
-    h.update(b"\n");
-    h.update(body.as_bytes());
-    hex::encode(h.finalize())
+/// The chain key and the first sequence number it keys.
+#[derive(Clone, Debug)]
+pub struct AuditKey {
+    key: ChainKey,
+    keyed_from: i64,
 }
 
-/// Appends `entry` to the audit log inside `tx`.
-pub async fn append(tx: &mut Tx, entry: Entry<'_>) -> Result<(), sqlx::Error> {
+/// Why the chain key could not be had.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyFailure {
+    #[error(
+        "the audit chain key does not open with this master key (the instance row was altered, or the key belongs elsewhere)"
+    )]
+    Unwrap,
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+}
+
+fn key_aad(keyed_from: i64) -> Vec<u8> {
+    format!("audit-chain-key:{keyed_from}").into_bytes()
+}
+
+impl AuditKey {
+    /// The instance's chain key, made on the first start that has none: it keys every entry
+    /// after the last one already written. Two nodes starting at once agree on one key.
+    pub async fn load_or_create(db: &Db, master: &MasterKey) -> Result<AuditKey, KeyFailure> {
+        if instance::audit_key(db).await?.is_none() {
+            let mut tx = db.begin().await?;
+            lock_chain(&mut tx).await?;
+            let last: Option<i64> = sqlx::query_scalar("select max(seq) from audit_log").fetch_one(&mut *tx).await?;
+            let keyed_from = last.unwrap_or(0) + 1;
+            let wrapped = master.wrap_chain_key(&ChainKey::generate(), &key_aad(keyed_from));
+            instance::set_audit_key(&mut tx, &wrapped, keyed_from).await?;
+            tx.commit().await?;
+        }
+        let (wrapped, keyed_from) = instance::audit_key(db).await?.ok_or(sqlx::Error::RowNotFound)?;
+        let key = master.unwrap_chain_key(&wrapped, &key_aad(keyed_from)).map_err(|_| KeyFailure::Unwrap)?;
+        Ok(AuditKey { key, keyed_from })
+    }
+
+    /// The link of the entry `c` after `prev`: a MAC in the keyed part, else plain SHA-256.
+    #[allow(clippy::expect_used, reason = "strings and integers always serialise to JSON")]
+    fn link(&self, prev: &str, c: &Canonical<'_>) -> String {
+        let body = serde_json::to_string(c).expect("plain data serialises");
+        if c.seq >= self.keyed_from {
+            return hex::encode(self.key.mac(&[b"secryn-audit-v2", prev.as_bytes(), body.as_bytes()]));
+        }
+        let mut h = Sha256::new();
+        h.update(prev.as_bytes());
+        h.update(b"\n");
+        h.update(body.as_bytes());
+        hex::encode(h.finalize())
+    }
+}
+
+/// Makes appends take turns: SQLite's write transaction already holds the lock; on
+/// PostgreSQL every node takes the same advisory transaction lock.
+async fn lock_chain(tx: &mut Tx) -> Result<(), sqlx::Error> {
     if tx.backend_name() == "PostgreSQL" {
         sqlx::query("select pg_advisory_xact_lock($1)").bind(PG_AUDIT_LOCK).execute(&mut **tx).await?;
     }
+    Ok(())
+}
+
+/// Appends `entry` to the audit log inside `tx`, linked under `key`.
+pub async fn append(tx: &mut Tx, key: &AuditKey, entry: Entry<'_>) -> Result<(), sqlx::Error> {
+    if !ACTIONS.contains(&entry.action) {
+        return Err(sqlx::Error::Protocol(format!("audit action {:?} is not in audit::ACTIONS", entry.action)));
+    }
+    lock_chain(tx).await?;
     let last =
         sqlx::query("select seq, hash from audit_log order by seq desc limit 1").fetch_optional(&mut **tx).await?;
     let (prev_seq, prev_hash) = match last {
@@ -162,7 +290,7 @@ pub async fn append(tx: &mut Tx, entry: Entry<'_>) -> Result<(), sqlx::Error> {
         source_ip: entry.source_ip.as_deref(),
         request_id: request_id.as_deref(),
     };
-    let hash = chain_hash(&prev_hash, &c);
+    let hash = key.link(&prev_hash, &c);
     sqlx::query(
         "insert into audit_log (seq, id, at, actor_type, actor_id, actor_name, action, resource_type, \
          resource_id, resource_name, changes, source_ip, prev_hash, hash, request_id) \
@@ -200,55 +328,126 @@ pub async fn append(tx: &mut Tx, entry: Entry<'_>) -> Result<(), sqlx::Error> {
 /// The outcome of walking the chain.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Verification {
+    /// Entries that held, from the first on.
     pub checked: u64,
-    /// The sequence number of the first entry whose hash or link does not hold.
-    pub first_broken: Option<i64>,
+    /// The first entry that does not hold, if any.
+    pub first_broken: Option<Broken>,
 }
 
-/// Recomputes every hash in order and reports the first broken link.
-pub async fn verify(db: &Db) -> Result<Verification, sqlx::Error> {
-    let rows = sqlx::query(
-        "select seq, id, at, actor_type, actor_id, actor_name, action, resource_type, resource_id, \
-         resource_name, changes, source_ip, prev_hash, hash, request_id from audit_log order by seq",
-    )
-    .fetch_all(db.reader())
-    .await?;
-    let mut prev = GENESIS.to_owned();
-    for (n, row) in rows.iter().enumerate() {
-        let expected_seq = n as i64 + 1;
-        let seq: i64 = row.try_get(0)?;
-        let id: String = row.try_get(1)?;
-        let actor_type: String = row.try_get(3)?;
-        let actor_id: Option<String> = row.try_get(4)?;
-        let actor_name: String = row.try_get(5)?;
-        let action: String = row.try_get(6)?;
-        let resource_type: String = row.try_get(7)?;
-        let resource_id: Option<String> = row.try_get(8)?;
-        let resource_name: Option<String> = row.try_get(9)?;
-        let changes: String = row.try_get(10)?;
-        let source_ip: Option<String> = row.try_get(11)?;
-        let stored_prev: String = row.try_get(12)?;
-        let stored_hash: String = row.try_get(13)?;
-        let request_id: Option<String> = row.try_get(14)?;
-        let c = Canonical {
-            seq,
-            id: &id,
-            at: row.try_get(2)?,
-            actor_type: &actor_type,
-            actor_id: actor_id.as_deref(),
-            actor_name: &actor_name,
-            action: &action,
-            resource_type: &resource_type,
-            resource_id: resource_id.as_deref(),
-            resource_name: resource_name.as_deref(),
-            changes: &changes,
-            source_ip: source_ip.as_deref(),
-            request_id: request_id.as_deref(),
-        };
-        if seq != expected_seq || stored_prev != prev || chain_hash(&prev, &c) != stored_hash {
-            return Ok(Verification { checked: n as u64, first_broken: Some(seq) });
+/// The first entry whose place in the chain does not hold, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Broken {
+    /// Its sequence number (where the chain broke).
+    pub seq: i64,
+    /// Its id, or `None` when the entry expected there is missing.
+    pub id: Option<String>,
+    pub reason: Break,
+}
+
+/// What is wrong at the broken link.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Break {
+    /// The entry expected at this sequence number is not there (deleted).
+    Missing,
+    /// The entry names another predecessor than the one before it (reordered or spliced).
+    Relinked,
+    /// The entry's content does not match its MAC (altered).
+    Altered,
+}
+
+impl std::fmt::Display for Broken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let id = self.id.as_deref().unwrap_or("-");
+        match self.reason {
+            Break::Missing => write!(f, "entry {} is missing: the chain jumps past it", self.seq),
+            Break::Relinked => {
+                write!(f, "entry {} ({id}) does not follow the entry before it (reordered or removed)", self.seq)
+            }
+            Break::Altered => write!(f, "entry {} ({id}) was altered: its content does not match its MAC", self.seq),
         }
-        prev = stored_hash;
     }
-    Ok(Verification { checked: rows.len() as u64, first_broken: None })
+}
+
+impl From<Verification> for crate::domain::logs::ChainReport {
+    fn from(v: Verification) -> Self {
+        crate::domain::logs::ChainReport { checked: v.checked, broken: v.first_broken.map(|b| b.to_string()) }
+    }
+}
+
+const VERIFY_BATCH: i64 = 2_000;
+
+/// Recomputes every link in order, a batch at a time (memory stays flat at any length), and
+/// reports the first that does not hold. A deleted tail is not a broken link: compare the
+/// count with what the Admin expects.
+pub async fn verify(db: &Db, key: &AuditKey) -> Result<Verification, sqlx::Error> {
+    let mut prev = GENESIS.to_owned();
+    let mut expected_seq = 1;
+    loop {
+        let rows = sqlx::query(
+            "select seq, id, at, actor_type, actor_id, actor_name, action, resource_type, resource_id, \
+             resource_name, changes, source_ip, prev_hash, hash, request_id from audit_log \
+             where seq >= $1 order by seq limit $2",
+        )
+        .bind(expected_seq)
+        .bind(VERIFY_BATCH)
+        .fetch_all(db.reader())
+        .await?;
+        let done = (rows.len() as i64) < VERIFY_BATCH;
+        for row in &rows {
+            if let Some(broken) = check_row(key, row, expected_seq, &mut prev)? {
+                return Ok(Verification { checked: (expected_seq - 1) as u64, first_broken: Some(broken) });
+            }
+            expected_seq += 1;
+        }
+        if done {
+            return Ok(Verification { checked: (expected_seq - 1) as u64, first_broken: None });
+        }
+    }
+}
+
+/// Checks one row against the chain so far; on success `prev` moves to its link.
+fn check_row(
+    key: &AuditKey,
+    row: &sqlx::any::AnyRow,
+    expected_seq: i64,
+    prev: &mut String,
+) -> Result<Option<Broken>, sqlx::Error> {
+    let seq: i64 = row.try_get(0)?;
+    let id: String = row.try_get(1)?;
+    if seq != expected_seq {
+        return Ok(Some(Broken { seq: expected_seq, id: None, reason: Break::Missing }));
+    }
+    let text = |i: usize| row.try_get::<String, _>(i);
+    let opt = |i: usize| row.try_get::<Option<String>, _>(i);
+    let (actor_type, actor_id, actor_name, action) = (text(3)?, opt(4)?, text(5)?, text(6)?);
+    let (resource_type, resource_id, resource_name) = (text(7)?, opt(8)?, opt(9)?);
+    let (changes, source_ip, stored_prev, stored_hash, request_id) =
+        (text(10)?, opt(11)?, text(12)?, text(13)?, opt(14)?);
+    let c = Canonical {
+        seq,
+        id: &id,
+        at: row.try_get(2)?,
+        actor_type: &actor_type,
+        actor_id: actor_id.as_deref(),
+        actor_name: &actor_name,
+        action: &action,
+        resource_type: &resource_type,
+        resource_id: resource_id.as_deref(),
+        resource_name: resource_name.as_deref(),
+        changes: &changes,
+        source_ip: source_ip.as_deref(),
+        request_id: request_id.as_deref(),
+    };
+    let reason = if key.link(prev, &c) == stored_hash {
+        None
+    } else if stored_prev != *prev {
+        Some(Break::Relinked)
+    } else {
+        Some(Break::Altered)
+    };
+    if let Some(reason) = reason {
+        return Ok(Some(Broken { seq, id: Some(id), reason }));
+    }
+    *prev = stored_hash;
+    Ok(None)
 }

@@ -112,6 +112,43 @@ impl MasterKey {
     }
 }
 
+/// The audit chain's MAC key. Stored only wrapped by the master key, so whoever can write the
+/// database alone cannot recompute the chain after rewriting an entry. Wiped on drop.
+#[derive(Clone)]
+pub struct ChainKey(KeyBytes);
+
+impl ChainKey {
+    pub fn generate() -> Self {
+        Self(KeyBytes::random())
+    }
+
+    /// HMAC-SHA256 over `parts`, each preceded by its length so no two splits collide.
+    pub fn mac(&self, parts: &[&[u8]]) -> [u8; 32] {
+        use hmac::{Hmac, Mac};
+        #[allow(clippy::expect_used, reason = "HMAC takes a key of any length")]
+        let mut m = <Hmac<sha2::Sha256> as Mac>::new_from_slice(&self.0.0).expect("any key length");
+        for part in parts {
+            m.update(&(part.len() as u64).to_be_bytes());
+            m.update(part);
+        }
+        m.finalize().into_bytes().into()
+    }
+}
+
+impl MasterKey {
+    /// Wraps the audit chain key; `aad` binds it to where the keyed chain starts.
+    pub fn wrap_chain_key(&self, key: &ChainKey, aad: &[u8]) -> Vec<u8> {
+        self.0.seal(&key.0.0, aad)
+    }
+
+    /// Unwraps the audit chain key; fails on another master key, altered bytes or `aad`.
+    pub fn unwrap_chain_key(&self, wrapped: &[u8], aad: &[u8]) -> Result<ChainKey, CryptoError> {
+        let bytes = self.0.open(wrapped, aad)?;
+        let arr: [u8; 32] = bytes.as_slice().try_into().map_err(|_| CryptoError::OpenFailed)?;
+        Ok(ChainKey(KeyBytes(arr)))
+    }
+}
+
 /// A per-vault data key: encrypts the vault's values. Wiped on drop.
 #[derive(Clone)]
 pub struct DataKey(KeyBytes);
@@ -146,7 +183,7 @@ macro_rules! redacted_debug {
         }
     )*};
 }
-redacted_debug!(MasterKey, DataKey, KeyBytes, SecretText);
+redacted_debug!(MasterKey, DataKey, ChainKey, KeyBytes, SecretText);
 
 /// Secret material in memory (a secret value, a token, a private key in PEM): prints as
 /// `[redacted]`, wiped on drop. Read it with `expose` only where it must leave.

@@ -9,6 +9,7 @@ pub mod client_ip;
 pub mod clock;
 pub mod cpu;
 pub mod crypto;
+pub mod csv;
 pub mod db;
 pub mod error;
 pub mod inline_sqlite;

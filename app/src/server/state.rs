@@ -66,6 +66,8 @@ impl std::ops::Deref for AppState {
 pub struct Shared {
     pub db: Db,
     pub master: Arc<MasterKey>,
+    /// The audit chain's key, unwrapped once at start (see `audit`).
+    pub audit_key: Arc<super::audit::AuditKey>,
     pub hasher: Arc<PasswordHasher>,
     /// Key and certificate generation: bounded like password hashing (see `cpu`).
     pub keygen: Arc<super::cpu::CpuPool>,

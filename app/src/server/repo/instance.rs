@@ -81,3 +81,26 @@ pub async fn claim_setup(tx: &mut Tx, name: &str, code_hash: &str, max_attempts:
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// The wrapped audit chain key and the first entry it keys, once made.
+pub async fn audit_key(db: &Db) -> Result<Option<(Vec<u8>, i64)>, sqlx::Error> {
+    let row = sqlx::query("select audit_key_wrapped, audit_keyed_from from instance where id = 1")
+        .fetch_optional(db.reader())
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let wrapped: Option<Vec<u8>> = row.try_get(0)?;
+    let from: Option<i64> = row.try_get(1)?;
+    Ok(wrapped.zip(from))
+}
+
+/// Stores the wrapped chain key unless another node already did (it then wins; read it back).
+pub async fn set_audit_key(tx: &mut Tx, wrapped: &[u8], keyed_from: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update instance set audit_key_wrapped = $1, audit_keyed_from = $2 where id = 1 and audit_key_wrapped is null",
+    )
+    .bind(wrapped)
+    .bind(keyed_from)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

@@ -14,6 +14,7 @@ pub mod ids;
 pub mod instance;
 pub mod invitations;
 pub mod keys;
+pub mod logs;
 pub mod memberships;
 pub mod pki;
 pub mod projects;

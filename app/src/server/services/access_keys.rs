@@ -78,7 +78,7 @@ pub async fn create(
     let who = actor(caller);
     let e =
         Entry::about(&who, "access_key.create", "access_key", (id.to_string(), &name), changes, caller.meta.ip.clone());
-    audit::append(&mut tx, e).await?;
+    audit::append(&mut tx, &caller.state.audit_key, e).await?;
     tx.commit().await?;
     let info = repo::find(&caller.state.db, id).await?.ok_or_else(AppError::internal)?;
     let key = SecretValue::parse("key", token.expose().to_owned())?;
@@ -104,7 +104,7 @@ pub async fn revoke(caller: &Caller, id: AccessKeyId) -> Result<(), AppError> {
         changes,
         caller.meta.ip.clone(),
     );
-    audit::append(&mut tx, e).await?;
+    audit::append(&mut tx, &caller.state.audit_key, e).await?;
     tx.commit().await?;
     Ok(())
 }

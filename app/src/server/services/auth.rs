@@ -183,6 +183,7 @@ pub async fn sign_in(caller: &Caller<Anonymous>, email: &str, password: String) 
     let actor = Actor::User { id: user.id, name: user.name.clone() };
     audit::append(
         &mut tx,
+        &caller.state.audit_key,
         Entry {
             actor: &actor,
             action: "user.sign_in",

@@ -230,7 +230,7 @@ async fn store(
         changes,
         caller.meta.ip.clone(),
     );
-    audit::append(&mut tx, e).await?;
+    audit::append(&mut tx, &caller.state.audit_key, e).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -280,7 +280,8 @@ pub async fn download(caller: &Caller, id: CertificateId) -> Result<(String, Sec
     let who = actor(caller);
     let with_key = if meta.has_private_key { "chain and private key" } else { "chain" };
     let changes = vec![Change::values("contents", None, Some(with_key))];
-    audit::append(&mut tx, entry(caller, &who, "certificate.download", &meta, changes)).await?;
+    audit::append(&mut tx, &caller.state.audit_key, entry(caller, &who, "certificate.download", &meta, changes))
+        .await?;
     tx.commit().await?;
     Ok((format!("{}.pem", meta.name), text))
 }
@@ -326,7 +327,7 @@ pub async fn update_tags(
     }
     let who = actor(caller);
     let changes = vec![Change::values("tags", Some(&meta.tags.join(", ")), Some(&tags.join(", ")))];
-    audit::append(&mut tx, entry(caller, &who, "certificate.update", &meta, changes)).await?;
+    audit::append(&mut tx, &caller.state.audit_key, entry(caller, &who, "certificate.update", &meta, changes)).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -160,7 +160,7 @@ async fn store(caller: &Caller, vault: VaultId, c: Checked, origin: Origin, pair
     ];
     let who = actor(caller);
     let e = Entry::about(&who, "key.create", "key", (id.to_string(), c.name.as_str()), changes, caller.meta.ip.clone());
-    audit::append(&mut tx, e).await?;
+    audit::append(&mut tx, &caller.state.audit_key, e).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -249,8 +249,12 @@ pub async fn download(caller: &Caller, id: KeyId, format: Download) -> Result<(S
     let fmt = if format == Download::Pem { "pem" } else { "openssh" };
     let mut tx = caller.state.db.begin().await?;
     let who = actor(caller);
-    audit::append(&mut tx, entry(caller, &who, "key.download", &meta, vec![Change::values("format", None, Some(fmt))]))
-        .await?;
+    audit::append(
+        &mut tx,
+        &caller.state.audit_key,
+        entry(caller, &who, "key.download", &meta, vec![Change::values("format", None, Some(fmt))]),
+    )
+    .await?;
     tx.commit().await?;
     Ok((file_name(&meta, format), text))
 }
@@ -306,7 +310,7 @@ pub async fn update_meta(caller: &Caller, id: KeyId, input: KeyMetaInput) -> Res
         return Err(stale());
     }
     let who = actor(caller);
-    audit::append(&mut tx, entry(caller, &who, "key.update", &meta, changes)).await?;
+    audit::append(&mut tx, &caller.state.audit_key, entry(caller, &who, "key.update", &meta, changes)).await?;
     tx.commit().await?;
     Ok(())
 }

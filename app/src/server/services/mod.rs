@@ -7,6 +7,7 @@ pub mod auth;
 pub mod certificates;
 pub mod demo;
 pub mod keys;
+pub mod logs;
 pub mod machine;
 pub mod machine_keys;
 pub mod pki;

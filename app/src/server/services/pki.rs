@@ -32,7 +32,7 @@ async fn record<I: Display>(
     let resource_type = t.table.resource_type();
     let action = format!("{resource_type}.{action}");
     let e = Entry::about(&who, &action, resource_type, (t.id.to_string(), t.name), changes, caller.meta.ip.clone());
-    audit::append(tx, e).await?;
+    audit::append(tx, &caller.state.audit_key, e).await?;
     Ok(())
 }
 

@@ -31,6 +31,7 @@ pub async fn change_password(caller: &Caller, current: String, new: String, conf
     sessions::delete_for_user(&mut tx, caller.user().id, Some(&caller.who.token_hash)).await?;
     audit::append(
         &mut tx,
+        &caller.state.audit_key,
         Entry {
             actor: &actor(caller),
             action: "user.password_change",
@@ -67,6 +68,7 @@ pub async fn set_email_notifications(caller: &Caller, on: bool) -> Result<(), Ap
     let (old, new) = (before.to_string(), on.to_string());
     audit::append(
         &mut tx,
+        &caller.state.audit_key,
         Entry {
             actor: &actor(caller),
             action: "user.preferences",

@@ -56,7 +56,12 @@ pub async fn create(caller: &Caller, name: &str, description: &str) -> Result<Pr
     let row = ProjectRow { id, name: name.clone(), description: description.clone(), archived: false };
     let changes =
         vec![Change::values("name", None, Some(&name)), Change::values("description", None, Some(&description))];
-    audit::append(&mut tx, entry(&actor(caller), &caller.meta, "project.create", &row, changes)).await?;
+    audit::append(
+        &mut tx,
+        &caller.state.audit_key,
+        entry(&actor(caller), &caller.meta, "project.create", &row, changes),
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -96,7 +101,12 @@ pub async fn update(caller: &Caller, id: ProjectId, name: &str, description: &st
     let mut tx = caller.state.db.begin().await?;
     projects::update(&mut tx, id, &name, &description).await.map_err(duplicate_name)?;
     let renamed = ProjectRow { name, ..project };
-    audit::append(&mut tx, entry(&actor(caller), &caller.meta, "project.update", &renamed, changes)).await?;
+    audit::append(
+        &mut tx,
+        &caller.state.audit_key,
+        entry(&actor(caller), &caller.meta, "project.update", &renamed, changes),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -116,7 +126,8 @@ pub async fn set_archived(caller: &Caller, id: ProjectId, archived: bool) -> Res
     let (old, new) = (project.archived.to_string(), archived.to_string());
     let action = if archived { "project.archive" } else { "project.unarchive" };
     let changes = vec![Change::values("archived", Some(&old), Some(&new))];
-    audit::append(&mut tx, entry(&actor(caller), &caller.meta, action, &project, changes)).await?;
+    audit::append(&mut tx, &caller.state.audit_key, entry(&actor(caller), &caller.meta, action, &project, changes))
+        .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -151,6 +162,7 @@ async fn member_entry(
     let target = users::find(&mut **tx, user).await?.ok_or_else(|| AppError::not_found("No such user."))?;
     audit::append(
         tx,
+        &caller.state.audit_key,
         Entry {
             actor: &actor(caller),
             action,

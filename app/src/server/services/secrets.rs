@@ -155,7 +155,12 @@ pub async fn create(caller: &Caller, vault: VaultId, input: NewSecretInput) -> R
         Change::changed("value"),
         Change::values("tags", None, Some(&tags.join(", "))),
     ];
-    audit::append(&mut tx, entry(&actor(caller), &caller.meta, "secret.create", (id, name.as_str()), changes)).await?;
+    audit::append(
+        &mut tx,
+        &caller.state.audit_key,
+        entry(&actor(caller), &caller.meta, "secret.create", (id, name.as_str()), changes),
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -200,7 +205,12 @@ async fn save_version(
         Change::values("version", Some(&(version - 1).to_string()), Some(&version.to_string())),
         Change::changed("value"),
     ];
-    audit::append(&mut tx, entry(&actor(caller), &caller.meta, action, (secret.id, &secret.name), changes)).await?;
+    audit::append(
+        &mut tx,
+        &caller.state.audit_key,
+        entry(&actor(caller), &caller.meta, action, (secret.id, &secret.name), changes),
+    )
+    .await?;
     tx.commit().await?;
     Ok(version)
 }
@@ -265,7 +275,12 @@ pub async fn reveal(
     };
     let mut tx = caller.state.db.begin().await?;
     let changes = vec![Change::values("version", None, Some(&version.to_string()))];
-    audit::append(&mut tx, entry(&actor(caller), &caller.meta, action, (secret.id, &secret.name), changes)).await?;
+    audit::append(
+        &mut tx,
+        &caller.state.audit_key,
+        entry(&actor(caller), &caller.meta, action, (secret.id, &secret.name), changes),
+    )
+    .await?;
     tx.commit().await?;
     Ok(value)
 }
@@ -364,7 +379,12 @@ pub async fn update_meta(caller: &Caller, id: SecretId, input: MetaInput) -> Res
         return Err(changed_since_opened());
     }
     let who = actor(caller);
-    audit::append(&mut tx, entry(&who, &caller.meta, "secret.update", (secret.id, &secret.name), changes)).await?;
+    audit::append(
+        &mut tx,
+        &caller.state.audit_key,
+        entry(&who, &caller.meta, "secret.update", (secret.id, &secret.name), changes),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -379,7 +399,12 @@ pub async fn set_enabled(caller: &Caller, id: SecretId, enabled: bool) -> Result
     }
     let (action, old) = if enabled { ("secret.enable", "false") } else { ("secret.disable", "true") };
     let changes = vec![Change::values("enabled", Some(old), Some(&enabled.to_string()))];
-    audit::append(&mut tx, entry(&actor(caller), &caller.meta, action, (secret.id, &secret.name), changes)).await?;
+    audit::append(
+        &mut tx,
+        &caller.state.audit_key,
+        entry(&actor(caller), &caller.meta, action, (secret.id, &secret.name), changes),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -481,7 +506,12 @@ pub async fn import(
             }
         };
         let changes = vec![Change::values("version", None, Some(&version.to_string())), Change::changed("value")];
-        audit::append(&mut tx, self::entry(&who, &caller.meta, "secret.import", (id, &entry.name), changes)).await?;
+        audit::append(
+            &mut tx,
+            &caller.state.audit_key,
+            self::entry(&who, &caller.meta, "secret.import", (id, &entry.name), changes),
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(ImportReport { lines, applied: true })
@@ -508,7 +538,7 @@ pub async fn export(caller: &Caller, vault: VaultId) -> Result<(String, SecretTe
     let who = actor(caller);
     let e =
         Entry::about(&who, "vault.export", "vault", (vault.to_string(), &row.name), changes, caller.meta.ip.clone());
-    audit::append(&mut tx, e).await?;
+    audit::append(&mut tx, &caller.state.audit_key, e).await?;
     tx.commit().await?;
     Ok((row.name, SecretText::new(text)))
 }

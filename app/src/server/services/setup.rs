@@ -3,7 +3,7 @@
 
 use crate::domain::validate::{DisplayName, Email, Password};
 use crate::domain::{AppError, ErrorCode};
-use crate::server::audit::{self, Actor, Change, Entry};
+use crate::server::audit::{self, Actor, AuditKey, Change, Entry};
 use crate::server::crypto::{MasterKey, SecretText};
 use crate::server::db::Db;
 use crate::server::repo::throttle::{self, Subject};
@@ -21,19 +21,28 @@ pub const MAX_CODE_ATTEMPTS: i64 = 5;
 pub enum StartupError {
     #[error("the master key does not match this database (it was sealed with a different key)")]
     WrongMasterKey,
+    #[error("{0}")]
+    AuditKey(audit::KeyFailure),
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
 }
 
-/// Makes sure the instance row exists and was made with `master`.
-pub async fn ensure_instance(db: &Db, master: &MasterKey) -> Result<(), StartupError> {
+/// Makes sure the instance row exists and was made with `master`; returns the audit chain's
+/// key (made on the first start that has none).
+pub async fn ensure_instance(db: &Db, master: &MasterKey) -> Result<AuditKey, StartupError> {
     if instance::get(db).await?.is_none() {
         let mut tx = db.begin().await?;
         instance::init(&mut tx, &master.key_check()).await?;
         tx.commit().await?;
     }
     let row = instance::get(db).await?.ok_or(sqlx::Error::RowNotFound)?;
-    if master.verifies(&row.key_check) { Ok(()) } else { Err(StartupError::WrongMasterKey) }
+    if !master.verifies(&row.key_check) {
+        return Err(StartupError::WrongMasterKey);
+    }
+    AuditKey::load_or_create(db, master).await.map_err(|e| match e {
+        audit::KeyFailure::Db(e) => StartupError::Db(e),
+        e @ audit::KeyFailure::Unwrap => StartupError::AuditKey(e),
+    })
 }
 
 /// The instance's name, for every page's shell ("Secryn" before setup).
@@ -136,6 +145,7 @@ pub async fn complete(caller: &Caller<Anonymous>, input: SetupInput) -> Result<N
     let actor = Actor::User { id, name: name.as_str().to_owned() };
     audit::append(
         &mut tx,
+        &caller.state.audit_key,
         Entry {
             actor: &actor,
             action: "instance.setup",
@@ -149,6 +159,7 @@ pub async fn complete(caller: &Caller<Anonymous>, input: SetupInput) -> Result<N
     .await?;
     audit::append(
         &mut tx,
+        &caller.state.audit_key,
         Entry {
             actor: &actor,
             action: "user.create",

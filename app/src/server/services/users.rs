@@ -128,6 +128,7 @@ async fn load_for_change(tx: &mut Tx, id: UserId) -> Result<UserRecord, AppError
 
 async fn record(
     tx: &mut Tx,
+    key: &audit::AuditKey,
     who: &Actor,
     action: &str,
     user: &UserRecord,
@@ -136,6 +137,7 @@ async fn record(
 ) -> Result<(), AppError> {
     audit::append(
         tx,
+        key,
         Entry {
             actor: who,
             action,
@@ -236,6 +238,7 @@ pub async fn clear_sign_in_lock(caller: &Caller, key: &str) -> Result<(), AppErr
     }
     audit::append(
         &mut tx,
+        &caller.state.audit_key,
         Entry {
             actor: &actor(caller),
             action: "sign_in_lock.clear",
@@ -294,7 +297,7 @@ pub async fn invite(caller: &Caller, name: &str, email: &str) -> Result<IssuedLi
         Change::values("state", None, Some(UserState::Pending.as_str())),
         Change::values("link_expires_at", None, Some(&rfc3339(link.expires_at))),
     ];
-    record(&mut tx, &actor(caller), "user.invite", &user, changes, &caller.meta).await?;
+    record(&mut tx, &caller.state.audit_key, &actor(caller), "user.invite", &user, changes, &caller.meta).await?;
     tx.commit().await?;
     Ok(link)
 }
@@ -322,7 +325,7 @@ pub async fn reinvite(caller: &Caller, user_id: &str) -> Result<IssuedLink, AppE
         Change::values("voided_links", None, Some(&voided.to_string())),
         Change::values("link_expires_at", None, Some(&rfc3339(link.expires_at))),
     ];
-    record(&mut tx, &actor(caller), "user.reinvite", &user, changes, &caller.meta).await?;
+    record(&mut tx, &caller.state.audit_key, &actor(caller), "user.reinvite", &user, changes, &caller.meta).await?;
     tx.commit().await?;
     Ok(link)
 }
@@ -353,7 +356,7 @@ pub async fn reset_link(caller: &Caller, user_id: &str) -> Result<IssuedLink, Ap
         Change::values("voided_links", None, Some(&voided.to_string())),
         Change::values("link_expires_at", None, Some(&rfc3339(link.expires_at))),
     ];
-    record(&mut tx, &actor(caller), "user.reset_link", &user, changes, &caller.meta).await?;
+    record(&mut tx, &caller.state.audit_key, &actor(caller), "user.reset_link", &user, changes, &caller.meta).await?;
     tx.commit().await?;
     Ok(link)
 }
@@ -389,7 +392,7 @@ pub async fn disable(caller: &Caller, user_id: &str) -> Result<(), AppError> {
         Change::values("sessions_ended", None, Some(&ended.to_string())),
         Change::values("voided_links", None, Some(&voided.to_string())),
     ];
-    record(&mut tx, &actor(caller), "user.disable", &user, changes, &caller.meta).await?;
+    record(&mut tx, &caller.state.audit_key, &actor(caller), "user.disable", &user, changes, &caller.meta).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -407,7 +410,7 @@ pub async fn enable(caller: &Caller, user_id: &str) -> Result<UserStatus, AppErr
     let new_state = if user.has_password { UserState::Active } else { UserState::Pending };
     users::set_state(&mut tx, id, new_state).await?;
     let changes = vec![Change::values("state", Some(user.state.as_str()), Some(new_state.as_str()))];
-    record(&mut tx, &actor(caller), "user.enable", &user, changes, &caller.meta).await?;
+    record(&mut tx, &caller.state.audit_key, &actor(caller), "user.enable", &user, changes, &caller.meta).await?;
     tx.commit().await?;
     Ok(status(new_state))
 }
@@ -426,7 +429,7 @@ pub async fn grant_admin(caller: &Caller, user_id: &str) -> Result<(), AppError>
     }
     users::set_admin(&mut tx, id, true).await?;
     let changes = vec![Change::values("admin", Some("false"), Some("true"))];
-    record(&mut tx, &actor(caller), "user.grant_admin", &user, changes, &caller.meta).await?;
+    record(&mut tx, &caller.state.audit_key, &actor(caller), "user.grant_admin", &user, changes, &caller.meta).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -445,7 +448,7 @@ pub async fn revoke_admin(caller: &Caller, user_id: &str) -> Result<(), AppError
     }
     users::set_admin(&mut tx, id, false).await?;
     let changes = vec![Change::values("admin", Some("true"), Some("false"))];
-    record(&mut tx, &actor(caller), "user.revoke_admin", &user, changes, &caller.meta).await?;
+    record(&mut tx, &caller.state.audit_key, &actor(caller), "user.revoke_admin", &user, changes, &caller.meta).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -542,7 +545,7 @@ pub async fn accept_invitation(
     }
     changes.push(Change::changed("password"));
     let who = Actor::User { id: user.id, name: name.as_str().to_owned() };
-    record(&mut tx, &who, "user.accept_invitation", &user, changes, &caller.meta).await?;
+    record(&mut tx, &caller.state.audit_key, &who, "user.accept_invitation", &user, changes, &caller.meta).await?;
     let line = LogLine {
         user_id: Some(user.id),
         email: Some(&user.email),
@@ -582,7 +585,7 @@ pub async fn accept_reset(
     throttle::clear_account(&mut tx, &user.email).await?;
     let changes = vec![Change::changed("password"), Change::values("sessions_ended", None, Some(&ended.to_string()))];
     let who = Actor::User { id: user.id, name: user.name.clone() };
-    record(&mut tx, &who, "user.password_reset", &user, changes, &caller.meta).await?;
+    record(&mut tx, &caller.state.audit_key, &who, "user.password_reset", &user, changes, &caller.meta).await?;
     let line = LogLine {
         user_id: Some(user.id),
         email: Some(&user.email),

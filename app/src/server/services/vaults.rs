@@ -96,7 +96,8 @@ pub async fn create(caller: &Caller, project: ProjectId, name: &str, description
         Change::values("description", None, Some(&description)),
         Change::values("project_id", None, Some(&project.to_string())),
     ];
-    audit::append(&mut tx, entry(&actor(caller), &caller.meta, "vault.create", &row, changes)).await?;
+    audit::append(&mut tx, &caller.state.audit_key, entry(&actor(caller), &caller.meta, "vault.create", &row, changes))
+        .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -136,7 +137,12 @@ pub async fn update(caller: &Caller, id: VaultId, name: &str, description: &str)
     let mut tx = caller.state.db.begin().await?;
     vaults::update(&mut tx, id, &name, &description).await.map_err(duplicate_name)?;
     let renamed = VaultRow { name, ..vault };
-    audit::append(&mut tx, entry(&actor(caller), &caller.meta, "vault.update", &renamed, changes)).await?;
+    audit::append(
+        &mut tx,
+        &caller.state.audit_key,
+        entry(&actor(caller), &caller.meta, "vault.update", &renamed, changes),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -165,7 +171,12 @@ pub async fn set_settings(
     }
     let mut tx = caller.state.db.begin().await?;
     vaults::set_settings(&mut tx, id, restricted, contributors_manage_keys).await?;
-    audit::append(&mut tx, entry(&actor(caller), &caller.meta, "vault.settings", &vault, changes)).await?;
+    audit::append(
+        &mut tx,
+        &caller.state.audit_key,
+        entry(&actor(caller), &caller.meta, "vault.settings", &vault, changes),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -224,6 +235,7 @@ pub async fn set_listed(caller: &Caller, id: VaultId, user: UserId, listed: bool
     let (old, new) = if listed { (None, Some(target.email.as_str())) } else { (Some(target.email.as_str()), None) };
     audit::append(
         &mut tx,
+        &caller.state.audit_key,
         entry(&actor(caller), &caller.meta, action, &vault, vec![Change::values("member", old, new)]),
     )
     .await?;

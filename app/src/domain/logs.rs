@@ -1,0 +1,195 @@
+//! The four logs as Admins read them: one row type per log, the filters they share and the
+//! keyset cursor that pages them newest first. Shared by the log viewer (browser) and the
+//! services and CSV export (server).
+
+use super::time::Micros;
+use serde::{Deserialize, Serialize};
+
+/// Rows per page in the viewer.
+pub const PAGE_SIZE: usize = 50;
+/// Longest text a filter field takes (anything longer is refused, not truncated).
+pub const FILTER_MAX: usize = 200;
+
+/// Which log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum LogKind {
+    Audit,
+    Requests,
+    Users,
+}
+
+impl LogKind {
+    pub const ALL: [LogKind; 3] = [LogKind::Audit, LogKind::Requests, LogKind::Users];
+
+    /// The name in URLs, file names and audit entries.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogKind::Audit => "audit",
+            LogKind::Requests => "requests",
+            LogKind::Users => "users",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<LogKind> {
+        LogKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// The tab's title.
+    pub fn label(self) -> &'static str {
+        match self {
+            LogKind::Audit => "Audit",
+            LogKind::Requests => "Requests",
+            LogKind::Users => "Users",
+        }
+    }
+
+    /// What the "action" filter matches in this log.
+    pub fn action_label(self) -> &'static str {
+        match self {
+            LogKind::Audit => "Action",
+            LogKind::Requests => "Status",
+            LogKind::Users => "Event",
+        }
+    }
+}
+
+/// What to show. Every field is optional; empty text means "any". Text matches are
+/// case-insensitive; `action` is a prefix (`secret.` finds every secret action), `actor`,
+/// `resource` and `text` match anywhere in the name.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LogFilter {
+    /// From this time on (inclusive), microseconds UTC.
+    pub from: Option<Micros>,
+    /// Before this time (exclusive).
+    pub to: Option<Micros>,
+    /// Actor name or e-mail; for the request log, the access key's id.
+    pub actor: String,
+    /// Audit action, request status (`404`, or `4` for every 4xx) or user-log event.
+    pub action: String,
+    pub resource_type: String,
+    /// A resource's id (exact) or name (anywhere in it).
+    pub resource: String,
+    pub ip: String,
+    /// Free text on names: actor, resource, path or e-mail.
+    pub text: String,
+}
+
+impl LogFilter {
+    /// The filter's fields as `(name, value)` pairs, for URLs and the export's audit entry.
+    pub fn pairs(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if let Some(t) = self.from {
+            out.push(("from", t.to_string()));
+        }
+        if let Some(t) = self.to {
+            out.push(("to", t.to_string()));
+        }
+        for (name, value) in [
+            ("actor", &self.actor),
+            ("action", &self.action),
+            ("resource_type", &self.resource_type),
+            ("resource", &self.resource),
+            ("ip", &self.ip),
+            ("text", &self.text),
+        ] {
+            if !value.trim().is_empty() {
+                out.push((name, value.trim().to_owned()));
+            }
+        }
+        out
+    }
+
+    /// True when nothing narrows the log.
+    pub fn is_empty(&self) -> bool {
+        self.pairs().is_empty()
+    }
+}
+
+/// One changed field of an audit entry (values only where they may be shown).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldChange {
+    pub field: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new: Option<String>,
+}
+
+/// An audit-log entry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRow {
+    pub seq: i64,
+    pub id: String,
+    pub at: Micros,
+    /// `user`, `access_key`, `anonymous` or `system`.
+    pub actor_type: String,
+    pub actor_id: Option<String>,
+    pub actor_name: String,
+    pub action: String,
+    pub resource_type: String,
+    pub resource_id: Option<String>,
+    pub resource_name: Option<String>,
+    pub changes: Vec<FieldChange>,
+    pub source_ip: Option<String>,
+    pub request_id: Option<String>,
+}
+
+/// A REST call as the request log holds it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestRow {
+    pub id: String,
+    pub at: Micros,
+    pub method: String,
+    /// The route's template (`/api/v1/vaults/{vault_id}`), never a value.
+    pub path: String,
+    pub resource_type: String,
+    pub status: i64,
+    pub duration_us: i64,
+    pub ip: Option<String>,
+    pub access_key_id: Option<String>,
+    /// The resource whose public token was used.
+    pub public_resource: Option<String>,
+    pub request_id: Option<String>,
+}
+
+/// A user-log line: sign-ins, sign-outs, session ends, denied actions.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserLogRow {
+    pub id: String,
+    pub at: Micros,
+    pub user_id: Option<String>,
+    pub email: Option<String>,
+    pub event: String,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub detail: Option<String>,
+    pub request_id: Option<String>,
+}
+
+/// One page of a log, newest first, and where the next (older) page starts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogPage<T> {
+    pub rows: Vec<T>,
+    /// Opaque; `None` on the last page.
+    pub next: Option<String>,
+}
+
+/// The verifier's answer, as the Admin page shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainReport {
+    /// Entries that held.
+    pub checked: u64,
+    /// `None` when intact; else what is wrong with the first broken entry.
+    pub broken: Option<String>,
+}
+
+impl ChainReport {
+    /// "intact, N entries" or the first broken link.
+    pub fn summary(&self) -> String {
+        match &self.broken {
+            None => format!("intact, {} entries", self.checked),
+            Some(why) => format!("broken after {} intact entries: {why}", self.checked),
+        }
+    }
+}
