@@ -134,9 +134,9 @@ fn certificate_row(r: CertRow) -> impl IntoView {
             <td data-label="Name" class="wrap-anywhere"><a href=format!("/certificates/{}", m.id)>{m.name.clone()}</a></td>
             <td data-label="Common name" class="wrap-anywhere">{m.common_name.clone()}</td>
             <td data-label="Issuer" class="wrap-anywhere">{m.issuer.clone()}</td>
-            <td data-label="Key type">{key_type_label(m.key_algorithm)}</td>
-            <td data-label="Expires">{day(m.not_after)}</td>
-            <td data-label="Status">
+            <td data-label="Key type" class="nowrap">{key_type_label(m.key_algorithm)}</td>
+            <td data-label="Expires" class="nowrap">{day(m.not_after)}</td>
+            <td data-label="Status" class="nowrap">
                 <span class="access-badges">
                     <span class=status_class(r.status)>{r.status.label()}</span>
                     {m.public.then(|| view! { <span class="badge accent">"Public"</span> })}
