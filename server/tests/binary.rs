@@ -276,3 +276,32 @@ async fn plain_form_posts_are_answered_with_a_redirect_back_or_on() {
     assert!(session_cookie(&signed_in).is_some());
     server.stop();
 }
+
+#[tokio::test]
+async fn audit_verify_reports_an_intact_chain_then_names_a_rewritten_entry() {
+    let dir = temp_dir();
+    let mut server = Server::start(secryn(dir.path()));
+    let code = server.setup_code();
+    let status = post_setup(&server.base, &code).await.status();
+    assert!(status.is_success(), "{status}");
+    server.stop();
+
+    let verify = || secryn(dir.path()).args(["audit", "verify"]).output().unwrap();
+    let out = verify();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "intact, 2 entries", "setup and the first Admin");
+
+    // Someone with the database file but not the master key rewrites who set the instance up.
+    let db =
+        app::server::db::Db::connect(&format!("sqlite://{}", dir.path().join("secryn.db").display())).await.unwrap();
+    let id: String = sqlx::query_scalar("select id from audit_log where seq = 1").fetch_one(db.reader()).await.unwrap();
+    sqlx::query("drop trigger audit_log_no_update").execute(db.reader()).await.unwrap();
+    sqlx::query("update audit_log set source_ip = '198.51.100.1' where seq = 1").execute(db.reader()).await.unwrap();
+    db.close().await;
+
+    let out = verify();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(said.contains("entry 1") && said.contains(&id) && said.contains("altered"), "{said}");
+    assert!(out.stdout.is_empty());
+}
