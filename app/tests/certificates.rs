@@ -222,7 +222,8 @@ async fn bad_uploads_are_refused_with_a_clear_message_and_store_nothing() {
                 "not valid X.509",
             ),
             ("key-only", read("leaf.key"), "", "file", "No certificate"),
-            ("garbage", b"hello".to_vec(), "", "password", "password does not open"),
+            ("garbage", b"hello".to_vec(), "guess", "file", "not a PEM bundle, a DER certificate or a PFX"),
+            ("binary", vec![0x30, 0x03, 0x02, 0x01, 0x05], "", "file", "not a PEM bundle"),
             ("huge", vec![b'A'; 20 * 1024 * 1024], "", "file", "too large"),
             ("empty", Vec::new(), "", "file", "Choose a certificate file"),
         ];

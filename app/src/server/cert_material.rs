@@ -181,7 +181,20 @@ pub fn read_upload(bytes: &[u8], password: &str) -> Result<Bundle, KeyError> {
     if X509Certificate::from_der(bytes).is_ok() {
         return bundle(vec![bytes.to_vec()], None);
     }
+    if !looks_like_pfx(bytes) {
+        return Err(KeyError::Unreadable("This file is not a PEM bundle, a DER certificate or a PFX/PKCS#12 file."));
+    }
     read_pfx(bytes, password)
+}
+
+/// Whether `bytes` start as a PKCS#12 file does (`SEQUENCE { INTEGER 3, … }`), so that a file
+/// of any other kind is refused for what it is rather than blamed on its password.
+fn looks_like_pfx(bytes: &[u8]) -> bool {
+    let Some((&0x30, rest)) = bytes.split_first() else { return false };
+    let Some((&len, rest)) = rest.split_first() else { return false };
+    // A short length is the byte itself; a long one is 0x80 + how many length bytes follow.
+    let skip = if len < 0x80 { 0 } else { usize::from(len & 0x7f) };
+    rest.get(skip..skip + 3) == Some(&[0x02, 0x01, 0x03])
 }
 
 fn read_pem(text: &str) -> Result<Bundle, KeyError> {
