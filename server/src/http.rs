@@ -243,7 +243,7 @@ async fn request_context(State(state): State<AppState>, req: Request, next: Next
         "request",
         request_id = %id,
         method = %req.method(),
-        path = %req.uri().path(),
+        path = %app::server::tokens::redacted_path(req.uri().path()),
         user = tracing::field::Empty,
         access_key = tracing::field::Empty,
     );

@@ -78,6 +78,17 @@ pub fn normalise_code(typed: &str) -> String {
     typed.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase()
 }
 
+/// `path` as it may be logged: a segment that is a Secryn token (`/invite/secryn_inv_…`,
+/// `/reset/…`) becomes `[token]`, so link tokens never reach a log line.
+pub fn redacted_path(path: &str) -> std::borrow::Cow<'_, str> {
+    if !path.contains("secryn_") {
+        return path.into();
+    }
+    let parts: Vec<&str> =
+        path.split('/').map(|seg| if seg.starts_with("secryn_") { "[token]" } else { seg }).collect();
+    parts.join("/").into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,6 +104,9 @@ mod tests {
         typo.push(if last == 'A' { 'B' } else { 'A' });
         assert!(!well_formed(TokenKind::AccessKey, &typo));
         assert!(!well_formed(TokenKind::AccessKey, "secryn_ak_é"));
+        assert_eq!(redacted_path("/invite/secryn_inv_abc"), "/invite/[token]");
+        assert_eq!(redacted_path("/reset/secryn_rst_x/y"), "/reset/[token]/y");
+        assert_eq!(redacted_path("/api/v1/vaults/abc"), "/api/v1/vaults/abc");
         assert_ne!(generate(TokenKind::AccessKey).expose(), t.expose());
     }
 

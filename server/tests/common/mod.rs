@@ -77,6 +77,14 @@ impl Server {
         panic!("secryn did not print {needle:?}; printed {:?}", self.printed);
     }
 
+    /// Everything printed on stdout so far.
+    pub fn drain(&mut self) -> Vec<String> {
+        while let Ok(line) = self.lines.try_recv() {
+            self.printed.push(line);
+        }
+        self.printed.clone()
+    }
+
     pub fn setup_code(&mut self) -> String {
         self.wait_for("Setup code: ").split("Setup code: ").nth(1).unwrap().trim().to_owned()
     }
