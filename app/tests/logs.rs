@@ -245,3 +245,51 @@ async fn request_and_user_logs_page_by_time_and_export() {
         assert_eq!(rows.len(), users.rows.len());
     }
 }
+
+fn old_record(days: i64) -> Record {
+    Record {
+        at: clock::now() - clock::minutes(days * 24 * 60),
+        method: "GET".into(),
+        path: "/api/v1/vaults/{vault_id}",
+        resource_type: "vault",
+        status: 200,
+        duration_us: 1,
+        ip: None,
+        access_key_id: None,
+        public_resource: None,
+        request_id: None,
+    }
+}
+
+#[tokio::test]
+async fn the_request_log_is_pruned_past_its_retention_once_whatever_the_number_of_nodes() {
+    for t in testkit::engines().await {
+        let state = testkit::state(&t.db).await;
+        for days in [400, 120, 91, 89, 2, 0] {
+            assert!(state.request_log.record(old_record(days)).await);
+        }
+        // Recent history cannot be erased through SQL, even by someone who tries.
+        let fresh = sqlx::query("delete from request_log where at > $1")
+            .bind(clock::now() - clock::minutes(60))
+            .execute(t.db.reader())
+            .await;
+        assert!(fresh.is_err(), "{:?}", t.engine);
+
+        // Two nodes run the job at once on the same database: the rows go once.
+        let other =
+            app::server::state::Shared { db: app::server::db::Db::connect(&t.url).await.unwrap(), ..(*state).clone() };
+        let other = AppState::new(other);
+        let now = clock::now();
+        let (a, b) = tokio::join!(logs::prune_request_log(&state, now), logs::prune_request_log(&other, now));
+        assert_eq!(a.unwrap() + b.unwrap(), 3, "{:?}: 400, 120 and 91 days old", t.engine);
+        let left: i64 = sqlx::query_scalar("select count(*) from request_log").fetch_one(t.db.reader()).await.unwrap();
+        assert_eq!(left, 3);
+        assert_eq!(logs::prune_request_log(&state, now).await.unwrap(), 0, "nothing more is due");
+        let pruned: Vec<String> = sqlx::query_scalar("select changes from audit_log where action = 'log.prune'")
+            .fetch_all(t.db.reader())
+            .await
+            .unwrap();
+        assert_eq!(pruned.len(), 1, "one run did the work: {pruned:?}");
+        assert!(pruned[0].contains(r#"{"field":"deleted","new":"3"}"#), "{pruned:?}");
+    }
+}

@@ -4,7 +4,10 @@
 
 use app::server::client_ip::TrustedProxies;
 use app::server::crypto::SecretText;
-use app::server::state::{DEFAULT_SESSION_ABSOLUTE_HOURS, DEFAULT_SESSION_IDLE_MINUTES, DEFAULT_SIGNIN_IP_LIMIT};
+use app::server::state::{
+    DEFAULT_REQUEST_LOG_RETENTION_DAYS, DEFAULT_SESSION_ABSOLUTE_HOURS, DEFAULT_SESSION_IDLE_MINUTES,
+    DEFAULT_SIGNIN_IP_LIMIT,
+};
 use clap::{Args, Parser, Subcommand};
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -94,6 +97,9 @@ pub struct RawSettings {
     /// minutes; 0 turns the per-address limit off (per-account lockout stays) [default: 50]
     #[arg(long, env = "SECRYN_SIGNIN_IP_LIMIT", global = true)]
     pub signin_ip_limit: Option<String>,
+    /// Days the request log keeps its rows; older ones are pruned hourly [default: 90]
+    #[arg(long, env = "SECRYN_REQUEST_LOG_RETENTION_DAYS", global = true)]
+    pub request_log_retention_days: Option<String>,
     /// Reverse proxies (addresses or CIDR ranges, comma-separated) whose Forwarded /
     /// X-Forwarded-For headers name the client; from any other peer they are ignored [default: none]
     #[arg(long, env = "SECRYN_TRUSTED_PROXIES", global = true)]
@@ -135,6 +141,7 @@ pub struct Config {
     pub session_idle_minutes: i64,
     pub session_absolute_hours: i64,
     pub signin_ip_limit: i64,
+    pub request_log_retention_days: i64,
     pub trusted_proxies: TrustedProxies,
     pub log: String,
     /// One JSON object per log line instead of text.
@@ -218,6 +225,7 @@ impl Config {
                 session_idle_minutes,
                 session_absolute_hours,
                 signin_ip_limit,
+                request_log_retention_days,
                 trusted_proxies,
                 log,
                 log_format,
@@ -280,6 +288,12 @@ impl Config {
             Some("0") => 0,
             other => positive("SECRYN_SIGNIN_IP_LIMIT", other.map(str::to_owned), DEFAULT_SIGNIN_IP_LIMIT, 1_000_000)?,
         };
+        let request_log_retention_days = positive(
+            "SECRYN_REQUEST_LOG_RETENTION_DAYS",
+            raw.request_log_retention_days,
+            DEFAULT_REQUEST_LOG_RETENTION_DAYS,
+            3650,
+        )?;
         let trusted_proxies = TrustedProxies::parse(raw.trusted_proxies.as_deref().unwrap_or("")).map_err(|bad| {
             err("SECRYN_TRUSTED_PROXIES", format!("{bad:?} is not an IP address or CIDR range like 10.0.0.0/8"))
         })?;
@@ -302,6 +316,7 @@ impl Config {
             session_idle_minutes,
             session_absolute_hours,
             signin_ip_limit,
+            request_log_retention_days,
             trusted_proxies,
             log,
             log_json,

@@ -70,6 +70,7 @@ async fn build_state(config: &mut Config) -> Result<AppState, StartError> {
         secure_cookies: config.https(),
         ip_failure_limit: config.signin_ip_limit,
         trusted_proxies: config.trusted_proxies.clone(),
+        request_log_retention_days: config.request_log_retention_days,
     };
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
     let leptos_options = leptos::config::LeptosOptions::builder()
@@ -103,6 +104,7 @@ async fn serve(mut config: Config) -> Result<(), StartError> {
     }
     startup::announce_setup(&db, &config.browse_url()).await?;
     tokio::spawn(sweep_sessions(state.clone()));
+    tokio::spawn(prune_request_log(state.clone()));
     // Signal handlers go in before "running" is printed: a SIGTERM that arrives right after
     // must stop the server gracefully, not kill it with the default action.
     let stop = shutdown_signal()?;
@@ -129,6 +131,18 @@ async fn sweep_sessions(state: AppState) {
             app::server::repo::sessions::delete_expired(&state.db, now, now - state.settings.session_idle).await
         {
             tracing::warn!(error = %e, "session sweep failed");
+        }
+    }
+}
+
+/// Prunes the request log past its retention every hour (on one node at a time; see
+/// `services::logs::prune_request_log`).
+async fn prune_request_log(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        if let Err(e) = app::server::services::logs::prune_request_log(&state, clock::now()).await {
+            tracing::warn!(error = %e.message, "request-log pruning failed");
         }
     }
 }

@@ -116,8 +116,10 @@ fn help_documents_every_setting() {
         "SECRYN_LOG",
         "SECRYN_LOG_FORMAT",
         "SECRYN_TRUSTED_PROXIES",
+        "SECRYN_REQUEST_LOG_RETENTION_DAYS",
         "SECRYN_CONFIG",
         "setup-code",
+        "audit",
     ] {
         assert!(help.contains(var), "--help lacks {var}");
     }

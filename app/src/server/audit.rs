@@ -89,6 +89,7 @@ pub const ACTIONS: &[&str] = &[
     "certificate.reissue_public_token",
     "certificate.unpublish",
     "log.export",
+    "log.prune",
     "audit.verify",
 ];
 

@@ -13,6 +13,8 @@ pub const DEFAULT_SESSION_IDLE_MINUTES: i64 = 60;
 pub const DEFAULT_SESSION_ABSOLUTE_HOURS: i64 = 12;
 /// Default sign-in attempts per address per 15 minutes (`SECRYN_SIGNIN_IP_LIMIT`).
 pub const DEFAULT_SIGNIN_IP_LIMIT: i64 = 50;
+/// Default days the request log keeps (`SECRYN_REQUEST_LOG_RETENTION_DAYS`).
+pub const DEFAULT_REQUEST_LOG_RETENTION_DAYS: i64 = 90;
 
 /// Settings the services need at run time (parsed and checked by the server's config).
 #[derive(Clone, Debug)]
@@ -28,6 +30,8 @@ pub struct Settings {
     pub ip_failure_limit: i64,
     /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` headers name the client.
     pub trusted_proxies: super::client_ip::TrustedProxies,
+    /// The request log keeps this many days (the audit and user logs keep everything).
+    pub request_log_retention_days: i64,
 }
 
 impl Default for Settings {
@@ -38,6 +42,7 @@ impl Default for Settings {
             secure_cookies: false,
             ip_failure_limit: DEFAULT_SIGNIN_IP_LIMIT,
             trusted_proxies: Default::default(),
+            request_log_retention_days: DEFAULT_REQUEST_LOG_RETENTION_DAYS,
         }
     }
 }

@@ -4,7 +4,7 @@
 //! wildcards in the value escaped.
 
 use crate::domain::logs::{AuditRow, FieldChange, LogFilter, RequestRow, UserLogRow};
-use crate::server::db::Db;
+use crate::server::db::{Db, Tx};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -269,4 +269,14 @@ fn user_row(r: &AnyRow) -> Result<UserLogRow, sqlx::Error> {
         detail: r.try_get(7)?,
         request_id: r.try_get(8)?,
     })
+}
+
+/// Deletes up to `limit` request-log rows older than `cutoff`; how many went.
+pub async fn prune_requests(tx: &mut Tx, cutoff: i64, limit: i64) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query("delete from request_log where id in (select id from request_log where at < $1 limit $2)")
+        .bind(cutoff)
+        .bind(limit)
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected())
 }

@@ -126,6 +126,56 @@ fn log_entry<'a>(caller: &Caller, who: &'a audit::Actor, action: &'a str, kind: 
     }
 }
 
+/// Rows deleted per statement when pruning: short transactions, however much is due.
+const PRUNE_BATCH: i64 = 5_000;
+/// Arbitrary constant naming the pruning job's advisory lock on PostgreSQL.
+const PG_PRUNE_LOCK: i64 = 0x5ec7_9a0e;
+
+/// Deletes request-log rows older than the retention setting, as of `now`. Several nodes on
+/// one PostgreSQL take turns through an advisory lock: a node that finds it held skips the
+/// run (the holder is doing the work). A run that deleted rows is recorded in the audit log
+/// as a system event. Returns how many rows went.
+pub async fn prune_request_log(state: &AppState, now: crate::domain::time::Micros) -> Result<u64, AppError> {
+    let cutoff = now - crate::server::clock::minutes(state.settings.request_log_retention_days * 24 * 60);
+    let mut total = 0;
+    loop {
+        let mut tx = state.db.begin().await?;
+        if tx.backend_name() == "PostgreSQL" {
+            let got: bool = sqlx::query_scalar("select pg_try_advisory_xact_lock($1)")
+                .bind(PG_PRUNE_LOCK)
+                .fetch_one(&mut *tx)
+                .await?;
+            if !got {
+                return Ok(total);
+            }
+        }
+        let gone = repo::prune_requests(&mut tx, cutoff, PRUNE_BATCH).await?;
+        total += gone;
+        if gone < PRUNE_BATCH as u64 {
+            if total > 0 {
+                let days = state.settings.request_log_retention_days.to_string();
+                let changes = vec![
+                    Change::values("deleted", None, Some(&total.to_string())),
+                    Change::values("retention_days", None, Some(&days)),
+                ];
+                let e = Entry {
+                    actor: &audit::Actor::System,
+                    action: "log.prune",
+                    resource_type: "log",
+                    resource_id: Some(LogKind::Requests.as_str().to_owned()),
+                    resource_name: Some(format!("{} log", LogKind::Requests.label())),
+                    changes,
+                    source_ip: None,
+                };
+                audit::append(&mut tx, &state.audit_key, e).await?;
+            }
+            tx.commit().await?;
+            return Ok(total);
+        }
+        tx.commit().await?;
+    }
+}
+
 /// A CSV export under way: the file's name and its lines, fetched a batch at a time.
 pub struct Export {
     pub file_name: String,
