@@ -275,6 +275,11 @@ bench_keygen() {
     bench_lines keygen 'keygen, '
 }
 
+# The log viewer with 1,000,000 audit rows: first and filtered pages, CSV export rate.
+bench_logs() {
+    SECRYN_TEST_POSTGRES_URL="$PG_URL" bench_lines logs 'logs '
+}
+
 # Figure $1's $2 (rps or p99) over figure $3's, from the files wrk_api keeps.
 ratio() {
     awk -v a="$(cat "$DATA_DIR/wrk-$1.txt.$2")" -v b="$(cat "$DATA_DIR/wrk-$3.txt.$2")" \
@@ -412,3 +417,4 @@ fi
 bench_versions
 bench_dotenv
 bench_keygen
+bench_logs
