@@ -11,8 +11,9 @@ use app::domain::secret::SecretValue;
 use app::server::request_log::Record;
 use app::server::services::certificates::{self, NewCertInput};
 use app::server::services::keys::{self, Download, KeyMetaInput, NewKeyInput};
+use app::server::services::machine::{Call, Presented};
 use app::server::services::secrets::{self, MetaInput, NewSecretInput, RevealKind};
-use app::server::services::{access_keys, auth, logs, profile, projects, setup, users, vaults};
+use app::server::services::{access_keys, auth, logs, machine_keys, profile, projects, setup, users, vaults};
 use app::server::{AppState, Caller, RequestMeta, audit, clock};
 use std::collections::BTreeSet;
 
@@ -33,10 +34,13 @@ struct Expect {
     resource_id: Option<String>,
     /// A field the entry's changes must name (`None`: no particular one).
     field: Option<&'static str>,
+    /// The source address (`None` for Secryn's own events).
+    ip: Option<&'static str>,
 }
 
 fn expect(action: &'static str, actor: UserId, resource_type: &'static str, id: impl ToString) -> Expect {
-    Expect { action, actor: Some(actor.to_string()), resource_type, resource_id: Some(id.to_string()), field: None }
+    let (actor, resource_id) = (Some(actor.to_string()), Some(id.to_string()));
+    Expect { action, actor, resource_type, resource_id, field: None, ip: Some(IP) }
 }
 
 impl Expect {
@@ -48,6 +52,11 @@ impl Expect {
 
 fn value(s: &str) -> SecretValue {
     SecretValue::parse("value", s.to_owned()).unwrap()
+}
+
+/// Someone with no credential but a public token, from the test address.
+fn anonymous(state: &AppState) -> app::server::services::machine::Machine {
+    Caller::new(state.clone(), Presented::header(None), meta())
 }
 
 async fn signed_in(state: &AppState, token: &str) -> Caller {
@@ -77,6 +86,7 @@ async fn drive(state: &AppState) -> Vec<Expect> {
         resource_type: "instance",
         resource_id: None,
         field: Some("name"),
+        ip: Some(IP),
     });
     out.push(expect("user.create", admin_id, "user", admin_id).field("role"));
     let session = auth::sign_in(&visitor, "admin@example.com", PASSWORD.into()).await.unwrap();
@@ -131,6 +141,7 @@ async fn drive(state: &AppState) -> Vec<Expect> {
         resource_type: "sign_in_lock",
         resource_id: None,
         field: None,
+        ip: Some(IP),
     });
 
     // Projects, members, vaults.
@@ -226,8 +237,11 @@ async fn drive(state: &AppState) -> Vec<Expect> {
     out.push(expect("key.enable", admin_id, "key", key).field("enabled"));
     keys::set_public(&admin, key, true).await.unwrap();
     out.push(expect("key.publish", admin_id, "key", key).field("public"));
-    keys::set_public(&admin, key, true).await.unwrap();
+    let token = keys::set_public(&admin, key, true).await.unwrap().unwrap();
     out.push(expect("key.reissue_public_token", admin_id, "key", key).field("public"));
+    let call = Call::new("GET", "/api/v1/keys/{key_id}", "key");
+    machine_keys::public_key(&anonymous(state), call, &key.to_string(), Some(token.expose())).await.unwrap();
+    out.push(Expect { actor: None, ..expect("key.public_read", admin_id, "key", key).field("via") });
     keys::set_public(&admin, key, false).await.unwrap();
     out.push(expect("key.unpublish", admin_id, "key", key).field("public"));
 
@@ -259,8 +273,11 @@ async fn drive(state: &AppState) -> Vec<Expect> {
     out.push(expect("certificate.enable", admin_id, "certificate", cert).field("enabled"));
     certificates::set_public(&admin, cert, true).await.unwrap();
     out.push(expect("certificate.publish", admin_id, "certificate", cert).field("public"));
-    certificates::set_public(&admin, cert, true).await.unwrap();
+    let token = certificates::set_public(&admin, cert, true).await.unwrap().unwrap();
     out.push(expect("certificate.reissue_public_token", admin_id, "certificate", cert).field("public"));
+    let call = Call::new("GET", "/api/v1/certificates/{cert_id}", "certificate");
+    machine_keys::public_certificate(&anonymous(state), call, &cert.to_string(), Some(token.expose())).await.unwrap();
+    out.push(Expect { actor: None, ..expect("certificate.public_read", admin_id, "certificate", cert).field("via") });
     certificates::set_public(&admin, cert, false).await.unwrap();
     out.push(expect("certificate.unpublish", admin_id, "certificate", cert).field("public"));
 
@@ -290,6 +307,7 @@ async fn drive(state: &AppState) -> Vec<Expect> {
         resource_type: "log",
         resource_id: Some("requests".into()),
         field: Some("deleted"),
+        ip: None,
     });
 
     // Last, so the member's removal does not stop the steps above.
@@ -327,7 +345,7 @@ async fn every_auditable_action_records_its_entry() {
                     && rtype == e.resource_type
                     && (e.resource_id.is_none() || rid.as_deref() == e.resource_id.as_deref())
                     && e.field.is_none_or(|f| changes.contains(&format!("\"field\":\"{f}\"")))
-                    && ip.as_deref() == e.actor.as_ref().map(|_| IP)
+                    && ip.as_deref() == e.ip
             });
             if !found {
                 missing.push(format!(

@@ -12,6 +12,7 @@ use crate::domain::ids::{CertificateId, KeyId, VaultId};
 use crate::domain::key::KeyMeta;
 use crate::domain::secret::SecretStatus;
 use crate::domain::time::rfc3339;
+use crate::server::audit::{self, Actor, Change, Entry};
 use crate::server::crypto::SecretText;
 use crate::server::repo::certificates as cert_repo;
 use crate::server::repo::keys as repo;
@@ -243,7 +244,14 @@ fn public_token_hash(caller: &Machine, code: Option<&str>) -> Result<String, App
 }
 
 /// What a public token opened: the resource's id (for the log) and its public file, or why not.
-type Opened = Option<(String, Result<Pem, AppError>)>;
+type Opened = Option<(Opener, Result<Pem, AppError>)>;
+
+/// What a valid public token opens: the resource's type, id and name.
+struct Opener {
+    resource_type: &'static str,
+    id: String,
+    name: String,
+}
 
 /// One public fetch: the token checked without a lookup, then `open` finds what it opens (and
 /// answers 401 when that is not the resource asked for); recorded with the token's resource,
@@ -260,14 +268,33 @@ where
             Ok(None) => {
                 (None, Err(AppError::unauthorized("This public token is not valid (it may have been revoked).")))
             }
-            Ok(Some((id, outcome))) => (Some(id), outcome),
+            Ok(Some((opener, outcome))) => (Some(opener), outcome),
         },
     };
     let status = result.as_ref().map_or_else(|e| e.code.status(), |_| 200);
     let mut record = call.record(caller, None, status);
-    record.public_resource = resource;
+    record.public_resource = resource.as_ref().map(|o| o.id.clone());
     commit(caller, record).await?;
+    if let (Ok(_), Some(opener)) = (&result, &resource) {
+        record_public_read(caller, opener).await?;
+    }
     result
+}
+
+/// A public token's use is on the audit record (SPEC §5) before the material leaves; if it
+/// cannot be written, nothing is served.
+async fn record_public_read(caller: &Machine, o: &Opener) -> Result<(), AppError> {
+    let action = match o.resource_type {
+        "key" => "key.public_read",
+        _ => "certificate.public_read",
+    };
+    let via = vec![Change::values("via", None, Some("public token"))];
+    let who = Actor::Anonymous;
+    let e = Entry::about(&who, action, o.resource_type, (o.id.clone(), &o.name), via, caller.meta.ip.clone());
+    let mut tx = caller.state.db.begin().await?;
+    audit::append(&mut tx, &caller.state.audit_key, e).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 fn not_this_one() -> AppError {
@@ -284,7 +311,7 @@ pub async fn public_key(caller: &Machine, call: Call, key_id: &str, code: Option
         } else {
             Err(not_this_one())
         };
-        Ok(Some((key.id.to_string(), outcome)))
+        Ok(Some((Opener { resource_type: "key", id: key.id.to_string(), name: key.name }, outcome)))
     })
     .await
 }
@@ -315,7 +342,7 @@ pub async fn public_certificate(
         } else {
             Err(not_this_one())
         };
-        Ok(Some((cert.id.to_string(), outcome)))
+        Ok(Some((Opener { resource_type: "certificate", id: cert.id.to_string(), name: cert.name }, outcome)))
     })
     .await
 }
