@@ -96,6 +96,7 @@ fn Frame(info: ShellInfo) -> impl IntoView {
                     <p class="nav-heading">"Administration"</p>
                     <ul>
                         <NavItem href="/admin/users" label="Users" />
+                        <NavItem href="/admin/logs" label="Logs" />
                     </ul>
                 </Show>
             </nav>

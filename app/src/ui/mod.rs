@@ -5,11 +5,13 @@ pub mod layout;
 pub mod pages;
 pub mod theme;
 
+use crate::domain::logs::LogKind;
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::SsrMode;
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
+use pages::logs::LogsPage;
 use pages::project::{ProjectPage, ProjectTab, ProjectTabBody};
 use pages::vault::{VaultPage, VaultTab, VaultTabBody};
 
@@ -84,6 +86,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/keys/:id") view=pages::key::KeyPageView />
                     <Route path=path!("/certificates/:id") view=pages::certificate::CertificatePageView />
                     <Route path=path!("/admin/users") view=pages::users::UsersPage />
+                    <Route path=path!("/admin/logs") view=pages::logs::LogsHome />
+                    <Route path=path!("/admin/logs/audit") view=|| view! { <LogsPage kind=LogKind::Audit /> } />
+                    <Route path=path!("/admin/logs/requests") view=|| view! { <LogsPage kind=LogKind::Requests /> } />
+                    <Route path=path!("/admin/logs/users") view=|| view! { <LogsPage kind=LogKind::Users /> } />
                 </ParentRoute>
             </Routes>
         </Router>
