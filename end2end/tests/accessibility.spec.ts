@@ -121,6 +121,18 @@ test("every signed-in page", async ({ page, browser }) => {
   }
   await audit(page, "/profile", "profile");
   await audit(page, "/admin/users", "users");
+  await audit(page, "/admin/logs/audit", "audit log");
+  await page.locator("table.log-table").getByRole("button", { name: /^Details/ }).first().click();
+  await expect(page.getByRole("dialog", { name: "Audit entry" })).toBeVisible();
+  await bothThemes(page, "audit entry");
+  await page.keyboard.press("Escape");
+  await page.getByRole("button", { name: "Verify chain" }).click();
+  await expect(page.locator("#chain-status")).toContainText("intact");
+  await bothThemes(page, "audit log, chain verified");
+  await audit(page, "/admin/logs/audit?from=2027-01-02T00:00&to=2027-01-01T00:00", "audit log, refused range");
+  await audit(page, "/admin/logs/audit?resource=nothing-has-this-name", "audit log, nothing matches");
+  await audit(page, "/admin/logs/requests", "request log");
+  await audit(page, "/admin/logs/users", "user log");
   await audit(page, "/no/such/page", "not found");
 
   // The invitation page, as the invited person sees it, and their first page.

@@ -61,6 +61,9 @@ test("every tab page hydrates, load after load, for an Admin and a Read-only mem
     secretPath,
     keyPath,
     certPath,
+    "/admin/logs/audit",
+    "/admin/logs/requests",
+    "/admin/logs/users",
   ];
   const readerPaths = [
     `${projectPath}`,
@@ -89,6 +92,14 @@ test("every tab page hydrates, load after load, for an Admin and a Read-only mem
   await page.getByRole("navigation", { name: "Vault sections" }).getByRole("link", { name: "Access keys" }).click();
   await expect(page.getByText("No access keys yet")).toBeVisible();
   await expect(page.getByRole("heading", { level: 1, name: "loaded" })).toBeVisible();
+  // The log tabs too, and the detail of an entry opens once hydrated.
+  await page.goto("/admin/logs/audit");
+  await waitForHydration(page);
+  await page.getByRole("navigation", { name: "Logs" }).getByRole("link", { name: "Users" }).click();
+  await expect(page.getByLabel("Event", { exact: true })).toBeVisible();
+  await page.locator("table.log-table").getByRole("button", { name: /^Details/ }).first().click();
+  await expect(page.getByRole("dialog", { name: "User-log entry" })).toBeVisible();
+  await page.keyboard.press("Escape");
   expect(errors).toEqual([]);
   expect(readerErrors).toEqual([]);
 });

@@ -85,6 +85,9 @@ test("read pages arrive rendered without JavaScript", async ({ page, browser }) 
     [`${vaultPath}/settings`, (p) => expect(p.getByLabel("Name", { exact: true })).toHaveValue("plain")],
     [secretPath, (p) => expect(p.getByRole("heading", { name: "Version history" })).toBeVisible()],
     ["/admin/users", (p) => expect(p.getByRole("row").filter({ hasText: ADMIN.email })).toBeVisible()],
+    ["/admin/logs/audit", (p) => expect(p.locator("table.log-table")).toContainText("RENDERED_ON_THE_SERVER")],
+    ["/admin/logs/requests", (p) => expect(p.getByLabel("Status", { exact: true })).toBeVisible()],
+    ["/admin/logs/users", (p) => expect(p.getByRole("row").filter({ hasText: ADMIN.email }).first()).toBeVisible()],
     ["/profile", (p) => expect(p.locator("dl.facts")).toContainText(ADMIN.email)],
   ];
   for (const [path, check] of pages) {
@@ -99,6 +102,19 @@ test("read pages arrive rendered without JavaScript", async ({ page, browser }) 
     "aria-current",
     "page",
   );
+  // The log filter is a plain GET form: the filtered page comes from the server, times in UTC,
+  // and /admin/logs leads to the Audit tab.
+  await page.goto("/admin/logs");
+  await expect(page).toHaveURL(/\/admin\/logs\/audit$/);
+  await expect(page.getByText("Times are in UTC.")).toBeVisible();
+  await page.getByLabel("Resource", { exact: true }).fill("server-rendered-key");
+  await page.getByRole("button", { name: "Apply" }).click();
+  await expect(page).toHaveURL(/resource=server-rendered-key/);
+  const logged = page.locator("table.log-table tbody tr");
+  await expect(logged.first()).toContainText("key.");
+  for (const row of await logged.all()) await expect(row).toContainText("server-rendered-key");
+  await expect(page.getByRole("link", { name: "Export CSV" })).toHaveAttribute("href", "/admin/logs/audit/export.csv?resource=server-rendered-key");
+  await expect(page.getByRole("navigation", { name: "Logs" }).getByRole("link", { name: "Audit" })).toHaveAttribute("aria-current", "page");
   // The value itself is never in a page's HTML: it is asked for when someone reveals it.
   await page.goto(secretPath);
   expect(await page.content()).not.toContain("never-in-the-html");
