@@ -320,6 +320,9 @@ async fn drive(state: &AppState) -> Vec<Expect> {
     out
 }
 
+/// An entry as read back: actor id, resource type, resource id, changes, source address.
+type EntryRow = (Option<String>, String, Option<String>, String, Option<String>);
+
 #[tokio::test]
 async fn every_auditable_action_records_its_entry() {
     for t in testkit::engines().await {
@@ -333,7 +336,7 @@ async fn every_auditable_action_records_its_entry() {
 
         let mut missing = Vec::new();
         for e in &expected {
-            let rows: Vec<(Option<String>, String, Option<String>, String, Option<String>)> = sqlx::query_as(
+            let rows: Vec<EntryRow> = sqlx::query_as(
                 "select actor_id, resource_type, resource_id, changes, source_ip from audit_log where action = $1",
             )
             .bind(e.action)

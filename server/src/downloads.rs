@@ -96,16 +96,6 @@ async fn download_certificate(Person(caller): Person, Path(id): Path<String>) ->
     saved(outcome.await, "application/x-pem-file", "")
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn export_file_names_are_safe() {
-        assert_eq!(super::file_name("Prod DB / main", ".env"), "prod_db___main.env");
-        assert_eq!(super::file_name("ci-secrets", ".env"), "ci-secrets.env");
-        assert_eq!(super::file_name("deploy.pem", ""), "deploy.pem");
-    }
-}
-
 /// `GET /admin/logs/{kind}/export.csv?…filter`: the filtered rows as CSV, streamed a batch at
 /// a time (memory stays flat; a client that hangs up stops the queries). An error before the
 /// first byte is answered as one; one after it cuts the file short (the transfer fails, so no
@@ -142,4 +132,14 @@ async fn export_log(
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     res
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn export_file_names_are_safe() {
+        assert_eq!(super::file_name("Prod DB / main", ".env"), "prod_db___main.env");
+        assert_eq!(super::file_name("ci-secrets", ".env"), "ci-secrets.env");
+        assert_eq!(super::file_name("deploy.pem", ""), "deploy.pem");
+    }
 }
