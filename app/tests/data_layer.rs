@@ -40,7 +40,7 @@ async fn set_up(state: &AppState) -> String {
     let input = setup::SetupInput {
         code: code.expose().to_lowercase(),
         instance_name: "Acme".into(),
-        admin_name: "Ada Admin".into(),
+        admin_name: "First Admin".into(),
         admin_email: "Admin@Example.com".into(),
         password: PASSWORD.into(),
         password_confirm: PASSWORD.into(),
@@ -252,8 +252,8 @@ async fn setup_refuses_wrong_codes_then_creates_the_first_admin_once() {
         let input = |code: &str, pw: &str| setup::SetupInput {
             code: code.into(),
             instance_name: "Acme".into(),
-            admin_name: "Ada".into(),
-            admin_email: "ada@example.com".into(),
+            admin_name: "First Admin".into(),
+            admin_email: "admin@example.com".into(),
             password: pw.into(),
             password_confirm: pw.into(),
         };

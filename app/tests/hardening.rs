@@ -23,7 +23,7 @@ fn setup_input(code: &str, email: &str) -> setup::SetupInput {
     setup::SetupInput {
         code: code.into(),
         instance_name: "Acme".into(),
-        admin_name: "Ada Admin".into(),
+        admin_name: "First Admin".into(),
         admin_email: email.into(),
         password: PASSWORD.into(),
         password_confirm: PASSWORD.into(),

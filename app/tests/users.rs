@@ -13,7 +13,7 @@ use app::server::{AppState, Caller, RequestMeta, clock};
 use sqlx::Row;
 
 const PASSWORD: &str = "correct horse battery staple";
-const BO_PASSWORD: &str = "bo's own long passphrase";
+const MEMBER_PASSWORD: &str = "the member's own long passphrase";
 
 fn meta() -> RequestMeta {
     RequestMeta { ip: Some("192.0.2.9".into()), user_agent: Some("tests".into()) }
@@ -29,7 +29,7 @@ async fn set_up(state: &AppState) -> Caller {
     let input = setup::SetupInput {
         code: code.expose().to_owned(),
         instance_name: "Acme".into(),
-        admin_name: "Ada Admin".into(),
+        admin_name: "First Admin".into(),
         admin_email: "admin@example.com".into(),
         password: PASSWORD.into(),
         password_confirm: PASSWORD.into(),
@@ -42,15 +42,15 @@ fn token(link: &IssuedLink) -> String {
     link.token.expose().to_owned()
 }
 
-/// Invites Bo and lets him accept; returns his id and his session token.
-async fn bo_joins(state: &AppState, admin: &Caller) -> (String, String) {
-    let link = svc::invite(admin, "Bo Builder", "bo@example.com").await.unwrap();
+/// Invites a member and lets them accept; returns their id and session token.
+async fn member_joins(state: &AppState, admin: &Caller) -> (String, String) {
+    let link = svc::invite(admin, "Invited Member", "member@example.com").await.unwrap();
     let s = svc::accept_invitation(
         &testkit::visitor(state, &meta()),
         &token(&link),
-        "Bo Builder",
-        BO_PASSWORD.into(),
-        BO_PASSWORD.into(),
+        "Invited Member",
+        MEMBER_PASSWORD.into(),
+        MEMBER_PASSWORD.into(),
     )
     .await
     .unwrap();
@@ -92,59 +92,81 @@ async fn an_invited_user_accepts_and_is_signed_in() {
         let state = testkit::state(&t.db).await;
         let admin = set_up(&state).await;
         let before = clock::now();
-        let link = svc::invite(&admin, "  Bo Builder ", " Bo@Example.com ").await.unwrap();
+        let link = svc::invite(&admin, "  Invited Member ", " Member@Example.com ").await.unwrap();
         assert!(link.path().starts_with("/invite/secryn_inv_"), "{:?}", t.engine);
         assert_eq!(link.path(), format!("/invite/{}", token(&link)));
         assert!(tokens::well_formed(TokenKind::Invitation, &token(&link)));
         let week = clock::minutes(7 * 24 * 60);
         assert!(link.expires_at >= before + week && link.expires_at <= clock::now() + week);
-        assert_eq!(state_of(&t.db, "bo@example.com").await, UserState::Pending);
+        assert_eq!(state_of(&t.db, "member@example.com").await, UserState::Pending);
         assert!(format!("{link:?}").contains("[redacted]") && !format!("{link:?}").contains(&token(&link)));
 
         // The page shows who the link is for.
         let owner = svc::invitation(&state, &token(&link)).await.unwrap();
-        assert_eq!((owner.email.as_str(), owner.name.as_str()), ("bo@example.com", "Bo Builder"));
+        assert_eq!((owner.email.as_str(), owner.name.as_str()), ("member@example.com", "Invited Member"));
 
         // A pending user cannot sign in yet.
-        let e =
-            auth::sign_in(&testkit::visitor(&state, &meta()), "bo@example.com", BO_PASSWORD.into()).await.unwrap_err();
+        let e = auth::sign_in(&testkit::visitor(&state, &meta()), "member@example.com", MEMBER_PASSWORD.into())
+            .await
+            .unwrap_err();
         assert_eq!(e.message, auth::WRONG_CREDENTIALS);
 
         // Field errors, and the link survives them.
         let m = meta();
         let tok = token(&link);
-        let e = svc::accept_invitation(&testkit::visitor(&state, &m), &tok, "Bo", "short".into(), "short".into())
+        let e = svc::accept_invitation(&testkit::visitor(&state, &m), &tok, "Member", "short".into(), "short".into())
             .await
             .unwrap_err();
         assert_eq!(e.field.as_deref(), Some("password"));
-        let e = svc::accept_invitation(&testkit::visitor(&state, &m), &tok, "Bo", BO_PASSWORD.into(), "typo".into())
-            .await
-            .unwrap_err();
+        let e = svc::accept_invitation(
+            &testkit::visitor(&state, &m),
+            &tok,
+            "Member",
+            MEMBER_PASSWORD.into(),
+            "typo".into(),
+        )
+        .await
+        .unwrap_err();
         assert_eq!(e.field.as_deref(), Some("password_confirm"));
-        let e =
-            svc::accept_invitation(&testkit::visitor(&state, &m), &tok, " ", BO_PASSWORD.into(), BO_PASSWORD.into())
-                .await
-                .unwrap_err();
+        let e = svc::accept_invitation(
+            &testkit::visitor(&state, &m),
+            &tok,
+            " ",
+            MEMBER_PASSWORD.into(),
+            MEMBER_PASSWORD.into(),
+        )
+        .await
+        .unwrap_err();
         assert_eq!(e.field.as_deref(), Some("name"));
         let long = "x".repeat(101);
-        let e =
-            svc::accept_invitation(&testkit::visitor(&state, &m), &tok, &long, BO_PASSWORD.into(), BO_PASSWORD.into())
-                .await
-                .unwrap_err();
+        let e = svc::accept_invitation(
+            &testkit::visitor(&state, &m),
+            &tok,
+            &long,
+            MEMBER_PASSWORD.into(),
+            MEMBER_PASSWORD.into(),
+        )
+        .await
+        .unwrap_err();
         assert_eq!(e.field.as_deref(), Some("name"));
 
         let s = svc::accept_invitation(
             &testkit::visitor(&state, &m),
             &tok,
-            "Bo B.",
-            BO_PASSWORD.into(),
-            BO_PASSWORD.into(),
+            "Member B.",
+            MEMBER_PASSWORD.into(),
+            MEMBER_PASSWORD.into(),
         )
         .await
         .unwrap();
-        let bo = ctx(&state, s.token.expose()).await;
-        assert_eq!((bo.user().name.as_str(), bo.user().state, bo.user().is_admin), ("Bo B.", UserState::Active, false));
-        assert!(auth::sign_in(&testkit::visitor(&state, &m), "bo@example.com", BO_PASSWORD.into()).await.is_ok());
+        let member = ctx(&state, s.token.expose()).await;
+        assert_eq!(
+            (member.user().name.as_str(), member.user().state, member.user().is_admin),
+            ("Member B.", UserState::Active, false)
+        );
+        assert!(
+            auth::sign_in(&testkit::visitor(&state, &m), "member@example.com", MEMBER_PASSWORD.into()).await.is_ok()
+        );
 
         // Used once, never again.
         let e = svc::invitation(&state, &tok).await.unwrap_err();
@@ -152,7 +174,7 @@ async fn an_invited_user_accepts_and_is_signed_in() {
         let e = svc::accept_invitation(
             &testkit::visitor(&state, &m),
             &tok,
-            "Eve",
+            "Outsider",
             "a different passphrase".into(),
             "a different passphrase".into(),
         )
@@ -160,7 +182,7 @@ async fn an_invited_user_accepts_and_is_signed_in() {
         .unwrap_err();
         assert_eq!(e.code, ErrorCode::Gone);
         assert!(
-            auth::sign_in(&testkit::visitor(&state, &m), "bo@example.com", BO_PASSWORD.into()).await.is_ok(),
+            auth::sign_in(&testkit::visitor(&state, &m), "member@example.com", MEMBER_PASSWORD.into()).await.is_ok(),
             "password unchanged"
         );
 
@@ -169,13 +191,13 @@ async fn an_invited_user_accepts_and_is_signed_in() {
                 .fetch_one(t.db.reader())
                 .await
                 .unwrap();
-        assert!(changes.contains(r#"{"field":"password"}"#) && changes.contains("Bo B."), "{changes}");
+        assert!(changes.contains(r#"{"field":"password"}"#) && changes.contains("Member B."), "{changes}");
         let actor: String =
             sqlx::query_scalar("select actor_name from audit_log where action = 'user.accept_invitation'")
                 .fetch_one(t.db.reader())
                 .await
                 .unwrap();
-        assert_eq!(actor, "Bo B.");
+        assert_eq!(actor, "Member B.");
     }
 }
 
@@ -211,8 +233,8 @@ async fn unknown_expired_used_and_wrong_kind_links_are_refused_alike() {
             &testkit::visitor(&state, &meta()),
             &token(&link),
             "Cy",
-            BO_PASSWORD.into(),
-            BO_PASSWORD.into(),
+            MEMBER_PASSWORD.into(),
+            MEMBER_PASSWORD.into(),
         )
         .await
         .unwrap_err();
@@ -225,8 +247,8 @@ async fn unknown_expired_used_and_wrong_kind_links_are_refused_alike() {
             &testkit::visitor(&state, &meta()),
             &token(&fresh),
             "Cy",
-            BO_PASSWORD.into(),
-            BO_PASSWORD.into(),
+            MEMBER_PASSWORD.into(),
+            MEMBER_PASSWORD.into(),
         )
         .await
         .unwrap();
@@ -271,8 +293,8 @@ async fn reinviting_voids_the_old_link_and_duplicates_are_refused() {
             &testkit::visitor(&state, &m),
             &token(&second),
             "Di",
-            BO_PASSWORD.into(),
-            BO_PASSWORD.into(),
+            MEMBER_PASSWORD.into(),
+            MEMBER_PASSWORD.into(),
         )
         .await
         .unwrap();
@@ -299,21 +321,24 @@ async fn disabling_ends_sessions_and_blocks_sign_in_until_enabled() {
         let state = testkit::state(&t.db).await;
         let admin = set_up(&state).await;
         let m = meta();
-        let (bo_id, bo_token) = bo_joins(&state, &admin).await;
-        let other = auth::sign_in(&testkit::visitor(&state, &m), "bo@example.com", BO_PASSWORD.into()).await.unwrap();
-        assert!(auth::resolve(&state, &bo_token).await.unwrap().is_some());
+        let (member_id, member_token) = member_joins(&state, &admin).await;
+        let other =
+            auth::sign_in(&testkit::visitor(&state, &m), "member@example.com", MEMBER_PASSWORD.into()).await.unwrap();
+        assert!(auth::resolve(&state, &member_token).await.unwrap().is_some());
 
-        svc::disable(&admin, &bo_id).await.unwrap();
-        assert!(auth::resolve(&state, &bo_token).await.unwrap().is_none());
+        svc::disable(&admin, &member_id).await.unwrap();
+        assert!(auth::resolve(&state, &member_token).await.unwrap().is_none());
         assert!(auth::resolve(&state, other.token.expose()).await.unwrap().is_none());
-        assert_eq!(count(&t.db, &format!("select count(*) from sessions where user_id = '{bo_id}'")).await, 0);
-        let e = auth::sign_in(&testkit::visitor(&state, &m), "bo@example.com", BO_PASSWORD.into()).await.unwrap_err();
+        assert_eq!(count(&t.db, &format!("select count(*) from sessions where user_id = '{member_id}'")).await, 0);
+        let e = auth::sign_in(&testkit::visitor(&state, &m), "member@example.com", MEMBER_PASSWORD.into())
+            .await
+            .unwrap_err();
         assert_eq!(e.message, auth::WRONG_CREDENTIALS);
-        assert_eq!(state_of(&t.db, "bo@example.com").await, UserState::Disabled);
+        assert_eq!(state_of(&t.db, "member@example.com").await, UserState::Disabled);
 
         // Stale: disabling again changes nothing.
         let audits = count(&t.db, "select count(*) from audit_log").await;
-        let e = svc::disable(&admin, &bo_id).await.unwrap_err();
+        let e = svc::disable(&admin, &member_id).await.unwrap_err();
         assert_eq!(e.code, ErrorCode::Conflict);
         assert!(e.message.contains("already disabled"));
         let e = svc::disable(&admin, &uuid_like()).await.unwrap_err();
@@ -326,10 +351,12 @@ async fn disabling_ends_sessions_and_blocks_sign_in_until_enabled() {
         assert!(e.message.contains("your own account"));
         assert_eq!(state_of(&t.db, "admin@example.com").await, UserState::Active);
 
-        assert_eq!(svc::enable(&admin, &bo_id).await.unwrap(), UserStatus::Active);
-        assert!(auth::sign_in(&testkit::visitor(&state, &m), "bo@example.com", BO_PASSWORD.into()).await.is_ok());
-        assert!(auth::resolve(&state, &bo_token).await.unwrap().is_none(), "old sessions stay ended");
-        let e = svc::enable(&admin, &bo_id).await.unwrap_err();
+        assert_eq!(svc::enable(&admin, &member_id).await.unwrap(), UserStatus::Active);
+        assert!(
+            auth::sign_in(&testkit::visitor(&state, &m), "member@example.com", MEMBER_PASSWORD.into()).await.is_ok()
+        );
+        assert!(auth::resolve(&state, &member_token).await.unwrap().is_none(), "old sessions stay ended");
+        let e = svc::enable(&admin, &member_id).await.unwrap_err();
         assert_eq!(e.code, ErrorCode::Conflict);
 
         // A pending user can be disabled too: their link stops working, and enabling brings
@@ -361,7 +388,7 @@ async fn admin_role_is_granted_and_revoked_and_the_last_admin_is_protected() {
     for t in testkit::engines().await {
         let state = testkit::state(&t.db).await;
         let admin = set_up(&state).await;
-        let (bo_id, bo_token) = bo_joins(&state, &admin).await;
+        let (member_id, member_token) = member_joins(&state, &admin).await;
         let admin_id = admin.user().id.to_string();
 
         // The only Admin cannot step down.
@@ -369,36 +396,36 @@ async fn admin_role_is_granted_and_revoked_and_the_last_admin_is_protected() {
         assert_eq!(e.code, ErrorCode::Conflict);
         assert!(e.message.contains("last active Admin"), "{}", e.message);
 
-        svc::grant_admin(&admin, &bo_id).await.unwrap();
-        let bo = ctx(&state, &bo_token).await;
-        assert!(bo.user().is_admin);
-        assert!(svc::list(&bo, "", "").await.is_ok(), "Bo may now manage users");
-        assert_eq!(svc::grant_admin(&admin, &bo_id).await.unwrap_err().code, ErrorCode::Conflict);
+        svc::grant_admin(&admin, &member_id).await.unwrap();
+        let member = ctx(&state, &member_token).await;
+        assert!(member.user().is_admin);
+        assert!(svc::list(&member, "", "").await.is_ok(), "the member may now manage users");
+        assert_eq!(svc::grant_admin(&admin, &member_id).await.unwrap_err().code, ErrorCode::Conflict);
 
-        svc::revoke_admin(&admin, &bo_id).await.unwrap();
-        assert!(!ctx(&state, &bo_token).await.user().is_admin);
-        assert_eq!(svc::revoke_admin(&admin, &bo_id).await.unwrap_err().code, ErrorCode::Conflict);
-        let e = svc::list(&ctx(&state, &bo_token).await, "", "").await.unwrap_err();
+        svc::revoke_admin(&admin, &member_id).await.unwrap();
+        assert!(!ctx(&state, &member_token).await.user().is_admin);
+        assert_eq!(svc::revoke_admin(&admin, &member_id).await.unwrap_err().code, ErrorCode::Conflict);
+        let e = svc::list(&ctx(&state, &member_token).await, "", "").await.unwrap_err();
         assert_eq!(e.code, ErrorCode::Forbidden);
 
         // Two Admins: one may hand over and step down.
-        svc::grant_admin(&admin, &bo_id).await.unwrap();
-        let bo = ctx(&state, &bo_token).await;
-        svc::revoke_admin(&bo, &bo_id).await.unwrap();
+        svc::grant_admin(&admin, &member_id).await.unwrap();
+        let member = ctx(&state, &member_token).await;
+        svc::revoke_admin(&member, &member_id).await.unwrap();
         assert_eq!(users::count_active_admins(t.db.reader()).await.unwrap(), 1);
 
-        // A page loaded while Bo was still an Admin (the race of two Admins demoting each
+        // A page loaded while the member was still an Admin (the race of two Admins demoting each
         // other) cannot remove the last Admin either way.
-        let e = svc::revoke_admin(&bo, &admin_id).await.unwrap_err();
+        let e = svc::revoke_admin(&member, &admin_id).await.unwrap_err();
         assert!(e.message.contains("last active Admin"), "{}", e.message);
-        let e = svc::disable(&bo, &admin_id).await.unwrap_err();
+        let e = svc::disable(&member, &admin_id).await.unwrap_err();
         assert!(e.message.contains("last active Admin"), "{}", e.message);
         let me = users::find(t.db.reader(), admin.user().id).await.unwrap().unwrap();
         assert!(me.is_admin && me.state == UserState::Active);
 
         // A disabled user is not made an Admin; a disabled Admin does not count as one.
-        svc::disable(&admin, &bo_id).await.unwrap();
-        assert_eq!(svc::grant_admin(&admin, &bo_id).await.unwrap_err().code, ErrorCode::Conflict);
+        svc::disable(&admin, &member_id).await.unwrap();
+        assert_eq!(svc::grant_admin(&admin, &member_id).await.unwrap_err().code, ErrorCode::Conflict);
 
         let actions: Vec<String> =
             sqlx::query_scalar("select action from audit_log where action like 'user.%admin' order by seq")
@@ -415,19 +442,20 @@ async fn a_reset_link_works_once_and_ends_every_session() {
         let state = testkit::state(&t.db).await;
         let admin = set_up(&state).await;
         let m = meta();
-        let (bo_id, bo_token) = bo_joins(&state, &admin).await;
-        let second = auth::sign_in(&testkit::visitor(&state, &m), "bo@example.com", BO_PASSWORD.into()).await.unwrap();
+        let (member_id, member_token) = member_joins(&state, &admin).await;
+        let second =
+            auth::sign_in(&testkit::visitor(&state, &m), "member@example.com", MEMBER_PASSWORD.into()).await.unwrap();
 
         let before = clock::now();
-        let first = svc::reset_link(&admin, &bo_id).await.unwrap();
-        let link = svc::reset_link(&admin, &bo_id).await.unwrap();
+        let first = svc::reset_link(&admin, &member_id).await.unwrap();
+        let link = svc::reset_link(&admin, &member_id).await.unwrap();
         assert!(link.path().starts_with("/reset/secryn_rst_"));
         let day = clock::minutes(24 * 60);
         assert!(link.expires_at >= before + day && link.expires_at <= clock::now() + day);
         assert_eq!(svc::reset(&state, &token(&first)).await.unwrap_err().code, ErrorCode::Gone, "replaced");
-        assert_eq!(svc::reset(&state, &token(&link)).await.unwrap().email, "bo@example.com");
+        assert_eq!(svc::reset(&state, &token(&link)).await.unwrap().email, "member@example.com");
         // Issuing a link does not end sessions by itself.
-        assert!(auth::resolve(&state, &bo_token).await.unwrap().is_some());
+        assert!(auth::resolve(&state, &member_token).await.unwrap().is_some());
 
         let new = "a freshly reset passphrase";
         let e = svc::accept_reset(&testkit::visitor(&state, &m), &token(&link), new.into(), "typo".into())
@@ -449,10 +477,12 @@ async fn a_reset_link_works_once_and_ends_every_session() {
         assert!(a.is_ok() != b.is_ok(), "{a:?} {b:?}");
         assert_eq!(a.err().or(b.err()).unwrap().code, ErrorCode::Gone);
 
-        assert!(auth::resolve(&state, &bo_token).await.unwrap().is_none());
+        assert!(auth::resolve(&state, &member_token).await.unwrap().is_none());
         assert!(auth::resolve(&state, second.token.expose()).await.unwrap().is_none());
-        assert!(auth::sign_in(&testkit::visitor(&state, &m), "bo@example.com", BO_PASSWORD.into()).await.is_err());
-        assert!(auth::sign_in(&testkit::visitor(&state, &m), "bo@example.com", new.into()).await.is_ok());
+        assert!(
+            auth::sign_in(&testkit::visitor(&state, &m), "member@example.com", MEMBER_PASSWORD.into()).await.is_err()
+        );
+        assert!(auth::sign_in(&testkit::visitor(&state, &m), "member@example.com", new.into()).await.is_ok());
         let e = svc::accept_reset(
             &testkit::visitor(&state, &m),
             &token(&link),
@@ -468,10 +498,10 @@ async fn a_reset_link_works_once_and_ends_every_session() {
         let pending = svc::invite(&admin, "Gus", "gus@example.com").await.unwrap();
         let e = svc::reset_link(&admin, &pending.user_id.to_string()).await.unwrap_err();
         assert_eq!(e.code, ErrorCode::Conflict);
-        let open = svc::reset_link(&admin, &bo_id).await.unwrap();
-        svc::disable(&admin, &bo_id).await.unwrap();
+        let open = svc::reset_link(&admin, &member_id).await.unwrap();
+        svc::disable(&admin, &member_id).await.unwrap();
         assert_eq!(svc::reset(&state, &token(&open)).await.unwrap_err().code, ErrorCode::Gone);
-        assert_eq!(svc::reset_link(&admin, &bo_id).await.unwrap_err().code, ErrorCode::Conflict);
+        assert_eq!(svc::reset_link(&admin, &member_id).await.unwrap_err().code, ErrorCode::Conflict);
     }
 }
 
@@ -480,22 +510,22 @@ async fn a_non_admin_is_refused_every_user_function_and_nothing_changes() {
     for t in testkit::engines().await {
         let state = testkit::state(&t.db).await;
         let admin = set_up(&state).await;
-        let (_, bo_token) = bo_joins(&state, &admin).await;
-        let bo = ctx(&state, &bo_token).await;
+        let (_, member_token) = member_joins(&state, &admin).await;
+        let member = ctx(&state, &member_token).await;
         let pending = svc::invite(&admin, "Hal", "hal@example.com").await.unwrap();
         let (admin_id, hal) = (admin.user().id.to_string(), pending.user_id.to_string());
         let before = snapshot(&t.db).await;
         let denied_before = count(&t.db, "select count(*) from user_log where event = 'denied'").await;
 
         let results = [
-            svc::list(&bo, "", "").await.map(|_| ()),
-            svc::invite(&bo, "Eve", "eve@example.com").await.map(|_| ()),
-            svc::reinvite(&bo, &hal).await.map(|_| ()),
-            svc::reset_link(&bo, &admin_id).await.map(|_| ()),
-            svc::disable(&bo, &admin_id).await,
-            svc::enable(&bo, &admin_id).await.map(|_| ()),
-            svc::grant_admin(&bo, &bo.user().id.to_string()).await,
-            svc::revoke_admin(&bo, &admin_id).await,
+            svc::list(&member, "", "").await.map(|_| ()),
+            svc::invite(&member, "Outsider", "outsider@example.com").await.map(|_| ()),
+            svc::reinvite(&member, &hal).await.map(|_| ()),
+            svc::reset_link(&member, &admin_id).await.map(|_| ()),
+            svc::disable(&member, &admin_id).await,
+            svc::enable(&member, &admin_id).await.map(|_| ()),
+            svc::grant_admin(&member, &member.user().id.to_string()).await,
+            svc::revoke_admin(&member, &admin_id).await,
         ];
         for (i, r) in results.into_iter().enumerate() {
             assert_eq!(r.unwrap_err().code, ErrorCode::Forbidden, "call {i} on {:?}", t.engine);
@@ -511,26 +541,29 @@ async fn the_list_filters_by_text_and_state() {
     for t in testkit::engines().await {
         let state = testkit::state(&t.db).await;
         let admin = set_up(&state).await;
-        let (bo_id, _) = bo_joins(&state, &admin).await;
-        svc::invite(&admin, "Ivy 100%_Sure", "ivy@corp.example").await.unwrap();
-        svc::disable(&admin, &bo_id).await.unwrap();
+        let (member_id, _) = member_joins(&state, &admin).await;
+        svc::invite(&admin, "User 100%_Sure", "ivy@corp.example").await.unwrap();
+        svc::disable(&admin, &member_id).await.unwrap();
 
         let names = |rows: Vec<app::domain::user::UserSummary>| rows.into_iter().map(|r| r.name).collect::<Vec<_>>();
-        assert_eq!(names(svc::list(&admin, "", "all").await.unwrap()), ["Ada Admin", "Bo Builder", "Ivy 100%_Sure"]);
-        assert_eq!(names(svc::list(&admin, "BUILD", "").await.unwrap()), ["Bo Builder"]);
-        assert_eq!(names(svc::list(&admin, "corp.EX", "").await.unwrap()), ["Ivy 100%_Sure"]);
-        assert_eq!(names(svc::list(&admin, "%", "").await.unwrap()), ["Ivy 100%_Sure"], "wildcards are literal");
-        assert_eq!(names(svc::list(&admin, "0%_s", "").await.unwrap()), ["Ivy 100%_Sure"]);
+        assert_eq!(
+            names(svc::list(&admin, "", "all").await.unwrap()),
+            ["First Admin", "Invited Member", "User 100%_Sure"]
+        );
+        assert_eq!(names(svc::list(&admin, "MEMBER", "").await.unwrap()), ["Invited Member"]);
+        assert_eq!(names(svc::list(&admin, "corp.EX", "").await.unwrap()), ["User 100%_Sure"]);
+        assert_eq!(names(svc::list(&admin, "%", "").await.unwrap()), ["User 100%_Sure"], "wildcards are literal");
+        assert_eq!(names(svc::list(&admin, "0%_s", "").await.unwrap()), ["User 100%_Sure"]);
         assert!(svc::list(&admin, "_", "").await.unwrap().len() == 1);
-        assert_eq!(names(svc::list(&admin, "", "pending").await.unwrap()), ["Ivy 100%_Sure"]);
-        assert_eq!(names(svc::list(&admin, "", "disabled").await.unwrap()), ["Bo Builder"]);
-        assert_eq!(names(svc::list(&admin, "", "active").await.unwrap()), ["Ada Admin"]);
+        assert_eq!(names(svc::list(&admin, "", "pending").await.unwrap()), ["User 100%_Sure"]);
+        assert_eq!(names(svc::list(&admin, "", "disabled").await.unwrap()), ["Invited Member"]);
+        assert_eq!(names(svc::list(&admin, "", "active").await.unwrap()), ["First Admin"]);
         assert!(svc::list(&admin, "nobody", "active").await.unwrap().is_empty());
         let e = svc::list(&admin, "", "sleeping").await.unwrap_err();
         assert_eq!(e.field.as_deref(), Some("state"));
         let e = svc::list(&admin, &"q".repeat(255), "").await.unwrap_err();
         assert_eq!(e.field.as_deref(), Some("q"));
-        let rows = svc::list(&admin, "ada", "").await.unwrap();
+        let rows = svc::list(&admin, "first", "").await.unwrap();
         assert!(rows[0].is_admin && rows[0].created_at > 0);
     }
 }
@@ -548,8 +581,8 @@ async fn every_change_is_audited_in_an_unbroken_chain_without_secrets() {
             &testkit::visitor(&state, &m),
             &token(&reinvite),
             "Jo",
-            BO_PASSWORD.into(),
-            BO_PASSWORD.into(),
+            MEMBER_PASSWORD.into(),
+            MEMBER_PASSWORD.into(),
         )
         .await
         .unwrap();
@@ -624,7 +657,7 @@ async fn every_change_is_audited_in_an_unbroken_chain_without_secrets() {
             // Not even the random part without its prefix.
             assert!(!dump.contains(&secret[11..40]), "a token body reached the database");
         }
-        for password in [BO_PASSWORD, new, PASSWORD] {
+        for password in [MEMBER_PASSWORD, new, PASSWORD] {
             assert!(!dump.contains(password), "a password reached the database");
         }
     }

@@ -63,11 +63,11 @@ async fn system_accounts_and_disabled_users_never_have_access_and_admins_are_mar
     for t in testkit::engines().await {
         let state = testkit::state(&t.db).await;
         let e = format!("{:?}", t.engine);
-        let admin = testkit::person(&state, "ada@example.com", true).await;
-        let pm = testkit::person(&state, "pat@example.com", false).await;
+        let admin = testkit::person(&state, "admin@example.com", true).await;
+        let pm = testkit::person(&state, "manager@example.com", false).await;
         let contributor = testkit::person(&state, "cody@example.com", false).await;
-        let reader = testkit::person(&state, "rita@example.com", false).await;
-        let outsider = testkit::person(&state, "otto@example.com", false).await;
+        let reader = testkit::person(&state, "reader@example.com", false).await;
+        let outsider = testkit::person(&state, "other@example.com", false).await;
         let invited = user(&state, "ivy@example.com", false, UserState::Pending, false).await;
         // No access, whatever the rows say: a system Admin (like the demo-data author) on the
         // restricted list, a system member, a disabled member on the list, a disabled Admin,
@@ -98,20 +98,20 @@ async fn system_accounts_and_disabled_users_never_have_access_and_admins_are_mar
 
         // The pickers offer only people who can be given access.
         let offered = projects::who_has_access(&pm, p).await.unwrap().candidates;
-        assert_eq!(emails(&offered), ["ada@example.com", "otto@example.com"], "{e}: project candidates");
+        assert_eq!(emails(&offered), ["admin@example.com", "other@example.com"], "{e}: project candidates");
         let offered = projects::who_has_access(&reader, p).await.unwrap().candidates;
         assert!(offered.is_empty(), "{e}: nobody is offered to a member who may not add members");
         let list = vaults::access_list(&pm, restricted).await.unwrap();
         assert_eq!(emails(&list.candidates), ["cody@example.com", "ivy@example.com"], "{e}: vault candidates");
-        assert_eq!(emails(&list.members), ["rita@example.com"], "{e}: the list shows who can sign in");
+        assert_eq!(emails(&list.members), ["reader@example.com"], "{e}: the list shows who can sign in");
 
         // The project: Admins first and marked, then members by role; invited people marked.
         let everyone = [
-            "ada@example.com - admin",
-            "pat@example.com project_manager",
+            "admin@example.com - admin",
+            "manager@example.com project_manager",
             "cody@example.com contributor",
             "ivy@example.com read_only pending",
-            "rita@example.com read_only",
+            "reader@example.com read_only",
         ];
         let project = projects::who_has_access(&reader, p).await.unwrap();
         assert_eq!(rows(&project.people), everyone, "{e}: who has access to the project");
@@ -124,7 +124,8 @@ async fn system_accounts_and_disabled_users_never_have_access_and_admins_are_mar
 
         // A restricted vault: Admins, Project Managers and the list (its listed member sees it).
         let seen = vaults::who_has_access(&reader, restricted).await.unwrap();
-        let want = ["ada@example.com - admin", "pat@example.com project_manager", "rita@example.com read_only listed"];
+        let want =
+            ["admin@example.com - admin", "manager@example.com project_manager", "reader@example.com read_only listed"];
         assert_eq!(rows(&seen), want, "{e}: who has access to a restricted vault");
         assert_eq!(rows(&vaults::who_has_access(&admin, restricted).await.unwrap()), want, "{e}: same for the Admin");
 

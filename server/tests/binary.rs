@@ -48,12 +48,12 @@ async fn first_run_and_restart(data: &Path, extra_env: &[(&str, String)]) {
     assert_eq!(std::fs::read_to_string(&key_file).unwrap(), key, "the master key is never regenerated");
     assert!(!server.printed.iter().any(|l| l.contains("Created a new master key") || l.contains("Setup code")));
     let base = server.base.clone();
-    let res = login(&base, "ada@example.com", PASSWORD).await;
+    let res = login(&base, "admin@example.com", PASSWORD).await;
     let cookie = session_cookie(&res).expect("signed in after restart");
     let home = client().get(format!("{base}/")).header("cookie", &cookie).send().await.unwrap();
     assert_eq!(home.status(), 200);
     let html = home.text().await.unwrap();
-    assert!(html.contains("Acme Ops") && html.contains("Ada Admin"), "the instance and its Admin survived a restart");
+    assert!(html.contains("Acme Ops") && html.contains("First Admin"), "the instance and its Admin survived a restart");
     let _ = server.wait_for("Secryn is running");
     server.stop();
 }
@@ -232,11 +232,11 @@ async fn bad_input_gets_a_clear_4xx_and_changes_nothing() {
     // Nothing above changed anything: the same code still sets the instance up.
     let ok = post_setup(&base, &code).await;
     assert!(session_cookie(&ok).is_some(), "setup still possible after bad input");
-    let bad_login = login(&base, "ada@example.com", "nope").await;
+    let bad_login = login(&base, "admin@example.com", "nope").await;
     assert_eq!(bad_login.status(), 401);
     let body: serde_json::Value = bad_login.json().await.unwrap();
     assert_eq!(body["message"], "The e-mail address or password is not correct.");
-    let good = login(&base, "ada@example.com", PASSWORD).await;
+    let good = login(&base, "admin@example.com", PASSWORD).await;
     let cookie = session_cookie(&good).unwrap();
     assert!(good.headers()["set-cookie"].to_str().unwrap().contains("HttpOnly"));
     assert!(good.headers()["set-cookie"].to_str().unwrap().contains("SameSite=Strict"));
@@ -264,7 +264,7 @@ async fn plain_form_posts_are_answered_with_a_redirect_back_or_on() {
             .form(&[("email", email), ("password", password), ("next", "/projects")])
             .send()
     };
-    let refused = post("ada@example.com", "not the password at all").await.unwrap();
+    let refused = post("admin@example.com", "not the password at all").await.unwrap();
     assert_eq!(refused.status(), 303);
     let back = refused.headers()["location"].to_str().unwrap();
     assert!(back.starts_with(&format!("{base}/login?next=%2Fprojects&")) && back.contains("__err="), "{back}");
@@ -272,7 +272,7 @@ async fn plain_form_posts_are_answered_with_a_redirect_back_or_on() {
     let page = client().get(back).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("role=\"alert\""), "the refusal is on the page the browser is sent back to");
 
-    let signed_in = post("ada@example.com", common::PASSWORD).await.unwrap();
+    let signed_in = post("admin@example.com", common::PASSWORD).await.unwrap();
     assert_eq!(signed_in.status(), 303);
     assert_eq!(signed_in.headers()["location"], "/projects");
     assert!(session_cookie(&signed_in).is_some());

@@ -49,7 +49,7 @@ async fn a_flood_of_hung_up_sign_ins_leaves_sign_in_working() {
     }
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     loop {
-        let res = login(&base, "ada@example.com", PASSWORD, None).await;
+        let res = login(&base, "admin@example.com", PASSWORD, None).await;
         if session_cookie(&res).is_some() {
             break;
         }
@@ -69,7 +69,7 @@ async fn the_next_path_after_sign_in_stays_on_this_instance_and_never_panics() {
     for (next, expected) in
         [("/%09/evil.example", "/"), ("/%0d", "/"), ("//evil.example", "/"), ("/profile", "/profile")]
     {
-        let body = format!("email=ada%40example.com&password={}&next={next}", PASSWORD.replace(' ', "+"));
+        let body = format!("email=admin%40example.com&password={}&next={next}", PASSWORD.replace(' ', "+"));
         let res = client()
             .post(format!("{base}/rpc/login"))
             .header("accept", "text/html")
@@ -95,14 +95,14 @@ async fn only_a_trusted_proxy_names_the_client() {
     let base = server.base.clone();
     post_setup(&base, &code).await;
     for _ in 0..5 {
-        let res = login(&base, "ada@example.com", "wrong", Some("6.6.6.6, 203.0.113.5")).await;
+        let res = login(&base, "admin@example.com", "wrong", Some("6.6.6.6, 203.0.113.5")).await;
         assert_eq!(res.status(), 401);
     }
-    let held = login(&base, "ada@example.com", PASSWORD, Some("203.0.113.5")).await;
+    let held = login(&base, "admin@example.com", PASSWORD, Some("203.0.113.5")).await;
     assert_eq!(held.status(), 429, "the address that guessed is held back");
-    let owner = login(&base, "ada@example.com", PASSWORD, Some("198.51.100.20")).await;
+    let owner = login(&base, "admin@example.com", PASSWORD, Some("198.51.100.20")).await;
     assert!(session_cookie(&owner).is_some(), "another client behind the same proxy signs in");
-    let spoofed = login(&base, "ada@example.com", PASSWORD, Some("203.0.113.5, 198.51.100.21")).await;
+    let spoofed = login(&base, "admin@example.com", PASSWORD, Some("203.0.113.5, 198.51.100.21")).await;
     assert!(session_cookie(&spoofed).is_some(), "only the address the proxy appended counts");
     server.stop();
 
@@ -110,9 +110,9 @@ async fn only_a_trusted_proxy_names_the_client() {
     let server = Server::start(secryn(dir.path()));
     let base = server.base.clone();
     for i in 0..5 {
-        login(&base, "ada@example.com", "wrong", Some(&format!("198.51.100.{i}"))).await;
+        login(&base, "admin@example.com", "wrong", Some(&format!("198.51.100.{i}"))).await;
     }
-    let res = login(&base, "ada@example.com", PASSWORD, Some("198.51.100.99")).await;
+    let res = login(&base, "admin@example.com", PASSWORD, Some("198.51.100.99")).await;
     assert_eq!(res.status(), 429, "every request came from 127.0.0.1, whatever the header said");
     server.stop();
 }

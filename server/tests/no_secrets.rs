@@ -78,7 +78,7 @@ async fn no_secret_reaches_a_log_an_output_or_an_export() {
     // A failed sign-in with a known wrong password.
     let res = client()
         .post(format!("{}/rpc/login", server.base))
-        .form(&[("email", "ada@example.com"), ("password", WRONG_PASSWORD)])
+        .form(&[("email", "admin@example.com"), ("password", WRONG_PASSWORD)])
         .send()
         .await
         .unwrap();

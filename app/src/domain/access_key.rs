@@ -177,7 +177,7 @@ mod tests {
                 vault_id,
                 name: "CI deploy".to_owned(),
                 hint: "secryn_ak_AAAA".to_owned(),
-                created_by: "Ada".to_owned(),
+                created_by: "First Admin".to_owned(),
                 created_at: 1,
                 expires_at: None,
                 last_used_at: None,

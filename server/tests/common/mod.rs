@@ -137,8 +137,8 @@ pub async fn post_setup(base: &str, code: &str) -> reqwest::Response {
         .form(&[
             ("code", code),
             ("instance_name", "Acme Ops"),
-            ("admin_name", "Ada Admin"),
-            ("admin_email", "ada@example.com"),
+            ("admin_name", "First Admin"),
+            ("admin_email", "admin@example.com"),
             ("password", PASSWORD),
             ("password_confirm", PASSWORD),
         ])
