@@ -46,6 +46,10 @@ export SECRYN_DATA_DIR="$DATA_DIR"
 export SECRYN_LISTEN="$listen"
 export SECRYN_SITE_ROOT="${SECRYN_E2E_SITE:-target/site}"
 export SECRYN_LOG="${SECRYN_LOG:-info}"
+# Specs that send many calls without a credential name their own client address
+# (X-Forwarded-For, trusted from loopback only), so they do not use up 127.0.0.1's
+# per-address rate that every other spec's refused calls share.
+export SECRYN_TRUSTED_PROXIES="${SECRYN_TRUSTED_PROXIES:-127.0.0.1}"
 
 # The server is the process Playwright signals at the end: bash execs into it, and its
 # output goes through a process substitution to tee (stdout for Playwright, server.log for

@@ -293,3 +293,20 @@ async fn the_request_log_is_pruned_past_its_retention_once_whatever_the_number_o
         assert!(pruned[0].contains(r#"{"field":"deleted","new":"3"}"#), "{pruned:?}");
     }
 }
+
+#[tokio::test]
+async fn one_chain_walk_at_a_time_and_a_dropped_walk_frees_its_turn() {
+    for t in testkit::engines().await {
+        let state = testkit::state(&t.db).await;
+        let (admin, _) = world(&state).await;
+        let held = state.audit_key.claim_walk().expect("no walk runs yet");
+        assert_eq!(logs::verify_chain(&admin).await.unwrap_err().code, ErrorCode::Conflict);
+        drop(held);
+        // A walk whose asker hung up (its future dropped mid-way) gives its turn back.
+        let walk = logs::verify_chain(&admin);
+        let _ = tokio::time::timeout(std::time::Duration::from_nanos(1), walk).await;
+        assert!(logs::verify_chain(&admin).await.unwrap().broken.is_none());
+        let report = logs::verify_chain(&admin).await.unwrap();
+        assert!(report.broken.is_none() && report.checked >= 1, "the first walk's own entry: {report:?}");
+    }
+}

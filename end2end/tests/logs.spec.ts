@@ -17,6 +17,11 @@ function localInput(ms: number): string {
   return new Date(ms + ZONE_MINUTES * 60_000).toISOString().slice(0, 16);
 }
 
+/** An address in `prefix` (three octets) of this run's own, for calls counted per address. */
+function randomAddress(prefix: string): string {
+  return `${prefix}.${1 + Math.floor(Math.random() * 254)}`;
+}
+
 /** Fails when the page is wider than the window (something pushes it sideways). */
 async function noSidewaysScroll(page: Page, what: string): Promise<void> {
   const fits = await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
@@ -168,8 +173,12 @@ test("paging: Older goes back in time, Newest returns to the start", async ({ pa
   const errors = watchConsole(page);
   await openVault(page, "Logbook", "logs-paging");
   const vaultId = new URL(page.url()).pathname.split("/")[2];
-  // More refused REST calls than one page holds (50).
-  for (let i = 0; i < 55; i++) expect((await request.get(`/api/v1/vaults/${vaultId}?secrets=names`)).status()).toBe(401);
+  // More refused REST calls than one page holds (50), from an address of their own (under its
+  // rate of 60 a minute).
+  const headers = { "X-Forwarded-For": randomAddress("198.51.100") };
+  for (let i = 0; i < 55; i++) {
+    expect((await request.get(`/api/v1/vaults/${vaultId}?secrets=names`, { headers })).status()).toBe(401);
+  }
   await page.goto("/admin/logs/requests?action=401");
   await waitForHydration(page);
   await expect(logRows(page)).toHaveCount(50);
@@ -185,6 +194,35 @@ test("paging: Older goes back in time, Newest returns to the start", async ({ pa
   await page.getByRole("link", { name: "Newest" }).click();
   await expect(page).toHaveURL(/\/admin\/logs\/requests\?action=401$/);
   await expect(logRows(page).first().locator("time")).toHaveAttribute("datetime", newest ?? "");
+  expect(errors).toEqual([]);
+});
+
+test("calls past an address's rate are answered 429 and counted on one line of the request tab", async ({
+  page,
+  request,
+}) => {
+  const errors = watchConsole(page);
+  await openVault(page, "Logbook", "logs-refused");
+  const address = randomAddress("203.0.113");
+  const headers = { "X-Forwarded-For": address, Authorization: "Bearer not-a-key" };
+  const statuses: number[] = [];
+  for (let i = 0; i < 64; i++) {
+    statuses.push((await request.get("/api/v1/vaults/0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", { headers })).status());
+  }
+  // 60 a minute get their own row (a minute may turn over during the loop: then a few more).
+  expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
+  const last = await request.get("/api/v1/vaults/0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", { headers });
+  expect(last.status()).toBe(429);
+  expect((await last.json()).error).toBe("rate_limited");
+  // The counts are written every few seconds.
+  const line = page.locator('table[data-log="refused"] tbody tr', { hasText: address });
+  await expect(async () => {
+    await page.goto("/admin/logs/requests");
+    await expect(line.first()).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 20_000 });
+  await waitForHydration(page);
+  await expect(line.first()).toContainText("API");
+  await expect(page.getByRole("heading", { name: "Refused and only counted" })).toBeVisible();
   expect(errors).toEqual([]);
 });
 

@@ -97,6 +97,11 @@ pub struct RawSettings {
     /// minutes; 0 turns the per-address limit off (per-account lockout stays) [default: 50]
     #[arg(long, env = "SECRYN_SIGNIN_IP_LIMIT", global = true)]
     pub signin_ip_limit: Option<String>,
+    /// Calls without a credential (refused API calls, failed sign-ins) one address may make per
+    /// minute with a log row each; past it they are answered 429 and only counted; 0 turns
+    /// the bound off [default: 60]
+    #[arg(long, env = "SECRYN_ANONYMOUS_PER_MINUTE", global = true)]
+    pub anonymous_per_minute: Option<String>,
     /// Days the request log keeps its rows; older ones are pruned hourly [default: 90]
     #[arg(long, env = "SECRYN_REQUEST_LOG_RETENTION_DAYS", global = true)]
     pub request_log_retention_days: Option<String>,
@@ -142,6 +147,7 @@ pub struct Config {
     pub session_absolute_hours: i64,
     pub signin_ip_limit: i64,
     pub request_log_retention_days: i64,
+    pub anonymous_per_minute: i64,
     pub trusted_proxies: TrustedProxies,
     pub log: String,
     /// One JSON object per log line instead of text.
@@ -199,6 +205,14 @@ fn read_file_settings(path: &Path) -> Result<RawSettings, ConfigError> {
     })
 }
 
+/// A limit where 0 means "off".
+fn off_or_positive(setting: &'static str, raw: Option<String>, default: i64) -> Result<i64, ConfigError> {
+    match raw.as_deref().map(str::trim) {
+        Some("0") => Ok(0),
+        _ => positive(setting, raw, default, 1_000_000),
+    }
+}
+
 fn positive(setting: &'static str, raw: Option<String>, default: i64, max: i64) -> Result<i64, ConfigError> {
     let Some(raw) = raw else { return Ok(default) };
     match raw.trim().parse::<i64>() {
@@ -226,6 +240,7 @@ impl Config {
                 session_absolute_hours,
                 signin_ip_limit,
                 request_log_retention_days,
+                anonymous_per_minute,
                 trusted_proxies,
                 log,
                 log_format,
@@ -284,15 +299,17 @@ impl Config {
             DEFAULT_SESSION_ABSOLUTE_HOURS,
             24 * 30,
         )?;
-        let signin_ip_limit = match raw.signin_ip_limit.as_deref().map(str::trim) {
-            Some("0") => 0,
-            other => positive("SECRYN_SIGNIN_IP_LIMIT", other.map(str::to_owned), DEFAULT_SIGNIN_IP_LIMIT, 1_000_000)?,
-        };
+        let signin_ip_limit = off_or_positive("SECRYN_SIGNIN_IP_LIMIT", raw.signin_ip_limit, DEFAULT_SIGNIN_IP_LIMIT)?;
         let request_log_retention_days = positive(
             "SECRYN_REQUEST_LOG_RETENTION_DAYS",
             raw.request_log_retention_days,
             DEFAULT_REQUEST_LOG_RETENTION_DAYS,
             3650,
+        )?;
+        let anonymous_per_minute = off_or_positive(
+            "SECRYN_ANONYMOUS_PER_MINUTE",
+            raw.anonymous_per_minute,
+            app::server::flood::DEFAULT_PER_MINUTE,
         )?;
         let trusted_proxies = TrustedProxies::parse(raw.trusted_proxies.as_deref().unwrap_or("")).map_err(|bad| {
             err("SECRYN_TRUSTED_PROXIES", format!("{bad:?} is not an IP address or CIDR range like 10.0.0.0/8"))
@@ -317,6 +334,7 @@ impl Config {
             session_absolute_hours,
             signin_ip_limit,
             request_log_retention_days,
+            anonymous_per_minute,
             trusted_proxies,
             log,
             log_json,

@@ -90,12 +90,14 @@ async fn build_state(config: &mut Config) -> Result<AppState, StartError> {
         leptos_options: Arc::new(leptos_options),
         data_keys: Default::default(),
         request_log: app::server::request_log::RequestLog::start(db.clone()),
+        flood: Arc::new(app::server::flood::Flood::new(config.anonymous_per_minute)),
     }))
 }
 
 async fn serve(mut config: Config) -> Result<(), StartError> {
     let state = build_state(&mut config).await?;
     let db = state.db.clone();
+    let flood = state.flood.clone();
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| StartError(format!("SECRYN_LISTEN: cannot listen on {}: {e}", config.listen)))?;
@@ -105,6 +107,7 @@ async fn serve(mut config: Config) -> Result<(), StartError> {
     startup::announce_setup(&db, &config.browse_url()).await?;
     tokio::spawn(sweep_sessions(state.clone()));
     tokio::spawn(prune_request_log(state.clone()));
+    tokio::spawn(flush_refusals(state.clone()));
     // Signal handlers go in before "running" is printed: a SIGTERM that arrives right after
     // must stop the server gracefully, not kill it with the default action.
     let stop = shutdown_signal()?;
@@ -115,6 +118,9 @@ async fn serve(mut config: Config) -> Result<(), StartError> {
         .with_graceful_shutdown(stop)
         .await
         .map_err(|e| StartError(format!("server error: {e}")))?;
+    if let Err(e) = flood.flush(&db).await {
+        tracing::warn!(error = %e, "the last refused-call counts could not be written");
+    }
     db.close().await;
     tracing::info!("stopped");
     Ok(())
@@ -143,6 +149,18 @@ async fn prune_request_log(state: AppState) {
         tick.tick().await;
         if let Err(e) = app::server::services::logs::prune_request_log(&state, clock::now()).await {
             tracing::warn!(error = %e.message, "request-log pruning failed");
+        }
+    }
+}
+
+/// Writes the counts of calls refused past their address's rate every few seconds (see
+/// `app::server::flood`).
+async fn flush_refusals(state: AppState) {
+    let mut tick = tokio::time::interval(app::server::flood::FLUSH_EVERY);
+    loop {
+        tick.tick().await;
+        if let Err(e) = state.flood.flush(&state.db).await {
+            tracing::warn!(error = %e, "refused-call counts could not be written; kept for the next try");
         }
     }
 }

@@ -27,7 +27,9 @@ async fn login(base: &str, email: &str, password: &str, forwarded_for: Option<&s
 #[tokio::test]
 async fn a_flood_of_hung_up_sign_ins_leaves_sign_in_working() {
     let dir = temp_dir();
-    let mut server = Server::start(with(secryn(dir.path()), "SECRYN_SIGNIN_IP_LIMIT", "0"));
+    // One address sends all of them; this is about the hashing queue, not the per-address bounds.
+    let cmd = with(with(secryn(dir.path()), "SECRYN_SIGNIN_IP_LIMIT", "0"), "SECRYN_ANONYMOUS_PER_MINUTE", "0");
+    let mut server = Server::start(cmd);
     let code = server.setup_code();
     let base = server.base.clone();
     assert!(session_cookie(&post_setup(&base, &code).await).is_some());
@@ -87,6 +89,49 @@ async fn the_next_path_after_sign_in_stays_on_this_instance_and_never_panics() {
 
 /// Behind a trusted proxy each client is itself: a lock holds back only the address that
 /// earned it. From anyone else, `X-Forwarded-For` is ignored.
+/// Calls without a credential past the address's rate are answered 429 with the error body,
+/// through the REST door and the sign-in form alike, and stop adding request-log rows; the
+/// counts land in one summary row.
+#[tokio::test]
+async fn a_stranger_past_the_rate_gets_429_and_stops_adding_rows() {
+    let dir = temp_dir();
+    let cmd =
+        with(with(secryn(dir.path()), "SECRYN_ANONYMOUS_PER_MINUTE", "2"), "SECRYN_TRUSTED_PROXIES", "127.0.0.1/32");
+    let mut server = Server::start(cmd);
+    let code = server.setup_code();
+    let base = server.base.clone();
+    post_setup(&base, &code).await;
+    let url = format!("{base}/api/v1/vaults/0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b");
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        let res = client().get(&url).header("authorization", "Bearer wrong").send().await.unwrap();
+        statuses.push(res.status().as_u16());
+        if res.status() == 429 {
+            let body: serde_json::Value = res.json().await.unwrap();
+            assert_eq!(body["error"], "rate_limited", "{body}");
+            assert!(body["message"].as_str().unwrap().contains("Try again"), "{body}");
+        }
+    }
+    assert_eq!(statuses, [401, 401, 429, 429, 429]);
+    let mut signins = Vec::new();
+    for _ in 0..4 {
+        signins.push(login(&base, "admin@example.com", "wrong", Some("203.0.113.77")).await.status().as_u16());
+    }
+    assert_eq!(signins, [401, 401, 429, 429]);
+    let owner = login(&base, "admin@example.com", PASSWORD, Some("198.51.100.20")).await;
+    assert!(session_cookie(&owner).is_some(), "another address signs in");
+    server.stop();
+
+    let db =
+        app::server::db::Db::connect(&format!("sqlite://{}", dir.path().join("secryn.db").display())).await.unwrap();
+    let logged: i64 = sqlx::query_scalar("select count(*) from request_log").fetch_one(db.reader()).await.unwrap();
+    let counted: i64 = sqlx::query_scalar("select coalesce(sum(refused), 0) from refused_calls where door = 'api'")
+        .fetch_one(db.reader())
+        .await
+        .unwrap();
+    assert_eq!((logged, counted), (2, 3), "two rows, then three calls counted (written at the graceful stop)");
+}
+
 #[tokio::test]
 async fn only_a_trusted_proxy_names_the_client() {
     let dir = temp_dir();

@@ -77,6 +77,7 @@ pub async fn state(db: &Db) -> AppState {
         leptos_options: Arc::new(leptos::config::LeptosOptions::builder().output_name("secryn").build()),
         data_keys: Default::default(),
         request_log: app::server::request_log::RequestLog::start(db.clone()),
+        flood: Arc::new(app::server::flood::Flood::new(app::server::flood::DEFAULT_PER_MINUTE)),
     })
 }
 

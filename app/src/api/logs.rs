@@ -3,7 +3,7 @@
 //! `downloads`), so the browser streams it to disk.
 
 use crate::domain::AppError;
-use crate::domain::logs::{AuditRow, ChainReport, LogFilter, LogPage, RequestRow, UserLogRow};
+use crate::domain::logs::{AuditRow, ChainReport, LogFilter, LogPage, RefusedRow, RequestRow, UserLogRow};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
@@ -31,4 +31,10 @@ pub async fn user_log_page(filter: LogFilter, cursor: Option<String>) -> Result<
 #[server(prefix = "/rpc", endpoint = "logs_verify")]
 pub async fn verify_audit_chain() -> Result<ChainReport, AppError> {
     door::respond(async { svc::verify_chain(&door::caller()?).await }).await
+}
+
+/// The last day's calls refused past their address's rate and only counted.
+#[server(prefix = "/rpc", endpoint = "logs_refused")]
+pub async fn refused_counts() -> Result<Vec<RefusedRow>, AppError> {
+    door::respond(async { svc::refused_counts(&door::caller()?).await }).await
 }

@@ -135,6 +135,20 @@ pub struct AuditRow {
     pub request_id: Option<String>,
 }
 
+/// Calls from one address through one door (`api`, `sign_in`) in one minute that were past
+/// the address's rate: answered 429 and only counted here, not logged one by one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefusedRow {
+    /// The minute's start.
+    pub minute: Micros,
+    pub address: String,
+    pub door: String,
+    pub refused: i64,
+}
+
+/// How far back the viewer shows refused-call counts.
+pub const REFUSED_SHOWN: Micros = 24 * 3_600_000_000;
+
 /// A REST call as the request log holds it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequestRow {

@@ -203,6 +203,8 @@ struct Canonical<'a> {
 pub struct AuditKey {
     key: ChainKey,
     keyed_from: i64,
+    /// One walk of the whole chain at a time on this node (see [`AuditKey::claim_walk`]).
+    walking: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 /// Why the chain key could not be had.
@@ -221,6 +223,13 @@ fn key_aad(keyed_from: i64) -> Vec<u8> {
 }
 
 impl AuditKey {
+    /// The right to walk the whole chain, which reads every entry: one walk at a time on a
+    /// node, `None` while another runs. Dropping it (also when the asker hangs up and the
+    /// walk is cancelled) frees it.
+    pub fn claim_walk(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        self.walking.clone().try_acquire_owned().ok()
+    }
+
     /// The instance's chain key, made on the first start that has none: it keys every entry
     /// after the last one already written. Two nodes starting at once agree on one key.
     pub async fn load_or_create(db: &Db, master: &MasterKey) -> Result<AuditKey, KeyFailure> {
@@ -235,7 +244,7 @@ impl AuditKey {
         }
         let (wrapped, keyed_from) = instance::audit_key(db).await?.ok_or(sqlx::Error::RowNotFound)?;
         let key = master.unwrap_chain_key(&wrapped, &key_aad(keyed_from)).map_err(|_| KeyFailure::Unwrap)?;
-        Ok(AuditKey { key, keyed_from })
+        Ok(AuditKey { key, keyed_from, walking: std::sync::Arc::new(tokio::sync::Semaphore::new(1)) })
     }
 
     /// The link of the entry `c` after `prev`: a MAC in the keyed part, else plain SHA-256.

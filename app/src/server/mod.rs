@@ -12,6 +12,7 @@ pub mod crypto;
 pub mod csv;
 pub mod db;
 pub mod error;
+pub mod flood;
 pub mod inline_sqlite;
 pub mod key_material;
 pub mod password;

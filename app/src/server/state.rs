@@ -83,6 +83,8 @@ pub struct Shared {
     pub data_keys: Arc<DataKeys>,
     /// The request log's writer: machine reads are recorded through it before they answer.
     pub request_log: super::request_log::RequestLog,
+    /// Per-address bounds on the rows credential-less calls make (see `flood`).
+    pub flood: Arc<super::flood::Flood>,
 }
 
 /// The unwrapped vault keys, shared by every request.

@@ -18,6 +18,7 @@ pub mod logs;
 pub mod memberships;
 pub mod pki;
 pub mod projects;
+pub mod refused;
 pub mod request_log;
 pub mod secrets;
 pub mod sessions;

@@ -10,6 +10,10 @@
 //! - one network address: after `SECRYN_SIGNIN_IP_LIMIT` attempts (default 50) within 15
 //!   minutes it is refused for every account.
 //!
+//! - one network address, per node: past `SECRYN_ANONYMOUS_PER_MINUTE` failures (default 60)
+//!   within a minute it is refused and each refusal only counted (see `flood`), so failed
+//!   sign-ins cannot fill the user log even with the limit above turned off.
+//!
 //! The two per-address counters count attempts before the check, so a burst of concurrent
 //! guesses gets no more than the limit; a successful sign-in gives its attempt back (and
 //! clears its address's count for that account). The account's counter counts failures only,
@@ -24,6 +28,7 @@ use crate::domain::{AppError, ErrorCode};
 use crate::server::audit::{self, Actor, Entry};
 use crate::server::crypto::SecretText;
 use crate::server::db::Tx;
+use crate::server::flood::Door;
 use crate::server::repo::throttle::{self, Subject};
 use crate::server::repo::user_log::{self, Event, LogLine};
 use crate::server::repo::{sessions, users};
@@ -131,7 +136,17 @@ pub async fn sign_in(caller: &Caller<Anonymous>, email: &str, password: String) 
     let email = Email::parse("email", email)?;
     let password = Password::for_sign_in("password", password)?;
     let ip = caller.meta.ip.as_deref().unwrap_or("unknown");
-    let attempt = count_attempt(&caller.state, email.as_str(), ip, clock::now()).await?;
+    let flood = &caller.state.flood;
+    if !flood.allows(Door::SignIn, caller.meta.ip.as_deref(), clock::now()) {
+        return Err(AppError::rate_limited(
+            "Too many failed sign-ins from your network address this minute. Try again in a minute.",
+        ));
+    }
+    let attempt = count_attempt(&caller.state, email.as_str(), ip, clock::now()).await.inspect_err(|e| {
+        if e.code == ErrorCode::RateLimited {
+            flood.summarize(Door::SignIn, caller.meta.ip.as_deref(), clock::now());
+        }
+    })?;
     tokio::time::sleep(delay_for(attempt.account_failures)).await;
 
     let user = users::find_by_email(caller.state.db.reader(), email.as_str()).await?;
@@ -157,6 +172,7 @@ pub async fn sign_in(caller: &Caller<Anonymous>, email: &str, password: String) 
             Some(u) if u.state != users::UserState::Active => "account not active",
             Some(_) => "wrong password",
         };
+        flood.note(Door::SignIn, caller.meta.ip.as_deref(), clock::now());
         user_log::append(&mut tx, log(Event::SignInFailed, Some(detail))).await?;
         let who = Subject { email: Some(email.as_str()), ip: None };
         let window = clock::minutes(WINDOW_MINUTES);

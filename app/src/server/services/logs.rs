@@ -4,7 +4,8 @@
 
 use crate::domain::AppError;
 use crate::domain::logs::{
-    AuditRow, ChainReport, FILTER_MAX, LogFilter, LogKind, LogPage, PAGE_SIZE, RequestRow, UserLogRow,
+    AuditRow, ChainReport, FILTER_MAX, LogFilter, LogKind, LogPage, PAGE_SIZE, REFUSED_SHOWN, RefusedRow, RequestRow,
+    UserLogRow,
 };
 use crate::domain::permission::{Action, Resource};
 use crate::domain::time::rfc3339;
@@ -97,9 +98,21 @@ pub async fn user_page(caller: &Caller, f: &LogFilter, cursor: Option<&str>) -> 
     Ok(paged(rows, PAGE_SIZE, user_cursor))
 }
 
-/// Walks the whole audit chain and records that an Admin did (with the outcome).
+/// The last day's counts of calls refused past their address's rate (see `flood`), newest
+/// first; at most a page.
+pub async fn refused_counts(caller: &Caller) -> Result<Vec<RefusedRow>, AppError> {
+    admin(caller).await?;
+    let since = crate::server::clock::now() - REFUSED_SHOWN;
+    Ok(crate::server::repo::refused::since(&caller.state.db, since, PAGE_SIZE as i64).await?)
+}
+
+/// Walks the whole audit chain (one walk at a time) and records that an Admin did (with the
+/// outcome).
 pub async fn verify_chain(caller: &Caller) -> Result<ChainReport, AppError> {
     admin(caller).await?;
+    let _walk = caller.state.audit_key.claim_walk().ok_or_else(|| {
+        AppError::conflict("The chain is being verified already. Try again when that check has finished.")
+    })?;
     let report = ChainReport::from(audit::verify(&caller.state.db, &caller.state.audit_key).await?);
     let outcome = if report.broken.is_none() { "intact" } else { "broken" };
     let changes = vec![
@@ -131,7 +144,7 @@ const PRUNE_BATCH: i64 = 5_000;
 /// Arbitrary constant naming the pruning job's advisory lock on PostgreSQL.
 const PG_PRUNE_LOCK: i64 = 0x5ec7_9a0e;
 
-/// Deletes request-log rows older than the retention setting, as of `now`. Several nodes on
+/// Deletes request-log rows (and refused-call counts) older than the retention setting, as of `now`. Several nodes on
 /// one PostgreSQL take turns through an advisory lock: a node that finds it held skips the
 /// run (the holder is doing the work). A run that deleted rows is recorded in the audit log
 /// as a system event. Returns how many rows went.
@@ -152,6 +165,7 @@ pub async fn prune_request_log(state: &AppState, now: crate::domain::time::Micro
         let gone = repo::prune_requests(&mut tx, cutoff, PRUNE_BATCH).await?;
         total += gone;
         if gone < PRUNE_BATCH as u64 {
+            total += crate::server::repo::refused::prune(&mut tx, cutoff).await?;
             if total > 0 {
                 let days = state.settings.request_log_retention_days.to_string();
                 let changes = vec![

@@ -13,6 +13,7 @@ use crate::domain::AppError;
 use crate::domain::ids::{AccessKeyId, SecretId, VaultId};
 use crate::domain::secret::{SecretMeta, SecretStatus, SecretValue};
 use crate::domain::time::{Micros, rfc3339};
+use crate::server::flood::Door;
 use crate::server::repo::access_keys::KeyRecord;
 use crate::server::repo::secrets::{self as secrets_repo, Only};
 use crate::server::repo::{access_keys, vaults};
@@ -141,8 +142,16 @@ where
     result
 }
 
-/// Waits for `record` to be committed; 503 when it cannot be.
+/// Waits for `record` to be committed; 503 when it cannot be. A call that carried no
+/// credential (neither a usable access key nor a public token) from an address past its rate
+/// is answered 429 and only counted (see `flood`).
 pub(super) async fn commit(caller: &Machine, record: Record) -> Result<(), AppError> {
+    let anonymous = record.access_key_id.is_none() && record.public_resource.is_none();
+    if anonymous && !caller.state.flood.admit(Door::Api, record.ip.as_deref(), record.at) {
+        return Err(AppError::rate_limited(
+            "Too many calls without a valid credential from your network address. Try again in a minute.",
+        ));
+    }
     if caller.state.request_log.record(record).await {
         Ok(())
     } else {

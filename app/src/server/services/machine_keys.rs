@@ -275,14 +275,17 @@ where
     let mut record = call.record(caller, None, status);
     record.public_resource = resource.as_ref().map(|o| o.id.clone());
     commit(caller, record).await?;
-    if let (Ok(_), Some(opener)) = (&result, &resource) {
+    if let (Ok(_), Some(opener)) = (&result, &resource)
+        && caller.state.flood.first_public_read(&opener.id, caller.meta.ip.as_deref(), clock::now())
+    {
         record_public_read(caller, opener).await?;
     }
     result
 }
 
 /// A public token's use is on the audit record (SPEC §5) before the material leaves; if it
-/// cannot be written, nothing is served.
+/// cannot be written, nothing is served. Once per resource, address and minute: the request
+/// log has every read (see `flood`).
 async fn record_public_read(caller: &Machine, o: &Opener) -> Result<(), AppError> {
     let action = match o.resource_type {
         "key" => "key.public_read",

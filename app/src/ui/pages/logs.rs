@@ -12,14 +12,14 @@
 //! by that hour at the far end. `tz` stays in the URL, so a linked view means the same
 //! instants for whoever opens it.
 
-use crate::api::logs::{VerifyAuditChain, audit_log_page, request_log_page, user_log_page};
+use crate::api::logs::{VerifyAuditChain, audit_log_page, refused_counts, request_log_page, user_log_page};
 use crate::domain::AppError;
-use crate::domain::logs::{FILTER_MAX, LogFilter, LogKind, LogPage};
+use crate::domain::logs::{FILTER_MAX, LogFilter, LogKind, LogPage, RefusedRow};
 use crate::domain::time::Micros;
 use crate::ui::components::form::{Field, FormError};
 use crate::ui::components::tabs::TabBar;
 use crate::ui::layout::{Breadcrumbs, use_user};
-use crate::ui::pages::log_entries::{LogRow, LogTable, zone_name, zone_offset};
+use crate::ui::pages::log_entries::{LogRow, LogTable, LogTime, zone_name, zone_offset};
 use crate::ui::pages::not_found::NotFound;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -205,9 +205,65 @@ pub fn LogsPage(kind: LogKind) -> impl IntoView {
                     view! { <LogBody kind q result tz local=local.into() zone=Signal::derive(zone) /> }
                 })}
             </Transition>
+            {(kind == LogKind::Requests).then(|| view! { <RefusedCounts local=local.into() /> })}
         </div>
     }
     .into_any()
+}
+
+/// The request tab's last day of calls refused past their address's rate: answered 429 and
+/// counted per minute instead of logged one by one (see the server's `flood`).
+#[component]
+fn RefusedCounts(local: Signal<bool>) -> impl IntoView {
+    let counts = Resource::new(|| (), |_| refused_counts());
+    let rows = move |rows: Vec<RefusedRow>| {
+        rows.into_iter()
+            .map(|r| {
+                let door = if r.door == "sign_in" { "Sign-in" } else { "API" };
+                view! {
+                    <tr>
+                        <td data-label="Minute" class="nowrap"><LogTime t=r.minute local /></td>
+                        <td data-label="Address" class="wrap-anywhere">{r.address}</td>
+                        <td data-label="Door">{door}</td>
+                        <td data-label="Refused">{r.refused}</td>
+                    </tr>
+                }
+            })
+            .collect_view()
+    };
+    view! {
+        <section class="refused-counts" aria-labelledby="refused-title">
+            <h2 id="refused-title">"Refused and only counted"</h2>
+            <p class="muted">
+                "Calls without a credential past their address's rate are answered 429 and counted here, one line per address and minute, instead of one log entry each. Last 24 hours."
+            </p>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match counts.await {
+                        Ok(list) if list.is_empty() => view! {
+                            <p class="muted" data-empty="refused">"No address went past its rate in the last 24 hours."</p>
+                        }.into_any(),
+                        Ok(list) => view! {
+                            <div class="table-wrap">
+                                <table class="data stack-on-mobile" data-log="refused">
+                                    <thead>
+                                        <tr>
+                                            <th scope="col">"Minute"</th>
+                                            <th scope="col">"Address"</th>
+                                            <th scope="col">"Door"</th>
+                                            <th scope="col">"Refused"</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>{rows(list)}</tbody>
+                                </table>
+                            </div>
+                        }.into_any(),
+                        Err(e) => view! { <p class="form-error">{e.message}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
 }
 
 fn suffix(kind: LogKind) -> &'static str {
