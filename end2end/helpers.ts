@@ -19,7 +19,7 @@ export async function waitForHydration(page: Page): Promise<void> {
 }
 
 /** The first Admin every test run creates. */
-export const ADMIN = { name: "Ada Admin", email: "ada@example.com", password: "correct horse battery staple" };
+export const ADMIN = { name: "First Admin", email: "admin@example.com", password: "correct horse battery staple" };
 /** The password the desktop story changes to; later projects sign in with it. */
 export const NEW_PASSWORD = "a brand new passphrase 42";
 
