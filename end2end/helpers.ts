@@ -194,6 +194,24 @@ export async function tapTargets(page: Page): Promise<void> {
   expect(small).toEqual([]);
 }
 
+/** At a phone's width: `what` fits the window and every control is big enough to tap. */
+export async function fitsPhone(page: Page, what: string): Promise<void> {
+  await noSidewaysScroll(page, what);
+  await tapTargets(page);
+}
+
+/**
+ * Opens tab `tab` ("keys", "certificates", …) of vault `vault` in project `project` as the Admin,
+ * creating either when missing; returns the vault's id.
+ */
+export async function openVaultTab(page: Page, project: string, vault: string, tab: string): Promise<string> {
+  await openVault(page, project, vault);
+  const vaultId = vaultIdOf(page);
+  await page.goto(`/vaults/${vaultId}/${tab}`);
+  await waitForHydration(page);
+  return vaultId;
+}
+
 /** The value of fact `term` (the whole term) in a key's or certificate's facts list. */
 export function fact(page: Page, term: string): Locator {
   return page.locator("dl.facts dt", { hasText: new RegExp(`^${term}$`) }).locator("xpath=following-sibling::dd[1]");

@@ -7,14 +7,15 @@ import {
   closeHandOff,
   download,
   fact,
+  fitsPhone,
   joinProject,
   makePrivate,
   makePublic,
   noSidewaysScroll,
   openVault,
+  openVaultTab,
   person,
   snap,
-  tapTargets,
   vaultIdOf,
   waitForHydration,
   watchConsole,
@@ -150,10 +151,7 @@ for (const width of [1280, 390]) {
       expect(pem.file).toBe("web-tls.pem");
       expect(pem.text).toContain("-----BEGIN CERTIFICATE-----");
       expect(pem.text).toContain("-----BEGIN PRIVATE KEY-----");
-      if (width < 800) {
-        await noSidewaysScroll(page, "certificate page");
-        await tapTargets(page);
-      }
+      if (width < 800) await fitsPhone(page, "certificate page");
       await snap(page, `certificate-${width}`);
 
       // Make public: the token is shown once, with the link and a curl command.
@@ -284,10 +282,7 @@ for (const width of [1280, 390]) {
       await waitForHydration(page);
       await expect(page.locator("tbody tr")).toHaveCount(3);
       await expect(page.getByRole("row").filter({ hasText: "uploaded-pem" })).toContainText("O=Upload Test");
-      if (width < 800) {
-        await noSidewaysScroll(page, "Certificates tab");
-        await tapTargets(page);
-      }
+      if (width < 800) await fitsPhone(page, "Certificates tab");
       await snap(page, `certificates-${width}`);
       expect(errors).toEqual([]);
     });
@@ -300,10 +295,7 @@ test("a Read-only member sees certificates and their chain, and nothing to chang
   const errors = watchConsole(page);
   const stamp = Date.now();
   const project = `Certificate roles ${stamp}`;
-  await openVault(page, project, "roles");
-  const vaultId = vaultIdOf(page);
-  await page.goto(`/vaults/${vaultId}/certificates`);
-  await waitForHydration(page);
+  const vaultId = await openVaultTab(page, project, "roles", "certificates");
   await page.getByRole("button", { name: "New self-signed" }).click();
   await page.getByLabel("Name", { exact: true }).fill("shared-cert");
   await page.getByLabel("Common name").fill("shared.example.test");

@@ -4,14 +4,15 @@ import {
   closeHandOff,
   download,
   fact,
+  fitsPhone,
   joinProject,
   makePrivate,
   makePublic,
   noSidewaysScroll,
   openVault,
+  openVaultTab,
   person,
   snap,
-  tapTargets,
   vaultIdOf,
   waitForHydration,
   watchConsole,
@@ -91,10 +92,7 @@ for (const width of [1280, 390]) {
       expect(pem.text).toContain("-----BEGIN PRIVATE KEY-----");
       const ssh = await download(page, "Download OpenSSH");
       expect(ssh.text).toContain("-----BEGIN OPENSSH PRIVATE KEY-----");
-      if (width < 800) {
-        await noSidewaysScroll(page, "key page");
-        await tapTargets(page);
-      }
+      if (width < 800) await fitsPhone(page, "key page");
       await snap(page, `key-${width}`);
 
       // Make public: the token is shown once, with the link and a curl command.
@@ -211,10 +209,7 @@ for (const width of [1280, 390]) {
       await waitForHydration(page);
       await expect(page.getByRole("row").filter({ hasText: "uploaded-p256" })).toContainText("EC P-256");
       await expect(page.getByRole("row").filter({ hasText: "uploaded-p256" })).toContainText("Uploaded");
-      if (width < 800) {
-        await noSidewaysScroll(page, "Keys tab");
-        await tapTargets(page);
-      }
+      if (width < 800) await fitsPhone(page, "Keys tab");
       await snap(page, `keys-${width}`);
       expect(errors).toEqual([]);
     });
@@ -227,10 +222,7 @@ test("a Contributor downloads but cannot make keys until allowed; Read-only sees
   const errors = watchConsole(page);
   const stamp = Date.now();
   const project = `Key roles ${stamp}`;
-  await openVault(page, project, "roles");
-  const vaultId = vaultIdOf(page);
-  await page.goto(`/vaults/${vaultId}/keys`);
-  await waitForHydration(page);
+  const vaultId = await openVaultTab(page, project, "roles", "keys");
   await page.getByRole("button", { name: "New key" }).click();
   await page.getByLabel("Name", { exact: true }).fill("shared-key");
   await page.getByRole("button", { name: "Generate key" }).click();
