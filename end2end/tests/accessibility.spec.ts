@@ -137,7 +137,7 @@ test("every signed-in page", async ({ page, browser }) => {
 
   // The invitation page, as the invited person sees it, and their first page.
   const stamp = Date.now();
-  const guest = { name: "Gil Guest", email: `gil.${stamp}.${width}@example.com`, password: "gil's long passphrase" };
+  const guest = { name: "Invited Guest", email: `guest.${stamp}.${width}@example.com`, password: "the guest's long passphrase" };
   const link = await invitationLink(page, guest.name, guest.email);
   const guestPage = await (await browser.newContext()).newPage();
   await audit(guestPage, new URL(link).pathname, "invitation");

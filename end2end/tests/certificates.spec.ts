@@ -2,42 +2,24 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { expect, type Page, test } from "@playwright/test";
-import { inviteAndJoin, openVault, snap, waitForHydration, watchConsole } from "../helpers";
-
-/** The vault's id, from the vault page's URL. */
-function vaultIdOf(page: Page): string {
-  return page.url().split("/vaults/")[1].split("/")[0];
-}
-
-/** Clicks the download link `name` and returns the saved file's name and text. */
-async function download(page: Page, name: string): Promise<{ file: string; text: string }> {
-  const [file] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name, exact: true }).click()]);
-  const path = await file.path();
-  return { file: file.suggestedFilename(), text: readFileSync(path, "utf8") };
-}
-
-/** Fails when the page is wider than the window (something pushes it sideways). */
-async function noSidewaysScroll(page: Page, what: string): Promise<void> {
-  const fits = await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
-  expect(fits, `${what}: the page does not scroll sideways`).toBe(true);
-}
-
-/** Every visible control in the page's main part is at least 44 px tall (phones). */
-async function tapTargets(page: Page): Promise<void> {
-  const small = await page.evaluate(() =>
-    [...document.querySelectorAll("main button, main a.button, main select, main input:not([type=hidden]), .tabs a, .breadcrumbs a")]
-      .filter((e) => (e as HTMLElement).offsetParent !== null)
-      .map((e) => ({ what: `${e.tagName} ${(e.textContent ?? "").trim() || e.id}`, h: Math.round(e.getBoundingClientRect().height) }))
-      .filter((t) => t.h < 44),
-  );
-  expect(small).toEqual([]);
-}
-
-/** The value of fact `term` in the certificate page's facts list. */
-function fact(page: Page, term: string) {
-  return page.locator("dl.facts dt", { hasText: new RegExp(`^${term}$`) }).locator("xpath=following-sibling::dd[1]");
-}
+import { expect, test } from "@playwright/test";
+import {
+  closeHandOff,
+  download,
+  fact,
+  fitsPhone,
+  joinProject,
+  makePrivate,
+  makePublic,
+  noSidewaysScroll,
+  openVault,
+  openVaultTab,
+  person,
+  snap,
+  vaultIdOf,
+  waitForHydration,
+  watchConsole,
+} from "../helpers";
 
 /** Files made by openssl for the uploads: a PEM bundle (certificate and key) and a PFX. */
 interface Made {
@@ -169,30 +151,13 @@ for (const width of [1280, 390]) {
       expect(pem.file).toBe("web-tls.pem");
       expect(pem.text).toContain("-----BEGIN CERTIFICATE-----");
       expect(pem.text).toContain("-----BEGIN PRIVATE KEY-----");
-      if (width < 800) {
-        await noSidewaysScroll(page, "certificate page");
-        await tapTargets(page);
-      }
+      if (width < 800) await fitsPhone(page, "certificate page");
       await snap(page, `certificate-${width}`);
 
       // Make public: the token is shown once, with the link and a curl command.
-      await page.getByRole("button", { name: "Make public…" }).click();
-      const publish = page.getByRole("dialog", { name: "Make this certificate public" });
-      await expect(publish).toContainText("never its private key");
-      await publish.getByRole("button", { name: "Make public", exact: true }).click();
-      await expect(publish.getByRole("note")).toContainText("only time it is shown");
-      await expect(publish.getByRole("button", { name: "Copy token" })).toBeFocused();
-      const token = (await publish.locator("#public-token-text").textContent()) ?? "";
-      expect(token.length).toBeGreaterThan(20);
       const url = `${new URL(baseURL ?? page.url()).origin}/api/v1/certificates/${certId}`;
-      const link = (await publish.locator("#public-link").textContent()) ?? "";
-      expect(link).toBe(`${url}?code=${token}`);
-      await expect(publish.locator("#public-curl")).toHaveText(`curl -H "Authorization: Bearer ${token}" ${url}`);
-      if (width < 800) {
-        for (const id of ["#public-token-text", "#public-link", "#public-curl"]) {
-          expect(await publish.locator(id).evaluate((e) => e.scrollWidth <= e.clientWidth), `${id} wraps`).toBe(true);
-        }
-      }
+      const handOff = await makePublic(page, "certificate", url);
+      const { sheet: publish, token, link } = handOff;
       await snap(page, `certificate-public-token-${width}`);
 
       // A machine with no session fetches the chain with the link, or the token in a header.
@@ -207,20 +172,11 @@ for (const width of [1280, 390]) {
       expect((await request.get(url)).status()).toBe(401);
 
       // Done forgets the token; the page says the certificate is public.
-      await publish.getByRole("button", { name: "Done" }).click();
-      await expect(publish).toBeHidden();
-      await expect(page.getByText(token)).toHaveCount(0);
-      await expect(page.locator("h1 .badge", { hasText: "Public" })).toBeVisible();
-      await expect(fact(page, "Public")).toContainText("Yes");
+      await closeHandOff(page, handOff);
       await expect(page.getByText(`/api/v1/certificates/${certId}`)).toBeVisible();
 
       // Making it private revokes the token at once: the same link now answers 401.
-      await page.getByRole("button", { name: "Make private…" }).click();
-      const confirm = page.getByRole("dialog", { name: "Make this certificate private?" });
-      await expect(confirm).toContainText("revoked at once");
-      await confirm.getByRole("button", { name: "Make private" }).click();
-      await expect(page.getByRole("status")).toContainText("The certificate is private");
-      await expect(fact(page, "Public")).toHaveText("No");
+      await makePrivate(page, "certificate");
       const refused = await request.get(link);
       expect(refused.status()).toBe(401);
       expect(await refused.text()).not.toContain("CERTIFICATE-----");
@@ -326,10 +282,7 @@ for (const width of [1280, 390]) {
       await waitForHydration(page);
       await expect(page.locator("tbody tr")).toHaveCount(3);
       await expect(page.getByRole("row").filter({ hasText: "uploaded-pem" })).toContainText("O=Upload Test");
-      if (width < 800) {
-        await noSidewaysScroll(page, "Certificates tab");
-        await tapTargets(page);
-      }
+      if (width < 800) await fitsPhone(page, "Certificates tab");
       await snap(page, `certificates-${width}`);
       expect(errors).toEqual([]);
     });
@@ -342,10 +295,7 @@ test("a Read-only member sees certificates and their chain, and nothing to chang
   const errors = watchConsole(page);
   const stamp = Date.now();
   const project = `Certificate roles ${stamp}`;
-  await openVault(page, project, "roles");
-  const vaultId = vaultIdOf(page);
-  await page.goto(`/vaults/${vaultId}/certificates`);
-  await waitForHydration(page);
+  const vaultId = await openVaultTab(page, project, "roles", "certificates");
   await page.getByRole("button", { name: "New self-signed" }).click();
   await page.getByLabel("Name", { exact: true }).fill("shared-cert");
   await page.getByLabel("Common name").fill("shared.example.test");
@@ -353,28 +303,19 @@ test("a Read-only member sees certificates and their chain, and nothing to chang
   await expect(page.getByRole("heading", { level: 1, name: /shared-cert/ })).toBeVisible();
   const certPath = new URL(page.url()).pathname;
 
-  const rolf = { name: "Rolf Reader", email: `rolf.cert.${stamp}@example.com`, password: "rolf's long passphrase" };
-  const rolfPage = await inviteAndJoin(page, browser, rolf);
-  await page.goto("/projects");
-  await waitForHydration(page);
-  await page.getByRole("link", { name: project, exact: true }).click();
-  await page.getByRole("navigation", { name: "Project sections" }).getByRole("link", { name: "Members" }).click();
-  await page.getByLabel("User", { exact: true }).selectOption({ label: `${rolf.name} <${rolf.email}>` });
-  await page.getByLabel("Role", { exact: true }).selectOption("read_only");
-  await page.getByRole("button", { name: "Add member" }).click();
-  await expect(page.getByRole("row").filter({ hasText: rolf.email })).toBeVisible();
+  const [readerPage] = await joinProject(page, browser, project, [[person("Certificate Reader", "reader.cert", stamp), "read_only"]]);
 
-  await rolfPage.goto(`/vaults/${vaultId}/certificates`);
-  await waitForHydration(rolfPage);
-  await expect(rolfPage.getByRole("link", { name: "shared-cert" })).toBeVisible();
-  await expect(rolfPage.getByRole("button", { name: "New self-signed" })).toHaveCount(0);
-  await expect(rolfPage.getByRole("button", { name: "Upload", exact: true })).toHaveCount(0);
-  await rolfPage.goto(certPath);
-  await waitForHydration(rolfPage);
-  await expect(rolfPage.locator("#chain-pem")).toContainText("-----BEGIN CERTIFICATE-----");
-  await expect(rolfPage.getByRole("link", { name: "Download PEM" })).toHaveCount(0);
-  await expect(rolfPage.getByRole("button", { name: "Make public…" })).toHaveCount(0);
-  await expect(rolfPage.getByRole("button", { name: "Edit tags" })).toHaveCount(0);
-  expect((await rolfPage.request.get(`${certPath}/download`)).status()).toBe(403);
+  await readerPage.goto(`/vaults/${vaultId}/certificates`);
+  await waitForHydration(readerPage);
+  await expect(readerPage.getByRole("link", { name: "shared-cert" })).toBeVisible();
+  await expect(readerPage.getByRole("button", { name: "New self-signed" })).toHaveCount(0);
+  await expect(readerPage.getByRole("button", { name: "Upload", exact: true })).toHaveCount(0);
+  await readerPage.goto(certPath);
+  await waitForHydration(readerPage);
+  await expect(readerPage.locator("#chain-pem")).toContainText("-----BEGIN CERTIFICATE-----");
+  await expect(readerPage.getByRole("link", { name: "Download PEM" })).toHaveCount(0);
+  await expect(readerPage.getByRole("button", { name: "Make public…" })).toHaveCount(0);
+  await expect(readerPage.getByRole("button", { name: "Edit tags" })).toHaveCount(0);
+  expect((await readerPage.request.get(`${certPath}/download`)).status()).toBe(403);
   expect(errors).toEqual([]);
 });

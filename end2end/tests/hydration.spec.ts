@@ -39,7 +39,7 @@ test("every tab page hydrates, load after load, for an Admin and a Read-only mem
     .getByRole("link", { name: `Hydration ${stamp}`, exact: true })
     .getAttribute("href");
 
-  const reader = { name: "Hydra Reader", email: `hydra.${stamp}@example.com`, password: "hydra reader passphrase" };
+  const reader = { name: "Vault Reader", email: `reader.hydration.${stamp}@example.com`, password: "the vault reader's passphrase" };
   const readerPage = await inviteAndJoin(page, browser, reader);
   const readerErrors = watchConsole(readerPage);
   await page.goto(`${projectPath}/members`);

@@ -1,41 +1,22 @@
 import { generateKeyPairSync } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { expect, type Page, test } from "@playwright/test";
-import { inviteAndJoin, openVault, snap, waitForHydration, watchConsole } from "../helpers";
-
-/** The vault's id, from the vault page's URL. */
-function vaultIdOf(page: Page): string {
-  return page.url().split("/vaults/")[1].split("/")[0];
-}
-
-/** Clicks the download link `name` and returns the saved file's name and text. */
-async function download(page: Page, name: string): Promise<{ file: string; text: string }> {
-  const [file] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name, exact: true }).click()]);
-  const path = await file.path();
-  return { file: file.suggestedFilename(), text: readFileSync(path, "utf8") };
-}
-
-/** Fails when the page is wider than the window (something pushes it sideways). */
-async function noSidewaysScroll(page: Page, what: string): Promise<void> {
-  const fits = await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
-  expect(fits, `${what}: the page does not scroll sideways`).toBe(true);
-}
-
-/** Every visible control in the page's main part is at least 44 px tall (phones). */
-async function tapTargets(page: Page): Promise<void> {
-  const small = await page.evaluate(() =>
-    [...document.querySelectorAll("main button, main a.button, main select, main input:not([type=hidden]), .tabs a, .breadcrumbs a")]
-      .filter((e) => (e as HTMLElement).offsetParent !== null)
-      .map((e) => ({ what: `${e.tagName} ${(e.textContent ?? "").trim() || e.id}`, h: Math.round(e.getBoundingClientRect().height) }))
-      .filter((t) => t.h < 44),
-  );
-  expect(small).toEqual([]);
-}
-
-/** The value of fact `term` in the key page's facts list. */
-function fact(page: Page, term: string) {
-  return page.locator("dl.facts dt", { hasText: term }).locator("xpath=following-sibling::dd[1]");
-}
+import { expect, test } from "@playwright/test";
+import {
+  closeHandOff,
+  download,
+  fact,
+  fitsPhone,
+  joinProject,
+  makePrivate,
+  makePublic,
+  noSidewaysScroll,
+  openVault,
+  openVaultTab,
+  person,
+  snap,
+  vaultIdOf,
+  waitForHydration,
+  watchConsole,
+} from "../helpers";
 
 // A key's life in the UI, as a new user meets it, at the desktop and the phone width: the
 // Keys tab, a generated Ed25519 key downloaded as PEM and OpenSSH, its public half shared by
@@ -111,33 +92,16 @@ for (const width of [1280, 390]) {
       expect(pem.text).toContain("-----BEGIN PRIVATE KEY-----");
       const ssh = await download(page, "Download OpenSSH");
       expect(ssh.text).toContain("-----BEGIN OPENSSH PRIVATE KEY-----");
-      if (width < 800) {
-        await noSidewaysScroll(page, "key page");
-        await tapTargets(page);
-      }
+      if (width < 800) await fitsPhone(page, "key page");
       await snap(page, `key-${width}`);
 
       // Make public: the token is shown once, with the link and a curl command.
-      await page.getByRole("button", { name: "Make public…" }).click();
-      const publish = page.getByRole("dialog", { name: "Make this key public" });
-      await expect(publish).toContainText("never its private key");
-      await publish.getByRole("button", { name: "Make public", exact: true }).click();
-      await expect(publish.getByRole("note")).toContainText("only time it is shown");
-      await expect(publish.getByRole("button", { name: "Copy token" })).toBeFocused();
-      const token = (await publish.locator("#public-token-text").textContent()) ?? "";
-      expect(token.length).toBeGreaterThan(20);
       const url = `${new URL(baseURL ?? page.url()).origin}/api/v1/keys/${keyId}`;
-      const link = (await publish.locator("#public-link").textContent()) ?? "";
-      expect(link).toBe(`${url}?code=${token}`);
-      await expect(publish.locator("#public-curl")).toHaveText(`curl -H "Authorization: Bearer ${token}" ${url}`);
+      const handOff = await makePublic(page, "key", url);
+      const { sheet: publish, token, link } = handOff;
       await publish.getByRole("button", { name: "Copy link" }).click();
       await expect(page.getByRole("status")).toContainText("Link copied.");
       expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(link);
-      if (width < 800) {
-        for (const id of ["#public-token-text", "#public-link", "#public-curl"]) {
-          expect(await publish.locator(id).evaluate((e) => e.scrollWidth <= e.clientWidth), `${id} wraps`).toBe(true);
-        }
-      }
       await snap(page, `key-public-token-${width}`);
 
       // A machine fetches the public half with the link, or with the token in a header.
@@ -150,11 +114,7 @@ for (const width of [1280, 390]) {
       expect(byHeader.status()).toBe(200);
 
       // Done forgets the token; the page says the key is public.
-      await publish.getByRole("button", { name: "Done" }).click();
-      await expect(publish).toBeHidden();
-      await expect(page.getByText(token)).toHaveCount(0);
-      await expect(page.locator("h1 .badge", { hasText: "Public" })).toBeVisible();
-      await expect(fact(page, "Public")).toContainText("Yes");
+      await closeHandOff(page, handOff);
       await trail.getByRole("link", { name: vaultName, exact: true }).click();
       await expect(page.getByRole("row").filter({ hasText: "deploy-signing" }).locator(".badge", { hasText: "Public" })).toBeVisible();
       await page.getByRole("link", { name: "deploy-signing", exact: true }).click();
@@ -172,12 +132,7 @@ for (const width of [1280, 390]) {
       expect((await request.get(newLink)).status()).toBe(200);
 
       // Making it private revokes the token: the same link now answers 401.
-      await page.getByRole("button", { name: "Make private…" }).click();
-      const confirm = page.getByRole("dialog", { name: "Make this key private?" });
-      await expect(confirm).toContainText("revoked at once");
-      await confirm.getByRole("button", { name: "Make private" }).click();
-      await expect(page.getByRole("status")).toContainText("The key is private");
-      await expect(fact(page, "Public")).toHaveText("No");
+      await makePrivate(page, "key");
       await expect(page.getByRole("button", { name: "Make public…" })).toBeVisible();
       const refused = await request.get(newLink);
       expect(refused.status()).toBe(401);
@@ -254,10 +209,7 @@ for (const width of [1280, 390]) {
       await waitForHydration(page);
       await expect(page.getByRole("row").filter({ hasText: "uploaded-p256" })).toContainText("EC P-256");
       await expect(page.getByRole("row").filter({ hasText: "uploaded-p256" })).toContainText("Uploaded");
-      if (width < 800) {
-        await noSidewaysScroll(page, "Keys tab");
-        await tapTargets(page);
-      }
+      if (width < 800) await fitsPhone(page, "Keys tab");
       await snap(page, `keys-${width}`);
       expect(errors).toEqual([]);
     });
@@ -270,44 +222,28 @@ test("a Contributor downloads but cannot make keys until allowed; Read-only sees
   const errors = watchConsole(page);
   const stamp = Date.now();
   const project = `Key roles ${stamp}`;
-  await openVault(page, project, "roles");
-  const vaultId = vaultIdOf(page);
-  await page.goto(`/vaults/${vaultId}/keys`);
-  await waitForHydration(page);
+  const vaultId = await openVaultTab(page, project, "roles", "keys");
   await page.getByRole("button", { name: "New key" }).click();
   await page.getByLabel("Name", { exact: true }).fill("shared-key");
   await page.getByRole("button", { name: "Generate key" }).click();
   await expect(page.getByRole("heading", { level: 1, name: /shared-key/ })).toBeVisible();
   const keyPath = new URL(page.url()).pathname;
 
-  const cora = { name: "Cora Contributor", email: `cora.${stamp}@example.com`, password: "cora's long passphrase" };
-  const rolf = { name: "Rolf Reader", email: `rolf.${stamp}@example.com`, password: "rolf's long passphrase" };
-  const coraPage = await inviteAndJoin(page, browser, cora);
-  const rolfPage = await inviteAndJoin(page, browser, rolf);
-  await page.goto("/projects");
-  await waitForHydration(page);
-  await page.getByRole("link", { name: project, exact: true }).click();
-  await page.getByRole("navigation", { name: "Project sections" }).getByRole("link", { name: "Members" }).click();
-  for (const [who, role] of [
-    [cora, "contributor"],
-    [rolf, "read_only"],
-  ] as const) {
-    await page.getByLabel("User", { exact: true }).selectOption({ label: `${who.name} <${who.email}>` });
-    await page.getByLabel("Role", { exact: true }).selectOption(role);
-    await page.getByRole("button", { name: "Add member" }).click();
-    await expect(page.getByRole("row").filter({ hasText: who.email })).toBeVisible();
-  }
+  const [contributorPage, readerPage] = await joinProject(page, browser, project, [
+    [person("Key Contributor", "contributor.key", stamp), "contributor"],
+    [person("Key Reader", "reader.key", stamp), "read_only"],
+  ]);
 
   // The Contributor: the Keys tab and downloads, but no New key or visibility controls.
-  await coraPage.goto(`/vaults/${vaultId}/keys`);
-  await waitForHydration(coraPage);
-  await expect(coraPage.getByRole("link", { name: "shared-key" })).toBeVisible();
-  await expect(coraPage.getByRole("button", { name: "New key" })).toHaveCount(0);
-  await coraPage.goto(keyPath);
-  await waitForHydration(coraPage);
-  await expect(coraPage.getByRole("link", { name: "Download PEM" })).toBeVisible();
-  await expect(coraPage.getByRole("button", { name: "Make public…" })).toHaveCount(0);
-  await expect(coraPage.getByRole("button", { name: "Edit details" })).toHaveCount(0);
+  await contributorPage.goto(`/vaults/${vaultId}/keys`);
+  await waitForHydration(contributorPage);
+  await expect(contributorPage.getByRole("link", { name: "shared-key" })).toBeVisible();
+  await expect(contributorPage.getByRole("button", { name: "New key" })).toHaveCount(0);
+  await contributorPage.goto(keyPath);
+  await waitForHydration(contributorPage);
+  await expect(contributorPage.getByRole("link", { name: "Download PEM" })).toBeVisible();
+  await expect(contributorPage.getByRole("button", { name: "Make public…" })).toHaveCount(0);
+  await expect(contributorPage.getByRole("button", { name: "Edit details" })).toHaveCount(0);
 
   // The vault lets Contributors manage keys: now they may.
   await page.goto(`/vaults/${vaultId}/settings`);
@@ -315,23 +251,23 @@ test("a Contributor downloads but cannot make keys until allowed; Read-only sees
   await page.getByLabel("Contributors may create keys and certificates").check();
   await page.getByRole("button", { name: "Save access settings" }).click();
   await expect(page.getByRole("status")).toContainText("Access settings saved.");
-  await coraPage.reload();
-  await waitForHydration(coraPage);
-  await expect(coraPage.getByRole("button", { name: "Make public…" })).toBeVisible();
-  await expect(coraPage.getByRole("button", { name: "Edit details" })).toBeVisible();
+  await contributorPage.reload();
+  await waitForHydration(contributorPage);
+  await expect(contributorPage.getByRole("button", { name: "Make public…" })).toBeVisible();
+  await expect(contributorPage.getByRole("button", { name: "Edit details" })).toBeVisible();
 
   // The Read-only member: the list and the public half, nothing to download or change.
-  await rolfPage.goto(`/vaults/${vaultId}/keys`);
-  await waitForHydration(rolfPage);
-  await expect(rolfPage.getByRole("link", { name: "shared-key" })).toBeVisible();
-  await expect(rolfPage.getByRole("button", { name: "New key" })).toHaveCount(0);
-  await rolfPage.goto(keyPath);
-  await waitForHydration(rolfPage);
-  await expect(rolfPage.locator("#public-pem")).toContainText("-----BEGIN PUBLIC KEY-----");
-  await expect(rolfPage.getByText("Your role shows this key's public half, not its private key.")).toBeVisible();
-  await expect(rolfPage.getByRole("link", { name: "Download PEM" })).toHaveCount(0);
-  await expect(rolfPage.getByRole("button", { name: "Make public…" })).toHaveCount(0);
-  const refused = await rolfPage.request.get(`${keyPath}/download?format=pem`);
+  await readerPage.goto(`/vaults/${vaultId}/keys`);
+  await waitForHydration(readerPage);
+  await expect(readerPage.getByRole("link", { name: "shared-key" })).toBeVisible();
+  await expect(readerPage.getByRole("button", { name: "New key" })).toHaveCount(0);
+  await readerPage.goto(keyPath);
+  await waitForHydration(readerPage);
+  await expect(readerPage.locator("#public-pem")).toContainText("-----BEGIN PUBLIC KEY-----");
+  await expect(readerPage.getByText("Your role shows this key's public half, not its private key.")).toBeVisible();
+  await expect(readerPage.getByRole("link", { name: "Download PEM" })).toHaveCount(0);
+  await expect(readerPage.getByRole("button", { name: "Make public…" })).toHaveCount(0);
+  const refused = await readerPage.request.get(`${keyPath}/download?format=pem`);
   expect(refused.status()).toBe(403);
   expect(errors).toEqual([]);
 });

@@ -129,7 +129,7 @@ test("read pages arrive rendered without JavaScript", async ({ page, browser }) 
 
 test("accepting an invitation and resetting a password are plain form posts", async ({ page, browser }) => {
   const admin = await adminPage(browser);
-  const person = { name: "Nora NoScript", email: `nora.${stamp}@example.com`, password: "nora's first passphrase" };
+  const person = { name: "Invitee Without Script", email: `invitee.${stamp}@example.com`, password: "the invitee's first passphrase" };
   const invite = await createInvitation(admin, person);
 
   // A mismatch is refused beside the field, then the invitation is accepted.
@@ -151,7 +151,7 @@ test("accepting an invitation and resetting a password are plain form posts", as
     .getByRole("button", { name: `Reset link: ${person.name}` })
     .click();
   const reset = await admin.getByLabel("Link to send").inputValue();
-  const newPassword = "nora's second passphrase";
+  const newPassword = "the invitee's second passphrase";
   await page.goto(reset);
   await page.getByLabel("New password", { exact: true }).fill(newPassword);
   await page.getByLabel("Repeat new password").fill(newPassword);
@@ -201,16 +201,16 @@ test("setup is a plain form post: a wrong code is refused beside the field, the 
     const fill = async (setupCode: string) => {
       await page.getByLabel("Setup code").fill(setupCode);
       await page.getByLabel("Instance name").fill("No Script Inc");
-      await page.getByLabel("Your name").fill("Nico First");
-      await page.getByLabel("E-mail").fill("nico@example.com");
-      await page.getByLabel("Password", { exact: true }).fill("nico's long passphrase");
-      await page.getByLabel("Repeat password").fill("nico's long passphrase");
+      await page.getByLabel("Your name").fill("Fresh Admin");
+      await page.getByLabel("E-mail").fill("fresh-admin@example.com");
+      await page.getByLabel("Password", { exact: true }).fill("the fresh admin's long passphrase");
+      await page.getByLabel("Repeat password").fill("the fresh admin's long passphrase");
       await page.getByRole("button", { name: "Create Admin and sign in" }).click();
     };
     await fill("AAAA-BBBB-CCCC-DDDD");
     await expect(page.locator("#field-code-error")).toContainText("setup code is not right");
     await fill(code);
-    await expect(page.getByRole("heading", { name: "Welcome, Nico First" })).toBeVisible();
+    await expect(page.getByRole("heading", { name: "Welcome, Fresh Admin" })).toBeVisible();
     await expect(page.locator(".brand-name")).toHaveText("No Script Inc");
   } finally {
     proc.kill("SIGTERM");

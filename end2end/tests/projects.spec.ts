@@ -120,21 +120,21 @@ test("archiving a project makes it read-only and hides it until shown", async ({
 
 test("a Project Manager adds a Contributor, who sees a restricted vault only once listed", async ({ page, browser }) => {
   const stamp = Date.now();
-  const pat = { name: "Pat Manager", email: `pat.${stamp}@example.com`, password: "pat's long passphrase" };
-  const cody = { name: "Cody Contributor", email: `cody.${stamp}@example.com`, password: "cody's long passphrase" };
+  const manager = { name: "Project Manager", email: `manager.${stamp}@example.com`, password: "the manager's long passphrase" };
+  const contributor = { name: "Vault Contributor", email: `contributor.${stamp}@example.com`, password: "the contributor's long passphrase" };
   await signIn(page, ADMIN.email, ADMIN.password);
   await expect(page.getByRole("heading", { name: `Welcome, ${ADMIN.name}` })).toBeVisible();
-  const patPage = await inviteAndJoin(page, browser, pat);
-  const codyPage = await inviteAndJoin(page, browser, cody);
-  const patErrors = watchConsole(patPage);
-  const codyErrors = watchConsole(codyPage);
+  const managerPage = await inviteAndJoin(page, browser, manager);
+  const contributorPage = await inviteAndJoin(page, browser, contributor);
+  const managerErrors = watchConsole(managerPage);
+  const contributorErrors = watchConsole(contributorPage);
 
-  // Not a member yet: the project does not exist for Cody.
-  await codyPage.goto("/projects");
-  await waitForHydration(codyPage);
-  await expect(codyPage.getByText("No projects here")).toBeVisible();
+  // Not a member yet: the project does not exist for the Contributor.
+  await contributorPage.goto("/projects");
+  await waitForHydration(contributorPage);
+  await expect(contributorPage.getByText("No projects here")).toBeVisible();
 
-  // The Admin makes Pat Project Manager of Payments.
+  // The Admin makes the manager Project Manager of Payments.
   await page.goto("/projects");
   await waitForHydration(page);
   await page.getByRole("link", { name: "Payments" }).click();
@@ -143,67 +143,69 @@ test("a Project Manager adds a Contributor, who sees a restricted vault only onc
   await page.getByRole("navigation", { name: "Project sections" }).getByRole("link", { name: "Members" }).click();
   // The picker narrows as one types part of an e-mail address, and picks the match.
   const people = page.getByLabel("User", { exact: true });
-  await page.getByLabel("Find by name or e-mail").fill(`PAT.${stamp}`);
+  await page.getByLabel("Find by name or e-mail").fill(`MANAGER.${stamp}`);
   await expect(page.getByText(/^1 of \d+ shown\.$/)).toBeVisible();
-  await expect(people.getByRole("option")).toHaveText([`${pat.name} <${pat.email}>`]);
-  await expect(people.getByRole("option", { selected: true })).toHaveText(`${pat.name} <${pat.email}>`);
+  await expect(people.getByRole("option")).toHaveText([`${manager.name} <${manager.email}>`]);
+  await expect(people.getByRole("option", { selected: true })).toHaveText(`${manager.name} <${manager.email}>`);
   await page.getByLabel("Role", { exact: true }).selectOption("project_manager");
   await snap(page, "member-picker-1280");
   await auditAccessibility(page, "member picker, filtered");
   await page.getByRole("button", { name: "Add member" }).click();
-  await expect(page.getByRole("row").filter({ hasText: pat.email })).toBeVisible();
+  await expect(page.getByRole("row").filter({ hasText: manager.email })).toBeVisible();
   await expect(page.getByRole("row").filter({ hasText: ADMIN.email })).toContainText("Admin — sees every project");
 
-  // Pat adds Cody as Contributor; a Project Manager cannot hand out Project Manager.
-  await patPage.goto(`${projectUrl}/members`);
-  await waitForHydration(patPage);
-  const roles = await patPage.getByLabel("Role", { exact: true }).locator("option").allTextContents();
+  // The Project Manager adds the Contributor; a Project Manager cannot hand out Project Manager.
+  await managerPage.goto(`${projectUrl}/members`);
+  await waitForHydration(managerPage);
+  const roles = await managerPage.getByLabel("Role", { exact: true }).locator("option").allTextContents();
   expect(roles).toEqual(["Read-only", "Contributor"]);
-  await patPage.getByLabel("User", { exact: true }).selectOption({ label: `${cody.name} <${cody.email}>` });
-  await patPage.getByLabel("Role", { exact: true }).selectOption("contributor");
-  await patPage.getByRole("button", { name: "Add member" }).click();
-  await expect(patPage.getByRole("status")).toContainText("Member added");
-  await expect(patPage.getByRole("row").filter({ hasText: cody.email })).toContainText("Contributor");
-  await snap(patPage, "members-1280");
+  await managerPage.getByLabel("User", { exact: true }).selectOption({ label: `${contributor.name} <${contributor.email}>` });
+  await managerPage.getByLabel("Role", { exact: true }).selectOption("contributor");
+  await managerPage.getByRole("button", { name: "Add member" }).click();
+  await expect(managerPage.getByRole("status")).toContainText("Member added");
+  await expect(managerPage.getByRole("row").filter({ hasText: contributor.email })).toContainText("Contributor");
+  await snap(managerPage, "members-1280");
 
-  // Cody sees Payments but not the restricted vault, not even by its address.
-  await codyPage.goto("/projects");
-  await waitForHydration(codyPage);
-  await codyPage.getByRole("link", { name: "Payments" }).click();
-  await waitForHydration(codyPage);
-  await expect(codyPage.getByText("There is no vault here you can see.")).toBeVisible();
-  await patPage.goto(projectUrl);
-  await waitForHydration(patPage);
-  await patPage.getByRole("link", { name: "production" }).click();
-  await waitForHydration(patPage);
-  const vaultUrl = patPage.url();
-  const hidden = await codyPage.goto(vaultUrl);
-  await expect(codyPage.getByRole("heading", { name: "Page not found" })).toBeVisible();
+  // The Contributor sees Payments but not the restricted vault, not even by its address.
+  await contributorPage.goto("/projects");
+  await waitForHydration(contributorPage);
+  await contributorPage.getByRole("link", { name: "Payments" }).click();
+  await waitForHydration(contributorPage);
+  await expect(contributorPage.getByText("There is no vault here you can see.")).toBeVisible();
+  await managerPage.goto(projectUrl);
+  await waitForHydration(managerPage);
+  await managerPage.getByRole("link", { name: "production" }).click();
+  await waitForHydration(managerPage);
+  const vaultUrl = managerPage.url();
+  const hidden = await contributorPage.goto(vaultUrl);
+  await expect(contributorPage.getByRole("heading", { name: "Page not found" })).toBeVisible();
   expect(hidden?.status()).toBe(404);
 
-  // Pat puts Cody on the vault's list, found by typing part of his address; now Cody sees it.
-  await patPage.goto(`${vaultUrl}/settings`);
-  await waitForHydration(patPage);
-  await patPage.getByLabel("Find by name or e-mail").fill(`cody.${stamp}@`);
-  await expect(patPage.getByLabel("Add a project member").getByRole("option", { selected: true })).toHaveText(`${cody.name} <${cody.email}>`);
-  await auditAccessibility(patPage, "vault member list picker");
-  await patPage.getByRole("button", { name: "Add to list" }).click();
-  await expect(patPage.getByRole("status")).toContainText("Member list updated");
-  await codyPage.goto(projectUrl);
-  await waitForHydration(codyPage);
-  await expect(codyPage.getByRole("link", { name: "production" })).toBeVisible();
-  await codyPage.getByRole("link", { name: "production" }).click();
-  await expect(codyPage.getByRole("heading", { name: "production" })).toBeVisible();
+  // The Project Manager puts the Contributor on the vault's list, found by typing part of the
+  // address; now the Contributor sees it.
+  await managerPage.goto(`${vaultUrl}/settings`);
+  await waitForHydration(managerPage);
+  await managerPage.getByLabel("Find by name or e-mail").fill(`contributor.${stamp}@`);
+  await expect(managerPage.getByLabel("Add a project member").getByRole("option", { selected: true })).toHaveText(`${contributor.name} <${contributor.email}>`);
+  await auditAccessibility(managerPage, "vault member list picker");
+  await managerPage.getByRole("button", { name: "Add to list" }).click();
+  await expect(managerPage.getByRole("status")).toContainText("Member list updated");
+  await contributorPage.goto(projectUrl);
+  await waitForHydration(contributorPage);
+  await expect(contributorPage.getByRole("link", { name: "production" })).toBeVisible();
+  await contributorPage.getByRole("link", { name: "production" }).click();
+  await expect(contributorPage.getByRole("heading", { name: "production" })).toBeVisible();
   // A Contributor has no settings or access-key tabs.
-  await expect(codyPage.getByRole("navigation", { name: "Vault sections" }).getByRole("link", { name: "Settings" })).toHaveCount(0);
-  // But he sees who can see the vault: the Admin (marked), the Project Manager, and the list.
-  await openWhoHasAccess(codyPage);
-  const seeing = whoCanSee(codyPage).getByRole("listitem");
+  await expect(contributorPage.getByRole("navigation", { name: "Vault sections" }).getByRole("link", { name: "Settings" })).toHaveCount(0);
+  // But they see who can see the vault: the Admin (marked), the Project Manager, and the list.
+  await openWhoHasAccess(contributorPage);
+  const seeing = whoCanSee(contributorPage).getByRole("listitem");
   await expect(seeing.filter({ hasText: ADMIN.email })).toContainText("Admin — sees every project");
-  await expect(seeing.filter({ hasText: pat.email })).toContainText("Project Manager");
-  await expect(seeing.filter({ hasText: cody.email })).toContainText("On the vault's list");
-  await snap(codyPage, "vault-who-has-access-1280");
-  await auditAccessibility(codyPage, "who has access, on the vault page");
-  expect(patErrors).toEqual([]);
-  expect(codyErrors).toEqual([]);
+  // (The role is read from the badges: the manager's name says "Project Manager" too.)
+  await expect(seeing.filter({ hasText: manager.email }).locator(".access-badges")).toContainText("Project Manager");
+  await expect(seeing.filter({ hasText: contributor.email })).toContainText("On the vault's list");
+  await snap(contributorPage, "vault-who-has-access-1280");
+  await auditAccessibility(contributorPage, "who has access, on the vault page");
+  expect(managerErrors).toEqual([]);
+  expect(contributorErrors).toEqual([]);
 });

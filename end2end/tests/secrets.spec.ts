@@ -91,25 +91,25 @@ test("create, reveal, version, restore and disable a secret; Read-only sees no v
 
   // A Read-only member sees the secret's details but no value and no controls.
   const stamp = Date.now();
-  const rita = { name: "Rita Reader", email: `rita.${stamp}@example.com`, password: "rita's long passphrase" };
-  const ritaPage = await inviteAndJoin(page, browser, rita);
+  const reader = { name: "Secret Reader", email: `reader.secrets.${stamp}@example.com`, password: "the reader's long passphrase" };
+  const readerPage = await inviteAndJoin(page, browser, reader);
   await page.goto("/projects");
   await waitForHydration(page);
   await page.getByRole("link", { name: "Payments" }).click();
   await page.getByRole("navigation", { name: "Project sections" }).getByRole("link", { name: "Members" }).click();
-  await page.getByLabel("User", { exact: true }).selectOption({ label: `${rita.name} <${rita.email}>` });
+  await page.getByLabel("User", { exact: true }).selectOption({ label: `${reader.name} <${reader.email}>` });
   await page.getByLabel("Role", { exact: true }).selectOption("read_only");
   await page.getByRole("button", { name: "Add member" }).click();
-  await expect(page.getByRole("row").filter({ hasText: rita.email })).toBeVisible();
-  await ritaPage.goto(secretUrl);
-  await waitForHydration(ritaPage);
-  await expect(ritaPage.getByText("Your role shows this secret's details, not its value.")).toBeVisible();
-  await expect(ritaPage.getByRole("button", { name: "Reveal", exact: true })).toHaveCount(0);
-  await expect(ritaPage.getByRole("button", { name: "New version" })).toHaveCount(0);
-  await ritaPage.goto(vaultUrl);
-  await waitForHydration(ritaPage);
-  await expect(ritaPage.getByRole("row").filter({ hasText: "DB_PASSWORD" })).toBeVisible();
-  await expect(ritaPage.getByRole("button", { name: /^Copy value/ })).toHaveCount(0);
+  await expect(page.getByRole("row").filter({ hasText: reader.email })).toBeVisible();
+  await readerPage.goto(secretUrl);
+  await waitForHydration(readerPage);
+  await expect(readerPage.getByText("Your role shows this secret's details, not its value.")).toBeVisible();
+  await expect(readerPage.getByRole("button", { name: "Reveal", exact: true })).toHaveCount(0);
+  await expect(readerPage.getByRole("button", { name: "New version" })).toHaveCount(0);
+  await readerPage.goto(vaultUrl);
+  await waitForHydration(readerPage);
+  await expect(readerPage.getByRole("row").filter({ hasText: "DB_PASSWORD" })).toBeVisible();
+  await expect(readerPage.getByRole("button", { name: /^Copy value/ })).toHaveCount(0);
   expect(errors).toEqual([]);
 });
 

@@ -5,19 +5,15 @@
 //! own page.
 
 use crate::api::certificates::{GenerateCertificate, UploadCertificate};
-use crate::domain::AppError;
 use crate::domain::certificate::{CertRow, VALIDITY_MAX_DAYS};
 use crate::domain::key::KeyAlgorithm;
 use crate::domain::org::VaultDetail;
 use crate::domain::permission::{Action, Decision, Resource as Target, can};
-use crate::ui::components::dialog::Sheet;
 use crate::ui::components::form::{ErrorSignal, Field, FormError, SelectField, action_error};
+use crate::ui::components::list_tab::{AddWay, ListTab, ListWords, open_created};
 use crate::ui::components::reload::Reloading;
-use crate::ui::components::toast::use_toasts;
-use crate::ui::pages::project::load_error;
 use crate::ui::pages::secrets::status_class;
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 
 /// The key type picked first for a self-signed certificate: EC P-256 is what TLS clients
 /// accept most widely (browsers refuse Ed25519 certificates), at a fraction of RSA's cost.
@@ -42,6 +38,15 @@ pub fn day(t: i64) -> String {
         .unwrap_or_else(|| "—".to_owned())
 }
 
+/// What the Certificates tab says.
+const WORDS: ListWords = ListWords {
+    one: "certificate",
+    many: "certificates",
+    about: "Certificates are X.509 certificates with their chain and, when there is one, their private key: Secryn keeps the key sealed, people download the bundle, machines fetch it with an access key, and a certificate made public shares its chain by link.",
+    how_to_add: "Use “New self-signed” to make one here, or “Upload” to add a PEM, CRT, DER or PFX file.",
+    columns: &["Name", "Common name", "Issuer", "Key type", "Expires", "Status"],
+};
+
 /// The Certificates tab. Everyone who sees the vault sees the list; the two ways to add a
 /// certificate are shown only to those who may create them (the same rule as keys: Admins,
 /// Project Managers, and Contributors when the vault allows it).
@@ -49,82 +54,28 @@ pub fn day(t: i64) -> String {
 pub fn CertificatesTab(vault: VaultDetail, certificates: Reloading<Vec<CertRow>>) -> impl IntoView {
     let may_manage = can(vault.viewer, Action::ManageKeysAndCertificates, Target::Vault(vault.project, vault.vault))
         == Decision::Allow;
-    let filter = RwSignal::new(String::new());
-    let (generate_open, upload_open) = (RwSignal::new(false), RwSignal::new(false));
     let vid = StoredValue::new(vault.id.to_string());
+    let ways = vec![
+        AddWay {
+            button: "New self-signed",
+            title: "New self-signed certificate",
+            id: "new-self-signed",
+            form: ViewFn::from(move || view! { <GenerateForm vault_id=vid.get_value() /> }),
+        },
+        AddWay {
+            button: "Upload",
+            title: "Upload a certificate",
+            id: "upload-certificate",
+            form: ViewFn::from(move || view! { <UploadForm vault_id=vid.get_value() /> }),
+        },
+    ];
     view! {
-        <div class="toolbar list-head" role="search">
-            <div class="field">
-                <label for="certificate-filter">"Filter by name"</label>
-                <input id="certificate-filter" type="search" maxlength=128 prop:value=move || filter.get()
-                    on:input=move |ev| filter.set(event_target_value(&ev)) />
-            </div>
-            {may_manage.then(|| view! {
-                <div class="button-row list-actions">
-                    <button class="button primary" type="button" on:click=move |_| generate_open.set(true)>"New self-signed"</button>
-                    <button class="button" type="button" on:click=move |_| upload_open.set(true)>"Upload"</button>
-                </div>
-            })}
-        </div>
-        <Transition fallback=|| view! { <p class="muted" role="status">"Loading certificates…"</p> }>
-            {move || Suspend::new(async move {
-                match certificates.list.await {
-                    Err(e) => load_error(e),
-                    Ok(list) if list.is_empty() => view! {
-                        <div class="empty-state">
-                            <p class="empty-title">"No certificates yet"</p>
-                            <p class="muted">"Certificates are X.509 certificates with their chain and, when there is one, their private key: Secryn keeps the key sealed, people download the bundle, machines fetch it with an access key, and a certificate made public shares its chain by link."</p>
-                            {may_manage.then(|| view! { <p class="muted">"Use “New self-signed” to make one here, or “Upload” to add a PEM, CRT, DER or PFX file."</p> })}
-                        </div>
-                    }.into_any(),
-                    Ok(list) => view! { <CertificateTable list filter /> }.into_any(),
-                }
-            })}
-        </Transition>
-        {may_manage.then(|| view! {
-            <Sheet open=generate_open title="New self-signed certificate".to_owned() id="new-self-signed">
-                <GenerateForm vault_id=vid.get_value() />
-            </Sheet>
-            <Sheet open=upload_open title="Upload a certificate".to_owned() id="upload-certificate">
-                <UploadForm vault_id=vid.get_value() />
-            </Sheet>
-        })}
+        <ListTab words=WORDS list=certificates.list may_add=may_manage name=certificate_name row=certificate_row ways />
     }
 }
 
-/// The table, narrowed to the names that contain the filter text (any case). A vault holds
-/// few certificates, so the whole list is loaded and filtered here.
-#[component]
-fn CertificateTable(list: Vec<CertRow>, filter: RwSignal<String>) -> impl IntoView {
-    let list = StoredValue::new(list);
-    let shown = move || {
-        let text = filter.with(|f| f.trim().to_lowercase());
-        list.with_value(|l| {
-            l.iter()
-                .filter(|r| text.is_empty() || r.meta.name.to_lowercase().contains(&text))
-                .cloned()
-                .collect::<Vec<_>>()
-        })
-    };
-    move || {
-        let rows = shown();
-        if rows.is_empty() {
-            return view! { <div class="empty-state"><p class="empty-title">"No certificate matches this filter"</p></div> }
-                .into_any();
-        }
-        let rows = rows.into_iter().map(certificate_row).collect_view();
-        view! {
-            <div class="table-wrap">
-                <table class="data stack-on-mobile">
-                    <thead><tr>
-                        <th>"Name"</th><th>"Common name"</th><th>"Issuer"</th><th>"Key type"</th><th>"Expires"</th><th>"Status"</th>
-                    </tr></thead>
-                    <tbody>{rows}</tbody>
-                </table>
-            </div>
-        }
-        .into_any()
-    }
+fn certificate_name(r: &CertRow) -> &str {
+    &r.meta.name
 }
 
 fn certificate_row(r: CertRow) -> impl IntoView {
@@ -146,18 +97,6 @@ fn certificate_row(r: CertRow) -> impl IntoView {
     }
 }
 
-/// Once the server answers with the new certificate's id: say so and open its page.
-fn open_created(value: impl Fn() -> Option<Result<String, AppError>> + 'static, done: &'static str) {
-    let toasts = use_toasts();
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(id)) = value() {
-            toasts.show(done);
-            navigate(&format!("/certificates/{id}"), Default::default());
-        }
-    });
-}
-
 /// Name and tags: asked by both ways of adding a certificate.
 #[component]
 fn NameAndTags(errors: ErrorSignal) -> impl IntoView {
@@ -174,7 +113,7 @@ fn NameAndTags(errors: ErrorSignal) -> impl IntoView {
 fn GenerateForm(vault_id: String) -> impl IntoView {
     let generate = ServerAction::<GenerateCertificate>::new();
     let errors = action_error(generate);
-    open_created(move || generate.value().get(), "Certificate created.");
+    open_created(move || generate.value().get(), "Certificate created.", "/certificates");
     let algorithms = KeyAlgorithm::ALL.into_iter().map(|a| (a.as_str().to_owned(), a.label())).collect();
     let pending = generate.pending();
     view! {
@@ -213,7 +152,7 @@ fn GenerateForm(vault_id: String) -> impl IntoView {
 fn UploadForm(vault_id: String) -> impl IntoView {
     let upload = ServerAction::<UploadCertificate>::new();
     let errors = action_error(upload);
-    open_created(move || upload.value().get(), "Certificate uploaded.");
+    open_created(move || upload.value().get(), "Certificate uploaded.", "/certificates");
     let pending = upload.pending();
     let file = CertificateFile::new();
     view! {

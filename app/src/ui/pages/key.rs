@@ -6,13 +6,14 @@
 //! since either stops the old token at once.
 
 use crate::api::keys::{KeyPage, SetKeyEnabled, SetKeyPublic, UpdateKeyMeta, get_key_page};
-use crate::domain::key::{IssuedToken, KeyMeta, KeyView};
+use crate::domain::key::{KeyMeta, KeyView};
 use crate::domain::permission::{Action, Decision, Resource as Target, can};
 use crate::domain::secret::SecretStatus;
 use crate::domain::time::short;
 use crate::ui::components::clipboard::CopyBlock;
 use crate::ui::components::dialog::{ConfirmDialog, Sheet};
 use crate::ui::components::form::{FormError, action_error, input_time};
+use crate::ui::components::public_visibility::{PublicKind, PublicSheet, PublicTokenSheet, PublicVisibility};
 use crate::ui::components::toast::use_toasts;
 use crate::ui::layout::Breadcrumbs;
 use crate::ui::pages::keys::{DetailFields, origin_label};
@@ -22,12 +23,14 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-/// The public-token sheet: whether it is open, and whether it replaces a live token.
-#[derive(Clone, Copy)]
-struct PublicSheet {
-    open: RwSignal<bool>,
-    reissue: RwSignal<bool>,
-}
+/// A key made public shares its public half.
+const PUBLIC: PublicKind<SetKeyPublic> = PublicKind {
+    noun: "key",
+    shares: "public half",
+    collection: "keys",
+    link_caption: "Link that fetches the public key",
+    call: |id, public| SetKeyPublic { id, public },
+};
 
 /// The key page. The page's resource is made here, outside every `Suspense`, and reads the
 /// key and its vault in one call (see [`get_key_page`]). The public-token
@@ -40,10 +43,7 @@ pub fn KeyPageView() -> impl IntoView {
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let reload = RwSignal::new(0u32);
     let page = Resource::new_blocking(move || (id(), reload.get()), |(id, _)| get_key_page(id));
-    let public = PublicSheet { open: RwSignal::new(false), reissue: RwSignal::new(false) };
-    let title = Signal::derive(move || {
-        if public.reissue.get() { "New public token" } else { "Make this key public" }.to_owned()
-    });
+    let public = PublicSheet::default();
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -53,9 +53,7 @@ pub fn KeyPageView() -> impl IntoView {
                 }
             })}
         </Transition>
-        <Sheet open=public.open title id="public-token">
-            <PublicTask id=id() reissue=public.reissue.get_untracked() open=public.open reload />
-        </Sheet>
+        <PublicTokenSheet kind=PUBLIC sheet=public id=Signal::derive(id) reload />
     }
 }
 
@@ -86,7 +84,7 @@ fn KeyFrame(page: KeyPage, reload: RwSignal<u32>, public: PublicSheet) -> impl I
             {may_manage.then(|| view! { <KeyActions meta=meta.clone() reload /> })}
             <PublicHalf key=key.clone() />
             <PrivateHalf meta=meta.clone() may_download />
-            <Visibility meta may_manage reload public />
+            <PublicVisibility kind=PUBLIC id=meta.id.to_string() is_public=meta.public may_manage reload sheet=public />
         </div>
     }
 }
@@ -223,175 +221,5 @@ fn PrivateHalf(meta: KeyMeta, may_download: bool) -> impl IntoView {
             <h2 id="private-half-title">"Private key"</h2>
             {body}
         </section>
-    }
-}
-
-/// Whether the key is public, and — for those who may — making it public (the sheet), a new
-/// token (the sheet, which says the old one stops) or making it private (a confirmation).
-#[component]
-fn Visibility(meta: KeyMeta, may_manage: bool, reload: RwSignal<u32>, public: PublicSheet) -> impl IntoView {
-    let toasts = use_toasts();
-    let private = ServerAction::<SetKeyPublic>::new();
-    let errors = action_error(private);
-    Effect::new(move |_| {
-        if let Some(Ok(None)) = private.value().get() {
-            toasts.show("The key is private: its public token no longer works.");
-            reload.update(|n| *n += 1);
-        }
-    });
-    let confirm_open = RwSignal::new(false);
-    let is_public = meta.public;
-    let id = StoredValue::new(meta.id.to_string());
-    let open_sheet = move |reissue: bool| {
-        public.reissue.set(reissue);
-        public.open.set(true);
-    };
-    let explain = if is_public {
-        view! {
-            <p>
-                "Public: anyone holding its token can fetch this key's public half (never the private key) at "
-                <code>{format!("/api/v1/keys/{}", meta.id)}</code>
-                " without an access key. The token was shown once, when it was issued; each fetch is logged."
-            </p>
-        }
-        .into_any()
-    } else {
-        view! {
-            <p>
-                "Private: only people who see this vault, and machines with one of its access keys, can read this key. "
-                "Making it public issues a token with which anyone can fetch its public half — never the private key."
-            </p>
-        }
-        .into_any()
-    };
-    let controls = may_manage.then(|| {
-        if is_public {
-            view! {
-                <div class="button-row">
-                    <button class="button" type="button" on:click=move |_| open_sheet(true)>"Issue a new token…"</button>
-                    <button class="button danger-text" type="button" on:click=move |_| confirm_open.set(true)>"Make private…"</button>
-                </div>
-                <ConfirmDialog
-                    id="make-private"
-                    open=confirm_open
-                    title="Make this key private?".to_owned()
-                    message="Its public token is revoked at once: the link stops working from the very next request. Making the key public again issues a new token.".to_owned()
-                    confirm_label="Make private".to_owned()
-                    danger=true
-                    on_confirm=move |_| { private.dispatch(SetKeyPublic { id: id.get_value(), public: false }); }
-                />
-            }
-            .into_any()
-        } else {
-            view! {
-                <div class="button-row">
-                    <button class="button" type="button" on:click=move |_| open_sheet(false)>"Make public…"</button>
-                </div>
-            }
-            .into_any()
-        }
-    });
-    view! {
-        <section class="panel" aria-labelledby="visibility-title">
-            <h2 id="visibility-title">"Public visibility"</h2>
-            {explain}
-            <FormError errors />
-            {controls}
-        </section>
-    }
-}
-
-/// The sheet's content: what happens, and the button that does it; then the token's one
-/// showing. The action lives in this component, which exists only while the sheet is open,
-/// so closing the sheet forgets the token.
-#[component]
-fn PublicTask(id: String, reissue: bool, open: RwSignal<bool>, reload: RwSignal<u32>) -> impl IntoView {
-    let publish = ServerAction::<SetKeyPublic>::new();
-    let errors = action_error(publish);
-    let issued = Memo::new(move |_| publish.value().with(|v| matches!(v, Some(Ok(Some(_))))));
-    Effect::new(move |_| {
-        if issued.get() {
-            reload.update(|n| *n += 1);
-        }
-    });
-    let id = StoredValue::new(id);
-    let (what, button) = if reissue {
-        (
-            "A new token replaces the current one: the old token stops working at once, so every machine using it needs the new one.",
-            "Issue a new token",
-        )
-    } else {
-        (
-            "Anyone holding the token can then fetch this key's public half — never its private key — without an access key. Each fetch is logged, and making the key private again revokes the token at once.",
-            "Make public",
-        )
-    };
-    let ask = move || {
-        view! {
-            <div class="stack">
-                <p>{what}</p>
-                <FormError errors />
-                <div class="dialog-actions">
-                    <button class="button" type="button" on:click=move |_| open.set(false)>"Cancel"</button>
-                    <button class="button primary" type="button" disabled=move || publish.pending().get()
-                        on:click=move |_| { publish.dispatch(SetKeyPublic { id: id.get_value(), public: true }); }>
-                        {button}
-                    </button>
-                </div>
-            </div>
-        }
-    };
-    view! {
-        <Show when=move || issued.get() fallback=ask>
-            {move || publish.value().with_untracked(|v| match v {
-                Some(Ok(Some(t))) => Some(view! { <TokenHandOff token=t.clone() open /> }),
-                _ => None,
-            })}
-        </Show>
-    }
-}
-
-/// The instance's address as this browser reached it (empty while rendering on the server,
-/// where the sheet never shows).
-fn page_origin() -> String {
-    #[cfg(feature = "hydrate")]
-    if let Some(origin) = web_sys::window().and_then(|w| w.location().origin().ok()) {
-        return origin;
-    }
-    String::new()
-}
-
-/// The token's one showing: the token, the link that fetches the public half with it, and
-/// the same fetch with the token in a header (what scripts should prefer: a header stays out
-/// of shell history and proxy logs more easily than a query string).
-#[component]
-fn TokenHandOff(token: IssuedToken, open: RwSignal<bool>) -> impl IntoView {
-    let url = format!("{}{}", page_origin(), token.path);
-    let secret = token.token.expose().to_owned();
-    let link = format!("{url}?code={secret}");
-    let curl = format!("curl -H \"Authorization: Bearer {secret}\" {url}");
-    let first = NodeRef::<leptos::html::Button>::new();
-    // The button that was clicked is gone: focus the next thing to do.
-    Effect::new(move |_| {
-        if let Some(b) = first.get() {
-            let _ = b.focus();
-        }
-    });
-    view! {
-        <div class="handoff stack">
-            <p class="notice warn" role="note">
-                <strong>"Copy the token now. "</strong>
-                "This is the only time it is shown: Secryn keeps only a hash of it."
-            </p>
-            <CopyBlock caption="Public token" id="public-token-text" text=secret button="Copy token"
-                copied="Token copied." node_ref=first />
-            <CopyBlock caption="Link that fetches the public key" id="public-link" text=link button="Copy link"
-                copied="Link copied." />
-            <CopyBlock caption="The same with curl, the token in a header" id="public-curl" text=curl
-                button="Copy command" copied="Command copied." />
-            <div class="dialog-actions">
-                <button class="button" type="button" on:click=move |_| open.set(false)>"Done"</button>
-            </div>
-        </div>
     }
 }

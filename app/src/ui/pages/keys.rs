@@ -3,19 +3,15 @@
 //! or read from a file into the same box). A new key opens on its own page.
 
 use crate::api::keys::{GenerateKey, UploadKey};
-use crate::domain::AppError;
 use crate::domain::key::{KeyAlgorithm, KeyRow, Origin, OutputFormat};
 use crate::domain::org::VaultDetail;
 use crate::domain::permission::{Action, Decision, Resource as Target, can};
 use crate::domain::time::short;
-use crate::ui::components::dialog::Sheet;
 use crate::ui::components::form::{ErrorSignal, Field, FormError, SelectField, action_error};
+use crate::ui::components::list_tab::{AddWay, ListTab, ListWords, open_created};
 use crate::ui::components::reload::Reloading;
-use crate::ui::components::toast::use_toasts;
-use crate::ui::pages::project::load_error;
 use crate::ui::pages::secrets::{load_file, status_class};
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 
 /// How a key came to be, as people read it.
 pub fn origin_label(o: Origin) -> &'static str {
@@ -30,82 +26,31 @@ fn format_options() -> Vec<(String, String)> {
     OutputFormat::ALL.into_iter().map(|f| (f.as_str().to_owned(), f.label().to_owned())).collect()
 }
 
+/// What the Keys tab says.
+const WORDS: ListWords = ListWords {
+    one: "key",
+    many: "keys",
+    about: "Keys are key pairs (RSA, EC or Ed25519) for signing, encryption and SSH: Secryn keeps the private half sealed, people download it, machines fetch it with an access key, and a key made public shares its public half by link.",
+    how_to_add: "Use “New key” to generate one or upload your own.",
+    columns: &["Name", "Type", "Formats", "Origin", "Status", "Expires"],
+};
+
 #[component]
 pub fn KeysTab(vault: VaultDetail, keys: Reloading<Vec<KeyRow>>) -> impl IntoView {
     let may_manage = can(vault.viewer, Action::ManageKeysAndCertificates, Target::Vault(vault.project, vault.vault))
         == Decision::Allow;
-    let filter = RwSignal::new(String::new());
-    let new_open = RwSignal::new(false);
     let vid = vault.id.to_string();
-    view! {
-        <div class="toolbar list-head" role="search">
-            <div class="field">
-                <label for="key-filter">"Filter by name"</label>
-                <input id="key-filter" type="search" maxlength=128 prop:value=move || filter.get()
-                    on:input=move |ev| filter.set(event_target_value(&ev)) />
-            </div>
-            {may_manage.then(|| view! {
-                <div class="button-row list-actions">
-                    <button class="button primary" type="button" on:click=move |_| new_open.set(true)>"New key"</button>
-                </div>
-            })}
-        </div>
-        <Transition fallback=|| view! { <p class="muted" role="status">"Loading keys…"</p> }>
-            {move || Suspend::new(async move {
-                match keys.list.await {
-                    Err(e) => load_error(e),
-                    Ok(list) if list.is_empty() => view! {
-                        <div class="empty-state">
-                            <p class="empty-title">"No keys yet"</p>
-                            <p class="muted">"Keys are key pairs (RSA, EC or Ed25519) for signing, encryption and SSH: Secryn keeps the private half sealed, people download it, machines fetch it with an access key, and a key made public shares its public half by link."</p>
-                            {may_manage.then(|| view! { <p class="muted">"Use “New key” to generate one or upload your own."</p> })}
-                        </div>
-                    }.into_any(),
-                    Ok(list) => view! { <KeyTable list filter /> }.into_any(),
-                }
-            })}
-        </Transition>
-        {may_manage.then(|| view! {
-            <Sheet open=new_open title="New key".to_owned() id="new-key">
-                <NewKey vault_id=vid.clone() />
-            </Sheet>
-        })}
-    }
+    let ways = vec![AddWay {
+        button: "New key",
+        title: "New key",
+        id: "new-key",
+        form: ViewFn::from(move || view! { <NewKey vault_id=vid.clone() /> }),
+    }];
+    view! { <ListTab words=WORDS list=keys.list may_add=may_manage name=key_name row=key_row ways /> }
 }
 
-/// The table, narrowed to the names that contain the filter text (any case). A vault holds
-/// few keys, so the whole list is loaded and filtered here.
-#[component]
-fn KeyTable(list: Vec<KeyRow>, filter: RwSignal<String>) -> impl IntoView {
-    let list = StoredValue::new(list);
-    let shown = move || {
-        let text = filter.with(|f| f.trim().to_lowercase());
-        list.with_value(|l| {
-            l.iter()
-                .filter(|r| text.is_empty() || r.meta.name.to_lowercase().contains(&text))
-                .cloned()
-                .collect::<Vec<_>>()
-        })
-    };
-    move || {
-        let rows = shown();
-        if rows.is_empty() {
-            return view! { <div class="empty-state"><p class="empty-title">"No key matches this filter"</p></div> }
-                .into_any();
-        }
-        let rows = rows.into_iter().map(key_row).collect_view();
-        view! {
-            <div class="table-wrap">
-                <table class="data stack-on-mobile">
-                    <thead><tr>
-                        <th>"Name"</th><th>"Type"</th><th>"Formats"</th><th>"Origin"</th><th>"Status"</th><th>"Expires"</th>
-                    </tr></thead>
-                    <tbody>{rows}</tbody>
-                </table>
-            </div>
-        }
-        .into_any()
-    }
+fn key_name(r: &KeyRow) -> &str {
+    &r.meta.name
 }
 
 fn key_row(r: KeyRow) -> impl IntoView {
@@ -162,23 +107,11 @@ fn NewKey(vault_id: String) -> impl IntoView {
     }
 }
 
-/// Once the server answers with the new key's id: say so and open the key's page.
-fn open_created(value: impl Fn() -> Option<Result<String, AppError>> + 'static, done: &'static str) {
-    let toasts = use_toasts();
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(id)) = value() {
-            toasts.show(done);
-            navigate(&format!("/keys/{id}"), Default::default());
-        }
-    });
-}
-
 #[component]
 fn GenerateForm(vault_id: String) -> impl IntoView {
     let generate = ServerAction::<GenerateKey>::new();
     let errors = action_error(generate);
-    open_created(move || generate.value().get(), "Key generated.");
+    open_created(move || generate.value().get(), "Key generated.", "/keys");
     let algorithms = KeyAlgorithm::ALL.into_iter().map(|a| (a.as_str().to_owned(), a.label())).collect();
     let pending = generate.pending();
     view! {
@@ -203,7 +136,7 @@ fn GenerateForm(vault_id: String) -> impl IntoView {
 fn UploadForm(vault_id: String) -> impl IntoView {
     let upload = ServerAction::<UploadKey>::new();
     let errors = action_error(upload);
-    open_created(move || upload.value().get(), "Key uploaded.");
+    open_created(move || upload.value().get(), "Key uploaded.", "/keys");
     let pending = upload.pending();
     view! {
         <ActionForm action=upload attr:class="stack" attr:novalidate=true>
