@@ -542,7 +542,7 @@ async fn the_list_filters_by_text_and_state() {
         let state = testkit::state(&t.db).await;
         let admin = set_up(&state).await;
         let (member_id, _) = member_joins(&state, &admin).await;
-        svc::invite(&admin, "User 100%_Sure", "ivy@corp.example").await.unwrap();
+        svc::invite(&admin, "User 100%_Sure", "invitee@corp.example").await.unwrap();
         svc::disable(&admin, &member_id).await.unwrap();
 
         let names = |rows: Vec<app::domain::user::UserSummary>| rows.into_iter().map(|r| r.name).collect::<Vec<_>>();
@@ -574,13 +574,13 @@ async fn every_change_is_audited_in_an_unbroken_chain_without_secrets() {
         let state = testkit::state(&t.db).await;
         let admin = set_up(&state).await;
         let m = meta();
-        let invite = svc::invite(&admin, "Jo", "jo@example.com").await.unwrap();
+        let invite = svc::invite(&admin, "Invitee", "invitee@example.com").await.unwrap();
         let id = invite.user_id.to_string();
         let reinvite = svc::reinvite(&admin, &id).await.unwrap();
         let session = svc::accept_invitation(
             &testkit::visitor(&state, &m),
             &token(&reinvite),
-            "Jo",
+            "Invitee",
             MEMBER_PASSWORD.into(),
             MEMBER_PASSWORD.into(),
         )
@@ -651,7 +651,10 @@ async fn every_change_is_audited_in_an_unbroken_chain_without_secrets() {
                 }
             }
         }
-        assert!(dump.contains("jo@example.com") && dump.contains(&tokens::token_hash(&token(&reset))), "real dump");
+        assert!(
+            dump.contains("invitee@example.com") && dump.contains(&tokens::token_hash(&token(&reset))),
+            "real dump"
+        );
         for secret in [token(&invite), token(&reinvite), token(&reset), session.token.expose().to_owned()] {
             assert!(!dump.contains(&secret), "a token reached the database");
             // Not even the random part without its prefix.

@@ -65,17 +65,17 @@ async fn system_accounts_and_disabled_users_never_have_access_and_admins_are_mar
         let e = format!("{:?}", t.engine);
         let admin = testkit::person(&state, "admin@example.com", true).await;
         let pm = testkit::person(&state, "manager@example.com", false).await;
-        let contributor = testkit::person(&state, "cody@example.com", false).await;
+        let contributor = testkit::person(&state, "contributor@example.com", false).await;
         let reader = testkit::person(&state, "reader@example.com", false).await;
         let outsider = testkit::person(&state, "other@example.com", false).await;
-        let invited = user(&state, "ivy@example.com", false, UserState::Pending, false).await;
+        let invited = user(&state, "invited@example.com", false, UserState::Pending, false).await;
         // No access, whatever the rows say: a system Admin (like the demo-data author) on the
         // restricted list, a system member, a disabled member on the list, a disabled Admin,
         // and a disabled outsider.
         let system_admin = user(&state, "demo-data@secryn.invalid", true, UserState::Active, true).await;
         let system_member = user(&state, "robot@secryn.invalid", false, UserState::Active, true).await;
-        let disabled_member = user(&state, "dora@example.com", false, UserState::Disabled, false).await;
-        user(&state, "dan@example.com", true, UserState::Disabled, false).await;
+        let disabled_member = user(&state, "disabled@example.com", false, UserState::Disabled, false).await;
+        user(&state, "former.admin@example.com", true, UserState::Disabled, false).await;
         user(&state, "gone@example.com", false, UserState::Disabled, false).await;
 
         let p = projects::create(&admin, "Payments", "").await.unwrap();
@@ -102,21 +102,25 @@ async fn system_accounts_and_disabled_users_never_have_access_and_admins_are_mar
         let offered = projects::who_has_access(&reader, p).await.unwrap().candidates;
         assert!(offered.is_empty(), "{e}: nobody is offered to a member who may not add members");
         let list = vaults::access_list(&pm, restricted).await.unwrap();
-        assert_eq!(emails(&list.candidates), ["cody@example.com", "ivy@example.com"], "{e}: vault candidates");
+        assert_eq!(
+            emails(&list.candidates),
+            ["contributor@example.com", "invited@example.com"],
+            "{e}: vault candidates"
+        );
         assert_eq!(emails(&list.members), ["reader@example.com"], "{e}: the list shows who can sign in");
 
         // The project: Admins first and marked, then members by role; invited people marked.
         let everyone = [
             "admin@example.com - admin",
             "manager@example.com project_manager",
-            "cody@example.com contributor",
-            "ivy@example.com read_only pending",
+            "contributor@example.com contributor",
+            "invited@example.com read_only pending",
             "reader@example.com read_only",
         ];
         let project = projects::who_has_access(&reader, p).await.unwrap();
         assert_eq!(rows(&project.people), everyone, "{e}: who has access to the project");
         let disabled: Vec<&str> = project.disabled_members.iter().map(|m| m.email.as_str()).collect();
-        assert_eq!(disabled, ["dora@example.com"], "{e}: disabled members are apart, system accounts nowhere");
+        assert_eq!(disabled, ["disabled@example.com"], "{e}: disabled members are apart, system accounts nowhere");
 
         // A normal vault: the same people, seen by a Read-only member too.
         let seen = vaults::who_has_access(&reader, open).await.unwrap();

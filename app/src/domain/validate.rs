@@ -150,7 +150,7 @@ mod tests {
 
     #[test]
     fn email_is_normalised_and_checked() {
-        assert_eq!(Email::parse("e", "  Ann@Example.COM ").unwrap().as_str(), "ann@example.com");
+        assert_eq!(Email::parse("e", "  Member@Example.COM ").unwrap().as_str(), "member@example.com");
         for bad in ["", "x", "@a.b", "a@", "a@b", "a@.com", "a b@c.de", "a@b.c.", &"a".repeat(300)] {
             let err = Email::parse("email", bad).unwrap_err();
             assert_eq!(err.field.as_deref(), Some("email"), "{bad}");
