@@ -299,7 +299,7 @@ async fn drive(state: &AppState) -> Vec<Expect> {
         public_resource: None,
         request_id: None,
     };
-    assert!(state.request_log.record(old).await);
+    assert!(state.request_log.record(app::server::request_log::Logged::Request(old)).await);
     assert_eq!(logs::prune_request_log(state, clock::now()).await.unwrap(), 1);
     out.push(Expect {
         action: "log.prune",

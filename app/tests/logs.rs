@@ -7,7 +7,7 @@ use app::domain::ErrorCode;
 use app::domain::logs::{AuditRow, LogFilter, LogKind, PAGE_SIZE};
 use app::domain::time::rfc3339;
 use app::server::audit::{self, Actor, Change, Entry};
-use app::server::request_log::Record;
+use app::server::request_log::{Logged, McpRecord, Record};
 use app::server::services::logs;
 use app::server::{AppState, Caller, clock};
 use std::collections::BTreeSet;
@@ -214,7 +214,7 @@ async fn request_and_user_logs_page_by_time_and_export() {
                 public_resource: None,
                 request_id: Some(format!("req-{i}")),
             };
-            assert!(state.request_log.record(record).await);
+            assert!(state.request_log.record(Logged::Request(record)).await);
         }
         let mut seen = BTreeSet::new();
         let mut cursor: Option<String> = None;
@@ -246,6 +246,26 @@ async fn request_and_user_logs_page_by_time_and_export() {
     }
 }
 
+/// An MCP event `days` old.
+fn old_mcp(days: i64) -> McpRecord {
+    McpRecord {
+        at: clock::now() - clock::minutes(days * 24 * 60),
+        event: "tool_call",
+        session_id: Some("s-1".into()),
+        tool: Some("get_secret".into()),
+        vault_id: None,
+        resource_type: "secret",
+        resource: Some("db".into()),
+        status: 200,
+        message: None,
+        duration_us: 1,
+        ip: None,
+        access_key_id: None,
+        public_resource: None,
+        request_id: None,
+    }
+}
+
 fn old_record(days: i64) -> Record {
     Record {
         at: clock::now() - clock::minutes(days * 24 * 60),
@@ -262,18 +282,21 @@ fn old_record(days: i64) -> Record {
 }
 
 #[tokio::test]
-async fn the_request_log_is_pruned_past_its_retention_once_whatever_the_number_of_nodes() {
+async fn the_request_and_mcp_logs_are_pruned_past_their_retention_once_whatever_the_number_of_nodes() {
     for t in testkit::engines().await {
         let state = testkit::state(&t.db).await;
         for days in [400, 120, 91, 89, 2, 0] {
-            assert!(state.request_log.record(old_record(days)).await);
+            assert!(state.request_log.record(Logged::Request(old_record(days))).await);
+            assert!(state.request_log.record(Logged::Mcp(old_mcp(days))).await);
         }
         // Recent history cannot be erased through SQL, even by someone who tries.
-        let fresh = sqlx::query("delete from request_log where at > $1")
-            .bind(clock::now() - clock::minutes(60))
-            .execute(t.db.reader())
-            .await;
-        assert!(fresh.is_err(), "{:?}", t.engine);
+        for table in ["request_log", "mcp_log"] {
+            let fresh = sqlx::query(&format!("delete from {table} where at > $1"))
+                .bind(clock::now() - clock::minutes(60))
+                .execute(t.db.reader())
+                .await;
+            assert!(fresh.is_err(), "{table} {:?}", t.engine);
+        }
 
         // Two nodes run the job at once on the same database: the rows go once.
         let other =
@@ -281,16 +304,19 @@ async fn the_request_log_is_pruned_past_its_retention_once_whatever_the_number_o
         let other = AppState::new(other);
         let now = clock::now();
         let (a, b) = tokio::join!(logs::prune_request_log(&state, now), logs::prune_request_log(&other, now));
-        assert_eq!(a.unwrap() + b.unwrap(), 3, "{:?}: 400, 120 and 91 days old", t.engine);
-        let left: i64 = sqlx::query_scalar("select count(*) from request_log").fetch_one(t.db.reader()).await.unwrap();
-        assert_eq!(left, 3);
+        assert_eq!(a.unwrap() + b.unwrap(), 6, "{:?}: 400, 120 and 91 days old, in each log", t.engine);
+        for table in ["request_log", "mcp_log"] {
+            let left: i64 =
+                sqlx::query_scalar(&format!("select count(*) from {table}")).fetch_one(t.db.reader()).await.unwrap();
+            assert_eq!(left, 3, "{table}");
+        }
         assert_eq!(logs::prune_request_log(&state, now).await.unwrap(), 0, "nothing more is due");
         let pruned: Vec<String> = sqlx::query_scalar("select changes from audit_log where action = 'log.prune'")
             .fetch_all(t.db.reader())
             .await
             .unwrap();
         assert_eq!(pruned.len(), 1, "one run did the work: {pruned:?}");
-        assert!(pruned[0].contains(r#"{"field":"deleted","new":"3"}"#), "{pruned:?}");
+        assert!(pruned[0].contains(r#"{"field":"deleted","new":"6"}"#), "{pruned:?}");
     }
 }
 

@@ -368,22 +368,24 @@ async fn import_previews_reports_bad_lines_and_makes_versions_only_when_asked() 
 /// (batches from several nodes may commit out of order).
 #[tokio::test]
 async fn request_log_keeps_every_record_and_last_use_never_goes_back() {
-    use app::server::repo::request_log::{Record, append};
+    use app::server::repo::request_log::{Logged, Record, append};
     use app::server::services::access_keys as keys_service;
     for t in testkit::engines().await {
         let w = world(&t.db).await;
         let key = keys_service::create(&w.admin, w.vault, "ci", None).await.unwrap().info.id.to_string();
-        let record = |at: i64, key: Option<&str>| Record {
-            at,
-            method: "GET".into(),
-            path: "/api/v1/vaults/{vault_id}",
-            resource_type: "vault",
-            status: 200,
-            duration_us: 12,
-            ip: Some("192.0.2.7".into()),
-            access_key_id: key.map(str::to_owned),
-            public_resource: None,
-            request_id: Some(format!("req-{at}")),
+        let record = |at: i64, key: Option<&str>| {
+            Logged::Request(Record {
+                at,
+                method: "GET".into(),
+                path: "/api/v1/vaults/{vault_id}",
+                resource_type: "vault",
+                status: 200,
+                duration_us: 12,
+                ip: Some("192.0.2.7".into()),
+                access_key_id: key.map(str::to_owned),
+                public_resource: None,
+                request_id: Some(format!("req-{at}")),
+            })
         };
         append(&t.db, &[record(1_000, Some(&key)), record(3_000, Some(&key)), record(2_000, None)]).await.unwrap();
         append(&t.db, &[record(500, Some(&key))]).await.unwrap();

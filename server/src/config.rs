@@ -9,6 +9,9 @@ use app::server::state::{
     DEFAULT_SIGNIN_IP_LIMIT,
 };
 use clap::{Args, Parser, Subcommand};
+
+/// Default seconds an MCP session may stay idle (`SECRYN_MCP_IDLE_SECONDS`).
+pub const DEFAULT_MCP_IDLE_SECONDS: i64 = 900;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -50,6 +53,14 @@ pub enum Command {
     Audit {
         #[command(subcommand)]
         action: AuditCommand,
+    },
+    /// Serve MCP on stdin/stdout for agents that only speak stdio, forwarding every tool call to
+    /// a Secryn instance's REST API. Credentials come from `SECRYN_VAULT_ID` and
+    /// `SECRYN_ACCESS_KEY`, or with each call.
+    McpStdio {
+        /// The instance's API, like https://secryn.example.com/api (`/api` is added when missing).
+        #[arg(long, env = "SECRYN_BASE_URL")]
+        base_url: String,
     },
 }
 
@@ -102,9 +113,12 @@ pub struct RawSettings {
     /// the bound off [default: 60]
     #[arg(long, env = "SECRYN_ANONYMOUS_PER_MINUTE", global = true)]
     pub anonymous_per_minute: Option<String>,
-    /// Days the request log keeps its rows; older ones are pruned hourly [default: 90]
+    /// Days the request and MCP logs keep their rows; older ones are pruned hourly [default: 90]
     #[arg(long, env = "SECRYN_REQUEST_LOG_RETENTION_DAYS", global = true)]
     pub request_log_retention_days: Option<String>,
+    /// Seconds an MCP session may stay idle before it ends [default: 900]
+    #[arg(long, env = "SECRYN_MCP_IDLE_SECONDS", global = true)]
+    pub mcp_idle_seconds: Option<String>,
     /// Reverse proxies (addresses or CIDR ranges, comma-separated) whose Forwarded /
     /// X-Forwarded-For headers name the client; from any other peer they are ignored [default: none]
     #[arg(long, env = "SECRYN_TRUSTED_PROXIES", global = true)]
@@ -148,6 +162,8 @@ pub struct Config {
     pub signin_ip_limit: i64,
     pub request_log_retention_days: i64,
     pub anonymous_per_minute: i64,
+    /// An MCP session ends after this many seconds without a message.
+    pub mcp_idle_seconds: i64,
     pub trusted_proxies: TrustedProxies,
     pub log: String,
     /// One JSON object per log line instead of text.
@@ -241,6 +257,7 @@ impl Config {
                 signin_ip_limit,
                 request_log_retention_days,
                 anonymous_per_minute,
+                mcp_idle_seconds,
                 trusted_proxies,
                 log,
                 log_format,
@@ -311,6 +328,8 @@ impl Config {
             raw.anonymous_per_minute,
             app::server::flood::DEFAULT_PER_MINUTE,
         )?;
+        let mcp_idle_seconds =
+            positive("SECRYN_MCP_IDLE_SECONDS", raw.mcp_idle_seconds, DEFAULT_MCP_IDLE_SECONDS, 86_400)?;
         let trusted_proxies = TrustedProxies::parse(raw.trusted_proxies.as_deref().unwrap_or("")).map_err(|bad| {
             err("SECRYN_TRUSTED_PROXIES", format!("{bad:?} is not an IP address or CIDR range like 10.0.0.0/8"))
         })?;
@@ -335,6 +354,7 @@ impl Config {
             signin_ip_limit,
             request_log_retention_days,
             anonymous_per_minute,
+            mcp_idle_seconds,
             trusted_proxies,
             log,
             log_json,

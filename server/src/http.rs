@@ -30,7 +30,7 @@ use tracing::Instrument as _;
 const BODY_LIMIT: usize = 256 * 1024;
 
 /// Builds the whole application router.
-pub fn router(state: AppState, https: bool) -> Router {
+pub fn router(state: AppState, https: bool, mcp: crate::mcp::Endpoint) -> Router {
     let state = AppState::new(Shared { leptos_options: Arc::new(pin_site(&state.leptos_options)), ..(*state).clone() });
     let routes = generate_route_list(App);
     let options = (*state.leptos_options).clone();
@@ -39,6 +39,7 @@ pub fn router(state: AppState, https: bool) -> Router {
         .route("/readyz", get(readyz))
         .merge(crate::downloads::routes())
         .nest("/api", crate::rest::router(state.clone()))
+        .merge(crate::mcp::router(state.clone(), mcp))
         .leptos_routes_with_context(&state, routes, || {}, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(from_fn(rpc_error_status))
@@ -122,7 +123,7 @@ fn is_page(path: &str) -> bool {
     !(is_static(path)
         || path.starts_with("/rpc/")
         || path.starts_with("/api/")
-        || matches!(path, "/healthz" | "/readyz"))
+        || matches!(path, "/healthz" | "/readyz" | crate::mcp::PATH))
 }
 
 /// Cache policy of a static file. A content-hashed name never changes content, so browsers
@@ -234,7 +235,7 @@ fn session_token(h: &HeaderMap, name: &str) -> Option<String> {
 
 /// Gives the request its id and span (see `app::server::request`), runs it inside both, and
 /// returns the id in the response. A failure on our side gets a log line here, in the span.
-async fn request_context(State(state): State<AppState>, req: Request, next: Next) -> Response {
+async fn request_context(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
     let trusted = peer.is_some_and(|p| state.settings.trusted_proxies.trusts(p));
     let proxied = req.headers().get(request::HEADER).and_then(|v| v.to_str().ok());
@@ -248,6 +249,7 @@ async fn request_context(State(state): State<AppState>, req: Request, next: Next
         access_key = tracing::field::Empty,
     );
     let started = std::time::Instant::now();
+    req.extensions_mut().insert(request::RequestId(std::sync::Arc::from(id.as_str())));
     let mut res = request::scope(&id, next.run(req).instrument(span.clone())).await;
     let status = res.status().as_u16();
     let ms = started.elapsed().as_secs_f64() * 1000.0;

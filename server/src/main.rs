@@ -6,6 +6,7 @@ mod api_docs;
 mod config;
 mod downloads;
 mod http;
+mod mcp;
 mod rest;
 mod startup;
 
@@ -38,6 +39,7 @@ async fn main() -> ExitCode {
             demo_data(config, counts, force).await
         }
         Command::Audit { action: AuditCommand::Verify } => audit_verify(config).await,
+        Command::McpStdio { base_url } => mcp_stdio(&base_url).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -50,8 +52,15 @@ async fn main() -> ExitCode {
 
 /// Log lines go to stderr, as text for people or, with `SECRYN_LOG_FORMAT=json`, one JSON
 /// object per line (with the fields of the request's span) for log collectors.
+///
+/// `rmcp` logs whole messages (tool arguments with access keys, results with values) at debug
+/// level, so it is held at `warn` whatever the filter asks.
 fn init_tracing(filter: &str, json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| "info".into());
+    let filter = match "rmcp=warn".parse() {
+        Ok(quiet) => filter.add_directive(quiet),
+        Err(_) => filter,
+    };
     let fmt = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false);
     if json {
         fmt.json().with_current_span(true).with_span_list(false).init();
@@ -113,7 +122,18 @@ async fn serve(mut config: Config) -> Result<(), StartError> {
     let stop = shutdown_signal()?;
     println!("Secryn is running at {} ({} database)", config.browse_url(), db.engine().name());
     tracing::info!(listen = %config.listen, config = ?config, "started");
-    let app = http::router(state, config.https());
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let endpoint = mcp::Endpoint {
+        origin: origin_of(&config.browse_url()),
+        idle: Duration::from_secs(config.mcp_idle_seconds.unsigned_abs()),
+        shutdown: shutdown.clone(),
+    };
+    let app = http::router(state, config.https(), endpoint);
+    // Open MCP streams end with the server, else a graceful stop would wait on them.
+    let stop = async move {
+        stop.await;
+        shutdown.cancel();
+    };
     axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(stop)
         .await
@@ -123,6 +143,28 @@ async fn serve(mut config: Config) -> Result<(), StartError> {
     }
     db.close().await;
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// `scheme://host[:port]` of a URL: what browsers send as `Origin`.
+fn origin_of(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let host_len = rest.find('/').unwrap_or(rest.len());
+    url[..url.len() - rest.len() + host_len].to_owned()
+}
+
+/// `secryn mcp-stdio`: MCP on stdin/stdout, each tool call forwarded to the REST API at
+/// `base_url`. Log lines go to stderr; stdout carries the protocol only.
+async fn mcp_stdio(base_url: &str) -> Result<(), StartError> {
+    use rmcp::ServiceExt as _;
+    let env = |name: &str| std::env::var(name).ok();
+    let remote = mcp::remote::Remote::new(base_url, env("SECRYN_VAULT_ID"), env("SECRYN_ACCESS_KEY"))
+        .map_err(|e| StartError(format!("--base-url: {e}")))?;
+    let running = mcp::tools::SecrynMcp::remote(remote)
+        .serve(rmcp::transport::stdio())
+        .await
+        .map_err(|e| StartError(format!("MCP over stdio could not start: {e}")))?;
+    running.waiting().await.map_err(|e| StartError(format!("MCP over stdio stopped: {e}")))?;
     Ok(())
 }
 

@@ -275,7 +275,7 @@ async fn read_vault(
         include: q.include.unwrap_or_default(),
         resource: q.resource,
     };
-    match machine::read_vault(&doorway.caller, call, &vault, read).await {
+    match machine::read_vault(&doorway.caller, call, Some(&vault), read).await {
         Ok(VaultAnswer::Vault(v)) => json(Ok(v)),
         Ok(VaultAnswer::Secret(s)) => json(Ok(s)),
         Ok(VaultAnswer::Pem(p)) => pem_file(p),
@@ -301,7 +301,7 @@ async fn read_vault(
 )]
 async fn read_secret(doorway: Doorway, Path((vault, name)): Path<(String, String)>) -> Response {
     let call = doorway.call(SECRET_PATH, "secret");
-    json(machine::read_secret(&doorway.caller, call, &vault, &name).await)
+    json(machine::read_secret(&doorway.caller, call, Some(&vault), &name).await)
 }
 
 /// Lists a vault's keys (metadata only).
@@ -319,7 +319,7 @@ async fn read_secret(doorway: Doorway, Path((vault, name)): Path<(String, String
 )]
 async fn list_keys(doorway: Doorway, Path(vault): Path<String>) -> Response {
     let call = doorway.call(KEYS_PATH, "key");
-    json(machine_keys::list_keys(&doorway.caller, call, &vault).await)
+    json(machine_keys::list_keys(&doorway.caller, call, Some(&vault)).await)
 }
 
 /// Query parameters of a key download.
@@ -355,7 +355,7 @@ async fn download_key(
 ) -> Response {
     let format = query.map(|Query(q)| q.format).unwrap_or_default();
     let call = doorway.call(KEY_DOWNLOAD_PATH, "key");
-    pem(machine_keys::download_key(&doorway.caller, call, &vault, &key, format.as_deref()).await)
+    pem(machine_keys::download_key(&doorway.caller, call, Some(&vault), &key, format.as_deref()).await)
 }
 
 /// Query parameters of a public fetch.
@@ -407,7 +407,7 @@ async fn public_key(
 )]
 async fn list_certificates(doorway: Doorway, Path(vault): Path<String>) -> Response {
     let call = doorway.call(CERTS_PATH, "certificate");
-    json(machine_keys::list_certificates(&doorway.caller, call, &vault).await)
+    json(machine_keys::list_certificates(&doorway.caller, call, Some(&vault)).await)
 }
 
 /// Downloads a certificate's PEM bundle.
@@ -430,7 +430,7 @@ async fn list_certificates(doorway: Doorway, Path(vault): Path<String>) -> Respo
 )]
 async fn download_certificate(doorway: Doorway, Path((vault, cert)): Path<(String, String)>) -> Response {
     let call = doorway.call(CERT_DOWNLOAD_PATH, "certificate");
-    pem(machine_keys::download_certificate(&doorway.caller, call, &vault, &cert).await)
+    pem(machine_keys::download_certificate(&doorway.caller, call, Some(&vault), &cert).await)
 }
 
 /// Fetches a public certificate's chain with its public token.

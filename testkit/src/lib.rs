@@ -122,8 +122,13 @@ pub async fn read_vault(
     include: &str,
 ) -> Result<VaultJson, AppError> {
     let read = VaultRead { names_only, include: include.to_owned(), resource: None };
-    match machine::read_vault(machine, Call::new("GET", "/api/v1/vaults/{vault_id}", "vault"), &vault.to_string(), read)
-        .await?
+    match machine::read_vault(
+        machine,
+        Call::new("GET", "/api/v1/vaults/{vault_id}", "vault"),
+        Some(&vault.to_string()),
+        read,
+    )
+    .await?
     {
         VaultAnswer::Vault(v) => Ok(v),
         VaultAnswer::Secret(_) | VaultAnswer::Pem(_) => panic!("a vault read without `resource` answers the vault"),
@@ -133,5 +138,5 @@ pub async fn read_vault(
 /// One secret by name as a machine reads it.
 pub async fn read_secret(machine: &Machine, vault: VaultId, name: &str) -> Result<SecretJson, AppError> {
     let call = Call::new("GET", "/api/v1/vaults/{vault_id}/secrets/{name}", "secret");
-    machine::read_secret(machine, call, &vault.to_string(), name).await
+    machine::read_secret(machine, call, Some(&vault.to_string()), name).await
 }

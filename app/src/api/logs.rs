@@ -3,7 +3,7 @@
 //! `downloads`), so the browser streams it to disk.
 
 use crate::domain::AppError;
-use crate::domain::logs::{AuditRow, ChainReport, LogFilter, LogPage, RefusedRow, RequestRow, UserLogRow};
+use crate::domain::logs::{AuditRow, ChainReport, LogFilter, LogPage, McpRow, RefusedRow, RequestRow, UserLogRow};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
@@ -25,6 +25,12 @@ pub async fn request_log_page(filter: LogFilter, cursor: Option<String>) -> Resu
 #[server(prefix = "/rpc", endpoint = "logs_users")]
 pub async fn user_log_page(filter: LogFilter, cursor: Option<String>) -> Result<LogPage<UserLogRow>, AppError> {
     door::respond(async { svc::user_page(&door::caller()?, &filter, cursor.as_deref()).await }).await
+}
+
+/// A page of the MCP log (handshakes, tool calls, rejected requests), newest first.
+#[server(prefix = "/rpc", endpoint = "logs_mcp")]
+pub async fn mcp_log_page(filter: LogFilter, cursor: Option<String>) -> Result<LogPage<McpRow>, AppError> {
+    door::respond(async { svc::mcp_page(&door::caller()?, &filter, cursor.as_deref()).await }).await
 }
 
 /// Walks the whole audit chain: "intact, N entries" or the first broken entry and why.

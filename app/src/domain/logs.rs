@@ -16,10 +16,11 @@ pub enum LogKind {
     Audit,
     Requests,
     Users,
+    Mcp,
 }
 
 impl LogKind {
-    pub const ALL: [LogKind; 3] = [LogKind::Audit, LogKind::Requests, LogKind::Users];
+    pub const ALL: [LogKind; 4] = [LogKind::Audit, LogKind::Requests, LogKind::Users, LogKind::Mcp];
 
     /// The name in URLs, file names and audit entries.
     pub fn as_str(self) -> &'static str {
@@ -27,6 +28,7 @@ impl LogKind {
             LogKind::Audit => "audit",
             LogKind::Requests => "requests",
             LogKind::Users => "users",
+            LogKind::Mcp => "mcp",
         }
     }
 
@@ -40,6 +42,7 @@ impl LogKind {
             LogKind::Audit => "Audit",
             LogKind::Requests => "Requests",
             LogKind::Users => "Users",
+            LogKind::Mcp => "MCP",
         }
     }
 
@@ -49,6 +52,7 @@ impl LogKind {
             LogKind::Audit => "Action",
             LogKind::Requests => "Status",
             LogKind::Users => "Event",
+            LogKind::Mcp => "Event or status",
         }
     }
 }
@@ -159,6 +163,32 @@ pub struct RequestRow {
     pub path: String,
     pub resource_type: String,
     pub status: i64,
+    pub duration_us: i64,
+    pub ip: Option<String>,
+    pub access_key_id: Option<String>,
+    /// The resource whose public token was used.
+    pub public_resource: Option<String>,
+    pub request_id: Option<String>,
+}
+
+/// An MCP event as the MCP log holds it: what was asked and how it ended, never an
+/// argument's value or a result.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct McpRow {
+    pub id: String,
+    pub at: Micros,
+    /// `handshake`, `tool_call`, `session_end` or `rejected`.
+    pub event: String,
+    pub session_id: Option<String>,
+    pub tool: Option<String>,
+    pub vault_id: Option<String>,
+    pub resource_type: String,
+    /// The secret's name or the key's or certificate's id that was asked for.
+    pub resource: Option<String>,
+    /// The REST API's status for the same outcome (200, 401, 404, 410…).
+    pub status: i64,
+    /// Why it failed, in Secryn's own words (never input echoed back).
+    pub message: Option<String>,
     pub duration_us: i64,
     pub ip: Option<String>,
     pub access_key_id: Option<String>,

@@ -40,6 +40,8 @@ pub enum Door {
     Api,
     /// The sign-in form.
     SignIn,
+    /// The MCP endpoint.
+    Mcp,
 }
 
 impl Door {
@@ -47,6 +49,7 @@ impl Door {
         match self {
             Door::Api => "api",
             Door::SignIn => "sign_in",
+            Door::Mcp => "mcp",
         }
     }
 }

@@ -14,6 +14,11 @@ tokio::task_local! {
     static REQUEST_ID: Arc<str>;
 }
 
+/// The request's id as a request extension, for work that runs outside the request's task
+/// (an MCP tool call runs on its session's task): it re-enters [`scope`] with it.
+#[derive(Clone, Debug)]
+pub struct RequestId(pub Arc<str>);
+
 /// The header the id travels in, both ways.
 pub const HEADER: &str = "x-request-id";
 

@@ -1,4 +1,4 @@
-//! The request log's writer: calls hand their record to one task that commits whatever has
+//! The machine-call logs' writer (request log and MCP log): calls hand their record to one task that commits whatever has
 //! queued up in a single transaction (group commit), then answers each caller. A response
 //! carrying secret material is sent only after its record's commit; if the commit fails the
 //! callers hear so and answer 503. Access keys' `last used at` moves in the same transaction,
@@ -8,14 +8,14 @@ use crate::server::db::Db;
 use crate::server::repo::request_log;
 use tokio::sync::{mpsc, oneshot};
 
-pub use crate::server::repo::request_log::Record;
+pub use crate::server::repo::request_log::{Logged, McpRecord, Record};
 
 /// Most records committed together.
 const BATCH: usize = 512;
 /// Records that may wait for the writer before callers queue up behind them.
 const QUEUE: usize = 8192;
 
-type Job = (Record, oneshot::Sender<bool>);
+type Job = (Logged, oneshot::Sender<bool>);
 
 /// A handle to the writer task (cheap to clone).
 #[derive(Clone, Debug)]
@@ -32,7 +32,7 @@ impl RequestLog {
     }
 
     /// Records a call; true once the record is committed.
-    pub async fn record(&self, record: Record) -> bool {
+    pub async fn record(&self, record: Logged) -> bool {
         let (done, wait) = oneshot::channel();
         if self.jobs.send((record, done)).await.is_err() {
             return false;
@@ -44,7 +44,7 @@ impl RequestLog {
 async fn write_batches(db: Db, mut rx: mpsc::Receiver<Job>) {
     let mut batch: Vec<Job> = Vec::with_capacity(BATCH);
     while rx.recv_many(&mut batch, BATCH).await > 0 {
-        let (records, done): (Vec<Record>, Vec<_>) = batch.drain(..).unzip();
+        let (records, done): (Vec<Logged>, Vec<_>) = batch.drain(..).unzip();
         let ok = match request_log::append(&db, &records).await {
             Ok(()) => true,
             Err(e) => {

@@ -90,6 +90,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/logs/audit") view=|| view! { <LogsPage kind=LogKind::Audit /> } />
                     <Route path=path!("/admin/logs/requests") view=|| view! { <LogsPage kind=LogKind::Requests /> } />
                     <Route path=path!("/admin/logs/users") view=|| view! { <LogsPage kind=LogKind::Users /> } />
+                    <Route path=path!("/admin/logs/mcp") view=|| view! { <LogsPage kind=LogKind::Mcp /> } />
                 </ParentRoute>
             </Routes>
         </Router>

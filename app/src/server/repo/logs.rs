@@ -3,7 +3,7 @@
 //! Every user-given value is a bound parameter; text matches are lower-cased `like` with the
 //! wildcards in the value escaped.
 
-use crate::domain::logs::{AuditRow, FieldChange, LogFilter, RequestRow, UserLogRow};
+use crate::domain::logs::{AuditRow, FieldChange, LogFilter, McpRow, RequestRow, UserLogRow};
 use crate::server::db::{Db, Tx};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -269,6 +269,72 @@ fn user_row(r: &AnyRow) -> Result<UserLogRow, sqlx::Error> {
         detail: r.try_get(7)?,
         request_id: r.try_get(8)?,
     })
+}
+
+/// Up to `limit` MCP-log events matching `f`, older than `after`. The "action" filter takes
+/// an event (`tool_call`) or a status (`401`, `4xx`).
+pub async fn mcp(db: &Db, f: &LogFilter, after: Option<&TimeCursor>, limit: usize) -> Result<Vec<McpRow>, sqlx::Error> {
+    let mut w = Where::default();
+    w.time_range(f);
+    time_cursor(&mut w, after);
+    if let Some(v) = given(&f.actor) {
+        w.starts_with("access_key_id", v);
+    }
+    if let Some(v) = given(&f.action) {
+        if v.starts_with(|c: char| c.is_ascii_digit()) {
+            status_filter(&mut w, v);
+        } else {
+            w.starts_with("event", v);
+        }
+    }
+    if let Some(v) = given(&f.resource_type) {
+        w.equals("resource_type", v);
+    }
+    if let Some(v) = given(&f.resource) {
+        w.id_or_name("vault_id", &["resource", "public_resource"], v);
+    }
+    if let Some(v) = given(&f.ip) {
+        w.starts_with("ip", v);
+    }
+    if let Some(v) = given(&f.text) {
+        w.contains(&["tool", "resource", "session_id", "message"], v);
+    }
+    let sql = format!(
+        "select id, at, event, session_id, tool, vault_id, resource_type, resource, status, message, duration_us, ip, \
+         access_key_id, public_resource, request_id from mcp_log{} order by at desc, id desc limit {limit}",
+        w.sql()
+    );
+    w.fetch(db, sql).await?.iter().map(mcp_row).collect()
+}
+
+fn mcp_row(r: &AnyRow) -> Result<McpRow, sqlx::Error> {
+    Ok(McpRow {
+        id: r.try_get(0)?,
+        at: r.try_get(1)?,
+        event: r.try_get(2)?,
+        session_id: r.try_get(3)?,
+        tool: r.try_get(4)?,
+        vault_id: r.try_get(5)?,
+        resource_type: r.try_get(6)?,
+        resource: r.try_get(7)?,
+        status: r.try_get(8)?,
+        message: r.try_get(9)?,
+        duration_us: r.try_get(10)?,
+        ip: r.try_get(11)?,
+        access_key_id: r.try_get(12)?,
+        public_resource: r.try_get(13)?,
+        request_id: r.try_get(14)?,
+    })
+}
+
+/// Deletes up to `limit` MCP-log rows older than `cutoff`; how many went.
+pub async fn prune_mcp(tx: &mut Tx, cutoff: i64, limit: i64) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query("delete from mcp_log where id in (select id from mcp_log where at < $1 limit $2)")
+        .bind(cutoff)
+        .bind(limit)
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected())
 }
 
 /// Deletes up to `limit` request-log rows older than `cutoff`; how many went.

@@ -4,8 +4,8 @@
 
 use crate::domain::AppError;
 use crate::domain::logs::{
-    AuditRow, ChainReport, FILTER_MAX, LogFilter, LogKind, LogPage, PAGE_SIZE, REFUSED_SHOWN, RefusedRow, RequestRow,
-    UserLogRow,
+    AuditRow, ChainReport, FILTER_MAX, LogFilter, LogKind, LogPage, McpRow, PAGE_SIZE, REFUSED_SHOWN, RefusedRow,
+    RequestRow, UserLogRow,
 };
 use crate::domain::permission::{Action, Resource};
 use crate::domain::time::rfc3339;
@@ -70,6 +70,10 @@ fn user_cursor(r: &UserLogRow) -> String {
     format!("{}:{}", r.at, r.id)
 }
 
+fn mcp_cursor(r: &McpRow) -> String {
+    format!("{}:{}", r.at, r.id)
+}
+
 /// A page of the audit log.
 pub async fn audit_page(caller: &Caller, f: &LogFilter, cursor: Option<&str>) -> Result<LogPage<AuditRow>, AppError> {
     admin(caller).await?;
@@ -96,6 +100,14 @@ pub async fn user_page(caller: &Caller, f: &LogFilter, cursor: Option<&str>) -> 
     checked(f)?;
     let rows = repo::users(&caller.state.db, f, time_cursor(cursor)?.as_ref(), PAGE_SIZE + 1).await?;
     Ok(paged(rows, PAGE_SIZE, user_cursor))
+}
+
+/// A page of the MCP log.
+pub async fn mcp_page(caller: &Caller, f: &LogFilter, cursor: Option<&str>) -> Result<LogPage<McpRow>, AppError> {
+    admin(caller).await?;
+    checked(f)?;
+    let rows = repo::mcp(&caller.state.db, f, time_cursor(cursor)?.as_ref(), PAGE_SIZE + 1).await?;
+    Ok(paged(rows, PAGE_SIZE, mcp_cursor))
 }
 
 /// The last day's counts of calls refused past their address's rate (see `flood`), newest
@@ -162,7 +174,8 @@ pub async fn prune_request_log(state: &AppState, now: crate::domain::time::Micro
                 return Ok(total);
             }
         }
-        let gone = repo::prune_requests(&mut tx, cutoff, PRUNE_BATCH).await?;
+        let gone = repo::prune_requests(&mut tx, cutoff, PRUNE_BATCH).await?
+            + repo::prune_mcp(&mut tx, cutoff, PRUNE_BATCH).await?;
         total += gone;
         if gone < PRUNE_BATCH as u64 {
             total += crate::server::repo::refused::prune(&mut tx, cutoff).await?;
@@ -177,7 +190,7 @@ pub async fn prune_request_log(state: &AppState, now: crate::domain::time::Micro
                     action: "log.prune",
                     resource_type: "log",
                     resource_id: Some(LogKind::Requests.as_str().to_owned()),
-                    resource_name: Some(format!("{} log", LogKind::Requests.label())),
+                    resource_name: Some("Request and MCP logs".to_owned()),
                     changes,
                     source_ip: None,
                 };
@@ -227,6 +240,11 @@ impl Export {
                 let rows = repo::users(&self.state.db, &self.filter, c.as_ref(), EXPORT_BATCH).await?;
                 (rows.iter().map(user_csv).collect(), rows.last().map(user_cursor))
             }
+            LogKind::Mcp => {
+                let c = time_cursor(after.as_deref())?;
+                let rows = repo::mcp(&self.state.db, &self.filter, c.as_ref(), EXPORT_BATCH).await?;
+                (rows.iter().map(mcp_csv).collect(), rows.last().map(mcp_cursor))
+            }
         };
         if first {
             out.insert_str(0, &csv::line(header(self.kind)));
@@ -275,6 +293,7 @@ async fn head_cursor(state: &AppState, kind: LogKind) -> Result<Option<String>, 
             repo::requests(&state.db, &everything, None, 1).await?.first().map(|r| format!("{}:", r.at + 1))
         }
         LogKind::Users => repo::users(&state.db, &everything, None, 1).await?.first().map(|r| format!("{}:", r.at + 1)),
+        LogKind::Mcp => repo::mcp(&state.db, &everything, None, 1).await?.first().map(|r| format!("{}:", r.at + 1)),
     })
 }
 
@@ -309,6 +328,23 @@ fn header(kind: LogKind) -> &'static [&'static str] {
             "request_id",
         ],
         LogKind::Users => &["id", "time", "user_id", "email", "event", "ip", "user_agent", "detail", "request_id"],
+        LogKind::Mcp => &[
+            "id",
+            "time",
+            "event",
+            "session_id",
+            "tool",
+            "vault_id",
+            "resource_type",
+            "resource",
+            "status",
+            "message",
+            "duration_us",
+            "ip",
+            "access_key_id",
+            "public_resource",
+            "request_id",
+        ],
     }
 }
 
@@ -361,6 +397,26 @@ fn user_csv(r: &UserLogRow) -> String {
         opt(&r.ip),
         opt(&r.user_agent),
         opt(&r.detail),
+        opt(&r.request_id),
+    ])
+}
+
+fn mcp_csv(r: &McpRow) -> String {
+    csv::line(&[
+        &r.id,
+        &rfc3339(r.at),
+        &r.event,
+        opt(&r.session_id),
+        opt(&r.tool),
+        opt(&r.vault_id),
+        &r.resource_type,
+        opt(&r.resource),
+        &r.status.to_string(),
+        opt(&r.message),
+        &r.duration_us.to_string(),
+        opt(&r.ip),
+        opt(&r.access_key_id),
+        opt(&r.public_resource),
         opt(&r.request_id),
     ])
 }

@@ -17,7 +17,7 @@ use crate::server::flood::Door;
 use crate::server::repo::access_keys::KeyRecord;
 use crate::server::repo::secrets::{self as secrets_repo, Only};
 use crate::server::repo::{access_keys, vaults};
-use crate::server::request_log::Record;
+use crate::server::request_log::{Logged, McpRecord, Record};
 use crate::server::services::machine_keys::{self, CertItem, CertJson, KeyItem, KeyJson, Listed, Pem};
 use crate::server::services::secrets::unseal;
 use crate::server::tokens::{self, TokenKind};
@@ -54,35 +54,96 @@ pub struct KeyCtx {
     pub vault_id: VaultId,
 }
 
-/// What the request log keeps of a call besides its outcome: the door fills it in when the
-/// call arrives (the path as its template, never the raw path or query).
+/// What the log keeps of a call besides its outcome: the door fills it in when the call
+/// arrives. A REST call names its path as its template (never the raw path or query); an MCP
+/// call names its session, tool and what it asked for (never an argument's value).
 #[derive(Clone, Debug)]
 pub struct Call {
-    pub method: String,
-    pub path: &'static str,
+    via: Via,
     pub resource_type: &'static str,
     at: Micros,
     started: Instant,
 }
 
+/// The door a call came through, with what its log keeps of it.
+#[derive(Clone, Debug)]
+enum Via {
+    Rest { method: String, path: &'static str },
+    Mcp(McpCall),
+}
+
+/// An MCP event as the MCP door describes it.
+#[derive(Clone, Debug, Default)]
+pub struct McpCall {
+    /// `handshake`, `tool_call`, `session_end` or `rejected`.
+    pub event: &'static str,
+    pub session_id: Option<String>,
+    pub tool: Option<String>,
+    /// The vault the call named (the key's own vault is noted once the key is known).
+    pub vault_id: Option<String>,
+    /// The secret's name or the key's or certificate's id asked for.
+    pub resource: Option<String>,
+}
+
+/// Longest text the MCP log keeps of a name a caller chose (a tool or a resource).
+const MCP_TEXT_MAX: usize = 200;
+
 impl Call {
+    /// A REST call.
     pub fn new(method: &str, path: &'static str, resource_type: &'static str) -> Self {
         let method = method.chars().take(16).collect();
-        Call { method, path, resource_type, at: clock::now(), started: Instant::now() }
+        Call::via(Via::Rest { method, path }, resource_type)
     }
 
-    pub(super) fn record(self, caller: &Machine, key: Option<&KeyCtx>, status: u16) -> Record {
-        Record {
-            at: self.at,
-            method: self.method,
-            path: self.path,
-            resource_type: self.resource_type,
-            status,
-            duration_us: i64::try_from(self.started.elapsed().as_micros()).unwrap_or(i64::MAX),
-            ip: caller.meta.ip.clone(),
-            access_key_id: key.map(|k| k.id.to_string()),
-            public_resource: None,
-            request_id: crate::server::request::current_id(),
+    /// An MCP event (names cut to a bounded length: a caller chooses them).
+    pub fn mcp(mut event: McpCall, resource_type: &'static str) -> Self {
+        let cut = |t: Option<String>| t.map(|t| t.chars().take(MCP_TEXT_MAX).collect());
+        event.tool = cut(event.tool);
+        event.vault_id = cut(event.vault_id);
+        event.resource = cut(event.resource);
+        event.session_id = cut(event.session_id);
+        Call::via(Via::Mcp(event), resource_type)
+    }
+
+    fn via(via: Via, resource_type: &'static str) -> Self {
+        Call { via, resource_type, at: clock::now(), started: Instant::now() }
+    }
+
+    /// The log record of this call, ended with `error` (or success).
+    pub(super) fn record(self, caller: &Machine, key: Option<&KeyCtx>, error: Option<&AppError>) -> Logged {
+        let status = error.map_or(200, |e| e.code.status());
+        let duration_us = i64::try_from(self.started.elapsed().as_micros()).unwrap_or(i64::MAX);
+        let access_key_id = key.map(|k| k.id.to_string());
+        let request_id = crate::server::request::current_id();
+        match self.via {
+            Via::Rest { method, path } => Logged::Request(Record {
+                at: self.at,
+                method,
+                path,
+                resource_type: self.resource_type,
+                status,
+                duration_us,
+                ip: caller.meta.ip.clone(),
+                access_key_id,
+                public_resource: None,
+                request_id,
+            }),
+            Via::Mcp(m) => Logged::Mcp(McpRecord {
+                at: self.at,
+                event: m.event,
+                session_id: m.session_id,
+                tool: m.tool,
+                vault_id: m.vault_id.or_else(|| key.map(|k| k.vault_id.to_string())),
+                resource_type: self.resource_type,
+                resource: m.resource,
+                status,
+                message: error.map(|e| e.message.clone()),
+                duration_us,
+                ip: caller.meta.ip.clone(),
+                access_key_id,
+                public_resource: None,
+                request_id,
+            }),
         }
     }
 }
@@ -133,21 +194,20 @@ where
         Ok(hash) => read(hash).await,
         Err(e) => (None, Err(e)),
     };
-    let status = result.as_ref().map_or_else(|e| e.code.status(), |_| 200);
     if let Some(k) = &key {
         tracing::Span::current().record("access_key", tracing::field::display(k.id));
     }
-    tracing::debug!(path = call.path, resource_type = call.resource_type, status, "machine read");
-    commit(caller, call.record(caller, key.as_ref(), status)).await?;
+    commit(caller, call.record(caller, key.as_ref(), result.as_ref().err())).await?;
     result
 }
 
 /// Waits for `record` to be committed; 503 when it cannot be. A call that carried no
 /// credential (neither a usable access key nor a public token) from an address past its rate
 /// is answered 429 and only counted (see `flood`).
-pub(super) async fn commit(caller: &Machine, record: Record) -> Result<(), AppError> {
-    let anonymous = record.access_key_id.is_none() && record.public_resource.is_none();
-    if anonymous && !caller.state.flood.admit(Door::Api, record.ip.as_deref(), record.at) {
+pub(super) async fn commit(caller: &Machine, record: Logged) -> Result<(), AppError> {
+    let anonymous = record.access_key_id().is_none() && record.public_resource().is_none();
+    let door = if matches!(record, Logged::Mcp(_)) { Door::Mcp } else { Door::Api };
+    if anonymous && !caller.state.flood.admit(door, record.ip(), record.at()) {
         return Err(AppError::rate_limited(
             "Too many calls without a valid credential from your network address. Try again in a minute.",
         ));
@@ -157,6 +217,16 @@ pub(super) async fn commit(caller: &Machine, record: Record) -> Result<(), AppEr
     } else {
         Err(AppError::unavailable("The request could not be recorded, so nothing is served. Try again."))
     }
+}
+
+/// Whether a caller may open an MCP session now: a handshake carries no checked credential,
+/// so it counts against the address's rate like any anonymous call (429 past it, and only
+/// counted).
+pub fn may_open(caller: &Machine) -> Result<(), AppError> {
+    if caller.state.flood.allows(Door::Mcp, caller.meta.ip.as_deref(), clock::now()) {
+        return Ok(());
+    }
+    Err(AppError::rate_limited("Too many MCP sessions opened from your network address. Try again in a minute."))
 }
 
 /// Looks the key up by its hash, then runs `read` with it (the usual order of [`guarded`]).
@@ -176,8 +246,7 @@ pub(super) async fn with_key<T>(
 /// Records a call a door answered without reading anything (an unknown path or method, a
 /// token in the URL, the API's own documents) and returns `outcome` once it is recorded.
 pub async fn answered<T>(caller: &Machine, call: Call, outcome: Result<T, AppError>) -> Result<T, AppError> {
-    let status = outcome.as_ref().map_or_else(|e| e.code.status(), |_| 200);
-    commit(caller, call.record(caller, None, status)).await?;
+    commit(caller, call.record(caller, None, outcome.as_ref().err())).await?;
     outcome
 }
 
@@ -203,11 +272,15 @@ pub enum VaultAnswer {
 
 /// Reads a vault (or one resource of it). Ids arrive as text and are read after the key is
 /// checked, so a malformed id with a bad key is still 401.
-pub async fn read_vault(caller: &Machine, call: Call, vault: &str, read: VaultRead) -> Result<VaultAnswer, AppError> {
+pub async fn read_vault(
+    caller: &Machine,
+    call: Call,
+    vault: Option<&str>,
+    read: VaultRead,
+) -> Result<VaultAnswer, AppError> {
     guarded(caller, call, |hash| {
         with_key(&caller.state, hash, async |key| {
-            let vault = parse_vault(vault)?;
-            check_vault(key, vault)?;
+            let vault = vault_for(key, vault)?;
             match read.resource.as_deref() {
                 Some(id) => {
                     let no_such = || AppError::not_found("No such resource in this vault.");
@@ -228,10 +301,24 @@ pub async fn read_vault(caller: &Machine, call: Call, vault: &str, read: VaultRe
 
 /// Reads one served secret by name, with a single query for the key and the secret (the
 /// API's hot path); the key's verdict still comes first.
-pub async fn read_secret(caller: &Machine, call: Call, vault: &str, name: &str) -> Result<SecretJson, AppError> {
+pub async fn read_secret(
+    caller: &Machine,
+    call: Call,
+    vault: Option<&str>,
+    name: &str,
+) -> Result<SecretJson, AppError> {
     guarded(caller, call, |hash| async move {
-        let Some(vault) = VaultId::parse(vault) else {
-            return with_key(&caller.state, hash, async |_| Err(AppError::not_found("No such vault."))).await;
+        let vault = match vault {
+            None => match own_vault(&caller.state, &hash).await {
+                Ok(v) => v,
+                Err(e) => return (None, Err(e)),
+            },
+            Some(raw) => match VaultId::parse(raw) {
+                Some(v) => v,
+                None => {
+                    return with_key(&caller.state, hash, async |_| Err(AppError::not_found("No such vault."))).await;
+                }
+            },
         };
         let (record, row) = match secrets_repo::key_and_secret(&caller.state.db, &hash, vault, name).await {
             Ok(Some(found)) => (Some(found.key), found.secret),
@@ -252,8 +339,19 @@ pub async fn read_secret(caller: &Machine, call: Call, vault: &str, name: &str) 
     .await
 }
 
-pub(super) fn parse_vault(raw: &str) -> Result<VaultId, AppError> {
-    VaultId::parse(raw).ok_or_else(|| AppError::not_found("No such vault."))
+/// The vault a call reads: the one it names (which must be the key's), or with none named
+/// (an MCP call with its key in the header) the key's own vault.
+pub(super) fn vault_for(key: &KeyCtx, named: Option<&str>) -> Result<VaultId, AppError> {
+    let Some(raw) = named else { return Ok(key.vault_id) };
+    let vault = VaultId::parse(raw).ok_or_else(|| AppError::not_found("No such vault."))?;
+    check_vault(key, vault)?;
+    Ok(vault)
+}
+
+/// The vault of the key whose hash is `hash`, when the call named none.
+async fn own_vault(state: &AppState, hash: &str) -> Result<VaultId, AppError> {
+    let key = access_keys::by_hash(&state.db, hash).await.map_err(AppError::from).and_then(usable)?;
+    Ok(key.vault_id)
 }
 
 fn first_served(served: Vec<SecretJson>) -> Result<SecretJson, AppError> {
@@ -350,7 +448,7 @@ pub struct VaultJson {
     pub certificates: Option<Vec<Listed<CertJson>>>,
 }
 
-pub(super) fn check_vault(key: &KeyCtx, vault: VaultId) -> Result<(), AppError> {
+fn check_vault(key: &KeyCtx, vault: VaultId) -> Result<(), AppError> {
     if key.vault_id == vault { Ok(()) } else { Err(AppError::forbidden("This access key belongs to another vault.")) }
 }
 

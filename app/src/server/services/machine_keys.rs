@@ -18,7 +18,7 @@ use crate::server::repo::certificates as cert_repo;
 use crate::server::repo::keys as repo;
 use crate::server::services::certificates as cert_service;
 use crate::server::services::keys::{self as keys_service, Download};
-use crate::server::services::machine::{Call, KeyCtx, Machine, check_vault, commit, guarded, parse_vault, with_key};
+use crate::server::services::machine::{Call, KeyCtx, Machine, commit, guarded, vault_for, with_key};
 use crate::server::tokens::{self, TokenKind};
 use crate::server::{AppState, clock};
 use serde::Serialize;
@@ -199,11 +199,14 @@ pub(super) async fn resource(state: &AppState, vault: VaultId, id: uuid::Uuid) -
 }
 
 /// `GET /api/v1/vaults/{vault_id}/keys`.
-pub async fn list_keys(caller: &Machine, call: Call, vault: &str) -> Result<DataList<Listed<KeyJson>>, AppError> {
+pub async fn list_keys(
+    caller: &Machine,
+    call: Call,
+    vault: Option<&str>,
+) -> Result<DataList<Listed<KeyJson>>, AppError> {
     guarded(caller, call, |hash| {
         with_key(&caller.state, hash, async |key: &KeyCtx| {
-            let vault = parse_vault(vault)?;
-            check_vault(key, vault)?;
+            let vault = vault_for(key, vault)?;
             Ok(DataList { data: listing(&caller.state, vault).await? })
         })
     })
@@ -214,14 +217,13 @@ pub async fn list_keys(caller: &Machine, call: Call, vault: &str) -> Result<Data
 pub async fn download_key(
     caller: &Machine,
     call: Call,
-    vault: &str,
+    vault: Option<&str>,
     key_id: &str,
     format: Option<&str>,
 ) -> Result<Pem, AppError> {
     guarded(caller, call, |hash| {
         with_key(&caller.state, hash, async |key: &KeyCtx| {
-            let vault = parse_vault(vault)?;
-            check_vault(key, vault)?;
+            let vault = vault_for(key, vault)?;
             let no_such = || AppError::not_found("No such key in this vault.");
             let id = KeyId::parse(key_id).ok_or_else(no_such)?;
             let format = Download::parse(format)?;
@@ -271,9 +273,8 @@ where
             Ok(Some((opener, outcome))) => (Some(opener), outcome),
         },
     };
-    let status = result.as_ref().map_or_else(|e| e.code.status(), |_| 200);
-    let mut record = call.record(caller, None, status);
-    record.public_resource = resource.as_ref().map(|o| o.id.clone());
+    let mut record = call.record(caller, None, result.as_ref().err());
+    record.set_public_resource(resource.as_ref().map(|o| o.id.clone()));
     commit(caller, record).await?;
     if let (Ok(_), Some(opener)) = (&result, &resource)
         && caller.state.flood.first_public_read(&opener.id, caller.meta.ip.as_deref(), clock::now())
@@ -354,12 +355,11 @@ pub async fn public_certificate(
 pub async fn list_certificates(
     caller: &Machine,
     call: Call,
-    vault: &str,
+    vault: Option<&str>,
 ) -> Result<DataList<Listed<CertJson>>, AppError> {
     guarded(caller, call, |hash| {
         with_key(&caller.state, hash, async |key: &KeyCtx| {
-            let vault = parse_vault(vault)?;
-            check_vault(key, vault)?;
+            let vault = vault_for(key, vault)?;
             Ok(DataList { data: cert_listing(&caller.state, vault).await? })
         })
     })
@@ -368,11 +368,15 @@ pub async fn list_certificates(
 
 /// `GET /api/v1/vaults/{vault_id}/certificates/{cert_id}/download`: the chain, then the
 /// private key if one is kept.
-pub async fn download_certificate(caller: &Machine, call: Call, vault: &str, cert_id: &str) -> Result<Pem, AppError> {
+pub async fn download_certificate(
+    caller: &Machine,
+    call: Call,
+    vault: Option<&str>,
+    cert_id: &str,
+) -> Result<Pem, AppError> {
     guarded(caller, call, |hash| {
         with_key(&caller.state, hash, async |key: &KeyCtx| {
-            let vault = parse_vault(vault)?;
-            check_vault(key, vault)?;
+            let vault = vault_for(key, vault)?;
             let no_such = || AppError::not_found("No such certificate in this vault.");
             let id = CertificateId::parse(cert_id).ok_or_else(no_such)?;
             let found = fetch_cert(&caller.state, vault, id).await?.ok_or_else(no_such)?;

@@ -1,8 +1,8 @@
-//! The rows of Admin → Logs, whichever log they come from: one row type over the three logs,
+//! The rows of Admin → Logs, whichever log they come from: one row type over the four logs,
 //! one table and one detail sheet for all of them (a single generic view keeps the browser
 //! bundle small), and times shown in the viewer's own zone.
 
-use crate::domain::logs::{AuditRow, FieldChange, LogKind, RequestRow, UserLogRow};
+use crate::domain::logs::{AuditRow, FieldChange, LogKind, McpRow, RequestRow, UserLogRow};
 use crate::domain::time::{Micros, rfc3339};
 use crate::ui::components::dialog::Sheet;
 use leptos::prelude::*;
@@ -14,6 +14,7 @@ pub enum LogRow {
     Audit(AuditRow),
     Request(RequestRow),
     User(UserLogRow),
+    Mcp(McpRow),
 }
 
 /// The table's columns after "Time", per log.
@@ -22,12 +23,23 @@ pub fn columns(kind: LogKind) -> &'static [&'static str] {
         LogKind::Audit => &["Actor", "Action", "Resource", "IP"],
         LogKind::Requests => &["Method", "Path", "Status", "Duration (ms)", "IP", "Access key / public resource"],
         LogKind::Users => &["E-mail", "Event", "IP", "Detail"],
+        LogKind::Mcp => &["Event", "Tool", "Resource", "Status", "Duration (ms)", "IP", "Access key / public resource"],
     }
 }
 
 /// "—" for a value that is not there, so an empty cell reads as "none", not as "not loaded".
 fn or_dash(v: &Option<String>) -> String {
     v.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| "—".to_owned())
+}
+
+/// Which credential a machine call carried: the access key's id, or the resource whose public
+/// token it was.
+fn credential(key: &Option<String>, public: &Option<String>) -> String {
+    match (key, public) {
+        (Some(k), _) if !k.is_empty() => k.clone(),
+        (_, Some(p)) if !p.is_empty() => format!("public: {p}"),
+        _ => "—".to_owned(),
+    }
 }
 
 /// Microseconds as milliseconds with one decimal (`12.3`), without float formatting.
@@ -43,6 +55,7 @@ impl LogRow {
             LogRow::Audit(r) => r.at,
             LogRow::Request(r) => r.at,
             LogRow::User(r) => r.at,
+            LogRow::Mcp(r) => r.at,
         }
     }
 
@@ -57,14 +70,25 @@ impl LogRow {
                 vec![r.actor_name.clone(), r.action.clone(), resource, or_dash(&r.source_ip)]
             }
             LogRow::Request(r) => {
-                let who = match (&r.access_key_id, &r.public_resource) {
-                    (Some(k), _) if !k.is_empty() => k.clone(),
-                    (_, Some(p)) if !p.is_empty() => format!("public: {p}"),
-                    _ => "—".to_owned(),
-                };
+                let who = credential(&r.access_key_id, &r.public_resource);
                 vec![r.method.clone(), r.path.clone(), r.status.to_string(), millis(r.duration_us), or_dash(&r.ip), who]
             }
             LogRow::User(r) => vec![or_dash(&r.email), r.event.clone(), or_dash(&r.ip), or_dash(&r.detail)],
+            LogRow::Mcp(r) => {
+                let resource = match r.resource.as_deref().filter(|n| !n.is_empty()) {
+                    Some(name) => format!("{} · {name}", r.resource_type),
+                    None => r.resource_type.clone(),
+                };
+                vec![
+                    r.event.clone(),
+                    or_dash(&r.tool),
+                    resource,
+                    r.status.to_string(),
+                    millis(r.duration_us),
+                    or_dash(&r.ip),
+                    credential(&r.access_key_id, &r.public_resource),
+                ]
+            }
         }
     }
 
@@ -76,6 +100,7 @@ impl LogRow {
             LogRow::Audit(_) => format!("{} {}", pick(1), pick(2)),
             LogRow::Request(_) => format!("{} {} {}", pick(0), pick(1), pick(2)),
             LogRow::User(_) => format!("{} {}", pick(1), pick(0)),
+            LogRow::Mcp(_) => format!("{} {} {}", pick(0), pick(1), pick(3)),
         }
     }
 
@@ -115,6 +140,22 @@ impl LogRow {
                 ("IP", or_dash(&r.ip)),
                 ("Browser", or_dash(&r.user_agent)),
                 ("Detail", or_dash(&r.detail)),
+                ("Request id", or_dash(&r.request_id)),
+            ],
+            LogRow::Mcp(r) => vec![
+                ("Record id", r.id.clone()),
+                ("Event", r.event.clone()),
+                ("Session id", or_dash(&r.session_id)),
+                ("Tool", or_dash(&r.tool)),
+                ("Vault id", or_dash(&r.vault_id)),
+                ("Resource type", r.resource_type.clone()),
+                ("Resource", or_dash(&r.resource)),
+                ("Status", r.status.to_string()),
+                ("Message", or_dash(&r.message)),
+                ("Duration (ms)", millis(r.duration_us)),
+                ("IP", or_dash(&r.ip)),
+                ("Access key id", or_dash(&r.access_key_id)),
+                ("Public resource", or_dash(&r.public_resource)),
                 ("Request id", or_dash(&r.request_id)),
             ],
         }
@@ -216,6 +257,7 @@ pub fn LogTable(kind: LogKind, rows: Vec<LogRow>, local: Signal<bool>) -> impl I
         LogKind::Audit => "Audit entry",
         LogKind::Requests => "Request",
         LogKind::Users => "User-log entry",
+        LogKind::Mcp => "MCP event",
     };
     view! {
         <div class="table-wrap">

@@ -1,8 +1,7 @@
-//! Admin → Logs: the audit log, the request log and the user log, one tab each. What is shown
+//! Admin → Logs: the audit log, the request log, the user log and the MCP log, one tab each. What is shown
 //! lives in the URL (filters and the page's cursor), so a filtered view can be linked and the
 //! page works without JavaScript: the filters are a plain GET form, "Older →" and "Newest" are
-//! links, and "Export CSV" is a link carrying the same filter. The MCP log gets its tab when
-//! the MCP server exists.
+//! links, and "Export CSV" is a link carrying the same filter.
 //!
 //! Times in the filter: the viewer types local time into `datetime-local` fields, and the form
 //! also sends `tz`, the browser's offset from UTC in minutes (east positive, `60` in Paris in
@@ -12,7 +11,9 @@
 //! by that hour at the far end. `tz` stays in the URL, so a linked view means the same
 //! instants for whoever opens it.
 
-use crate::api::logs::{VerifyAuditChain, audit_log_page, refused_counts, request_log_page, user_log_page};
+use crate::api::logs::{
+    VerifyAuditChain, audit_log_page, mcp_log_page, refused_counts, request_log_page, user_log_page,
+};
 use crate::domain::AppError;
 use crate::domain::logs::{FILTER_MAX, LogFilter, LogKind, LogPage, RefusedRow};
 use crate::domain::time::Micros;
@@ -114,6 +115,7 @@ async fn load(kind: LogKind, q: Query) -> Result<LogPage<LogRow>, AppError> {
         LogKind::Audit => rows(audit_log_page(f, c).await?, LogRow::Audit),
         LogKind::Requests => rows(request_log_page(f, c).await?, LogRow::Request),
         LogKind::Users => rows(user_log_page(f, c).await?, LogRow::User),
+        LogKind::Mcp => rows(mcp_log_page(f, c).await?, LogRow::Mcp),
     })
 }
 
@@ -190,6 +192,7 @@ pub fn LogsPage(kind: LogKind) -> impl IntoView {
         LogKind::Audit => "Audit log",
         LogKind::Requests => "Request log",
         LogKind::Users => "User log",
+        LogKind::Mcp => "MCP log",
     };
     view! {
         <Title text=title />
@@ -271,6 +274,7 @@ fn suffix(kind: LogKind) -> &'static str {
         LogKind::Audit => "/audit",
         LogKind::Requests => "/requests",
         LogKind::Users => "/users",
+        LogKind::Mcp => "/mcp",
     }
 }
 
@@ -279,6 +283,10 @@ fn intro(kind: LogKind) -> &'static str {
         LogKind::Audit => "Every change and sensitive read, chained so that tampering shows. Newest first.",
         LogKind::Requests => "Every call to the REST API: route, status, time taken and who called. Newest first.",
         LogKind::Users => "Sign-ins and failures, sign-outs, ended sessions and denied actions. Newest first.",
+        LogKind::Mcp => {
+            "Every MCP event: handshakes, tool calls and their outcome, ended sessions and refused requests. \
+                         Never a value. Newest first."
+        }
     }
 }
 
@@ -290,6 +298,7 @@ fn text_fields(kind: LogKind) -> [(&'static str, Option<(&'static str, &'static 
             LogKind::Audit => "The start of it, like secret.",
             LogKind::Requests => "404, or 4 for every 4xx",
             LogKind::Users => "The start of it, like sign_in",
+            LogKind::Mcp => "tool_call, rejected, or a status like 401",
         },
     );
     match kind {
@@ -316,6 +325,14 @@ fn text_fields(kind: LogKind) -> [(&'static str, Option<(&'static str, &'static 
             ("resource", None),
             ("ip", Some(("IP", "The start of the address"))),
             ("text", Some(("Text", "In e-mail, detail or browser"))),
+        ],
+        LogKind::Mcp => [
+            ("actor", Some(("Access key", "The start of its id"))),
+            ("action", Some(action)),
+            ("resource_type", Some(("Resource type", "Exactly, like secret"))),
+            ("resource", Some(("Resource", "Vault id, or part of a secret's name"))),
+            ("ip", Some(("IP", "The start of the address"))),
+            ("text", Some(("Text", "In tool, resource, session or message"))),
         ],
     }
 }
