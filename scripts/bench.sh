@@ -229,6 +229,25 @@ bench_rest_api() {
     figure "$engine: secret read / baseline ratio" "$(ratio "$engine-secret" rps "$engine-readyz")"
 }
 
+# `get_secret` over MCP (a real client, Streamable HTTP, 32 sessions) on the secret the REST
+# figure above reads, printed beside it.
+bench_mcp() {
+    local engine="$1" big out
+    if ! big="$(demo_data 1000)"; then
+        figure "$engine: MCP get_secret" "n/a (demo-data failed)"
+        return
+    fi
+    if ! out="$(BENCH_MCP_BASE="$BASE" BENCH_MCP_KEY="$(json_field access_key <<<"$big")" \
+        BENCH_MCP_SECRET=DEMO_SECRET_00500 BENCH_SECONDS="$SECONDS_PER_RUN" \
+        cargo bench -q -p server --bench mcp_calls 2>&1 | grep '^mcp ')"; then
+        figure "$engine: MCP get_secret" "n/a (cargo bench --bench mcp_calls failed)"
+        return
+    fi
+    while IFS= read -r line; do
+        figure "$engine: ${line%%: *}" "${line##*: }"
+    done <<<"$out"
+}
+
 # Key generation asked for by a signed-in browser (cookie jar $1) through the UI's server
 # function, in a loop until file $2 disappears: RSA-4096 keys named after $3.
 generate_keys_until() {
@@ -440,6 +459,7 @@ bench_reference sqlite
 stop_reference
 bench_rest_api sqlite
 bench_ratios sqlite
+bench_mcp sqlite
 bench_refused_growth
 if [[ $account_ready -eq 1 ]]; then
     bench_keys
@@ -458,6 +478,7 @@ if [[ -n $PG_URL ]]; then
     stop_reference
     bench_rest_api postgres
     bench_ratios postgres
+    bench_mcp postgres
     stop_server
 fi
 bench_versions

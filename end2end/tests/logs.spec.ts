@@ -240,3 +240,67 @@ test("someone who is not an Admin has no Logs link and the page refuses them", a
   }
   await theirs.context().close();
 });
+
+test("an agent's MCP session shows on the MCP tab: handshake, tool call and refusal, never a key", async ({
+  page,
+  request,
+}) => {
+  const errors = watchConsole(page);
+  await openVault(page, "Logbook", "logs-mcp");
+  // Fixed-width groups: no other test's address starts with this one (the filter is a prefix).
+  const group = () => (0x1000 + Math.floor(Math.random() * 0xefff)).toString(16);
+  const address = `2001:db8:${group()}:${group()}::7`;
+  const wrongKey = "secryn_ak_e2eprobeAAAABBBBCCCCDDDDEEEEFFFF0000111122223333";
+  const headers = {
+    "X-Forwarded-For": address,
+    Accept: "application/json, text/event-stream",
+    "Content-Type": "application/json",
+  };
+  const init = await request.post("/mcp", {
+    headers,
+    data: {
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "e2e-agent", version: "1" } },
+    },
+  });
+  expect(init.status()).toBe(200);
+  const session = init.headers()["mcp-session-id"];
+  expect(session).toBeTruthy();
+  const inSession = { ...headers, "Mcp-Session-Id": session, Authorization: `Bearer ${wrongKey}` };
+  await request.post("/mcp", { headers: inSession, data: { jsonrpc: "2.0", method: "notifications/initialized" } });
+  const call = await request.post("/mcp", {
+    headers: inSession,
+    data: { jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "get_secret", arguments: { name: "DB_URL" } } },
+  });
+  expect(call.status()).toBe(200);
+  expect(await call.text()).toContain("401");
+  const forged = await request.post("/mcp", {
+    headers: { ...headers, "Mcp-Session-Id": "forged-session" },
+    data: { jsonrpc: "2.0", id: 3, method: "tools/list" },
+  });
+  expect(forged.status()).toBe(404);
+
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.goto(`/admin/logs/mcp?ip=${encodeURIComponent(address)}`);
+    await waitForHydration(page);
+    await expect(page.getByRole("heading", { name: "MCP log" })).toBeVisible();
+    await expect(logRows(page)).toHaveCount(3);
+    await expect(logRows(page).filter({ hasText: "handshake" })).toHaveCount(1);
+    const toolCall = logRows(page).filter({ hasText: "get_secret" });
+    await expect(toolCall).toContainText("401");
+    await expect(toolCall).toContainText("DB_URL");
+    await expect(logRows(page).filter({ hasText: "rejected" })).toContainText("404");
+    await expect(page.locator("main")).not.toContainText(wrongKey);
+    await toolCall.getByRole("button", { name: /^Details/ }).click();
+    const sheet = page.getByRole("dialog");
+    await expect(sheet).toContainText(session);
+    await expect(sheet).toContainText(/not valid|does not carry a valid access key/);
+    await page.keyboard.press("Escape");
+    if (width < 800) await noSidewaysScroll(page, "MCP log");
+    await snap(page, `logs-mcp-${width}`);
+  }
+  expect(errors).toEqual([]);
+});

@@ -57,6 +57,30 @@ fn pem_lines(pem: &str) -> Vec<String> {
     pem.lines().filter(|l| !l.starts_with("-----") && l.len() >= 40).map(str::to_owned).collect()
 }
 
+/// The same reads by an agent over MCP: the key in the header and in the arguments, a wrong
+/// key, a public fetch, and a malformed call that quotes a key.
+async fn mcp_reads(base: &str, vault: &str, key: &str, key_id: &str, token: &str) {
+    use rmcp::ServiceExt as _;
+    use rmcp::model::{CallToolRequestParams, ClientCapabilities, ClientConfig, Implementation};
+    use rmcp::transport::StreamableHttpClientTransport;
+    use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+    let cfg = StreamableHttpClientTransportConfig::with_uri(format!("{base}/mcp")).auth_header(key);
+    let info = ClientConfig::new(ClientCapabilities::default(), Implementation::new("probe", "0"));
+    let c = info.serve(StreamableHttpClientTransport::from_config(cfg)).await.unwrap();
+    let call = |tool: &'static str, args: Value| {
+        c.call_tool(CallToolRequestParams::new(tool).with_arguments(args.as_object().unwrap().clone()))
+    };
+    let read = call("get_secret", serde_json::json!({"name": "DB_PASSWORD"})).await.unwrap();
+    assert!(read.structured_content.unwrap()["value"] == VALUE_2);
+    call("list_secrets", serde_json::json!({"includeValues": true})).await.unwrap();
+    let wrong = serde_json::json!({"name": "DB_PASSWORD", "vault": {"vaultId": vault, "accessKey": FAKE_KEY}});
+    assert_eq!(call("get_secret", wrong).await.unwrap().is_error, Some(true));
+    call("get_key", serde_json::json!({"keyId": key_id})).await.unwrap();
+    call("get_key", serde_json::json!({"keyId": key_id, "preferPublic": true, "code": token})).await.unwrap();
+    assert!(call("list_secrets", serde_json::json!({"includeValues": FAKE_KEY})).await.is_err());
+    c.cancel().await.unwrap();
+}
+
 #[tokio::test]
 async fn no_secret_reaches_a_log_an_output_or_an_export() {
     let dir = temp_dir();
@@ -160,6 +184,7 @@ async fn no_secret_reaches_a_log_an_output_or_an_export() {
     probes.push(token.clone());
     let fetched = api(format!("/api/v1/keys/{generated}?code={token}"), None).await.unwrap();
     assert_eq!(fetched.status(), StatusCode::OK);
+    mcp_reads(&server.base, &vault, &key, &generated, &token).await;
 
     // A certificate uploaded as a PFX with a known password.
     sh(
@@ -208,7 +233,7 @@ async fn no_secret_reaches_a_log_an_output_or_an_export() {
 
     // The logs, exported, and everything the server printed.
     let mut haystacks: Vec<(String, String)> = Vec::new();
-    for kind in ["audit", "requests", "users"] {
+    for kind in ["audit", "requests", "users", "mcp"] {
         let csv = admin.get(&format!("/admin/logs/{kind}/export.csv")).await;
         assert!(csv.lines().count() > 1, "{kind} has rows");
         haystacks.push((format!("{kind} CSV export"), csv));

@@ -173,7 +173,21 @@ fn catalogue() -> Vec<Tool> {
 }
 
 fn parse<T: DeserializeOwned>(args: Option<JsonObject>) -> Result<T, String> {
-    serde_json::from_value(Value::Object(args.unwrap_or_default())).map_err(|e| e.to_string())
+    serde_json::from_value(Value::Object(args.unwrap_or_default())).map_err(|e| reason(&e))
+}
+
+/// Why arguments do not fit, without the value that did not (the parser quotes it, and a
+/// misplaced access key must not travel on into an error or a log line).
+fn reason(e: &serde_json::Error) -> String {
+    let message = e.to_string();
+    if message.starts_with("missing field") {
+        return format!("{message}.");
+    }
+    match message.split_once(", expected ").map(|(_, x)| x) {
+        Some(x) if message.starts_with("unknown field") => format!("Unknown argument; expected {x}."),
+        Some(x) => format!("An argument has the wrong type or value: expected {x}."),
+        None => "The arguments do not fit the tool's input schema.".to_owned(),
+    }
 }
 
 impl ToolCall {
@@ -490,15 +504,31 @@ impl ServerHandler for SecrynMcp {
 
     async fn on_custom_request(
         &self,
-        request: CustomRequest,
+        _request: CustomRequest,
         context: RequestContext<RoleServer>,
     ) -> Result<CustomResult, ErrorData> {
+        // A fixed sentence: rmcp logs every error it answers, and a method name is the caller's.
         let parts = context.extensions.get::<Parts>();
         self.log_refusal(parts, None, "Unknown or malformed method.").await;
-        Err(ErrorData::new(
-            ErrorCode::METHOD_NOT_FOUND,
-            format!("Unknown or malformed method {}.", request.method.chars().take(64).collect::<String>()),
-            None,
-        ))
+        Err(ErrorData::new(ErrorCode::METHOD_NOT_FOUND, "Unknown or malformed method.", None))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn argument_errors_name_the_field_never_the_value() {
+        let args = |v: Value| v.as_object().cloned();
+        let key = "secryn_ak_misplacedAAAABBBBCCCC";
+        let wrong_type = ToolCall::parse("list_secrets", args(json!({"includeValues": key}))).err().unwrap();
+        assert!(!wrong_type.contains(key) && wrong_type.contains("a boolean"), "{wrong_type}");
+        let unknown = ToolCall::parse("get_secret", args(json!({"name": "a", "code": key}))).err().unwrap();
+        assert!(!unknown.contains(key) && unknown.starts_with("Unknown argument"), "{unknown}");
+        assert_eq!(ToolCall::parse("get_secret", None).err().unwrap(), "missing field `name`.");
+        assert!(ToolCall::parse("nope", None).is_err());
+        let public = ToolCall::parse("get_key", args(json!({"keyId": "k", "preferPublic": true}))).err().unwrap();
+        assert!(public.contains("code"), "{public}");
     }
 }
