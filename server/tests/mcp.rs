@@ -46,6 +46,8 @@ fn demo_data(data: &Path, env: &[(&str, String)], secrets: &str, keys: &str) -> 
 
 async fn world(data: &Path, mut env: Vec<(&str, String)>, db_url: String) -> World {
     env.push(("SECRYN_MCP_IDLE_SECONDS", IDLE.to_string()));
+    // Many refusals come from one address here on purpose; the per-address bound has its own tests.
+    env.push(("SECRYN_ANONYMOUS_PER_MINUTE", "1000".to_owned()));
     let mut cmd = secryn(data);
     for (k, v) in &env {
         cmd.env(k, v);
@@ -232,7 +234,20 @@ async fn the_tools_follow_the_rules(w: &World) {
     assert_eq!(certs["data"][0]["id"], cert_id);
     let (bundle, _) = ok(&c, "get_certificate", json!({"certificateId": cert_id})).await;
     assert!(str_of(&bundle, "pem").contains("BEGIN CERTIFICATE"));
-    assert_eq!(refused(&bare, "get_key", json!({"keyId": key_id})).await, 401);
+    // Every tool refuses a call without a usable key, as the REST API does (401).
+    for (tool, args) in [
+        ("list_secrets", json!({})),
+        ("get_secret", json!({"name": names[0]})),
+        ("list_keys", json!({})),
+        ("get_key", json!({"keyId": key_id})),
+        ("list_certificates", json!({})),
+        ("get_certificate", json!({"certificateId": cert_id})),
+    ] {
+        assert_eq!(refused(&bare, tool, args.clone()).await, 401, "{tool} without a key");
+        let mut with_wrong = args;
+        with_wrong["vault"] = wrong.clone();
+        assert_eq!(refused(&bare, tool, with_wrong).await, 401, "{tool} with a wrong key");
+    }
 
     // preferPublic with the resource's public token: public material only, no access key.
     let key_token = set_public(w, "keys_public", key_id).await;
@@ -346,6 +361,11 @@ async fn the_mcp_log_has_every_event_and_no_value(w: &World, never: &[&str]) {
     assert!(has(&|r| r[0] == "rejected" && r[1] == "forged" && r[4] == "404"), "forged sessions");
     assert!(has(&|r| r[0] == "rejected" && r[2] == "no_such_tool"), "unknown tools");
     assert!(has(&|r| r[0] == "rejected" && r[4] == "403"), "foreign origins");
+    assert!(has(&|r| r[0] == "rejected" && r[5].starts_with("Batch")), "batches");
+    assert!(has(&|r| r[0] == "rejected" && r[5] == "Parse error."), "malformed JSON");
+    assert!(has(&|r| r[0] == "rejected" && r[4] == "413"), "oversized bodies");
+    assert!(has(&|r| r[0] == "rejected" && r[5] == "Unknown or malformed method."), "unknown methods");
+    assert!(has(&|r| r[0] == "rejected" && r[4] == "400" && r[1].is_empty()), "requests without a session");
     assert!(has(&|r| r[0] == "session_end"), "ended sessions");
     for row in &rows {
         for cell in row {
