@@ -3,6 +3,7 @@
 //! below it.
 
 pub mod audit;
+pub mod backup_file;
 pub mod caller;
 pub mod cert_material;
 pub mod client_ip;

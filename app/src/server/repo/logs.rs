@@ -327,22 +327,19 @@ fn mcp_row(r: &AnyRow) -> Result<McpRow, sqlx::Error> {
     })
 }
 
-/// Deletes up to `limit` MCP-log rows older than `cutoff`; how many went.
-pub async fn prune_mcp(tx: &mut Tx, cutoff: i64, limit: i64) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query("delete from mcp_log where id in (select id from mcp_log where at < $1 limit $2)")
-        .bind(cutoff)
-        .bind(limit)
-        .execute(&mut **tx)
-        .await?;
-    Ok(done.rows_affected())
+/// The logs the retention job prunes.
+#[derive(Clone, Copy, Debug)]
+pub enum Pruned {
+    Requests,
+    Mcp,
 }
 
-/// Deletes up to `limit` request-log rows older than `cutoff`; how many went.
-pub async fn prune_requests(tx: &mut Tx, cutoff: i64, limit: i64) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query("delete from request_log where id in (select id from request_log where at < $1 limit $2)")
-        .bind(cutoff)
-        .bind(limit)
-        .execute(&mut **tx)
-        .await?;
+/// Deletes up to `limit` rows of `log` older than `cutoff`; how many went.
+pub async fn prune(tx: &mut Tx, log: Pruned, cutoff: i64, limit: i64) -> Result<u64, sqlx::Error> {
+    let sql = match log {
+        Pruned::Requests => "delete from request_log where id in (select id from request_log where at < $1 limit $2)",
+        Pruned::Mcp => "delete from mcp_log where id in (select id from mcp_log where at < $1 limit $2)",
+    };
+    let done = sqlx::query(sql).bind(cutoff).bind(limit).execute(&mut **tx).await?;
     Ok(done.rows_affected())
 }

@@ -10,7 +10,7 @@ use crate::domain::logs::{
 use crate::domain::permission::{Action, Resource};
 use crate::domain::time::rfc3339;
 use crate::server::audit::{self, Change, Entry};
-use crate::server::repo::logs::{self as repo, TimeCursor};
+use crate::server::repo::logs::{self as repo, Pruned, TimeCursor};
 use crate::server::services::{actor, require};
 use crate::server::{AppState, Caller, csv};
 
@@ -156,7 +156,7 @@ const PRUNE_BATCH: i64 = 5_000;
 /// Arbitrary constant naming the pruning job's advisory lock on PostgreSQL.
 const PG_PRUNE_LOCK: i64 = 0x5ec7_9a0e;
 
-/// Deletes request-log rows (and refused-call counts) older than the retention setting, as of `now`. Several nodes on
+/// Deletes request- and MCP-log rows (and refused-call counts) older than the retention setting, as of `now`. Several nodes on
 /// one PostgreSQL take turns through an advisory lock: a node that finds it held skips the
 /// run (the holder is doing the work). A run that deleted rows is recorded in the audit log
 /// as a system event. Returns how many rows went.
@@ -174,8 +174,8 @@ pub async fn prune_request_log(state: &AppState, now: crate::domain::time::Micro
                 return Ok(total);
             }
         }
-        let gone = repo::prune_requests(&mut tx, cutoff, PRUNE_BATCH).await?
-            + repo::prune_mcp(&mut tx, cutoff, PRUNE_BATCH).await?;
+        let gone = repo::prune(&mut tx, Pruned::Requests, cutoff, PRUNE_BATCH).await?
+            + repo::prune(&mut tx, Pruned::Mcp, cutoff, PRUNE_BATCH).await?;
         total += gone;
         if gone < PRUNE_BATCH as u64 {
             total += crate::server::repo::refused::prune(&mut tx, cutoff).await?;
