@@ -68,7 +68,7 @@ for (const width of [1280, 390]) {
       await expect(page).toHaveURL(/\/admin\/logs\/audit$/);
       await expect(page.getByRole("heading", { level: 1, name: "Logs" })).toBeVisible();
       const tabs = page.getByRole("navigation", { name: "Logs" }).getByRole("link");
-      await expect(tabs).toHaveText(["Audit", "Requests", "Users"]);
+      await expect(tabs).toHaveText(["Audit", "Requests", "Users", "MCP"]);
       await expect(tabs.filter({ hasText: "Audit" })).toHaveAttribute("aria-current", "page");
       await expect(page.getByText("Times are in your time zone (UTC+05:30).")).toBeVisible();
       await expect(logRows(page).first()).toBeVisible();
@@ -286,7 +286,9 @@ test("an agent's MCP session shows on the MCP tab: handshake, tool call and refu
     await page.setViewportSize({ width, height: 900 });
     await page.goto(`/admin/logs/mcp?ip=${encodeURIComponent(address)}`);
     await waitForHydration(page);
-    await expect(page.getByRole("heading", { name: "MCP log" })).toBeVisible();
+    await expect(page.getByRole("heading", { level: 1, name: "Logs" })).toBeVisible();
+    const tab = page.getByRole("navigation", { name: "Logs" }).getByRole("link", { name: "MCP" });
+    await expect(tab).toHaveAttribute("aria-current", "page");
     await expect(logRows(page)).toHaveCount(3);
     await expect(logRows(page).filter({ hasText: "handshake" })).toHaveCount(1);
     const toolCall = logRows(page).filter({ hasText: "get_secret" });

@@ -77,6 +77,7 @@ impl LogRow {
             LogRow::Mcp(r) => {
                 let resource = match r.resource.as_deref().filter(|n| !n.is_empty()) {
                     Some(name) => format!("{} · {name}", r.resource_type),
+                    None if r.resource_type == "none" => "—".to_owned(),
                     None => r.resource_type.clone(),
                 };
                 vec![
@@ -235,7 +236,12 @@ pub fn LogTable(kind: LogKind, rows: Vec<LogRow>, local: Signal<bool>) -> impl I
                 .cells()
                 .into_iter()
                 .zip(cols.iter())
-                .map(|(text, col)| view! { <td data-label=*col class="wrap-anywhere">{text}</td> })
+                .map(|(text, col)| {
+                    // Short words (events, tools, statuses) stay whole; ids, addresses and paths
+                    // may break anywhere so the table fits.
+                    let class = if text.chars().count() > 18 { "wrap-anywhere" } else { "nowrap" };
+                    view! { <td data-label=*col class=class>{text}</td> }
+                })
                 .collect_view();
             view! {
                 <tr>
