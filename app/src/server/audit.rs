@@ -219,6 +219,11 @@ pub enum KeyFailure {
 }
 
 fn key_aad(keyed_from: i64) -> Vec<u8> {
+    chain_key_aad(keyed_from)
+}
+
+/// What the wrapped chain key is bound to: where the keyed chain starts (backups rewrap it).
+pub fn chain_key_aad(keyed_from: i64) -> Vec<u8> {
     format!("audit-chain-key:{keyed_from}").into_bytes()
 }
 

@@ -81,6 +81,11 @@ impl BackupKey {
         Aes256Gcm::new((&self.0).into())
     }
 
+    /// What wraps the vault keys and the chain key inside this backup.
+    pub fn wrapping_key(&self) -> crate::server::crypto::MasterKey {
+        crate::server::crypto::MasterKey::derived(&self.0, "secryn backup key wrapping v1")
+    }
+
     /// What the header carries to tell a wrong key from a damaged file (a MAC of the prefix,
     /// which says nothing about the key).
     fn check(&self, prefix: &[u8]) -> [u8; CHECK] {

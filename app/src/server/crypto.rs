@@ -136,6 +136,23 @@ impl ChainKey {
 }
 
 impl MasterKey {
+    /// Moves a key wrapped by this key (a vault key, the chain key) to `to`, for the same owner
+    /// `aad`, without its bytes leaving this module: backups and master-key rotation.
+    pub fn rewrap(&self, wrapped: &[u8], aad: &[u8], to: &MasterKey) -> Result<Vec<u8>, CryptoError> {
+        let plain = self.0.open(wrapped, aad)?;
+        Ok(to.0.seal(&plain, aad))
+    }
+
+    /// A wrapping key derived from other key material for one `purpose` (HMAC-SHA256), so the
+    /// material's own use (a backup's chunks) and this one never share a key.
+    pub fn derived(material: &[u8], purpose: &str) -> Self {
+        use hmac::{Hmac, Mac};
+        #[allow(clippy::expect_used, reason = "HMAC takes a key of any length")]
+        let mut m = <Hmac<sha2::Sha256> as Mac>::new_from_slice(material).expect("any key length");
+        m.update(purpose.as_bytes());
+        MasterKey(KeyBytes(m.finalize().into_bytes().into()))
+    }
+
     /// Wraps the audit chain key; `aad` binds it to where the keyed chain starts.
     pub fn wrap_chain_key(&self, key: &ChainKey, aad: &[u8]) -> Vec<u8> {
         self.0.seal(&key.0.0, aad)

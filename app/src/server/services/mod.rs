@@ -4,6 +4,7 @@
 
 pub mod access_keys;
 pub mod auth;
+pub mod backup;
 pub mod certificates;
 pub mod demo;
 pub mod keys;
