@@ -237,9 +237,9 @@ pub fn LogTable(kind: LogKind, rows: Vec<LogRow>, local: Signal<bool>) -> impl I
                 .into_iter()
                 .zip(cols.iter())
                 .map(|(text, col)| {
-                    // Short words (events, tools, statuses) stay whole; ids, addresses and paths
+                    // Short words (events, tools, statuses, addresses) stay whole; ids and paths
                     // may break anywhere so the table fits.
-                    let class = if text.chars().count() > 18 { "wrap-anywhere" } else { "nowrap" };
+                    let class = if text.chars().count() > 24 { "wrap-anywhere" } else { "nowrap" };
                     view! { <td data-label=*col class=class>{text}</td> }
                 })
                 .collect_view();
