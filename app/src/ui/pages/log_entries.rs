@@ -23,7 +23,7 @@ pub fn columns(kind: LogKind) -> &'static [&'static str] {
         LogKind::Audit => &["Actor", "Action", "Resource", "IP"],
         LogKind::Requests => &["Method", "Path", "Status", "Duration (ms)", "IP", "Access key / public resource"],
         LogKind::Users => &["E-mail", "Event", "IP", "Detail"],
-        LogKind::Mcp => &["Event", "Tool", "Resource", "Status", "Duration (ms)", "IP", "Access key / public resource"],
+        LogKind::Mcp => &["Event", "Tool", "Resource", "Status", "IP", "Access key / public resource"],
     }
 }
 
@@ -85,7 +85,6 @@ impl LogRow {
                     or_dash(&r.tool),
                     resource,
                     r.status.to_string(),
-                    millis(r.duration_us),
                     or_dash(&r.ip),
                     credential(&r.access_key_id, &r.public_resource),
                 ]
@@ -237,9 +236,9 @@ pub fn LogTable(kind: LogKind, rows: Vec<LogRow>, local: Signal<bool>) -> impl I
                 .into_iter()
                 .zip(cols.iter())
                 .map(|(text, col)| {
-                    // Short words (events, tools, statuses, addresses) stay whole; ids and paths
+                    // Short words (events, tools, statuses) stay whole; ids, addresses and paths
                     // may break anywhere so the table fits.
-                    let class = if text.chars().count() > 24 { "wrap-anywhere" } else { "nowrap" };
+                    let class = if text.chars().count() > 18 { "wrap-anywhere" } else { "nowrap" };
                     view! { <td data-label=*col class=class>{text}</td> }
                 })
                 .collect_view();
