@@ -98,7 +98,8 @@ fn caller(state: &AppState, req_headers: &HeaderMap, meta: Option<&RequestMeta>)
     Caller::new(state.clone(), presented, meta.cloned().unwrap_or_default())
 }
 
-fn session_of(headers: &HeaderMap) -> Option<String> {
+/// The session id a request names, as sent (checked against the live sessions elsewhere).
+pub(super) fn session_of(headers: &HeaderMap) -> Option<String> {
     headers.get(SESSION_HEADER).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
 }
 

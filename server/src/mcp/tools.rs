@@ -305,9 +305,7 @@ impl SecrynMcp {
         let (resource_type, resource) = call.resource();
         let event = McpCall {
             event: "tool_call",
-            session_id: parts
-                .and_then(|p| p.headers.get("mcp-session-id"))
-                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()),
+            session_id: parts.and_then(|p| super::session_of(&p.headers)),
             tool: Some(call.name().to_owned()),
             vault_id: vault.clone(),
             resource,
@@ -358,9 +356,7 @@ impl SecrynMcp {
         let Backend::Local(state) = &self.backend else { return };
         let meta = parts.and_then(|p| p.extensions.get::<RequestMeta>()).cloned().unwrap_or_default();
         let caller = Caller::new(state.clone(), Presented::default(), meta);
-        let session_id = parts
-            .and_then(|p| p.headers.get("mcp-session-id"))
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        let session_id = parts.and_then(|p| super::session_of(&p.headers));
         let event = McpCall { event: "rejected", session_id, tool, ..McpCall::default() };
         let error = AppError::new(app::domain::ErrorCode::BadRequest, message);
         let work = machine::answered(&caller, Call::mcp(event, "none"), Err::<(), _>(error));
