@@ -5,8 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // A panic here is a failed test.
 
 use app::domain::secret::SecretValue;
-use app::server::backup_file::BackupKey;
-use app::server::services::backup::{self, TABLES};
+use app::server::backup_file::{BackupKey, Opener, Sealer};
+use app::server::services::backup::{self, By, TABLES};
 use app::server::services::secrets::NewSecretInput;
 use app::server::services::{access_keys, projects, secrets, vaults};
 use app::server::{AppState, clock};
@@ -68,68 +68,176 @@ async fn dump(db: &app::server::db::Db) -> Vec<String> {
     out
 }
 
-async fn make(t: &TestDb, state: &AppState) -> (Vec<u8>, BackupKey) {
+async fn make(state: &AppState) -> (Vec<u8>, BackupKey) {
     let mut file = Vec::new();
-    let key = backup::create(&t.db, &state.master, clock::now(), &mut file).await.unwrap();
+    let key = BackupKey::random();
+    backup::create(state, &By::command_line(), &key, &mut file).await.unwrap();
     (file, key)
+}
+
+/// A session on `state`'s instance, as a sign-in leaves one.
+async fn sign_in(state: &AppState) {
+    let admin = testkit::person(state, &format!("{}@example.com", uuid::Uuid::new_v4().simple()), true).await;
+    let mut tx = state.db.begin().await.unwrap();
+    let now = clock::now();
+    app::server::repo::sessions::insert(&mut tx, "hash", admin.user().id, now, now + 1_000_000, None, None)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}
+
+async fn count(db: &app::server::db::Db, table: &str) -> i64 {
+    sqlx::query_scalar(&format!("select count(*) from {table}")).fetch_one(db.reader()).await.unwrap()
 }
 
 #[tokio::test]
 async fn a_backup_restores_onto_every_engine_with_another_master_key() {
     for source in testkit::engines().await {
         let (state, vault, key_text) = populated(&source).await;
+        sign_in(&state).await;
+        let (file, key) = make(&state).await;
+        // The backup holds its own creation entry.
         let before = dump(&source.db).await;
-        let (file, key) = make(&source, &state).await;
-        let (summary, _) = backup::read(&mut file.as_slice(), &key).unwrap();
-        assert!(summary.total() as usize >= before.len() - 1, "{summary:?}");
+        let summary = backup::verify(&key, &mut file.as_slice()).await.unwrap();
+        assert_eq!(summary.total() as usize, before.len(), "{summary:?}");
+        assert_eq!(summary.of("sessions"), 1);
         for target in testkit::engines().await {
             let pair = format!("{:?} -> {:?}", source.engine, target.engine);
             let fresh = testkit::state(&target.db).await;
-            assert_ne!(fresh.master.key_check(), state.master.key_check());
-            let (_, tables) = backup::read(&mut file.as_slice(), &key).unwrap();
-            backup::restore(&target.db, &fresh.master, &key, tables).await.unwrap();
-            let mut expected: Vec<String> = before.iter().filter(|r| !r.starts_with("sessions|")).cloned().collect();
-            expected.sort();
-            assert_eq!(dump(&target.db).await, expected, "{pair}");
-            // The restored instance opens with its own master key: the chain verifies, and a
-            // machine reads the secret the source had.
-            let restored = AppState::new(app::server::state::Shared {
+            sign_in(&fresh).await;
+            // A second node on the same database, started before the restore.
+            let other = AppState::new(app::server::state::Shared {
                 audit_key: std::sync::Arc::new(
                     app::server::audit::AuditKey::load_or_create(&target.db, &fresh.master).await.unwrap(),
                 ),
                 data_keys: Default::default(),
                 ..(*fresh).clone()
             });
-            let verdict = app::server::audit::verify(&target.db, &restored.audit_key).await.unwrap();
+            assert_ne!(fresh.master.key_check(), state.master.key_check());
+            let restored = backup::restore(&fresh, &By::command_line(), &key, &mut file.as_slice()).await.unwrap();
+            assert_eq!(restored, summary, "{pair}");
+            // Every row came back, but no session (each one ends) and one entry more: the
+            // restore itself, at the end of the restored chain.
+            let mut after = dump(&target.db).await;
+            let last: String = sqlx::query_scalar("select action from audit_log order by seq desc limit 1")
+                .fetch_one(target.db.reader())
+                .await
+                .unwrap();
+            assert_eq!(last, "backup.restore", "{pair}");
+            after.retain(|r| !r.contains("|action=backup.restore|"));
+            let expected: Vec<String> = before.iter().filter(|r| !r.starts_with("sessions|")).cloned().collect();
+            assert_eq!(after, expected, "{pair}");
+            assert_eq!(count(&target.db, "sessions").await, 0, "{pair}");
+            // The running instance follows the restored one with its own master key, with no
+            // restart: the chain verifies under the restored chain key, and a machine reads
+            // the secret the source had.
+            let verdict = app::server::audit::verify(&target.db, &fresh.audit_key).await.unwrap();
             assert!(verdict.first_broken.is_none(), "{pair}: {verdict:?}");
-            assert!(verdict.checked >= 5, "{pair}: {verdict:?}");
-            let read = testkit::read_secret(&testkit::machine(&restored, &key_text), vault, "DB_URL").await.unwrap();
+            assert!(verdict.checked >= 6, "{pair}: {verdict:?}");
+            let read = testkit::read_secret(&testkit::machine(&fresh, &key_text), vault, "DB_URL").await.unwrap();
             assert_eq!(read.value.expose(), "postgres://db/prod", "{pair}");
+            // The other node chains its next entry under the restored key too.
+            let admin = testkit::person(&other, "other-node@example.com", true).await;
+            projects::create(&admin, "After restore", "").await.unwrap();
+            let verdict = app::server::audit::verify(&target.db, &fresh.audit_key).await.unwrap();
+            assert!(verdict.first_broken.is_none(), "{pair}: {verdict:?}");
         }
     }
+}
+
+/// `file` opened, its content changed by `edit`, and sealed again under the same key: a
+/// file whose envelope is whole but whose content breaks a rule of the database.
+fn resealed(file: &[u8], key: &BackupKey, edit: impl FnOnce(&mut Vec<String>)) -> Vec<u8> {
+    let mut opener = Opener::new(key);
+    let mut plain = opener.push(file).unwrap().to_vec();
+    plain.extend_from_slice(&opener.finish().unwrap());
+    let mut lines: Vec<String> = String::from_utf8(plain).unwrap().lines().map(str::to_owned).collect();
+    edit(&mut lines);
+    let mut sealer = Sealer::new(key);
+    let mut out = sealer.push(format!("{}\n", lines.join("\n")).as_bytes()).unwrap();
+    out.extend(sealer.finish().unwrap());
+    out
 }
 
 #[tokio::test]
 async fn a_damaged_file_or_a_wrong_key_is_refused_and_changes_nothing() {
     let source = testkit::sqlite().await;
     let (state, _, _) = populated(&source).await;
-    let (file, key) = make(&source, &state).await;
+    let (file, key) = make(&state).await;
     let target = testkit::postgres().await;
     let (fresh, _, _) = populated(&target).await;
     let before = dump(&target.db).await;
-    assert!(backup::read(&mut file.as_slice(), &BackupKey::random()).is_err());
-    for cut in (0..file.len()).step_by(file.len() / 40 + 1) {
-        assert!(backup::read(&mut &file[..cut], &key).is_err(), "cut at {cut}");
+    let refused = async |file: &[u8], key: &BackupKey| {
+        let e = backup::restore(&fresh, &By::command_line(), key, &mut &file[..]).await.unwrap_err();
+        assert!(backup::verify(key, &mut &file[..]).await.is_err());
+        assert_eq!(dump(&target.db).await, before, "the instance is unchanged after: {e}");
+        e.to_string()
+    };
+    let wrong = refused(&file, &BackupKey::random()).await;
+    assert!(wrong.contains("key"), "{wrong}");
+    for cut in (0..file.len()).step_by(file.len() / 25 + 1) {
+        refused(&file[..cut], &key).await;
     }
-    let mut flipped = file.clone();
-    let at = flipped.len() / 2;
-    flipped[at] ^= 0x10;
-    assert!(backup::read(&mut flipped.as_slice(), &key).is_err());
+    for at in [20, file.len() / 2, file.len() - 1] {
+        let mut flipped = file.clone();
+        flipped[at] ^= 0x10;
+        refused(&flipped, &key).await;
+    }
+    let mut future = file.clone();
+    future[9] += 1;
+    assert!(refused(&future, &key).await.contains("version"));
     // A restore that fails half-way (a row that breaks a constraint) rolls everything back.
-    let (_, mut tables) = backup::read(&mut file.as_slice(), &key).unwrap();
-    let users = tables.iter_mut().find(|t| t.table == "users").unwrap();
-    let first = users.rows[0].clone();
-    users.rows.push(first);
-    assert!(backup::restore(&target.db, &fresh.master, &key, tables).await.is_err());
-    assert_eq!(dump(&target.db).await, before, "the instance is unchanged");
+    let twice = resealed(&file, &key, |lines| {
+        let at = lines.iter().position(|l| l.starts_with("{") && l.contains("\"table\":\"users\"")).unwrap() + 1;
+        let row = lines[at].clone();
+        lines.insert(at, row);
+    });
+    refused(&twice, &key).await;
+}
+
+#[tokio::test]
+async fn a_backup_taken_while_writes_go_on_restores_to_a_consistent_state() {
+    for source in testkit::engines().await {
+        let (state, vault, _) = populated(&source).await;
+        let admin = testkit::person(&state, "writer@example.com", true).await;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let writer = tokio::spawn({
+            let stop = stop.clone();
+            async move {
+                let mut n = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let input = NewSecretInput {
+                        name: format!("S{n}"),
+                        value: SecretValue::parse("value", format!("v{n}")).unwrap(),
+                        content_type: String::new(),
+                        description: String::new(),
+                        tags: String::new(),
+                        activation_at: None,
+                        expiration_at: None,
+                    };
+                    secrets::create(&admin, vault, input).await.unwrap();
+                    n += 1;
+                }
+                n
+            }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+        let (file, key) = make(&state).await;
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let written = writer.await.unwrap();
+        let target = testkit::sqlite().await;
+        let fresh = testkit::state(&target.db).await;
+        let summary = backup::restore(&fresh, &By::command_line(), &key, &mut file.as_slice()).await.unwrap();
+        // Each secret came with its version and its audit entry, or not at all.
+        let secrets = count(&target.db, "secrets").await;
+        let created: i64 = sqlx::query_scalar("select count(*) from audit_log where action = 'secret.create'")
+            .fetch_one(target.db.reader())
+            .await
+            .unwrap();
+        assert_eq!(secrets, created, "{:?}: {summary:?}", source.engine);
+        assert_eq!(count(&target.db, "secret_versions").await, secrets);
+        assert!(secrets > 2 && secrets < written + 2 + 1, "{:?}: {secrets} of {written}", source.engine);
+        let verdict = app::server::audit::verify(&target.db, &fresh.audit_key).await.unwrap();
+        assert!(verdict.first_broken.is_none(), "{verdict:?}");
+    }
 }

@@ -93,6 +93,8 @@ pub const ACTIONS: &[&str] = &[
     "log.export",
     "log.prune",
     "audit.verify",
+    "backup.create",
+    "backup.restore",
 ];
 
 /// Who did it.
@@ -198,13 +200,29 @@ struct Canonical<'a> {
     request_id: Option<&'a str>,
 }
 
-/// The chain key and the first sequence number it keys.
-#[derive(Clone, Debug)]
+/// The chain key, as the instance row holds it now. It is read again whenever that row's
+/// wrapped key changes (a restore brings the backed-up instance's key), so every node
+/// follows a restore made by any other node or by the command line without a restart.
+#[derive(Clone)]
 pub struct AuditKey {
-    key: ChainKey,
-    keyed_from: i64,
+    master: MasterKey,
+    loaded: std::sync::Arc<std::sync::RwLock<std::sync::Arc<Loaded>>>,
     /// One walk of the whole chain at a time on this node (see [`AuditKey::claim_walk`]).
     walking: std::sync::Arc<tokio::sync::Semaphore>,
+}
+
+impl std::fmt::Debug for AuditKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AuditKey([redacted])")
+    }
+}
+
+/// One unwrapped chain key, the first sequence number it keys and the wrapped form it came
+/// from (what tells a changed instance row).
+struct Loaded {
+    key: ChainKey,
+    keyed_from: i64,
+    wrapped: Vec<u8>,
 }
 
 /// Why the chain key could not be had.
@@ -216,10 +234,6 @@ pub enum KeyFailure {
     Unwrap,
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
-}
-
-fn key_aad(keyed_from: i64) -> Vec<u8> {
-    chain_key_aad(keyed_from)
 }
 
 /// What the wrapped chain key is bound to: where the keyed chain starts (backups rewrap it).
@@ -243,15 +257,49 @@ impl AuditKey {
             lock_chain(&mut tx).await?;
             let last: Option<i64> = sqlx::query_scalar("select max(seq) from audit_log").fetch_one(&mut *tx).await?;
             let keyed_from = last.unwrap_or(0) + 1;
-            let wrapped = master.wrap_chain_key(&ChainKey::generate(), &key_aad(keyed_from));
+            let wrapped = master.wrap_chain_key(&ChainKey::generate(), &chain_key_aad(keyed_from));
             instance::set_audit_key(&mut tx, &wrapped, keyed_from).await?;
             tx.commit().await?;
         }
         let (wrapped, keyed_from) = instance::audit_key(db).await?.ok_or(sqlx::Error::RowNotFound)?;
-        let key = master.unwrap_chain_key(&wrapped, &key_aad(keyed_from)).map_err(|_| KeyFailure::Unwrap)?;
-        Ok(AuditKey { key, keyed_from, walking: std::sync::Arc::new(tokio::sync::Semaphore::new(1)) })
+        let loaded = unwrap_loaded(master, wrapped, keyed_from)?;
+        Ok(AuditKey {
+            master: master.clone(),
+            loaded: std::sync::Arc::new(std::sync::RwLock::new(std::sync::Arc::new(loaded))),
+            walking: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
+        })
     }
 
+    /// The key for the instance row's `wrapped` form: the one in memory while that form is
+    /// unchanged, else the new one unwrapped (and kept for the next call).
+    fn matching(&self, wrapped: Vec<u8>, keyed_from: i64) -> Result<std::sync::Arc<Loaded>, KeyFailure> {
+        if let Ok(held) = self.loaded.read()
+            && held.wrapped == wrapped
+            && held.keyed_from == keyed_from
+        {
+            return Ok(held.clone());
+        }
+        let fresh = std::sync::Arc::new(unwrap_loaded(&self.master, wrapped, keyed_from)?);
+        if let Ok(mut held) = self.loaded.write() {
+            *held = fresh.clone();
+        }
+        tracing::info!(keyed_from, "the audit chain key changed in the database (a restore); using the new one");
+        Ok(fresh)
+    }
+
+    /// The key as the database holds it now.
+    async fn current(&self, db: &Db) -> Result<std::sync::Arc<Loaded>, KeyFailure> {
+        let (wrapped, keyed_from) = instance::audit_key(db).await?.ok_or(sqlx::Error::RowNotFound)?;
+        self.matching(wrapped, keyed_from)
+    }
+}
+
+fn unwrap_loaded(master: &MasterKey, wrapped: Vec<u8>, keyed_from: i64) -> Result<Loaded, KeyFailure> {
+    let key = master.unwrap_chain_key(&wrapped, &chain_key_aad(keyed_from)).map_err(|_| KeyFailure::Unwrap)?;
+    Ok(Loaded { key, keyed_from, wrapped })
+}
+
+impl Loaded {
     /// The link of the entry `c` after `prev`: a MAC in the keyed part, else plain SHA-256.
     #[allow(clippy::expect_used, reason = "strings and integers always serialise to JSON")]
     fn link(&self, prev: &str, c: &Canonical<'_>) -> String {
@@ -282,10 +330,19 @@ pub async fn append(tx: &mut Tx, key: &AuditKey, entry: Entry<'_>) -> Result<(),
         return Err(sqlx::Error::Protocol(format!("audit action {:?} is not in audit::ACTIONS", entry.action)));
     }
     lock_chain(tx).await?;
-    let last =
-        sqlx::query("select seq, hash from audit_log order by seq desc limit 1").fetch_optional(&mut **tx).await?;
-    let (prev_seq, prev_hash) = match last {
-        Some(row) => (row.try_get::<i64, _>(0)?, row.try_get::<String, _>(1)?),
+    // The chain's last link and the instance's key in one read: a restore on another node
+    // changes both at once.
+    let head = sqlx::query(
+        "select i.audit_key_wrapped, i.audit_keyed_from, a.seq, a.hash from instance i \
+         left join (select seq, hash from audit_log order by seq desc limit 1) a on 1 = 1 where i.id = 1",
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    let (wrapped, keyed_from): (Option<Vec<u8>>, Option<i64>) = (head.try_get(0)?, head.try_get(1)?);
+    let wrapped = wrapped.zip(keyed_from).ok_or(sqlx::Error::RowNotFound)?;
+    let key = key.matching(wrapped.0, wrapped.1).map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+    let (prev_seq, prev_hash) = match head.try_get::<Option<i64>, _>(2)? {
+        Some(seq) => (seq, head.try_get::<String, _>(3)?),
         None => (0, GENESIS.to_owned()),
     };
     let (actor_type, actor_id, actor_name) = entry.actor.parts();
@@ -397,6 +454,10 @@ const VERIFY_BATCH: i64 = 2_000;
 /// reports the first that does not hold. A deleted tail is not a broken link: compare the
 /// count with what the Admin expects.
 pub async fn verify(db: &Db, key: &AuditKey) -> Result<Verification, sqlx::Error> {
+    let key = &*key.current(db).await.map_err(|e| match e {
+        KeyFailure::Db(e) => e,
+        e => sqlx::Error::Protocol(e.to_string()),
+    })?;
     let mut prev = GENESIS.to_owned();
     let mut expected_seq = 1;
     loop {
@@ -424,7 +485,7 @@ pub async fn verify(db: &Db, key: &AuditKey) -> Result<Verification, sqlx::Error
 
 /// Checks one row against the chain so far; on success `prev` moves to its link.
 fn check_row(
-    key: &AuditKey,
+    key: &Loaded,
     row: &sqlx::any::AnyRow,
     expected_seq: i64,
     prev: &mut String,

@@ -4,15 +4,22 @@
 //! own key. A restore checks the whole file first, then replaces every table in one
 //! transaction: any failure leaves the instance as it was.
 
+use super::{actor, require};
+use crate::domain::AppError;
+use crate::domain::error::ErrorCode;
+use crate::domain::permission::{Action, Resource};
+use crate::server::audit::{self, Actor, Entry};
 use crate::server::backup_file::{BackupFileError, BackupKey, Opener, Sealer};
 use crate::server::crypto::MasterKey;
 use crate::server::db::{Db, Engine, Tx};
+use crate::server::{AppState, Caller, clock};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use futures::TryStreamExt as _;
 use serde_json::{Value, json};
 use sqlx::any::{AnyRow, AnyTypeInfoKind};
 use sqlx::{Column as _, Row as _, ValueRef as _};
+use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
 
 /// The content's own version (inside the envelope's).
 const CONTENT_VERSION: i64 = 1;
@@ -51,9 +58,43 @@ pub enum BackupError {
     Keys,
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
-    #[error("could not write the backup: {0}")]
-    Write(#[from] std::io::Error),
+    #[error("could not read or write the backup: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("the backup is larger than {} GiB", MAX_FILE >> 30)]
+    TooLarge,
 }
+
+impl From<BackupError> for AppError {
+    /// What is wrong with the file is the person's to fix (400, said plainly); a database or
+    /// I/O failure is ours.
+    fn from(e: BackupError) -> Self {
+        match e {
+            BackupError::Database(e) => e.into(),
+            BackupError::Io(e) => {
+                tracing::warn!(error = %e, "a backup stream failed");
+                AppError::new(
+                    ErrorCode::BadRequest,
+                    "The backup could not be transferred completely; nothing was changed.",
+                )
+            }
+            BackupError::TooLarge => AppError::new(ErrorCode::PayloadTooLarge, e.to_string()),
+            e => AppError::new(ErrorCode::BadRequest, format!("{}{}.", capitalised(&e.to_string()), NOTHING_CHANGED)),
+        }
+    }
+}
+
+const NOTHING_CHANGED: &str = "; nothing was changed";
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}
+
+/// The largest backup a restore reads: a bound on what one upload can make the server do.
+pub const MAX_FILE: u64 = 16 << 30;
+
+/// The longest line of content (one row): a bound on the memory a file can ask for.
+const MAX_LINE: usize = 64 << 20;
 
 fn content(why: impl Into<String>) -> BackupError {
     BackupError::Content(why.into())
@@ -71,6 +112,47 @@ pub struct Summary {
 impl Summary {
     pub fn total(&self) -> u64 {
         self.rows.iter().map(|(_, n)| n).sum()
+    }
+
+    /// The rows of `table`.
+    pub fn of(&self, table: &str) -> u64 {
+        self.rows.iter().find(|(t, _)| t == table).map_or(0, |(_, n)| *n)
+    }
+}
+
+/// Who makes or restores a backup, for the audit entry: an Admin (checked) or the command
+/// line, which holds the master key anyway.
+pub struct By {
+    actor: Actor,
+    source_ip: Option<String>,
+}
+
+impl By {
+    /// An Admin, once the one permission function agrees.
+    pub async fn admin(caller: &Caller) -> Result<By, AppError> {
+        require(caller, Action::ManageInstance, Resource::Instance, "backup").await?;
+        Ok(By { actor: actor(caller), source_ip: caller.meta.ip.clone() })
+    }
+
+    /// `secryn backup …` on the server itself.
+    pub fn command_line() -> By {
+        By { actor: Actor::System, source_ip: None }
+    }
+
+    fn entry<'a>(&'a self, action: &'a str, summary: &Summary) -> Entry<'a> {
+        Entry {
+            actor: &self.actor,
+            action,
+            resource_type: "instance",
+            resource_id: None,
+            resource_name: Some(format!(
+                "backup of {} ({} rows)",
+                crate::domain::time::short(summary.created_at),
+                summary.total()
+            )),
+            changes: Vec::new(),
+            source_ip: self.source_ip.clone(),
+        }
     }
 }
 
@@ -127,26 +209,32 @@ fn rewrap(
     Ok(())
 }
 
-/// Writes a backup of the whole instance to `out` and returns its one-time key. The tables
-/// are read in one snapshot, so writes that go on meanwhile are either wholly in it or not.
+/// Writes a backup of the whole instance, sealed with `key`, to `out`. The creation is
+/// audited first, so the backup holds its own entry. The tables are read in one snapshot:
+/// writes that go on meanwhile are either wholly in it or not at all. A writer that fails
+/// (a client that hung up) stops the reads and gives the snapshot back.
 pub async fn create(
-    db: &Db,
-    master: &MasterKey,
-    created_at: i64,
-    out: &mut impl std::io::Write,
-) -> Result<BackupKey, BackupError> {
-    let key = BackupKey::random();
+    state: &AppState,
+    by: &By,
+    key: &BackupKey,
+    out: &mut (impl AsyncWrite + Unpin),
+) -> Result<Summary, BackupError> {
+    let created_at = clock::now();
+    let announced = Summary { created_at, engine: state.db.engine().name().to_owned(), rows: Vec::new() };
+    let mut tx = state.db.begin().await?;
+    audit::append(&mut tx, &state.audit_key, by.entry("backup.create", &announced)).await?;
+    tx.commit().await?;
     let wrapping = key.wrapping_key();
-    let mut sealer = Sealer::new(&key);
-    let mut tx = snapshot(db).await?;
+    let mut sealer = Sealer::new(key);
+    let mut tx = snapshot(&state.db).await?;
     let head = json!({
         "secryn_backup": CONTENT_VERSION,
         "created_at": created_at,
-        "engine": db.engine().name(),
+        "engine": state.db.engine().name(),
         "tables": TABLES,
     });
-    out.write_all(&sealer.push(format!("{head}\n").as_bytes())?)?;
-    let mut total: u64 = 0;
+    out.write_all(&sealer.push(format!("{head}\n").as_bytes())?).await?;
+    let mut summary = Summary { rows: Vec::with_capacity(TABLES.len()), ..announced };
     for table in TABLES {
         let sql = format!("select * from {table}");
         let mut rows = sqlx::query(&sql).fetch(&mut *tx);
@@ -156,7 +244,7 @@ pub async fn create(
             let names = columns.get_or_insert_with(|| row.columns().iter().map(|c| c.name().to_owned()).collect());
             if count == 0 {
                 let line = json!({ "table": table, "columns": names });
-                out.write_all(&sealer.push(format!("{line}\n").as_bytes())?)?;
+                out.write_all(&sealer.push(format!("{line}\n").as_bytes())?).await?;
             }
             let mut values = (0..names.len()).map(|i| encode(&row, i)).collect::<Result<Vec<_>, _>>()?;
             if table == "instance"
@@ -164,17 +252,18 @@ pub async fn create(
             {
                 values[i] = Value::Null;
             }
-            rewrap(table, names, &mut values, master, &wrapping)?;
-            out.write_all(&sealer.push(format!("{}\n", Value::Array(values)).as_bytes())?)?;
+            rewrap(table, names, &mut values, &state.master, &wrapping)?;
+            out.write_all(&sealer.push(format!("{}\n", Value::Array(values)).as_bytes())?).await?;
             count += 1;
         }
-        total += count;
+        summary.rows.push((table.to_owned(), count));
     }
     drop(tx);
-    out.write_all(&sealer.push(format!("{}\n", json!({ "end": true, "rows": total })).as_bytes())?)?;
-    out.write_all(&sealer.finish()?)?;
-    out.flush()?;
-    Ok(key)
+    let end = json!({ "end": true, "rows": summary.total() });
+    out.write_all(&sealer.push(format!("{end}\n").as_bytes())?).await?;
+    out.write_all(&sealer.finish()?).await?;
+    out.flush().await?;
+    Ok(summary)
 }
 
 /// A read transaction that sees one moment of the database.
@@ -190,126 +279,168 @@ async fn snapshot(db: &Db) -> Result<Tx, sqlx::Error> {
     }
 }
 
-/// The content of a backup file, checked line by line.
-struct Reader {
-    opener: Opener,
+/// One piece of content, in file order.
+enum Item {
+    Table { table: &'static str, columns: Vec<String> },
+    Row(Vec<Value>),
+}
+
+/// The content's lines, checked as they come: the head first, then each table's columns
+/// before its rows, then the end line with the row count.
+#[derive(Default)]
+struct Lines {
     text: Vec<u8>,
+    head: Option<Summary>,
+    columns: usize,
+    current: Option<usize>,
+    counts: [u64; TABLES.len()],
+    ended: Option<u64>,
 }
 
-/// One table's rows as the file holds them.
-pub struct TableRows {
-    pub table: String,
-    pub columns: Vec<String>,
-    pub rows: Vec<Vec<Value>>,
-}
-
-impl Reader {
-    fn lines(&mut self, chunk: &[u8], out: &mut Vec<Value>) -> Result<(), BackupError> {
-        let plain = self.opener_push(chunk)?;
-        self.text.extend_from_slice(&plain);
-        while let Some(end) = self.text.iter().position(|b| *b == b'\n') {
-            let line: Vec<u8> = self.text.drain(..=end).collect();
-            out.push(serde_json::from_slice(&line).map_err(|_| content("a line is not JSON"))?);
+impl Lines {
+    /// Takes more content; returns the items of its whole lines.
+    fn push(&mut self, plain: &[u8]) -> Result<Vec<Item>, BackupError> {
+        self.text.extend_from_slice(plain);
+        let mut items = Vec::new();
+        let mut start = 0;
+        while let Some(end) = self.text[start..].iter().position(|b| *b == b'\n') {
+            let line: Value =
+                serde_json::from_slice(&self.text[start..start + end]).map_err(|_| content("a line is not JSON"))?;
+            start += end + 1;
+            if let Some(item) = self.item(line)? {
+                items.push(item);
+            }
         }
-        Ok(())
-    }
-
-    fn opener_push(&mut self, chunk: &[u8]) -> Result<Vec<u8>, BackupError> {
-        Ok(self.opener.push(chunk)?.to_vec())
-    }
-}
-
-/// Opens a whole backup file and checks it: the key, every chunk, the content's shape and its
-/// row count. Nothing is written anywhere.
-pub fn read(file: &mut impl std::io::Read, key: &BackupKey) -> Result<(Summary, Vec<TableRows>), BackupError> {
-    let mut reader = Reader { opener: Opener::new(key), text: Vec::new() };
-    let mut lines = Vec::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
+        self.text.drain(..start);
+        if self.text.len() > MAX_LINE {
+            return Err(content("a line is too long"));
         }
-        reader.lines(&buf[..n], &mut lines)?;
+        Ok(items)
     }
-    let rest = std::mem::replace(&mut reader.opener, Opener::new(key)).finish()?;
-    reader.text.extend_from_slice(&rest);
-    let mut tail = Vec::new();
-    reader.lines(&[], &mut tail)?;
-    lines.extend(tail);
-    if !reader.text.is_empty() {
-        return Err(content("the content does not end with a whole line"));
-    }
-    parse(lines)
-}
 
-fn parse(lines: Vec<Value>) -> Result<(Summary, Vec<TableRows>), BackupError> {
-    let mut it = lines.into_iter();
-    let head = it.next().ok_or_else(|| content("it is empty"))?;
-    if head["secryn_backup"].as_i64() != Some(CONTENT_VERSION) {
-        return Err(content("unknown content version"));
-    }
-    let mut summary = Summary {
-        created_at: head["created_at"].as_i64().unwrap_or_default(),
-        engine: head["engine"].as_str().unwrap_or_default().to_owned(),
-        rows: Vec::new(),
-    };
-    let mut tables: Vec<TableRows> = Vec::new();
-    let mut ended = None;
-    for line in it {
-        if ended.is_some() {
+    fn item(&mut self, line: Value) -> Result<Option<Item>, BackupError> {
+        if self.ended.is_some() {
             return Err(content("there is content after its end"));
+        }
+        if self.head.is_none() {
+            if line["secryn_backup"].as_i64() != Some(CONTENT_VERSION) {
+                return Err(content("unknown content version"));
+            }
+            self.head = Some(Summary {
+                created_at: line["created_at"].as_i64().unwrap_or_default(),
+                engine: line["engine"].as_str().unwrap_or_default().to_owned(),
+                rows: Vec::new(),
+            });
+            return Ok(None);
         }
         match line {
             Value::Array(values) => {
-                let t = tables.last_mut().ok_or_else(|| content("a row before any table"))?;
-                if values.len() != t.columns.len() {
-                    return Err(content(format!("a row of {} has the wrong number of values", t.table)));
+                let at = self.current.ok_or_else(|| content("a row before any table"))?;
+                if values.len() != self.columns {
+                    return Err(content(format!("a row of {} has the wrong number of values", TABLES[at])));
                 }
-                t.rows.push(values);
+                self.counts[at] += 1;
+                Ok(Some(Item::Row(values)))
             }
             Value::Object(o) if o.get("end") == Some(&Value::Bool(true)) => {
-                ended = o.get("rows").and_then(Value::as_u64);
+                self.ended =
+                    Some(o.get("rows").and_then(Value::as_u64).ok_or_else(|| content("its end has no count"))?);
+                Ok(None)
             }
             Value::Object(o) => {
-                let table =
+                let name =
                     o.get("table").and_then(Value::as_str).ok_or_else(|| content("a line is neither row nor table"))?;
-                if !TABLES.contains(&table) {
-                    return Err(content(format!("unknown table {table}")));
+                let at =
+                    TABLES.iter().position(|t| *t == name).ok_or_else(|| content(format!("unknown table {name}")))?;
+                if self.current.is_some_and(|c| c >= at) {
+                    return Err(content("its tables are out of order"));
                 }
                 let columns = o
                     .get("columns")
                     .and_then(Value::as_array)
                     .map(|c| c.iter().filter_map(Value::as_str).map(str::to_owned).collect::<Vec<_>>())
                     .ok_or_else(|| content("a table without columns"))?;
-                if columns.iter().any(|c| !c.bytes().all(|b| b.is_ascii_lowercase() || b == b'_' || b.is_ascii_digit()))
+                if columns.is_empty()
+                    || columns
+                        .iter()
+                        .any(|c| !c.bytes().all(|b| b.is_ascii_lowercase() || b == b'_' || b.is_ascii_digit()))
                 {
                     return Err(content("a column name is not a plain name"));
                 }
-                tables.push(TableRows { table: table.to_owned(), columns, rows: Vec::new() });
+                self.current = Some(at);
+                self.columns = columns.len();
+                Ok(Some(Item::Table { table: TABLES[at], columns }))
             }
-            _ => return Err(content("a line is neither row nor table")),
+            _ => Err(content("a line is neither row nor table")),
         }
     }
-    let total: u64 = tables.iter().map(|t| t.rows.len() as u64).sum();
-    match ended {
-        Some(n) if n == total => {}
-        _ => return Err(content("its row count does not match (the content stops early)")),
+
+    /// The summary, once the content ended whole and its count matches.
+    fn finish(self) -> Result<Summary, BackupError> {
+        if !self.text.is_empty() {
+            return Err(content("the content does not end with a whole line"));
+        }
+        let mut summary = self.head.ok_or_else(|| content("it is empty"))?;
+        summary.rows = TABLES.iter().zip(self.counts).map(|(t, n)| ((*t).to_owned(), n)).collect();
+        match self.ended {
+            Some(n) if n == summary.total() => Ok(summary),
+            _ => Err(content("its row count does not match (the content stops early)")),
+        }
     }
-    summary.rows = TABLES
-        .iter()
-        .map(|name| {
-            let n = tables.iter().filter(|t| t.table == *name).map(|t| t.rows.len() as u64).sum();
-            ((*name).to_owned(), n)
-        })
-        .collect();
-    Ok((summary, tables))
 }
 
-/// Replaces the whole instance with `tables` (from [`read`]) in one transaction, the keys
-/// rewrapped from the backup's key to `master`. Every session ends: the restored ones are
-/// dropped.
-pub async fn restore(db: &Db, master: &MasterKey, key: &BackupKey, tables: Vec<TableRows>) -> Result<(), BackupError> {
+/// Reads a whole backup from `source`, handing each item to `each` as soon as its chunk is
+/// proven intact; the summary only if the whole file is.
+async fn read(
+    key: &BackupKey,
+    source: &mut (impl AsyncRead + Unpin),
+    mut each: impl AsyncFnMut(Item) -> Result<(), BackupError>,
+) -> Result<Summary, BackupError> {
+    let mut opener = Opener::new(key);
+    let mut lines = Lines::default();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut read: u64 = 0;
+    loop {
+        let n = source.read(&mut buf).await?;
+        if n == 0 {
+            break;
+        }
+        read += n as u64;
+        if read > MAX_FILE {
+            return Err(BackupError::TooLarge);
+        }
+        for item in lines.push(&opener.push(&buf[..n])?)? {
+            each(item).await?;
+        }
+    }
+    for item in lines.push(&opener.finish()?)? {
+        each(item).await?;
+    }
+    lines.finish()
+}
+
+/// The dry run: checks the key, every chunk, the content's shape and its row count, and says
+/// what the backup holds. Nothing is written anywhere.
+pub async fn verify(key: &BackupKey, source: &mut (impl AsyncRead + Unpin)) -> Result<Summary, BackupError> {
+    read(key, source, async |_| Ok(())).await
+}
+
+/// Replaces the whole instance with the backup from `source`, in one transaction that
+/// commits only once the whole file has proven intact: any failure, a client that hangs up
+/// or a process killed halfway leaves the instance as it was. The keys are rewrapped from
+/// the backup's key to this instance's master key. Every session ends (none is restored),
+/// and the restore is the first entry after the restored chain.
+///
+/// The data-key cache stays valid: a vault's key is the same key in the backup (only its
+/// wrapping changed), and vault ids are never reused. The chain key is read again by every
+/// node at its next append (see `audit::AuditKey`).
+pub async fn restore(
+    state: &AppState,
+    by: &By,
+    key: &BackupKey,
+    source: &mut (impl AsyncRead + Unpin),
+) -> Result<Summary, BackupError> {
+    let db = &state.db;
     let wrapping = key.wrapping_key();
     let mut tx = db.begin().await?;
     if db.engine() == Engine::Sqlite {
@@ -318,35 +449,48 @@ pub async fn restore(db: &Db, master: &MasterKey, key: &BackupKey, tables: Vec<T
     for table in TABLES.iter().rev() {
         delete_all(&mut tx, db.engine(), table).await?;
     }
-    for mut t in tables {
-        if t.table == "sessions" {
-            continue;
-        }
-        let sql = insert_sql(&mut tx, db.engine(), &t.table, &t.columns).await?;
-        for row in &mut t.rows {
-            rewrap(&t.table, &t.columns, row, &wrapping, master)?;
-            if t.table == "instance"
-                && let Some(i) = t.columns.iter().position(|c| c == "key_check")
-            {
-                row[i] = json!({ "b64": STANDARD.encode(master.key_check()) });
+    let mut insert_into: Option<(&str, Vec<String>, String)> = None;
+    let summary = read(key, source, async |item| {
+        match item {
+            Item::Table { table, columns } => {
+                let sql = insert_sql(&mut tx, db.engine(), table, &columns).await?;
+                insert_into = Some((table, columns, sql));
             }
-            insert(&mut tx, &sql, row).await?;
+            Item::Row(mut row) => {
+                let Some((table, columns, sql)) = &insert_into else { return Err(content("a row before any table")) };
+                if *table == "sessions" {
+                    return Ok(());
+                }
+                rewrap(table, columns, &mut row, &wrapping, &state.master)?;
+                if *table == "instance"
+                    && let Some(i) = columns.iter().position(|c| c == "key_check")
+                {
+                    row[i] = json!({ "b64": STANDARD.encode(state.master.key_check()) });
+                }
+                insert(&mut tx, sql, &row).await?;
+            }
         }
+        Ok(())
+    })
+    .await?;
+    if summary.of("instance") != 1 {
+        return Err(content("it holds no instance"));
     }
+    audit::append(&mut tx, &state.audit_key, by.entry("backup.restore", &summary)).await?;
     tx.commit().await?;
-    Ok(())
+    Ok(summary)
 }
 
-/// Empties `table`, past the append-only guards of the logs (a restore replaces them whole).
+/// Empties `table`, past its guards (the logs are append-only, secret versions immutable):
+/// a restore replaces them whole. The guards are back before the transaction commits.
 async fn delete_all(tx: &mut Tx, engine: Engine, table: &str) -> Result<(), sqlx::Error> {
-    let guarded = matches!(table, "audit_log" | "request_log" | "mcp_log" | "user_log");
     match engine {
-        Engine::Postgres if guarded => {
+        Engine::Postgres => {
             sqlx::query(&format!("alter table {table} disable trigger user")).execute(&mut **tx).await?;
             sqlx::query(&format!("delete from {table}")).execute(&mut **tx).await?;
             sqlx::query(&format!("alter table {table} enable trigger user")).execute(&mut **tx).await?;
         }
-        Engine::Sqlite if guarded => {
+        Engine::Sqlite => {
             let triggers: Vec<(String, String)> =
                 sqlx::query_as("select name, sql from sqlite_master where type = 'trigger' and tbl_name = $1")
                     .bind(table)
@@ -359,9 +503,6 @@ async fn delete_all(tx: &mut Tx, engine: Engine, table: &str) -> Result<(), sqlx
             for (_, sql) in &triggers {
                 sqlx::query(sql).execute(&mut **tx).await?;
             }
-        }
-        _ => {
-            sqlx::query(&format!("delete from {table}")).execute(&mut **tx).await?;
         }
     }
     Ok(())
