@@ -54,6 +54,11 @@ pub enum Command {
         #[command(subcommand)]
         action: AuditCommand,
     },
+    /// Make, check or restore a backup of the whole instance (see docs/backup-format.md).
+    Backup {
+        #[command(subcommand)]
+        action: BackupCommand,
+    },
     /// Serve MCP on stdin/stdout for agents that only speak stdio, forwarding every tool call to
     /// a Secryn instance's REST API. Credentials come from `SECRYN_VAULT_ID` and
     /// `SECRYN_ACCESS_KEY`, or with each call.
@@ -70,6 +75,33 @@ pub enum AuditCommand {
     /// Walk the whole chain with the master key; print "intact, N entries" and exit 0, or
     /// name the first broken entry and exit 1. Read-only: it writes nothing.
     Verify,
+}
+
+/// What to do with backups. The key of `verify` and `restore` comes from `SECRYN_BACKUP_KEY`,
+/// or from a prompt on the terminal (never a flag: flags show in the process list).
+#[derive(Debug, Subcommand)]
+pub enum BackupCommand {
+    /// Write a backup of the whole instance to FILE (also while the server runs). Its one-time
+    /// key is printed once, on stderr: keep it apart from the file; Secryn does not keep it.
+    Create {
+        #[arg(long = "out", value_name = "FILE")]
+        out: std::path::PathBuf,
+    },
+    /// Check FILE with its key (intact, whole, a version this Secryn reads) and say what it
+    /// holds. Changes nothing.
+    Verify {
+        #[arg(long = "in", value_name = "FILE")]
+        file: std::path::PathBuf,
+    },
+    /// Replace the whole instance with the backup in FILE, all or nothing; every session ends.
+    /// Asks to confirm unless `--yes`.
+    Restore {
+        #[arg(long = "in", value_name = "FILE")]
+        file: std::path::PathBuf,
+        /// Confirm without a prompt (for scripts).
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 /// Settings as given (flags and environment); the TOML file fills what is left.

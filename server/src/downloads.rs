@@ -11,7 +11,7 @@ use axum::extract::{FromRequestParts, Path, Query};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::{Router, routing::get};
+use axum::{Router, routing::get, routing::post};
 
 /// The download routes.
 pub fn routes() -> Router<AppState> {
@@ -20,6 +20,7 @@ pub fn routes() -> Router<AppState> {
         .route("/keys/{id}/download", get(download_key))
         .route("/certificates/{id}/download", get(download_certificate))
         .route("/admin/logs/{kind}/export.csv", get(export_log))
+        .route("/admin/backups/download", post(download_backup))
 }
 
 /// The signed-in person asking for a file; anyone else is answered 401.
@@ -132,6 +133,58 @@ async fn export_log(
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     res
+}
+
+/// The form of a backup download: the one-time key the page was given.
+#[derive(serde::Deserialize)]
+struct BackupForm {
+    key: String,
+}
+
+/// `POST /admin/backups/download` (form: `key`): a backup of the whole instance sealed with
+/// that key, streamed as it is written (memory stays flat). A client that hangs up stops
+/// the snapshot; a failure halfway cuts the transfer, so a partial file never passes for a
+/// whole one (and would not open anyway).
+async fn download_backup(Person(caller): Person, form: axum::extract::Form<BackupForm>) -> Response {
+    use app::server::services::backup::{self, By};
+    let key = app::server::backup_file::BackupKey::parse(form.key.trim());
+    let by = By::admin(&caller).await;
+    let (key, by) = match (key, by) {
+        (_, Err(e)) => return e.into_response(),
+        (Err(e), _) => return AppError::validation("key", e.to_string()).into_response(),
+        (Ok(key), Ok(by)) => (key, by),
+    };
+    let (mut writer, reader) = tokio::io::duplex(256 * 1024);
+    let made = tokio::spawn(async move {
+        let result = backup::create(&caller.state, &by, &key, &mut writer).await;
+        if let Err(e) = &result {
+            tracing::error!(error = %e, "a backup download stopped halfway");
+        }
+        result.is_ok()
+    });
+    let failed = futures::stream::once(async move {
+        match made.await {
+            Ok(true) => None,
+            _ => Some(Err(std::io::Error::other("the backup stopped"))),
+        }
+    });
+    use futures::StreamExt as _;
+    let body = tokio_util::io::ReaderStream::new(reader).chain(failed.filter_map(std::future::ready));
+    let mut res = axum::body::Body::from_stream(body).into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let name = format!("attachment; filename=\"secryn-{}.secryn-backup\"", stamp());
+    if let Ok(v) = HeaderValue::from_str(&name) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    res
+}
+
+/// `YYYYMMDD-HHMM` in UTC, for file names that sort by time.
+fn stamp() -> String {
+    let now = app::server::clock::now();
+    app::domain::time::short(now).replace(['-', ':'], "").replace(' ', "-").trim_end_matches("-UTC").to_owned()
 }
 
 #[cfg(test)]

@@ -29,6 +29,9 @@ use tracing::Instrument as _;
 /// Largest request body accepted by server functions.
 const BODY_LIMIT: usize = 256 * 1024;
 
+/// The server functions that take a whole backup file.
+const BACKUP_UPLOADS: [&str; 2] = ["/rpc/backup_check", "/rpc/backup_restore"];
+
 /// Builds the whole application router.
 pub fn router(state: AppState, https: bool, mcp: crate::mcp::Endpoint) -> Router {
     let state = AppState::new(Shared { leptos_options: Arc::new(pin_site(&state.leptos_options)), ..(*state).clone() });
@@ -197,12 +200,16 @@ async fn security_headers(State(https): State<bool>, mut req: Request, next: Nex
 /// Oversized bodies are refused with 413, and server functions answer only to pages of this
 /// origin: a cross-site form or script is refused before anything runs.
 async fn csrf(req: Request, next: Next) -> Response {
-    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > BODY_LIMIT) {
+    let path = req.uri().path();
+    // A backup upload is streamed (never held whole) and bounded by the backup service.
+    let limit =
+        if BACKUP_UPLOADS.contains(&path) { app::server::services::backup::MAX_FILE } else { BODY_LIMIT as u64 };
+    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit) {
         return AppError::new(ErrorCode::PayloadTooLarge, "The request body is too large.").into_response();
     }
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if unsafe_method && req.uri().path().starts_with("/rpc/") && cross_site(req.headers()) {
+    if unsafe_method && (path.starts_with("/rpc/") || path.starts_with("/admin/")) && cross_site(req.headers()) {
         return AppError::forbidden("Cross-site requests are not accepted.").into_response();
     }
     next.run(req).await

@@ -3,6 +3,7 @@
 #![recursion_limit = "256"]
 
 mod api_docs;
+mod backup_cli;
 mod config;
 mod downloads;
 mod http;
@@ -39,6 +40,7 @@ async fn main() -> ExitCode {
             demo_data(config, counts, force).await
         }
         Command::Audit { action: AuditCommand::Verify } => audit_verify(config).await,
+        Command::Backup { action } => backup_cli::run(config, action).await,
         Command::McpStdio { base_url } => mcp_stdio(&base_url).await,
     };
     match result {

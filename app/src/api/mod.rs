@@ -7,6 +7,7 @@ use crate::domain::validate::SecretInput;
 use leptos::prelude::*;
 
 pub mod access_keys;
+pub mod backups;
 pub mod certificates;
 #[cfg(feature = "ssr")]
 pub mod door;

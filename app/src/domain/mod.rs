@@ -2,6 +2,7 @@
 //! browser and the server. Nothing here touches the database or the network.
 
 pub mod access_key;
+pub mod backup;
 pub mod certificate;
 pub mod dotenv;
 pub mod error;

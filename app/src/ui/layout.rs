@@ -97,6 +97,7 @@ fn Frame(info: ShellInfo) -> impl IntoView {
                     <ul>
                         <NavItem href="/admin/users" label="Users" />
                         <NavItem href="/admin/logs" label="Logs" />
+                        <NavItem href="/admin/backups" label="Backups" />
                     </ul>
                 </Show>
             </nav>

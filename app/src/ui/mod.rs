@@ -86,6 +86,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/keys/:id") view=pages::key::KeyPageView />
                     <Route path=path!("/certificates/:id") view=pages::certificate::CertificatePageView />
                     <Route path=path!("/admin/users") view=pages::users::UsersPage />
+                    <Route path=path!("/admin/backups") view=pages::backups::BackupsPage />
                     <Route path=path!("/admin/logs") view=pages::logs::LogsHome />
                     <Route path=path!("/admin/logs/audit") view=|| view! { <LogsPage kind=LogKind::Audit /> } />
                     <Route path=path!("/admin/logs/requests") view=|| view! { <LogsPage kind=LogKind::Requests /> } />

@@ -65,20 +65,24 @@ pub enum BackupError {
 }
 
 impl From<BackupError> for AppError {
-    /// What is wrong with the file is the person's to fix (400, said plainly); a database or
-    /// I/O failure is ours.
+    /// What is wrong with the file or the key is the person's to fix, said beside the field
+    /// it concerns; a database failure is ours.
     fn from(e: BackupError) -> Self {
         match e {
             BackupError::Database(e) => e.into(),
-            BackupError::Io(e) => {
-                tracing::warn!(error = %e, "a backup stream failed");
+            BackupError::Io(io) => {
+                tracing::warn!(error = %io, "a backup stream failed");
                 AppError::new(
                     ErrorCode::BadRequest,
                     "The backup could not be transferred completely; nothing was changed.",
                 )
             }
             BackupError::TooLarge => AppError::new(ErrorCode::PayloadTooLarge, e.to_string()),
-            e => AppError::new(ErrorCode::BadRequest, format!("{}{}.", capitalised(&e.to_string()), NOTHING_CHANGED)),
+            e => {
+                let key = matches!(e, BackupError::File(BackupFileError::WrongKey | BackupFileError::MalformedKey));
+                let message = format!("{}{NOTHING_CHANGED}.", capitalised(&e.to_string()));
+                AppError::validation(if key { "key" } else { "file" }, message)
+            }
         }
     }
 }
@@ -100,25 +104,8 @@ fn content(why: impl Into<String>) -> BackupError {
     BackupError::Content(why.into())
 }
 
-/// What a backup holds, as a dry run reports it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Summary {
-    pub created_at: i64,
-    pub engine: String,
-    /// Rows per table, in [`TABLES`] order.
-    pub rows: Vec<(String, u64)>,
-}
-
-impl Summary {
-    pub fn total(&self) -> u64 {
-        self.rows.iter().map(|(_, n)| n).sum()
-    }
-
-    /// The rows of `table`.
-    pub fn of(&self, table: &str) -> u64 {
-        self.rows.iter().find(|(t, _)| t == table).map_or(0, |(_, n)| *n)
-    }
-}
+/// What a backup holds (shared with the Backups page).
+pub use crate::domain::backup::BackupSummary as Summary;
 
 /// Who makes or restores a backup, for the audit entry: an Admin (checked) or the command
 /// line, which holds the master key anyway.
@@ -389,40 +376,53 @@ impl Lines {
     }
 }
 
-/// Reads a whole backup from `source`, handing each item to `each` as soon as its chunk is
-/// proven intact; the summary only if the whole file is.
-async fn read(
-    key: &BackupKey,
-    source: &mut (impl AsyncRead + Unpin),
-    mut each: impl AsyncFnMut(Item) -> Result<(), BackupError>,
-) -> Result<Summary, BackupError> {
-    let mut opener = Opener::new(key);
-    let mut lines = Lines::default();
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut read: u64 = 0;
-    loop {
-        let n = source.read(&mut buf).await?;
-        if n == 0 {
-            break;
-        }
-        read += n as u64;
-        if read > MAX_FILE {
-            return Err(BackupError::TooLarge);
-        }
-        for item in lines.push(&opener.push(&buf[..n])?)? {
-            each(item).await?;
-        }
+/// A backup read from `source`: items come out as soon as their chunk is proven intact;
+/// the summary only once the whole file is.
+struct Reader<'a, R> {
+    source: &'a mut R,
+    opener: Option<Opener>,
+    lines: Lines,
+    ready: std::collections::VecDeque<Item>,
+    buf: Vec<u8>,
+    read: u64,
+}
+
+impl<'a, R: AsyncRead + Unpin> Reader<'a, R> {
+    fn new(key: &BackupKey, source: &'a mut R) -> Self {
+        let (opener, lines, ready) = (Some(Opener::new(key)), Lines::default(), Default::default());
+        Reader { source, opener, lines, ready, buf: vec![0u8; 64 * 1024], read: 0 }
     }
-    for item in lines.push(&opener.finish()?)? {
-        each(item).await?;
+
+    /// The next item, or `None` at the end of the file.
+    async fn next(&mut self) -> Result<Option<Item>, BackupError> {
+        while self.ready.is_empty() {
+            let Some(opener) = self.opener.as_mut() else { return Ok(None) };
+            let n = self.source.read(&mut self.buf).await?;
+            self.read += n as u64;
+            if self.read > MAX_FILE {
+                return Err(BackupError::TooLarge);
+            }
+            let plain = if n == 0 {
+                self.opener.take().map(Opener::finish).transpose()?.unwrap_or_default()
+            } else {
+                opener.push(&self.buf[..n])?
+            };
+            self.ready.extend(self.lines.push(&plain)?);
+        }
+        Ok(self.ready.pop_front())
     }
-    lines.finish()
+
+    fn finish(self) -> Result<Summary, BackupError> {
+        self.lines.finish()
+    }
 }
 
 /// The dry run: checks the key, every chunk, the content's shape and its row count, and says
 /// what the backup holds. Nothing is written anywhere.
 pub async fn verify(key: &BackupKey, source: &mut (impl AsyncRead + Unpin)) -> Result<Summary, BackupError> {
-    read(key, source, async |_| Ok(())).await
+    let mut reader = Reader::new(key, source);
+    while reader.next().await?.is_some() {}
+    reader.finish()
 }
 
 /// Replaces the whole instance with the backup from `source`, in one transaction that
@@ -449,8 +449,9 @@ pub async fn restore(
     for table in TABLES.iter().rev() {
         delete_all(&mut tx, db.engine(), table).await?;
     }
+    let mut reader = Reader::new(key, source);
     let mut insert_into: Option<(&str, Vec<String>, String)> = None;
-    let summary = read(key, source, async |item| {
+    while let Some(item) = reader.next().await? {
         match item {
             Item::Table { table, columns } => {
                 let sql = insert_sql(&mut tx, db.engine(), table, &columns).await?;
@@ -459,7 +460,7 @@ pub async fn restore(
             Item::Row(mut row) => {
                 let Some((table, columns, sql)) = &insert_into else { return Err(content("a row before any table")) };
                 if *table == "sessions" {
-                    return Ok(());
+                    continue;
                 }
                 rewrap(table, columns, &mut row, &wrapping, &state.master)?;
                 if *table == "instance"
@@ -470,9 +471,8 @@ pub async fn restore(
                 insert(&mut tx, sql, &row).await?;
             }
         }
-        Ok(())
-    })
-    .await?;
+    }
+    let summary = reader.finish()?;
     if summary.of("instance") != 1 {
         return Err(content("it holds no instance"));
     }

@@ -10,8 +10,8 @@ use leptos_router::hooks::use_query_map;
 pub fn LoginPage() -> impl IntoView {
     let action = ServerAction::<Login>::new();
     let errors = action_error(action);
-    let (next, reset) =
-        use_query_map().with_untracked(|q| (q.get("next").unwrap_or_default(), q.get("reset").is_some()));
+    let (next, reset, restored) = use_query_map()
+        .with_untracked(|q| (q.get("next").unwrap_or_default(), q.get("reset").is_some(), q.get("restored").is_some()));
     view! {
         <Title text="Sign in" />
         <main class="auth-page" id="main">
@@ -19,6 +19,7 @@ pub fn LoginPage() -> impl IntoView {
                 <p class="brand-line"><span class="brand-mark" aria-hidden="true">"◆"</span>" Secryn"</p>
                 <h1>"Sign in"</h1>
                 {reset.then(|| view! { <p class="notice" role="status">"Your new password is set and every earlier session was signed out. Sign in with it."</p> })}
+                {restored.then(|| view! { <p class="notice" role="status">"The instance was restored from a backup and every session ended. Sign in with an account from the backup."</p> })}
                 <ActionForm action=action attr:class="stack" attr:novalidate=true>
                     <FormError errors />
                     <input type="hidden" name="next" value=next />

@@ -1,6 +1,7 @@
 //! One module per page.
 
 pub mod access_keys;
+pub mod backups;
 pub mod certificate;
 pub mod certificates;
 pub mod home;
