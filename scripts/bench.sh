@@ -301,6 +301,11 @@ bench_logs() {
     SECRYN_TEST_POSTGRES_URL="$PG_URL" bench_lines logs 'logs '
 }
 
+# Backup and restore of 100,000 secret versions on each engine: seconds and MB/s each way.
+bench_backup() {
+    SECRYN_TEST_POSTGRES_URL="$PG_URL" bench_lines backup 'backup '
+}
+
 # Database growth per million credential-less refused API calls (a wrong access key, from one
 # address, 64 connections for BENCH_SECONDS) on SQLite: first with the per-address bound off
 # (SECRYN_ANONYMOUS_PER_MINUTE=0: a request-log row each), then with its default (past 60 a
@@ -485,3 +490,4 @@ bench_versions
 bench_dotenv
 bench_keygen
 bench_logs
+bench_backup

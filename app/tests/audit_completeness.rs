@@ -8,12 +8,15 @@ use app::domain::ids::UserId;
 use app::domain::logs::{LogFilter, LogKind};
 use app::domain::permission::ProjectRole;
 use app::domain::secret::SecretValue;
+use app::server::backup_file::BackupKey;
 use app::server::request_log::Record;
 use app::server::services::certificates::{self, NewCertInput};
 use app::server::services::keys::{self, Download, KeyMetaInput, NewKeyInput};
 use app::server::services::machine::{Call, Presented};
 use app::server::services::secrets::{self, MetaInput, NewSecretInput, RevealKind};
-use app::server::services::{access_keys, auth, logs, machine_keys, profile, projects, setup, users, vaults};
+use app::server::services::{
+    access_keys, auth, backup, logs, machine_keys, master_keys, profile, projects, setup, users, vaults,
+};
 use app::server::{AppState, Caller, RequestMeta, audit, clock};
 use std::collections::BTreeSet;
 
@@ -317,6 +320,23 @@ async fn drive(state: &AppState) -> Vec<Expect> {
     out.push(expect("project.archive", admin_id, "project", project).field("archived"));
     projects::set_archived(&admin, project, false).await.unwrap();
     out.push(expect("project.unarchive", admin_id, "project", project).field("archived"));
+
+    // The instance as a whole, last: a restore of a backup taken now keeps every entry above
+    // (the backup's own entry is written before its snapshot).
+    let rotation = master_keys::rotate(state, |_| {}).await.unwrap();
+    assert!(rotation.stuck.is_empty());
+    let instance = |action, actor: Option<UserId>, ip| {
+        let actor = actor.map(|a| a.to_string());
+        Expect { action, actor, resource_type: "instance", resource_id: None, field: None, ip }
+    };
+    out.push(instance("master_key.rotate", None, None).field("master_key_id"));
+    let by = backup::By::admin(&admin).await.unwrap();
+    let key = BackupKey::random();
+    let mut file = Vec::new();
+    backup::create(state, &by, &key, &mut file).await.unwrap();
+    out.push(instance("backup.create", Some(admin_id), Some(IP)));
+    backup::restore(state, &by, &key, &mut file.as_slice()).await.unwrap();
+    out.push(instance("backup.restore", Some(admin_id), Some(IP)));
     out
 }
 

@@ -3,7 +3,7 @@
 
 use app::domain::ErrorCode;
 use app::server::audit::{self, Actor, Change, Entry};
-use app::server::crypto::MasterKey;
+use app::server::crypto::{MasterKey, MasterKeys};
 use app::server::db::{Db, Engine};
 use app::server::repo::{instance, sessions, throttle, users};
 use app::server::services::{auth, profile, setup};
@@ -163,7 +163,7 @@ async fn a_deleted_or_reordered_audit_entry_is_named() {
 #[tokio::test]
 async fn the_chain_key_is_bound_to_the_master_key_and_to_where_the_keyed_chain_starts() {
     for t in testkit::engines().await {
-        let master = MasterKey::generate();
+        let master = MasterKeys::single(MasterKey::generate());
         setup::ensure_instance(&t.db, &master).await.unwrap();
         let stored: Vec<u8> =
             sqlx::query_scalar("select audit_key_wrapped from instance").fetch_one(t.db.reader()).await.unwrap();
@@ -234,10 +234,10 @@ async fn a_change_whose_audit_entry_fails_does_not_happen() {
 #[tokio::test]
 async fn master_key_is_checked_against_the_database() {
     for t in testkit::engines().await {
-        let key = MasterKey::generate();
+        let key = MasterKeys::single(MasterKey::generate());
         setup::ensure_instance(&t.db, &key).await.unwrap();
         setup::ensure_instance(&t.db, &key).await.unwrap();
-        let err = setup::ensure_instance(&t.db, &MasterKey::generate()).await.unwrap_err();
+        let err = setup::ensure_instance(&t.db, &MasterKeys::single(MasterKey::generate())).await.unwrap_err();
         assert!(matches!(err, setup::StartupError::WrongMasterKey));
         assert_eq!(instance::get(&t.db).await.unwrap().unwrap().name, "Secryn");
     }

@@ -121,6 +121,11 @@ test("every signed-in page", async ({ page, browser }) => {
   }
   await audit(page, "/profile", "profile");
   await audit(page, "/admin/users", "users");
+  await audit(page, "/admin/backups", "backups");
+  await page.getByRole("button", { name: "Create backup" }).click();
+  await expect(page.locator("#backup-key")).toContainText("secryn_bk_");
+  await bothThemes(page, "backup key sheet");
+  await page.keyboard.press("Escape");
   await audit(page, "/admin/logs/audit", "audit log");
   await page.locator("table.log-table").getByRole("button", { name: /^Details/ }).first().click();
   await expect(page.getByRole("dialog", { name: "Audit entry" })).toBeVisible();

@@ -12,10 +12,10 @@ test("sign-out, then a wrong password shows one message, then sign-in works", as
 
   // Admin sections are in the sidebar; sections that do not exist yet are not.
   const main = page.getByRole("navigation", { name: "Main" });
-  for (const item of ["Projects", "Users", "Logs"]) {
+  for (const item of ["Projects", "Users", "Logs", "Backups"]) {
     await expect(main.getByRole("link", { name: item })).toBeVisible();
   }
-  for (const item of ["Support", "Backups", "Settings"]) {
+  for (const item of ["Support", "Settings"]) {
     await expect(main.getByRole("link", { name: item })).toHaveCount(0);
   }
   // The user menu opens and closes from the keyboard.

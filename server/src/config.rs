@@ -54,6 +54,11 @@ pub enum Command {
         #[command(subcommand)]
         action: AuditCommand,
     },
+    /// Work with master keys (see "Rotating the master key" in the README).
+    MasterKey {
+        #[command(subcommand)]
+        action: MasterKeyCommand,
+    },
     /// Make, check or restore a backup of the whole instance (see docs/backup-format.md).
     Backup {
         #[command(subcommand)]
@@ -75,6 +80,16 @@ pub enum AuditCommand {
     /// Walk the whole chain with the master key; print "intact, N entries" and exit 0, or
     /// name the first broken entry and exit 1. Read-only: it writes nothing.
     Verify,
+}
+
+/// What to do with master keys.
+#[derive(Debug, Subcommand)]
+pub enum MasterKeyCommand {
+    /// Re-wrap every vault key and the audit chain key under the current master key
+    /// (`SECRYN_MASTER_KEY[_FILE]`), opening them with the previous keys
+    /// (`SECRYN_PREVIOUS_MASTER_KEYS[_FILE]`). Online, in small batches, while servers run;
+    /// prints how many remain under each key. Safe to run again.
+    Rotate,
 }
 
 /// What to do with backups. The key of `verify` and `restore` comes from `SECRYN_BACKUP_KEY`,
@@ -130,6 +145,13 @@ pub struct RawSettings {
     /// File holding the base64 master key [default: DATA_DIR/master.key, created on first start]
     #[arg(long, env = "SECRYN_MASTER_KEY_FILE", global = true)]
     pub master_key_file: Option<PathBuf>,
+    /// Earlier master keys (base64, comma-separated) that still open what they wrapped until
+    /// `secryn master-key rotate` has moved it to the current key
+    #[arg(long, env = "SECRYN_PREVIOUS_MASTER_KEYS", hide_env_values = true, global = true)]
+    pub previous_master_keys: Option<String>,
+    /// File holding earlier master keys, one base64 key per line (instead of the above)
+    #[arg(long, env = "SECRYN_PREVIOUS_MASTER_KEYS_FILE", global = true)]
+    pub previous_master_keys_file: Option<PathBuf>,
     /// Minutes without activity after which a session ends [default: 60]
     #[arg(long, env = "SECRYN_SESSION_IDLE_MINUTES", global = true)]
     pub session_idle_minutes: Option<String>,
@@ -178,6 +200,25 @@ pub enum MasterKeySource {
     DefaultFile(PathBuf),
 }
 
+/// Where earlier master keys come from (see `MasterKeys`).
+#[derive(Clone, Default)]
+pub enum PreviousKeys {
+    #[default]
+    None,
+    Inline(SecretText),
+    File(PathBuf),
+}
+
+impl std::fmt::Debug for PreviousKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PreviousKeys::None => f.write_str("None"),
+            PreviousKeys::Inline(_) => f.write_str("Inline([redacted])"),
+            PreviousKeys::File(p) => write!(f, "File({})", p.display()),
+        }
+    }
+}
+
 /// Checked configuration.
 #[derive(Clone)]
 pub struct Config {
@@ -189,6 +230,8 @@ pub struct Config {
     pub master_key_source: MasterKeySource,
     /// Taken out (and wiped) as soon as the key is read; see `startup::master_key`.
     pub master_key_inline: Option<SecretText>,
+    /// Earlier master keys: inline text (taken out and wiped once read) or a file.
+    pub previous_master_keys: PreviousKeys,
     pub session_idle_minutes: i64,
     pub session_absolute_hours: i64,
     pub signin_ip_limit: i64,
@@ -284,6 +327,8 @@ impl Config {
                 public_url,
                 master_key,
                 master_key_file,
+                previous_master_keys,
+                previous_master_keys_file,
                 session_idle_minutes,
                 session_absolute_hours,
                 signin_ip_limit,
@@ -336,6 +381,18 @@ impl Config {
             (None, Some(f)) => (MasterKeySource::File(f), None),
             (None, None) => (MasterKeySource::DefaultFile(data_dir.join("master.key")), None),
         };
+        let previous_master_keys = match (raw.previous_master_keys, raw.previous_master_keys_file) {
+            (Some(_), Some(_)) => {
+                return Err(err(
+                    "SECRYN_PREVIOUS_MASTER_KEYS",
+                    "set either SECRYN_PREVIOUS_MASTER_KEYS or SECRYN_PREVIOUS_MASTER_KEYS_FILE, not both",
+                ));
+            }
+            (Some(k), None) if k.trim().is_empty() => PreviousKeys::None,
+            (Some(k), None) => PreviousKeys::Inline(SecretText::new(k)),
+            (None, Some(f)) => PreviousKeys::File(f),
+            (None, None) => PreviousKeys::None,
+        };
         let session_idle_minutes = positive(
             "SECRYN_SESSION_IDLE_MINUTES",
             raw.session_idle_minutes,
@@ -381,6 +438,7 @@ impl Config {
             public_url,
             master_key_source,
             master_key_inline,
+            previous_master_keys,
             session_idle_minutes,
             session_absolute_hours,
             signin_ip_limit,

@@ -61,11 +61,26 @@ async fn healthz() -> Response {
 }
 
 /// Database is reachable.
+/// Ready when the database answers and this node holds every master key still in use (a
+/// node started before another one began wrapping with a newer key is taken out of rotation
+/// by its load balancer instead of failing those vaults' requests).
 async fn readyz(State(state): State<AppState>) -> Response {
-    if state.db.ping().await {
-        json(StatusCode::OK, r#"{"status":"ready","database":"ok"}"#)
-    } else {
-        json(StatusCode::SERVICE_UNAVAILABLE, r#"{"status":"unavailable","database":"unreachable"}"#)
+    if !state.db.ping().await {
+        return json(StatusCode::SERVICE_UNAVAILABLE, r#"{"status":"unavailable","database":"unreachable"}"#);
+    }
+    match app::server::services::master_keys::missing(&state.db, &state.master).await {
+        Ok(missing) if missing.is_empty() => json(StatusCode::OK, r#"{"status":"ready","database":"ok"}"#),
+        Ok(missing) => {
+            let body =
+                serde_json::json!({ "status": "unavailable", "database": "ok", "missing_master_key_ids": missing });
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")],
+                body.to_string(),
+            )
+                .into_response()
+        }
+        Err(_) => json(StatusCode::SERVICE_UNAVAILABLE, r#"{"status":"unavailable","database":"unreachable"}"#),
     }
 }
 

@@ -15,7 +15,7 @@ use app::domain::logs::ChainReport;
 use app::server::password::PasswordHasher;
 use app::server::{AppState, Settings, clock};
 use clap::Parser;
-use config::{AuditCommand, Cli, Command, Config};
+use config::{AuditCommand, Cli, Command, Config, MasterKeyCommand};
 use startup::StartError;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -41,6 +41,7 @@ async fn main() -> ExitCode {
         }
         Command::Audit { action: AuditCommand::Verify } => audit_verify(config).await,
         Command::Backup { action } => backup_cli::run(config, action).await,
+        Command::MasterKey { action: MasterKeyCommand::Rotate } => rotate_master_key(config).await,
         Command::McpStdio { base_url } => mcp_stdio(&base_url).await,
     };
     match result {
@@ -222,6 +223,25 @@ fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, StartError
         }
         tracing::info!("shutting down");
     })
+}
+
+/// `secryn master-key rotate`: what was moved, then what is left under each key.
+async fn rotate_master_key(mut config: Config) -> Result<(), StartError> {
+    let state = build_state(&mut config).await?;
+    let current = state.master.current_id().to_owned();
+    println!("Moving every wrapped key to master key {current}…");
+    let done = app::server::services::master_keys::rotate(&state, |n| println!("  {n} moved")).await;
+    state.db.close().await;
+    let done = done.map_err(|e| StartError(format!("master-key rotate: {e}")))?;
+    println!("Moved {} keys. Now: {}.", done.moved, done.after.describe());
+    if !done.stuck.is_empty() {
+        for (what, why) in &done.stuck {
+            eprintln!("secryn: {what} was not moved: {why}");
+        }
+        return Err(StartError("master-key rotate: some keys were not moved (see above)".into()));
+    }
+    println!("Nothing is left under an earlier key: nodes may now run with the current key alone.");
+    Ok(())
 }
 
 /// `secryn audit verify`: the chain walked with this instance's master key.

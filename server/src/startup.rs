@@ -1,11 +1,12 @@
 //! Bringing an instance up: data directory, database and migrations, the master key (created
 //! on first start when none is configured), and the instance's key check.
 
-use crate::config::{Config, MasterKeySource};
+use crate::config::{Config, MasterKeySource, PreviousKeys};
 use app::server::audit::AuditKey;
-use app::server::crypto::{MasterKey, SecretText};
+use app::server::crypto::{MasterKey, MasterKeys, SecretText};
 use app::server::db::Db;
 use app::server::repo::instance;
+use app::server::services::master_keys;
 use app::server::services::setup::{self, StartupError};
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
@@ -106,7 +107,7 @@ fn create_key_file(path: &Path) -> Result<MasterKey, StartError> {
 /// Loads the master key; on the very first start with no key configured, creates the key
 /// file. Never creates a key for a database that already holds data. An inline key's text is
 /// taken out of the configuration and wiped once read.
-pub async fn master_key(config: &mut Config, db: &Db) -> Result<(MasterKey, AuditKey), StartError> {
+pub async fn master_key(config: &mut Config, db: &Db) -> Result<(MasterKeys, AuditKey), StartError> {
     let key = match &config.master_key_source {
         MasterKeySource::Inline => {
             let text = config.master_key_inline.take().unwrap_or_else(|| SecretText::new(String::new()));
@@ -129,11 +130,57 @@ pub async fn master_key(config: &mut Config, db: &Db) -> Result<(MasterKey, Audi
             create_key_file(path)?
         }
     };
-    let audit_key = setup::ensure_instance(db, &key).await.map_err(|e| match e {
-        StartupError::WrongMasterKey | StartupError::AuditKey(_) => fail("SECRYN_MASTER_KEY", e),
-        StartupError::Db(e) => fail("SECRYN_DATABASE_URL", e),
-    })?;
-    Ok((key, audit_key))
+    let keys = MasterKeys::new(key, previous_keys(config)?);
+    let db_fail = |e: sqlx::Error| fail("SECRYN_DATABASE_URL", e);
+    let audit_key = match setup::ensure_instance(db, &keys).await {
+        Ok(audit_key) => audit_key,
+        // No key here opens the instance: name the ones it needs, when they are on record.
+        Err(e @ StartupError::WrongMasterKey) => {
+            let missing = master_keys::missing(db, &keys).await.map_err(db_fail)?;
+            return Err(if missing.is_empty() { fail("SECRYN_MASTER_KEY", e) } else { lacks(&missing) });
+        }
+        Err(e @ StartupError::AuditKey(_)) => return Err(fail("SECRYN_MASTER_KEY", e)),
+        Err(StartupError::Db(e)) => return Err(db_fail(e)),
+    };
+    master_keys::label(db, &keys).await.map_err(db_fail)?;
+    let missing = master_keys::missing(db, &keys).await.map_err(db_fail)?;
+    if !missing.is_empty() {
+        return Err(lacks(&missing));
+    }
+    Ok((keys, audit_key))
+}
+
+/// A node without master keys the instance still uses: which ones, by id.
+fn lacks(missing: &[String]) -> StartError {
+    fail(
+        "SECRYN_PREVIOUS_MASTER_KEYS",
+        format!(
+            "this node lacks master key {}, which still wraps keys here; add it to the previous keys \
+             (or finish `secryn master-key rotate` on a node that has it)",
+            missing.join(", ")
+        ),
+    )
+}
+
+/// The earlier master keys, from the setting's text (comma- or line-separated) or its file.
+fn previous_keys(config: &mut Config) -> Result<Vec<MasterKey>, StartError> {
+    let (setting, text) = match std::mem::take(&mut config.previous_master_keys) {
+        PreviousKeys::None => return Ok(Vec::new()),
+        PreviousKeys::Inline(text) => ("SECRYN_PREVIOUS_MASTER_KEYS", text),
+        PreviousKeys::File(path) => (
+            "SECRYN_PREVIOUS_MASTER_KEYS_FILE",
+            SecretText::new(std::fs::read_to_string(&path).map_err(|e| {
+                fail("SECRYN_PREVIOUS_MASTER_KEYS_FILE", format!("cannot read {}: {e}", path.display()))
+            })?),
+        ),
+    };
+    text.expose()
+        .split([',', '\n'])
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .enumerate()
+        .map(|(i, k)| MasterKey::from_base64(k).map_err(|e| fail(setting, format!("key {}: {e}", i + 1))))
+        .collect()
 }
 
 /// Prints a fresh setup code if the instance is not set up yet.

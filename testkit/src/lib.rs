@@ -66,6 +66,7 @@ pub async fn engines() -> Vec<TestDb> {
 /// A server state around `db` with a fresh master key, as a started server would have it.
 pub async fn state(db: &Db) -> AppState {
     let master = app::server::crypto::MasterKey::generate();
+    let master = app::server::crypto::MasterKeys::single(master);
     let audit_key = app::server::services::setup::ensure_instance(db, &master).await.expect("initialise instance");
     AppState::new(app::server::state::Shared {
         db: db.clone(),

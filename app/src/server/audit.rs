@@ -16,9 +16,9 @@
 //! node take turns, so two nodes never chain onto the same predecessor.
 
 use super::clock;
-use super::crypto::{ChainKey, MasterKey};
+use super::crypto::{ChainKey, MasterKeys};
 use super::db::{Db, Tx};
-use super::repo::instance;
+use super::repo::instance::{self, StoredChainKey};
 use crate::domain::ids::UserId;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -95,6 +95,7 @@ pub const ACTIONS: &[&str] = &[
     "audit.verify",
     "backup.create",
     "backup.restore",
+    "master_key.rotate",
 ];
 
 /// Who did it.
@@ -205,7 +206,7 @@ struct Canonical<'a> {
 /// follows a restore made by any other node or by the command line without a restart.
 #[derive(Clone)]
 pub struct AuditKey {
-    master: MasterKey,
+    master: MasterKeys,
     loaded: std::sync::Arc<std::sync::RwLock<std::sync::Arc<Loaded>>>,
     /// One walk of the whole chain at a time on this node (see [`AuditKey::claim_walk`]).
     walking: std::sync::Arc<tokio::sync::Semaphore>,
@@ -228,10 +229,8 @@ struct Loaded {
 /// Why the chain key could not be had.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyFailure {
-    #[error(
-        "the audit chain key does not open with this master key (the instance row was altered, or the key belongs elsewhere)"
-    )]
-    Unwrap,
+    #[error("the audit chain key does not open: {0}")]
+    Unwrap(super::crypto::UnwrapFailure),
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
 }
@@ -251,18 +250,18 @@ impl AuditKey {
 
     /// The instance's chain key, made on the first start that has none: it keys every entry
     /// after the last one already written. Two nodes starting at once agree on one key.
-    pub async fn load_or_create(db: &Db, master: &MasterKey) -> Result<AuditKey, KeyFailure> {
+    pub async fn load_or_create(db: &Db, master: &MasterKeys) -> Result<AuditKey, KeyFailure> {
         if instance::audit_key(db).await?.is_none() {
             let mut tx = db.begin().await?;
             lock_chain(&mut tx).await?;
             let last: Option<i64> = sqlx::query_scalar("select max(seq) from audit_log").fetch_one(&mut *tx).await?;
             let keyed_from = last.unwrap_or(0) + 1;
-            let wrapped = master.wrap_chain_key(&ChainKey::generate(), &chain_key_aad(keyed_from));
-            instance::set_audit_key(&mut tx, &wrapped, keyed_from).await?;
+            let wrapped = master.current().wrap_chain_key(&ChainKey::generate(), &chain_key_aad(keyed_from));
+            instance::set_audit_key(&mut tx, &wrapped, keyed_from, master.current_id()).await?;
             tx.commit().await?;
         }
-        let (wrapped, keyed_from) = instance::audit_key(db).await?.ok_or(sqlx::Error::RowNotFound)?;
-        let loaded = unwrap_loaded(master, wrapped, keyed_from)?;
+        let stored = instance::audit_key(db).await?.ok_or(sqlx::Error::RowNotFound)?;
+        let loaded = unwrap_loaded(master, stored)?;
         Ok(AuditKey {
             master: master.clone(),
             loaded: std::sync::Arc::new(std::sync::RwLock::new(std::sync::Arc::new(loaded))),
@@ -272,30 +271,34 @@ impl AuditKey {
 
     /// The key for the instance row's `wrapped` form: the one in memory while that form is
     /// unchanged, else the new one unwrapped (and kept for the next call).
-    fn matching(&self, wrapped: Vec<u8>, keyed_from: i64) -> Result<std::sync::Arc<Loaded>, KeyFailure> {
+    fn matching(&self, stored: StoredChainKey) -> Result<std::sync::Arc<Loaded>, KeyFailure> {
         if let Ok(held) = self.loaded.read()
-            && held.wrapped == wrapped
-            && held.keyed_from == keyed_from
+            && held.wrapped == stored.wrapped
+            && held.keyed_from == stored.keyed_from
         {
             return Ok(held.clone());
         }
-        let fresh = std::sync::Arc::new(unwrap_loaded(&self.master, wrapped, keyed_from)?);
+        let keyed_from = stored.keyed_from;
+        let fresh = std::sync::Arc::new(unwrap_loaded(&self.master, stored)?);
         if let Ok(mut held) = self.loaded.write() {
             *held = fresh.clone();
         }
-        tracing::info!(keyed_from, "the audit chain key changed in the database (a restore); using the new one");
+        tracing::info!(keyed_from, "the audit chain key changed in the database (a restore or a rotation)");
         Ok(fresh)
     }
 
     /// The key as the database holds it now.
     async fn current(&self, db: &Db) -> Result<std::sync::Arc<Loaded>, KeyFailure> {
-        let (wrapped, keyed_from) = instance::audit_key(db).await?.ok_or(sqlx::Error::RowNotFound)?;
-        self.matching(wrapped, keyed_from)
+        self.matching(instance::audit_key(db).await?.ok_or(sqlx::Error::RowNotFound)?)
     }
 }
 
-fn unwrap_loaded(master: &MasterKey, wrapped: Vec<u8>, keyed_from: i64) -> Result<Loaded, KeyFailure> {
-    let key = master.unwrap_chain_key(&wrapped, &chain_key_aad(keyed_from)).map_err(|_| KeyFailure::Unwrap)?;
+fn unwrap_loaded(master: &MasterKeys, stored: StoredChainKey) -> Result<Loaded, KeyFailure> {
+    let StoredChainKey { wrapped, keyed_from, master_key_id } = stored;
+    let aad = chain_key_aad(keyed_from);
+    let (key, _) = master
+        .unwrap_by(master_key_id.as_deref(), |m| m.unwrap_chain_key(&wrapped, &aad))
+        .map_err(KeyFailure::Unwrap)?;
     Ok(Loaded { key, keyed_from, wrapped })
 }
 
@@ -324,6 +327,37 @@ async fn lock_chain(tx: &mut Tx) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
+/// Moves the chain key to the current master key (master-key rotation): `Ok(false)` when it
+/// is there already, the reason when this node cannot open it. Under the chain's lock, so no
+/// append links with a key that is being replaced; every node follows at its next append.
+pub async fn rotate_chain_key(
+    db: &Db,
+    keys: &MasterKeys,
+) -> Result<Result<bool, super::crypto::UnwrapFailure>, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    lock_chain(&mut tx).await?;
+    let row = sqlx::query("select audit_key_wrapped, audit_keyed_from, audit_master_key_id from instance where id = 1")
+        .fetch_one(&mut *tx)
+        .await?;
+    let Some(stored) = instance::stored_chain_key(&row)? else { return Ok(Ok(false)) };
+    if stored.master_key_id.as_deref() == Some(keys.current_id()) {
+        return Ok(Ok(false));
+    }
+    let aad = chain_key_aad(stored.keyed_from);
+    let rewrapped =
+        match keys.unwrap_by(stored.master_key_id.as_deref(), |m| m.rewrap(&stored.wrapped, &aad, keys.current())) {
+            Ok((w, _)) => w,
+            Err(e) => return Ok(Err(e)),
+        };
+    sqlx::query("update instance set audit_key_wrapped = $1, audit_master_key_id = $2 where id = 1")
+        .bind(rewrapped)
+        .bind(keys.current_id())
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Ok(true))
+}
+
 /// Appends `entry` to the audit log inside `tx`, linked under `key`.
 pub async fn append(tx: &mut Tx, key: &AuditKey, entry: Entry<'_>) -> Result<(), sqlx::Error> {
     if !ACTIONS.contains(&entry.action) {
@@ -333,16 +367,15 @@ pub async fn append(tx: &mut Tx, key: &AuditKey, entry: Entry<'_>) -> Result<(),
     // The chain's last link and the instance's key in one read: a restore on another node
     // changes both at once.
     let head = sqlx::query(
-        "select i.audit_key_wrapped, i.audit_keyed_from, a.seq, a.hash from instance i \
+        "select i.audit_key_wrapped, i.audit_keyed_from, i.audit_master_key_id, a.seq, a.hash from instance i \
          left join (select seq, hash from audit_log order by seq desc limit 1) a on 1 = 1 where i.id = 1",
     )
     .fetch_one(&mut **tx)
     .await?;
-    let (wrapped, keyed_from): (Option<Vec<u8>>, Option<i64>) = (head.try_get(0)?, head.try_get(1)?);
-    let wrapped = wrapped.zip(keyed_from).ok_or(sqlx::Error::RowNotFound)?;
-    let key = key.matching(wrapped.0, wrapped.1).map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
-    let (prev_seq, prev_hash) = match head.try_get::<Option<i64>, _>(2)? {
-        Some(seq) => (seq, head.try_get::<String, _>(3)?),
+    let stored = instance::stored_chain_key(&head)?.ok_or(sqlx::Error::RowNotFound)?;
+    let key = key.matching(stored).map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+    let (prev_seq, prev_hash) = match head.try_get::<Option<i64>, _>(3)? {
+        Some(seq) => (seq, head.try_get::<String, _>(4)?),
         None => (0, GENESIS.to_owned()),
     };
     let (actor_type, actor_id, actor_name) = entry.actor.parts();

@@ -166,6 +166,105 @@ impl MasterKey {
     }
 }
 
+impl MasterKey {
+    /// A public name for this key, recorded beside everything it wraps so a node can say which
+    /// key it lacks: 16 hex characters of an HMAC under the key (it reveals nothing of it).
+    pub fn id(&self) -> String {
+        use hmac::{Hmac, Mac};
+        #[allow(clippy::expect_used, reason = "HMAC takes a key of any length")]
+        let mut m = <Hmac<sha2::Sha256> as Mac>::new_from_slice(&self.0.0).expect("any key length");
+        m.update(b"secryn master key id v1");
+        hex::encode(&m.finalize().into_bytes()[..8])
+    }
+}
+
+/// The master keys a node holds: the current one, which wraps everything new, and previous
+/// ones, which still open what they wrapped until `secryn master-key rotate` moves it on.
+#[derive(Clone)]
+pub struct MasterKeys {
+    current: MasterKey,
+    current_id: String,
+    previous: Vec<(String, MasterKey)>,
+}
+
+impl MasterKeys {
+    pub fn new(current: MasterKey, previous: Vec<MasterKey>) -> Self {
+        let current_id = current.id();
+        let previous = previous.into_iter().map(|k| (k.id(), k)).filter(|(id, _)| *id != current_id).collect();
+        MasterKeys { current, current_id, previous }
+    }
+
+    /// Only one key (a fresh instance, tests).
+    pub fn single(current: MasterKey) -> Self {
+        Self::new(current, Vec::new())
+    }
+
+    pub fn current(&self) -> &MasterKey {
+        &self.current
+    }
+
+    pub fn current_id(&self) -> &str {
+        &self.current_id
+    }
+
+    /// The key named `id`, if this node holds it.
+    pub fn by_id(&self, id: &str) -> Option<&MasterKey> {
+        if id == self.current_id {
+            return Some(&self.current);
+        }
+        self.previous.iter().find(|(i, _)| i == id).map(|(_, k)| k)
+    }
+
+    /// Every key with its id, the current one first.
+    pub fn all(&self) -> impl Iterator<Item = (&str, &MasterKey)> {
+        std::iter::once((self.current_id.as_str(), &self.current))
+            .chain(self.previous.iter().map(|(i, k)| (i.as_str(), k)))
+    }
+
+    /// Opens a key wrapped by the key `id` names, or, with no id (wrapped before ids were
+    /// recorded), by whichever key opens it. Also says which key that was.
+    pub fn unwrap_by<T>(
+        &self,
+        id: Option<&str>,
+        open: impl Fn(&MasterKey) -> Result<T, CryptoError>,
+    ) -> Result<(T, String), UnwrapFailure> {
+        match id {
+            Some(id) => {
+                let key = self.by_id(id).ok_or_else(|| UnwrapFailure::Missing(id.to_owned()))?;
+                Ok((open(key).map_err(|_| UnwrapFailure::Failed)?, id.to_owned()))
+            }
+            None => {
+                self.all().find_map(|(id, k)| open(k).ok().map(|d| (d, id.to_owned()))).ok_or(UnwrapFailure::Failed)
+            }
+        }
+    }
+
+    /// True when one of the keys made `check` (the instance's key check).
+    pub fn verifies(&self, check: &[u8]) -> bool {
+        self.all().any(|(_, k)| k.verifies(check))
+    }
+}
+
+impl fmt::Debug for MasterKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "MasterKeys(current {}, previous {:?})",
+            self.current_id,
+            self.previous.iter().map(|(i, _)| i).collect::<Vec<_>>()
+        )
+    }
+}
+
+/// Why a wrapped key could not be opened with the keys at hand.
+#[derive(Debug, thiserror::Error)]
+pub enum UnwrapFailure {
+    #[error("it is wrapped by master key {0}, which this node does not have")]
+    Missing(String),
+    #[error("no master key of this node opens it (altered, or wrapped by a key not configured)")]
+    Failed,
+}
+
 /// A per-vault data key: encrypts the vault's values. Wiped on drop.
 #[derive(Clone)]
 pub struct DataKey(KeyBytes);

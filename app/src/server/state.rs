@@ -1,6 +1,6 @@
 //! The server's shared state, built once at start and handed to every front door.
 
-use super::crypto::MasterKey;
+use super::crypto::MasterKeys;
 use super::db::Db;
 use super::password::PasswordHasher;
 use crate::domain::time::Micros;
@@ -70,7 +70,8 @@ impl std::ops::Deref for AppState {
 #[derive(Clone, Debug)]
 pub struct Shared {
     pub db: Db,
-    pub master: Arc<MasterKey>,
+    /// The current master key and any previous ones (see `crypto::MasterKeys`).
+    pub master: Arc<MasterKeys>,
     /// The audit chain's key, unwrapped once at start (see `audit`).
     pub audit_key: Arc<super::audit::AuditKey>,
     pub hasher: Arc<PasswordHasher>,

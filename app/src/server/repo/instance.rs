@@ -82,24 +82,45 @@ pub async fn claim_setup(tx: &mut Tx, name: &str, code_hash: &str, max_attempts:
     Ok(done.rows_affected() == 1)
 }
 
-/// The wrapped audit chain key and the first entry it keys, once made.
-pub async fn audit_key(db: &Db) -> Result<Option<(Vec<u8>, i64)>, sqlx::Error> {
-    let row = sqlx::query("select audit_key_wrapped, audit_keyed_from from instance where id = 1")
+/// The audit chain key as stored: wrapped, where the keyed chain starts, and the id of the
+/// master key that wrapped it (`None` before ids were recorded).
+pub struct StoredChainKey {
+    pub wrapped: Vec<u8>,
+    pub keyed_from: i64,
+    pub master_key_id: Option<String>,
+}
+
+/// The wrapped chain key, once made.
+pub async fn audit_key(db: &Db) -> Result<Option<StoredChainKey>, sqlx::Error> {
+    let row = sqlx::query("select audit_key_wrapped, audit_keyed_from, audit_master_key_id from instance where id = 1")
         .fetch_optional(db.reader())
         .await?;
     let Some(row) = row else { return Ok(None) };
+    stored_chain_key(&row)
+}
+
+/// The chain key's three columns from a row that selected them first.
+pub fn stored_chain_key(row: &sqlx::any::AnyRow) -> Result<Option<StoredChainKey>, sqlx::Error> {
     let wrapped: Option<Vec<u8>> = row.try_get(0)?;
     let from: Option<i64> = row.try_get(1)?;
-    Ok(wrapped.zip(from))
+    let master_key_id: Option<String> = row.try_get(2)?;
+    Ok(wrapped.zip(from).map(|(wrapped, keyed_from)| StoredChainKey { wrapped, keyed_from, master_key_id }))
 }
 
 /// Stores the wrapped chain key unless another node already did (it then wins; read it back).
-pub async fn set_audit_key(tx: &mut Tx, wrapped: &[u8], keyed_from: i64) -> Result<(), sqlx::Error> {
+pub async fn set_audit_key(
+    tx: &mut Tx,
+    wrapped: &[u8],
+    keyed_from: i64,
+    master_key_id: &str,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "update instance set audit_key_wrapped = $1, audit_keyed_from = $2 where id = 1 and audit_key_wrapped is null",
+        "update instance set audit_key_wrapped = $1, audit_keyed_from = $2, audit_master_key_id = $3 \
+         where id = 1 and audit_key_wrapped is null",
     )
     .bind(wrapped)
     .bind(keyed_from)
+    .bind(master_key_id)
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -60,9 +60,12 @@ pub async fn is_listed(db: &Db, vault: VaultId, user: UserId) -> Result<bool, sq
     Ok(n > 0)
 }
 
-/// The vault's wrapped data key.
-pub async fn wrapped_key(db: &Db, vault: VaultId) -> Result<Option<Vec<u8>>, sqlx::Error> {
-    sqlx::query_scalar("select wrapped_key from vaults where id = $1").bind(vault).fetch_optional(db.reader()).await
+/// The vault's wrapped data key and the id of the master key that wrapped it.
+pub async fn wrapped_key(db: &Db, vault: VaultId) -> Result<Option<(Vec<u8>, Option<String>)>, sqlx::Error> {
+    sqlx::query_as("select wrapped_key, master_key_id from vaults where id = $1")
+        .bind(vault)
+        .fetch_optional(db.reader())
+        .await
 }
 
 /// What a new vault row needs.
@@ -72,6 +75,8 @@ pub struct NewVault<'a> {
     pub name: &'a str,
     pub description: &'a str,
     pub wrapped_key: &'a [u8],
+    /// The id of the master key that wrapped it.
+    pub master_key_id: &'a str,
     pub by: UserId,
 }
 
@@ -80,7 +85,8 @@ pub async fn insert(tx: &mut Tx, v: NewVault<'_>) -> Result<(), sqlx::Error> {
     let now = clock::now();
     sqlx::query(
         "insert into vaults (id, project_id, name, name_key, description, restricted, contributors_manage_keys, \
-         wrapped_key, created_by, created_at, updated_at) values ($1, $2, $3, $4, $5, 0, 0, $6, $7, $8, $8)",
+         wrapped_key, master_key_id, created_by, created_at, updated_at) \
+         values ($1, $2, $3, $4, $5, 0, 0, $6, $7, $8, $9, $9)",
     )
     .bind(v.id)
     .bind(v.project)
@@ -88,6 +94,7 @@ pub async fn insert(tx: &mut Tx, v: NewVault<'_>) -> Result<(), sqlx::Error> {
     .bind(v.name.to_lowercase())
     .bind(v.description)
     .bind(v.wrapped_key)
+    .bind(v.master_key_id)
     .bind(v.by)
     .bind(now)
     .execute(&mut **tx)

@@ -10,7 +10,7 @@ use crate::domain::error::ErrorCode;
 use crate::domain::permission::{Action, Resource};
 use crate::server::audit::{self, Actor, Entry};
 use crate::server::backup_file::{BackupFileError, BackupKey, Opener, Sealer};
-use crate::server::crypto::MasterKey;
+use crate::server::crypto::{MasterKey, MasterKeys};
 use crate::server::db::{Db, Engine, Tx};
 use crate::server::{AppState, Caller, clock};
 use base64::Engine as _;
@@ -162,37 +162,49 @@ fn encode(row: &AnyRow, i: usize) -> Result<Value, sqlx::Error> {
     })
 }
 
-/// The master-key-bound columns, rewrapped from `from` to `to` (for the same owners): each
-/// vault's `wrapped_key` and the instance's `audit_key_wrapped`. `key_check` is left out of
-/// the file and made again on restore.
-fn rewrap(
-    table: &str,
-    columns: &[String],
-    row: &mut [Value],
-    from: &MasterKey,
-    to: &MasterKey,
-) -> Result<(), BackupError> {
+/// Which way a backup moves the master-key-bound columns.
+enum Move<'a> {
+    /// From this instance's master keys to the backup's wrapping key (the id column empties).
+    Out { keys: &'a MasterKeys, backup: &'a MasterKey },
+    /// From the backup's wrapping key to this instance's current master key (and its id).
+    In { backup: &'a MasterKey, keys: &'a MasterKeys },
+}
+
+/// The master-key-bound columns, rewrapped for the same owners: each vault's `wrapped_key`
+/// and the instance's `audit_key_wrapped`, with the id of the key that wraps them.
+/// `key_check` is left out of the file and made again on restore.
+fn rewrap(table: &str, columns: &[String], row: &mut [Value], way: &Move<'_>) -> Result<(), BackupError> {
     let at = |name: &str| columns.iter().position(|c| c == name);
-    let (col, aad) = match table {
+    let (col, id_col, aad) = match table {
         "vaults" => {
             let id = at("id").and_then(|i| row[i].as_str()).ok_or_else(|| content("a vault without an id"))?;
             let vault = crate::domain::ids::VaultId::parse(id).ok_or_else(|| content("a vault id is not a UUID"))?;
-            (at("wrapped_key"), crate::server::services::vaults::key_aad(vault))
+            (at("wrapped_key"), at("master_key_id"), crate::server::services::vaults::key_aad(vault))
         }
-        "instance" => {
-            let from_seq = at("audit_keyed_from").and_then(|i| row[i].as_i64());
-            match from_seq {
-                Some(seq) => (at("audit_key_wrapped"), crate::server::audit::chain_key_aad(seq)),
-                None => return Ok(()),
-            }
-        }
+        "instance" => match at("audit_keyed_from").and_then(|i| row[i].as_i64()) {
+            Some(seq) => (at("audit_key_wrapped"), at("audit_master_key_id"), crate::server::audit::chain_key_aad(seq)),
+            None => return Ok(()),
+        },
         _ => return Ok(()),
     };
     let Some(col) = col else { return Ok(()) };
     let Some(b64) = row[col].get("b64").and_then(Value::as_str) else { return Ok(()) };
     let wrapped = STANDARD.decode(b64).map_err(|_| content("a wrapped key is not base64"))?;
-    let moved = from.rewrap(&wrapped, &aad, to).map_err(|_| BackupError::Keys)?;
+    let (moved, new_id) = match way {
+        Move::Out { keys, backup } => {
+            let id = id_col.and_then(|i| row[i].as_str());
+            let (moved, _) = keys.unwrap_by(id, |m| m.rewrap(&wrapped, &aad, backup)).map_err(|_| BackupError::Keys)?;
+            (moved, Value::Null)
+        }
+        Move::In { backup, keys } => {
+            let moved = backup.rewrap(&wrapped, &aad, keys.current()).map_err(|_| BackupError::Keys)?;
+            (moved, json!(keys.current_id()))
+        }
+    };
     row[col] = json!({ "b64": STANDARD.encode(moved) });
+    if let Some(i) = id_col {
+        row[i] = new_id;
+    }
     Ok(())
 }
 
@@ -239,7 +251,7 @@ pub async fn create(
             {
                 values[i] = Value::Null;
             }
-            rewrap(table, names, &mut values, &state.master, &wrapping)?;
+            rewrap(table, names, &mut values, &Move::Out { keys: &state.master, backup: &wrapping })?;
             out.write_all(&sealer.push(format!("{}\n", Value::Array(values)).as_bytes())?).await?;
             count += 1;
         }
@@ -462,11 +474,11 @@ pub async fn restore(
                 if *table == "sessions" {
                     continue;
                 }
-                rewrap(table, columns, &mut row, &wrapping, &state.master)?;
+                rewrap(table, columns, &mut row, &Move::In { backup: &wrapping, keys: &state.master })?;
                 if *table == "instance"
                     && let Some(i) = columns.iter().position(|c| c == "key_check")
                 {
-                    row[i] = json!({ "b64": STANDARD.encode(state.master.key_check()) });
+                    row[i] = json!({ "b64": STANDARD.encode(state.master.current().key_check()) });
                 }
                 insert(&mut tx, sql, &row).await?;
             }
@@ -536,8 +548,10 @@ async fn insert_sql(tx: &mut Tx, engine: Engine, table: &str, columns: &[String]
     Ok(format!("insert into {table} ({}) values ({})", columns.join(", "), marks.join(", ")))
 }
 
+/// Not a prepared statement kept for the next row: a null is bound as text, so a column that
+/// is null in one row and a number in the next needs its parameter types taken afresh.
 async fn insert(tx: &mut Tx, sql: &str, row: &[Value]) -> Result<(), BackupError> {
-    let mut q = sqlx::query(sql);
+    let mut q = sqlx::query(sql).persistent(false);
     for v in row {
         q = match v {
             Value::Null => q.bind(None::<String>),

@@ -11,6 +11,7 @@ pub mod keys;
 pub mod logs;
 pub mod machine;
 pub mod machine_keys;
+pub mod master_keys;
 pub mod pki;
 pub mod profile;
 pub mod projects;

@@ -4,7 +4,7 @@
 use crate::domain::validate::{DisplayName, Email, Password};
 use crate::domain::{AppError, ErrorCode};
 use crate::server::audit::{self, Actor, AuditKey, Change, Entry};
-use crate::server::crypto::{MasterKey, SecretText};
+use crate::server::crypto::{MasterKeys, SecretText};
 use crate::server::db::Db;
 use crate::server::repo::throttle::{self, Subject};
 use crate::server::repo::user_log::{self, Event, LogLine};
@@ -29,10 +29,10 @@ pub enum StartupError {
 
 /// Makes sure the instance row exists and was made with `master`; returns the audit chain's
 /// key (made on the first start that has none).
-pub async fn ensure_instance(db: &Db, master: &MasterKey) -> Result<AuditKey, StartupError> {
+pub async fn ensure_instance(db: &Db, master: &MasterKeys) -> Result<AuditKey, StartupError> {
     if instance::get(db).await?.is_none() {
         let mut tx = db.begin().await?;
-        instance::init(&mut tx, &master.key_check()).await?;
+        instance::init(&mut tx, &master.current().key_check()).await?;
         tx.commit().await?;
     }
     let row = instance::get(db).await?.ok_or(sqlx::Error::RowNotFound)?;
@@ -41,7 +41,7 @@ pub async fn ensure_instance(db: &Db, master: &MasterKey) -> Result<AuditKey, St
     }
     AuditKey::load_or_create(db, master).await.map_err(|e| match e {
         audit::KeyFailure::Db(e) => StartupError::Db(e),
-        e @ audit::KeyFailure::Unwrap => StartupError::AuditKey(e),
+        e @ audit::KeyFailure::Unwrap(_) => StartupError::AuditKey(e),
     })
 }
 

@@ -78,10 +78,18 @@ pub async fn create(caller: &Caller, project: ProjectId, name: &str, description
     let name = parse_resource_name("name", name)?;
     let description = parse_description("description", description)?;
     let id = VaultId::new();
-    let wrapped = caller.state.master.wrap(&DataKey::generate(), &key_aad(id));
+    let keys = &caller.state.master;
+    let wrapped = keys.current().wrap(&DataKey::generate(), &key_aad(id));
     let mut tx = caller.state.db.begin().await?;
-    let new =
-        NewVault { id, project, name: &name, description: &description, wrapped_key: &wrapped, by: caller.user().id };
+    let new = NewVault {
+        id,
+        project,
+        name: &name,
+        description: &description,
+        wrapped_key: &wrapped,
+        master_key_id: keys.current_id(),
+        by: caller.user().id,
+    };
     vaults::insert(&mut tx, new).await.map_err(duplicate_name)?;
     let row = VaultRow {
         id,
@@ -248,10 +256,12 @@ pub async fn data_key(state: &AppState, vault: VaultId) -> Result<std::sync::Arc
     if let Some(key) = state.data_keys.get(vault) {
         return Ok(key);
     }
-    let wrapped = vaults::wrapped_key(&state.db, vault).await?.ok_or_else(|| AppError::not_found("No such vault."))?;
-    let key = state.master.unwrap(&wrapped, &key_aad(vault)).map_err(|e| {
+    let (wrapped, key_id) =
+        vaults::wrapped_key(&state.db, vault).await?.ok_or_else(|| AppError::not_found("No such vault."))?;
+    let aad = key_aad(vault);
+    let (key, _) = state.master.unwrap_by(key_id.as_deref(), |m| m.unwrap(&wrapped, &aad)).map_err(|e| {
         tracing::error!(%vault, error = %e, "a vault key could not be unwrapped");
-        AppError::internal()
+        AppError::unavailable(format!("This vault's key cannot be opened on this server: {e}."))
     })?;
     let key = std::sync::Arc::new(key);
     state.data_keys.put(vault, key.clone());

@@ -234,8 +234,8 @@ fn Checked(summary: BackupSummary) -> impl IntoView {
                 <strong>"The backup is intact and the key opens it. "</strong>
                 {format!("Made {} on {}; {} rows in all.", short(summary.created_at), summary.engine, summary.total())}
             </p>
-            <table class="table compact summary-table">
-                <caption class="visually-hidden">"What the backup holds"</caption>
+            <table class="summary-table">
+                <caption class="sr-only">"What the backup holds"</caption>
                 <tbody>{rows}</tbody>
             </table>
         </div>
