@@ -183,11 +183,13 @@ export async function noSidewaysScroll(page: Page, what: string): Promise<void> 
   expect(fits, `${what}: the page does not scroll sideways`).toBe(true);
 }
 
-/** Every visible control in the page's main part is at least 44 px tall (phones). */
+/** Every visible control in the page's main part is at least 44 px tall (phones); a check box counts its label. */
 export async function tapTargets(page: Page): Promise<void> {
   const small = await page.evaluate(() =>
     [...document.querySelectorAll("main button, main a.button, main select, main input:not([type=hidden]), .tabs a, .breadcrumbs a")]
       .filter((e) => (e as HTMLElement).offsetParent !== null)
+      // A check box is tapped through its whole label.
+      .map((e) => (e.matches("input[type=checkbox], input[type=radio]") && e.closest("label")) || e)
       .map((e) => ({ what: `${e.tagName} ${(e.textContent ?? "").trim() || e.id}`, h: Math.round(e.getBoundingClientRect().height) }))
       .filter((t) => t.h < 44),
   );

@@ -60,7 +60,7 @@ async fn run(t: testkit::TestDb, fresh: testkit::TestDb) {
     let key = BackupKey::random();
     let mut file = Vec::new();
     let started = Instant::now();
-    backup::create(&state, &By::command_line(), &key, &mut file).await.unwrap();
+    backup::create(&state, &By::server(), &key, &mut file).await.unwrap();
     let made = started.elapsed().as_secs_f64();
     let mb = file.len() as f64 / 1e6;
     println!("backup {name}, 100,000 secret versions, file size: {mb:.1} MB");
@@ -68,7 +68,7 @@ async fn run(t: testkit::TestDb, fresh: testkit::TestDb) {
 
     let target = testkit::state(&fresh.db).await;
     let started = Instant::now();
-    let summary = backup::restore(&target, &By::command_line(), &key, &mut file.as_slice()).await.unwrap();
+    let summary = backup::restore(&target, &By::server(), &key, &mut file.as_slice()).await.unwrap();
     let restored = started.elapsed().as_secs_f64();
     assert_eq!(summary.of("secret_versions"), versions as u64);
     println!("backup {name}, restore (total): {restored:.2} s, {:.1} MB/s", mb / restored);

@@ -15,7 +15,8 @@ use app::server::services::keys::{self, Download, KeyMetaInput, NewKeyInput};
 use app::server::services::machine::{Call, Presented};
 use app::server::services::secrets::{self, MetaInput, NewSecretInput, RevealKind};
 use app::server::services::{
-    access_keys, auth, backup, logs, machine_keys, master_keys, profile, projects, setup, users, vaults,
+    access_keys, auth, backup, logs, machine_keys, master_keys, profile, projects, scheduled_backups, setup, users,
+    vaults,
 };
 use app::server::{AppState, Caller, RequestMeta, audit, clock};
 use std::collections::BTreeSet;
@@ -323,12 +324,28 @@ async fn drive(state: &AppState) -> Vec<Expect> {
 
     // The instance as a whole, last: a restore of a backup taken now keeps every entry above
     // (the backup's own entry is written before its snapshot).
-    let rotation = master_keys::rotate(state, |_| {}).await.unwrap();
-    assert!(rotation.stuck.is_empty());
     let instance = |action, actor: Option<UserId>, ip| {
         let actor = actor.map(|a| a.to_string());
         Expect { action, actor, resource_type: "instance", resource_id: None, field: None, ip }
     };
+    let dir = tempfile::tempdir().unwrap();
+    let schedule = app::domain::backup::ScheduleInput {
+        enabled: true,
+        frequency: "hourly".into(),
+        time: "00:15".into(),
+        directory: dir.path().display().to_string(),
+        keep_last: String::new(),
+        max_age_days: String::new(),
+        recipient: age::x25519::Identity::generate().to_public().to_string(),
+    };
+    let saved = scheduled_backups::save(&admin, &schedule).await.unwrap();
+    out.push(instance("backup.schedule", Some(admin_id), Some(IP)).field("directory"));
+    drop(dir); // gone: the run fails
+    let run = scheduled_backups::run_due(state, saved.next_at.unwrap()).await.unwrap().unwrap();
+    assert!(!run.ok);
+    out.push(instance("backup.failed", None, None).field("reason"));
+    let rotation = master_keys::rotate(state, |_| {}).await.unwrap();
+    assert!(rotation.stuck.is_empty());
     out.push(instance("master_key.rotate", None, None).field("master_key_id"));
     let by = backup::By::admin(&admin).await.unwrap();
     let key = BackupKey::random();

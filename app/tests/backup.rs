@@ -76,7 +76,7 @@ async fn dump(state: &AppState) -> Vec<String> {
 async fn make(state: &AppState) -> (Vec<u8>, BackupKey) {
     let mut file = Vec::new();
     let key = BackupKey::random();
-    backup::create(state, &By::command_line(), &key, &mut file).await.unwrap();
+    backup::create(state, &By::server(), &key, &mut file).await.unwrap();
     (file, key)
 }
 
@@ -119,7 +119,7 @@ async fn a_backup_restores_onto_every_engine_with_another_master_key() {
                 ..(*fresh).clone()
             });
             assert_ne!(fresh.master.current().key_check(), state.master.current().key_check());
-            let restored = backup::restore(&fresh, &By::command_line(), &key, &mut file.as_slice()).await.unwrap();
+            let restored = backup::restore(&fresh, &By::server(), &key, &mut file.as_slice()).await.unwrap();
             assert_eq!(restored, summary, "{pair}");
             // Every row came back, but no session (each one ends) and one entry more: the
             // restore itself, at the end of the restored chain.
@@ -173,7 +173,7 @@ async fn a_damaged_file_or_a_wrong_key_is_refused_and_changes_nothing() {
     let (fresh, _, _) = populated(&target).await;
     let before = dump(&fresh).await;
     let refused = async |file: &[u8], key: &BackupKey| {
-        let e = backup::restore(&fresh, &By::command_line(), key, &mut &file[..]).await.unwrap_err();
+        let e = backup::restore(&fresh, &By::server(), key, &mut &file[..]).await.unwrap_err();
         assert!(backup::verify(key, &mut &file[..]).await.is_err());
         assert_eq!(dump(&fresh).await, before, "the instance is unchanged after: {e}");
         e.to_string()
@@ -232,7 +232,7 @@ async fn a_backup_taken_while_writes_go_on_restores_to_a_consistent_state() {
         let written = writer.await.unwrap();
         let target = testkit::sqlite().await;
         let fresh = testkit::state(&target.db).await;
-        let summary = backup::restore(&fresh, &By::command_line(), &key, &mut file.as_slice()).await.unwrap();
+        let summary = backup::restore(&fresh, &By::server(), &key, &mut file.as_slice()).await.unwrap();
         // Each secret came with its version and its audit entry, or not at all.
         let secrets = count(&target.db, "secrets").await;
         let created: i64 = sqlx::query_scalar("select count(*) from audit_log where action = 'secret.create'")

@@ -1,5 +1,11 @@
 import { expect, type Page, test } from "@playwright/test";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { ADMIN, fitsPhone, openProject, signIn, snap, waitForHydration, watchConsole } from "../helpers";
+
+/** An age public key (X25519): scheduled runs seal their one-time keys to it. */
+const RECIPIENT = "age1x7h7x57lwtq3n62gzx879zd7xtrazvxlg4cjweruwdreuvgwukfsrnydk5";
 
 // Admin → Backups as an Admin meets it: a backup is made (its key shown once, the file
 // downloaded), a project is made after it, a wrong key and a damaged file are refused beside
@@ -94,6 +100,58 @@ test("create a backup, then restore it and sign in again", async ({ page }) => {
   await page.goto("/admin/logs/audit?action=backup.restore");
   await waitForHydration(page);
   await expect(page.locator("table.log-table tbody tr").first()).toContainText("backup.restore");
+  expect(errors).toEqual([]);
+});
+
+test("a schedule is checked beside its fields, runs now, and a failed run shows on every page", async ({ page }) => {
+  const errors = watchConsole(page);
+  const dir = mkdtempSync(join(tmpdir(), "secryn-e2e-backups-"));
+  await signIn(page, ADMIN.email, ADMIN.password);
+  await expect(page.getByRole("heading", { name: `Welcome, ${ADMIN.name}` })).toBeVisible();
+  await waitForHydration(page);
+  await openBackups(page);
+  const section = page.locator("section", { has: page.getByRole("heading", { name: "Scheduled backups" }) });
+  await expect(section.locator("#schedule-when")).toContainText("No schedule yet");
+
+  await section.getByLabel("Frequency").selectOption("daily");
+  await section.getByLabel("Time (UTC)").fill("02:30");
+  await section.getByLabel("Directory on the server").fill(join(dir, "missing"));
+  await section.getByLabel("Age public key").fill(RECIPIENT);
+  await section.getByRole("button", { name: "Save schedule" }).click();
+  await expect(section.locator("#field-directory-error")).toContainText("is not a directory on this server");
+  await section.getByLabel("Directory on the server").fill(dir);
+  await section.getByRole("button", { name: "Save schedule" }).click();
+  await expect(section.locator("#schedule-when")).toContainText("Daily at 02:30 UTC; next run");
+  await snap(page, "backup-schedule-1280");
+
+  // "Run now": the backup and its sealed key land in the directory.
+  await section.getByRole("button", { name: "Run now" }).click();
+  await expect(section.locator("#schedule-last")).toContainText("wrote secryn-");
+  const names = readdirSync(dir);
+  expect(names.filter((n) => n.endsWith(".secryn-backup"))).toHaveLength(1);
+  expect(names.filter((n) => n.endsWith(".secryn-backup.key.age"))).toHaveLength(1);
+
+  // A run that cannot write is shown here and on every page, until one succeeds.
+  rmSync(dir, { recursive: true });
+  await section.getByRole("button", { name: "Run now" }).click();
+  await expect(section.locator("#schedule-last")).toContainText("failed");
+  await page.goto("/projects");
+  const alert = page.getByRole("alert").filter({ hasText: "The scheduled backup of" });
+  await expect(alert).toBeVisible();
+  await snap(page, "backup-failed-alert-1280");
+  await alert.getByRole("link", { name: "See Backups" }).click();
+  await waitForHydration(page);
+  mkdirSync(dir);
+  await section.getByRole("button", { name: "Run now" }).click();
+  await expect(section.locator("#schedule-last")).toContainText("wrote secryn-");
+  // Off again, so the rest of the suite runs on a quiet instance.
+  await section.getByLabel("Run scheduled backups").uncheck();
+  await section.getByRole("button", { name: "Save schedule" }).click();
+  await expect(section.locator("#schedule-when")).toContainText("Scheduled backups are off.");
+  await page.goto("/projects");
+  await expect(page.getByRole("heading", { name: "Projects" })).toBeVisible();
+  await expect(page.getByRole("alert").filter({ hasText: "The scheduled backup of" })).toHaveCount(0);
+  rmSync(dir, { recursive: true });
   expect(errors).toEqual([]);
 });
 

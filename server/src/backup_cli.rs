@@ -6,6 +6,7 @@ use crate::config::{BackupCommand, Config};
 use crate::startup::StartError;
 use app::server::backup_file::BackupKey;
 use app::server::services::backup::{self, By, Summary};
+use app::server::services::scheduled_backups;
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
 use std::path::Path;
 
@@ -13,13 +14,13 @@ use std::path::Path;
 pub async fn run(config: Config, action: BackupCommand) -> Result<(), StartError> {
     match action {
         BackupCommand::Create { out } => create(config, &out).await,
-        BackupCommand::Verify { file } => {
-            let key = key()?;
+        BackupCommand::Verify { file, identity } => {
+            let key = key(&file, identity.as_deref())?;
             let summary = backup::verify(&key, &mut open(&file).await?).await.map_err(failed)?;
             println!("{}", describe(&summary));
             Ok(())
         }
-        BackupCommand::Restore { file, yes } => restore(config, &file, yes).await,
+        BackupCommand::Restore { file, yes, identity } => restore(config, &file, yes, identity.as_deref()).await,
     }
 }
 
@@ -27,29 +28,13 @@ fn failed(e: impl std::fmt::Display) -> StartError {
     StartError(format!("backup: {e}"))
 }
 
-/// The backup is written beside `out` and renamed into place once whole, so a failed run
-/// never leaves a file that looks like a backup. Only the owner may read it.
+/// The backup goes to `out` (see `backup::write_file`); its key to stderr, once.
 async fn create(mut config: Config, out: &Path) -> Result<(), StartError> {
     let state = crate::build_state(&mut config).await?;
-    let partial = out.with_extension("partial");
-    let mut options = tokio::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    options.mode(0o600);
-    let file = options.open(&partial).await.map_err(|e| failed(format!("cannot create {}: {e}", partial.display())))?;
-    let mut writer = tokio::io::BufWriter::new(file);
     let key = BackupKey::random();
-    let made = backup::create(&state, &By::command_line(), &key, &mut writer).await;
+    let made = backup::write_file(&state, &By::server(), &key, out).await;
     state.db.close().await;
-    let summary = match made {
-        Ok(s) => s,
-        Err(e) => {
-            let _ = tokio::fs::remove_file(&partial).await;
-            return Err(failed(e));
-        }
-    };
-    writer.into_inner().sync_all().await.map_err(failed)?;
-    tokio::fs::rename(&partial, out).await.map_err(|e| failed(format!("cannot write {}: {e}", out.display())))?;
+    let summary = made.map_err(|e| failed(format!("{}: {e}", out.display())))?;
     println!("Backup written to {}: {}", out.display(), describe(&summary));
     eprintln!("Backup key (shown once; Secryn does not keep it, and without it the backup cannot be restored):");
     eprintln!("{}", key.to_text().as_str());
@@ -57,15 +42,15 @@ async fn create(mut config: Config, out: &Path) -> Result<(), StartError> {
 }
 
 /// Checks the whole file first (a dry run), asks, then restores from a second read.
-async fn restore(mut config: Config, file: &Path, yes: bool) -> Result<(), StartError> {
-    let key = key()?;
+async fn restore(mut config: Config, file: &Path, yes: bool, identity: Option<&Path>) -> Result<(), StartError> {
+    let key = key(file, identity)?;
     let summary = backup::verify(&key, &mut open(file).await?).await.map_err(failed)?;
     println!("{}", describe(&summary));
     if !yes && !confirmed()? {
         return Err(failed("not restored (not confirmed)"));
     }
     let state = crate::build_state(&mut config).await?;
-    let restored = backup::restore(&state, &By::command_line(), &key, &mut open(file).await?).await;
+    let restored = backup::restore(&state, &By::server(), &key, &mut open(file).await?).await;
     state.db.close().await;
     let restored = restored.map_err(failed)?;
     println!("Restored {} rows. Every session has ended: people sign in again.", restored.total());
@@ -77,8 +62,17 @@ async fn open(file: &Path) -> Result<tokio::io::BufReader<tokio::fs::File>, Star
     Ok(tokio::io::BufReader::with_capacity(256 * 1024, f))
 }
 
-/// The key from `SECRYN_BACKUP_KEY`, else asked for on the terminal without echo.
-fn key() -> Result<BackupKey, StartError> {
+/// The key: opened from `FILE.key.age` with the age identity when one is given, else from
+/// `SECRYN_BACKUP_KEY`, else asked for on the terminal without echo.
+fn key(file: &Path, identity: Option<&Path>) -> Result<BackupKey, StartError> {
+    if let Some(identity) = identity {
+        let mut sealed_path = file.as_os_str().to_owned();
+        sealed_path.push(scheduled_backups::KEY_SUFFIX);
+        let read = |p: &Path| std::fs::read(p).map_err(|e| failed(format!("cannot read {}: {e}", p.display())));
+        let id_text = String::from_utf8(read(identity)?).map_err(|_| failed("the identity file is not text"))?;
+        let id_text = app::server::crypto::SecretText::new(id_text);
+        return scheduled_backups::open_key(id_text.expose(), &read(Path::new(&sealed_path))?).map_err(failed);
+    }
     let text = match std::env::var("SECRYN_BACKUP_KEY") {
         Ok(k) if !k.trim().is_empty() => app::server::crypto::SecretText::new(k),
         _ if std::io::stdin().is_terminal() => app::server::crypto::SecretText::new(

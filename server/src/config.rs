@@ -107,6 +107,10 @@ pub enum BackupCommand {
     Verify {
         #[arg(long = "in", value_name = "FILE")]
         file: std::path::PathBuf,
+        /// For a scheduled backup: an age identity file (age-keygen's output) that opens the
+        /// key saved beside it as FILE.key.age, instead of SECRYN_BACKUP_KEY or a prompt.
+        #[arg(long, value_name = "IDENTITY")]
+        identity: Option<std::path::PathBuf>,
     },
     /// Replace the whole instance with the backup in FILE, all or nothing; every session ends.
     /// Asks to confirm unless `--yes`.
@@ -116,6 +120,9 @@ pub enum BackupCommand {
         /// Confirm without a prompt (for scripts).
         #[arg(long)]
         yes: bool,
+        /// As for `verify`: the age identity that opens FILE.key.age.
+        #[arg(long, value_name = "IDENTITY")]
+        identity: Option<std::path::PathBuf>,
     },
 }
 

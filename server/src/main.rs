@@ -119,6 +119,7 @@ async fn serve(mut config: Config) -> Result<(), StartError> {
     startup::announce_setup(&db, &config.browse_url()).await?;
     tokio::spawn(sweep_sessions(state.clone()));
     tokio::spawn(prune_request_log(state.clone()));
+    tokio::spawn(scheduled_backups(state.clone()));
     tokio::spawn(flush_refusals(state.clone()));
     // Signal handlers go in before "running" is printed: a SIGTERM that arrives right after
     // must stop the server gracefully, not kill it with the default action.
@@ -194,6 +195,18 @@ async fn prune_request_log(state: AppState) {
         tick.tick().await;
         if let Err(e) = app::server::services::logs::prune_request_log(&state, clock::now()).await {
             tracing::warn!(error = %e.message, "request-log pruning failed");
+        }
+    }
+}
+
+/// Looks for a due scheduled backup every 30 seconds (each slot runs on one node; see
+/// `services::scheduled_backups`).
+async fn scheduled_backups(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(30));
+    loop {
+        tick.tick().await;
+        if let Err(e) = app::server::services::scheduled_backups::run_due(&state, clock::now()).await {
+            tracing::warn!(error = %e, "the backup schedule could not be read or updated");
         }
     }
 }

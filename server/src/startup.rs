@@ -137,7 +137,15 @@ pub async fn master_key(config: &mut Config, db: &Db) -> Result<(MasterKeys, Aud
         // No key here opens the instance: name the ones it needs, when they are on record.
         Err(e @ StartupError::WrongMasterKey) => {
             let missing = master_keys::missing(db, &keys).await.map_err(db_fail)?;
-            return Err(if missing.is_empty() { fail("SECRYN_MASTER_KEY", e) } else { lacks(&missing) });
+            let needs = match missing.as_slice() {
+                [] => String::new(),
+                ids => format!(
+                    "; it needs master key {} (as SECRYN_MASTER_KEY, or in SECRYN_PREVIOUS_MASTER_KEYS while \
+                     `secryn master-key rotate` has not finished)",
+                    ids.join(", ")
+                ),
+            };
+            return Err(fail("SECRYN_MASTER_KEY", format!("{e}{needs}")));
         }
         Err(e @ StartupError::AuditKey(_)) => return Err(fail("SECRYN_MASTER_KEY", e)),
         Err(StartupError::Db(e)) => return Err(db_fail(e)),

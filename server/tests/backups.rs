@@ -253,3 +253,71 @@ async fn the_command_line_restore_asks_first_and_replaces_the_instance_all_or_no
     assert_eq!(target.read_secret(&demo).await, 200);
     assert!(target.audit_verify().starts_with("intact"));
 }
+
+/// The schedule as the Backups page posts it, then "Run now": the file and its sealed key
+/// land in the directory, and `secryn backup verify/restore --identity` open them with the
+/// Admin's age identity, which the server never saw.
+#[tokio::test]
+async fn a_scheduled_backup_run_from_the_page_opens_with_the_admins_age_identity() {
+    use age::secrecy::ExposeSecret as _;
+    let (mut instance, _) = Instance::start(vec![], false).await;
+    let identity = age::x25519::Identity::generate();
+    let dir = temp_dir();
+    let identity_file = dir.path().join("admin.age-identity");
+    std::fs::write(&identity_file, format!("# created: now\n{}\n", identity.to_string().expose_secret())).unwrap();
+    let backups = dir.path().join("backups");
+    std::fs::create_dir(&backups).unwrap();
+    let post = |rpc: &str, form: Vec<(&str, String)>| {
+        client()
+            .post(format!("{}/rpc/{rpc}", instance.server.base))
+            .header("cookie", &instance.cookie)
+            .form(&form)
+            .send()
+    };
+    let mut form = vec![
+        ("enabled", "on".to_owned()),
+        ("frequency", "weekly:6".to_owned()),
+        ("time", "03:15".to_owned()),
+        ("directory", backups.display().to_string()),
+        ("keep_last", "3".to_owned()),
+        ("max_age_days", String::new()),
+        ("recipient", "age1notakey".to_owned()),
+    ];
+    let refused = post("backup_schedule_save", form.clone()).await.unwrap();
+    assert_eq!(refused.status(), 422);
+    assert_eq!(refused.json::<Value>().await.unwrap()["field"], "recipient");
+    form.last_mut().unwrap().1 = identity.to_public().to_string();
+    let saved = post("backup_schedule_save", form).await.unwrap();
+    assert_eq!(saved.status(), 200);
+    let saved: Value = saved.json().await.unwrap();
+    assert_eq!(saved["schedule"]["frequency"], "Weekly", "{saved}");
+
+    let run: Value = post("backup_schedule_run", vec![]).await.unwrap().json().await.unwrap();
+    assert_eq!(run["ok"], true, "{run}");
+    let file = backups.join(run["file"].as_str().unwrap());
+    let opened = |instance: &Instance, command: &str| {
+        let mut c = instance.cmd();
+        c.args(["backup", command, "--in"]).arg(&file).arg("--identity").arg(&identity_file);
+        if command == "restore" {
+            c.arg("--yes");
+        }
+        c.output().unwrap()
+    };
+    let verified = opened(&instance, "verify");
+    assert!(verified.status.success(), "{}", String::from_utf8_lossy(&verified.stderr));
+    assert!(String::from_utf8_lossy(&verified.stdout).contains("1 user"), "{verified:?}");
+    let stranger = dir.path().join("stranger");
+    std::fs::write(&stranger, age::x25519::Identity::generate().to_string().expose_secret()).unwrap();
+    let refused =
+        instance.cmd().args(["backup", "verify", "--in"]).arg(&file).arg("--identity").arg(&stranger).output();
+    let refused = refused.unwrap();
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("does not open"), "{refused:?}");
+
+    instance.server.child.kill().unwrap();
+    let _ = instance.server.child.wait();
+    let restored = opened(&instance, "restore");
+    assert!(restored.status.success(), "{}", String::from_utf8_lossy(&restored.stderr));
+    instance.restart();
+    assert!(signs_in(&instance.server.base).await);
+}

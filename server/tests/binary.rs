@@ -142,7 +142,8 @@ async fn a_missing_or_wrong_master_key_never_opens_existing_data() {
     let other = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
     let out = secryn(dir.path()).env("SECRYN_MASTER_KEY", other).env("SECRYN_LISTEN", "127.0.0.1:0").output().unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("does not match"));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("does not match") && said.contains("it needs master key "), "{said}");
 
     std::fs::write(&key_file, saved).unwrap();
     let out = secryn(dir.path()).arg("setup-code").output().unwrap();

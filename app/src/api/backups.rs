@@ -3,13 +3,16 @@
 //! disk; checking and restoring take the file as a streamed multipart upload.
 
 use crate::domain::AppError;
-use crate::domain::backup::BackupSummary;
+use crate::domain::backup::{BackupSummary, LastRun, ScheduleView};
 use crate::domain::secret::SecretValue;
 use leptos::prelude::*;
 use server_fn::codec::{MultipartData, MultipartFormData};
 
 #[cfg(feature = "ssr")]
-use {super::door, crate::server::backup_file::BackupKey, crate::server::services::backup as svc};
+use {
+    super::door, crate::server::backup_file::BackupKey, crate::server::services::backup as svc,
+    crate::server::services::scheduled_backups as scheduled,
+};
 
 /// A fresh one-time key for the next backup. The page shows it, then posts it back with the
 /// download; Secryn keeps no copy.
@@ -45,6 +48,41 @@ pub async fn restore_backup(data: MultipartData) -> Result<BackupSummary, AppErr
         Ok(svc::restore(&caller.state, &by, &key, &mut file).await?)
     })
     .await
+}
+
+/// The backup schedule, its next run and its last result.
+#[server(prefix = "/rpc", endpoint = "backup_schedule")]
+pub async fn backup_schedule() -> Result<ScheduleView, AppError> {
+    door::respond(async { scheduled::view(&door::caller()?).await }).await
+}
+
+/// Saves the schedule (the form's fields; `enabled` is present when ticked).
+#[server(prefix = "/rpc", endpoint = "backup_schedule_save")]
+pub async fn save_backup_schedule(
+    enabled: Option<String>,
+    frequency: String,
+    time: String,
+    directory: String,
+    keep_last: String,
+    max_age_days: String,
+    recipient: String,
+) -> Result<ScheduleView, AppError> {
+    let input = crate::domain::backup::ScheduleInput {
+        enabled: enabled.is_some(),
+        frequency,
+        time,
+        directory,
+        keep_last,
+        max_age_days,
+        recipient,
+    };
+    door::respond(async { scheduled::save(&door::caller()?, &input).await }).await
+}
+
+/// Runs the scheduled backup once, now, with the saved settings.
+#[server(prefix = "/rpc", endpoint = "backup_schedule_run")]
+pub async fn run_backup_now() -> Result<LastRun, AppError> {
+    door::respond(async { scheduled::run_now(&door::caller()?).await }).await
 }
 
 /// The upload's key and its file as a stream, read as it arrives (never held whole).

@@ -22,9 +22,15 @@ pub mod users;
 pub async fn get_shell() -> Result<ShellInfo, AppError> {
     door::respond(async {
         let state = door::state()?;
+        let user = door::session().ok().map(|s| s.user.current());
+        let backup_failed_at = match &user {
+            Some(u) if u.is_admin => crate::server::services::scheduled_backups::failed_at(&state.db).await?,
+            _ => None,
+        };
         Ok(ShellInfo {
             instance_name: crate::server::services::setup::instance_name(&state).await?,
-            user: door::session().ok().map(|s| s.user.current()),
+            user,
+            backup_failed_at,
         })
     })
     .await

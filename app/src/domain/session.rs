@@ -25,6 +25,9 @@ impl CurrentUser {
 pub struct ShellInfo {
     pub instance_name: String,
     pub user: Option<CurrentUser>,
+    /// For Admins, while the last scheduled backup has failed: when it ran. Every page shows
+    /// it until a run succeeds.
+    pub backup_failed_at: Option<i64>,
 }
 
 /// What a sign-in lock holds back.

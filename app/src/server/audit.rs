@@ -95,6 +95,8 @@ pub const ACTIONS: &[&str] = &[
     "audit.verify",
     "backup.create",
     "backup.restore",
+    "backup.schedule",
+    "backup.failed",
     "master_key.rotate",
 ];
 

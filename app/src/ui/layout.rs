@@ -38,6 +38,7 @@ fn Frame(info: ShellInfo) -> impl IntoView {
     let is_admin = info.user.as_ref().is_some_and(|u| u.is_admin);
     let user_name = info.user.as_ref().map(|u| u.name.clone()).unwrap_or_default();
     let instance = info.instance_name.clone();
+    let backup_failed_at = info.backup_failed_at;
     provide_context(info);
     let logout = ServerAction::<Logout>::new();
     let user_menu = NodeRef::<leptos::html::Details>::new();
@@ -103,6 +104,12 @@ fn Frame(info: ShellInfo) -> impl IntoView {
             </nav>
             <div class="scrim" on:click=move |_| menu_open.set(false)></div>
             <main id="main" class="content" tabindex="-1">
+                {backup_failed_at.map(|at| view! {
+                    <p class="notice error shell-alert" role="alert">
+                        {format!("The scheduled backup of {} failed. ", crate::domain::time::short(at))}
+                        <a href="/admin/backups">"See Backups"</a>
+                    </p>
+                })}
                 <Outlet />
             </main>
         </div>

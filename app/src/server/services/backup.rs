@@ -19,13 +19,14 @@ use futures::TryStreamExt as _;
 use serde_json::{Value, json};
 use sqlx::any::{AnyRow, AnyTypeInfoKind};
 use sqlx::{Column as _, Row as _, ValueRef as _};
+use std::path::Path;
 use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
 
 /// The content's own version (inside the envelope's).
 const CONTENT_VERSION: i64 = 1;
 
 /// Every table, in an order a restore can insert without breaking a reference.
-pub const TABLES: [&str; 19] = [
+pub const TABLES: [&str; 20] = [
     "instance",
     "users",
     "projects",
@@ -45,6 +46,7 @@ pub const TABLES: [&str; 19] = [
     "request_log",
     "mcp_log",
     "refused_calls",
+    "backup_schedule",
 ];
 
 /// Why a backup could not be made or restored. Never carries key or content bytes.
@@ -121,8 +123,8 @@ impl By {
         Ok(By { actor: actor(caller), source_ip: caller.meta.ip.clone() })
     }
 
-    /// `secryn backup …` on the server itself.
-    pub fn command_line() -> By {
+    /// Secryn itself: `secryn backup …` on the server, or a scheduled run.
+    pub fn server() -> By {
         By { actor: Actor::System, source_ip: None }
     }
 
@@ -141,6 +143,32 @@ impl By {
             source_ip: self.source_ip.clone(),
         }
     }
+}
+
+/// Writes a backup to `out`: beside it first, renamed into place once whole, so a failed run
+/// never leaves a file that looks like a backup. Only the owner may read it; an existing
+/// file is never overwritten.
+pub async fn write_file(state: &AppState, by: &By, key: &BackupKey, out: &Path) -> Result<Summary, BackupError> {
+    let partial = out.with_extension("partial");
+    let mut options = tokio::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    let mut writer = tokio::io::BufWriter::new(options.open(&partial).await?);
+    let written = async {
+        let summary = create(state, by, key, &mut writer).await?;
+        writer.get_ref().sync_all().await?;
+        if tokio::fs::try_exists(out).await? {
+            return Err(BackupError::Io(std::io::Error::new(std::io::ErrorKind::AlreadyExists, "the file exists")));
+        }
+        tokio::fs::rename(&partial, out).await?;
+        Ok(summary)
+    }
+    .await;
+    if written.is_err() {
+        let _ = tokio::fs::remove_file(&partial).await;
+    }
+    written
 }
 
 /// A value as the file holds it: null, an integer, text, or `{"b64":…}` for bytes.

@@ -15,6 +15,7 @@ pub mod master_keys;
 pub mod pki;
 pub mod profile;
 pub mod projects;
+pub mod scheduled_backups;
 pub mod secrets;
 pub mod setup;
 pub mod users;

@@ -2,13 +2,15 @@
 //! disk by a plain form post) and restore one (a dry run that says what the file holds, then
 //! a confirmation that the whole instance will be replaced).
 
-use crate::api::backups::{check_backup, new_backup_key, restore_backup};
+use crate::api::backups::{
+    RunBackupNow, SaveBackupSchedule, backup_schedule, check_backup, new_backup_key, restore_backup,
+};
 use crate::domain::AppError;
-use crate::domain::backup::BackupSummary;
+use crate::domain::backup::{BackupSummary, LastRun, ScheduleInput, ScheduleView, frequency_choices};
 use crate::domain::time::short;
 use crate::ui::components::clipboard::{self, BY_HAND};
 use crate::ui::components::dialog::{ConfirmDialog, Sheet};
-use crate::ui::components::form::{ErrorSignal, Field, FormError};
+use crate::ui::components::form::{ErrorSignal, Field, FormError, SelectField, action_error};
 use crate::ui::components::toast::use_toasts;
 use crate::ui::layout::{Breadcrumbs, use_user};
 use crate::ui::pages::not_found::NotFound;
@@ -37,6 +39,7 @@ pub fn BackupsPage() -> impl IntoView {
                  access keys and all logs. Each one is encrypted with its own one-time key, which Secryn does not keep. \
                  It restores onto any Secryn, with SQLite or PostgreSQL, whatever its master key."
             </p>
+            <Scheduled />
             <Restore />
             <Sheet open=create_open title="New backup".to_owned() id="new-backup">
                 <Show when=move || create_open.get()>
@@ -95,6 +98,118 @@ fn NewBackup(open: RwSignal<bool>) -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// Scheduled backups: the last run's result, the next run, and the form that sets them.
+#[component]
+fn Scheduled() -> impl IntoView {
+    let toasts = use_toasts();
+    let save = ServerAction::<SaveBackupSchedule>::new();
+    let run = ServerAction::<RunBackupNow>::new();
+    let errors = action_error(save);
+    let run_errors = action_error(run);
+    let view_of = Resource::new(move || (save.version().get(), run.version().get()), |_| backup_schedule());
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = save.value().get() {
+            toasts.show("Backup schedule saved.");
+        }
+    });
+    view! {
+        <section class="panel stack" aria-labelledby="schedule-title">
+            <h2 id="schedule-title">"Scheduled backups"</h2>
+            <p class="muted">
+                "Each run writes a backup with its own one-time key to a directory on the server, and beside it that key                  encrypted to your age public key (FILE.key.age), so nothing on the server can open the backups.                  Restore one with secryn backup restore --in FILE --identity YOUR-AGE-KEY."
+            </p>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match view_of.await {
+                        Err(e) => view! { <p class="form-error" role="alert">{e.message}</p> }.into_any(),
+                        Ok(v) => {
+                            let saved = v.schedule.is_some();
+                            view! {
+                                <ScheduleStatus view=v.clone() />
+                                <FormError errors=run_errors />
+                                {saved.then(|| view! {
+                                    <div class="button-row">
+                                        <button class="button" type="button" disabled=move || run.pending().get()
+                                            on:click=move |_| { run.dispatch(RunBackupNow {}); }>
+                                            {move || if run.pending().get() { "Running…" } else { "Run now" }}
+                                        </button>
+                                    </div>
+                                })}
+                                <ScheduleForm view=v save errors />
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// The schedule in words, the next run and what the last one did.
+#[component]
+fn ScheduleStatus(view: ScheduleView) -> impl IntoView {
+    let when = match (&view.schedule, view.next_at) {
+        (Some(s), Some(next)) if s.enabled => format!("{}; next run {}.", s.describe(), short(next)),
+        (Some(_), _) => "Scheduled backups are off.".to_owned(),
+        (None, _) => "No schedule yet: fill in the form to start one.".to_owned(),
+    };
+    view! {
+        <p id="schedule-when">{when}</p>
+        {view.last.map(|last| view! { <LastResult last /> })}
+    }
+}
+
+#[component]
+fn LastResult(last: LastRun) -> impl IntoView {
+    let started = short(last.started_at);
+    let (class, text) = match (last.finished_at, last.ok) {
+        (None, _) => ("notice", format!("A run started {started} and has not finished.")),
+        (Some(_), true) => {
+            ("notice ok", format!("The last run, {started}, wrote {}. {}", last.file.unwrap_or_default(), last.message))
+        }
+        (Some(_), false) => ("notice error", format!("The last run, {started}, failed: {}", last.message)),
+    };
+    view! { <p class=class role="status" id="schedule-last">{text}</p> }
+}
+
+#[component]
+fn ScheduleForm(view: ScheduleView, save: ServerAction<SaveBackupSchedule>, errors: ErrorSignal) -> impl IntoView {
+    let form = view.schedule.as_ref().map(ScheduleInput::from_schedule).unwrap_or_else(|| ScheduleInput {
+        enabled: true,
+        frequency: "daily".into(),
+        time: "02:00".into(),
+        keep_last: "14".into(),
+        ..ScheduleInput::default()
+    });
+    view! {
+        <ActionForm action=save attr:class="stack schedule-form" attr:novalidate=true>
+            <FormError errors />
+            <label class="check">
+                <input type="checkbox" name="enabled" checked=form.enabled />
+                " Run scheduled backups"
+            </label>
+            <div class="field-row">
+                <SelectField label="Frequency" name="frequency" errors options=frequency_choices() selected=form.frequency />
+                <Field label="Time (UTC)" name="time" kind="time" errors maxlength=5 value=form.time
+                    hint="Hourly runs use the minutes only." />
+            </div>
+            <Field label="Directory on the server" name="directory" errors maxlength=1024 value=form.directory
+                hint="An absolute path that exists on every node, such as /var/backups/secryn." />
+            <div class="field-row">
+                <Field label="Keep the last" name="keep_last" kind="number" errors maxlength=6 value=form.keep_last
+                    hint="Backups; empty keeps any number." />
+                <Field label="Delete after (days)" name="max_age_days" kind="number" errors maxlength=6 value=form.max_age_days
+                    hint="Empty keeps them however old." />
+            </div>
+            <Field label="Age public key" name="recipient" errors maxlength=100 value=form.recipient
+                hint="The recipient from age-keygen (age1…); keep its identity file off this server." />
+            <div class="button-row">
+                <button class="button primary" type="submit" disabled=move || save.pending().get()>"Save schedule"</button>
+            </div>
+        </ActionForm>
     }
 }
 
