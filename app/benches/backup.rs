@@ -6,11 +6,9 @@
 //! the service; the other 99 copy its sealed value in bulk (a backup never opens values).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // A panic here is a failed test or bench.
 
-use app::domain::secret::SecretValue;
 use app::server::backup_file::BackupKey;
 use app::server::db::Engine;
 use app::server::services::backup::{self, By};
-use app::server::services::secrets::NewSecretInput;
 use app::server::services::{projects, secrets, vaults};
 use std::time::Instant;
 
@@ -37,19 +35,10 @@ async fn run(t: testkit::TestDb, fresh: testkit::TestDb) {
     let project = projects::create(&admin, "Bench", "").await.unwrap();
     let vault = vaults::create(&admin, project, "prod", "").await.unwrap();
     for i in 0..SECRETS {
-        let input = NewSecretInput {
-            name: format!("SECRET_{i:04}"),
-            value: SecretValue::parse(
-                "value",
-                format!("postgres://app:{i:08}@db.internal:5432/app?sslmode=verify-full"),
-            )
-            .unwrap(),
-            content_type: String::new(),
-            description: String::new(),
-            tags: String::new(),
-            activation_at: None,
-            expiration_at: None,
-        };
+        let input = testkit::new_secret(
+            format!("SECRET_{i:04}"),
+            format!("postgres://app:{i:08}@db.internal:5432/app?sslmode=verify-full"),
+        );
         secrets::create(&admin, vault, input).await.unwrap();
     }
     sqlx::query(&more_versions(t.engine)).execute(t.db.reader()).await.unwrap();

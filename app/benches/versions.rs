@@ -5,7 +5,7 @@
 
 use app::domain::secret::SecretValue;
 use app::server::RequestMeta;
-use app::server::services::secrets::{self, NewSecretInput};
+use app::server::services::secrets;
 use app::server::services::{projects, vaults};
 use std::time::Instant;
 
@@ -20,15 +20,7 @@ async fn main() {
     let project = projects::create(&admin, "Bench", "").await.unwrap();
     let vault = vaults::create(&admin, project, "bench", "").await.unwrap();
     let value = |i: usize| SecretValue::parse("value", format!("value number {i}")).unwrap();
-    let input = NewSecretInput {
-        name: "ROTATED".into(),
-        value: value(0),
-        content_type: String::new(),
-        description: String::new(),
-        tags: String::new(),
-        activation_at: None,
-        expiration_at: None,
-    };
+    let input = testkit::new_secret("ROTATED", "value number 0");
     let secret = secrets::create(&admin, vault, input).await.unwrap();
     let started = Instant::now();
     for i in 1..=VERSIONS {

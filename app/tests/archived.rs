@@ -7,8 +7,7 @@
 
 use app::domain::ErrorCode;
 use app::domain::permission::ProjectRole;
-use app::domain::secret::SecretValue;
-use app::server::services::secrets::{self, NewSecretInput};
+use app::server::services::secrets;
 use app::server::services::{access_keys, projects, vaults};
 use app::server::{AppState, Caller};
 
@@ -27,15 +26,7 @@ async fn archived_projects_keep_machines_reading_and_let_managers_list_and_revok
         projects::add_member(&admin, p, pm.user().id, ProjectRole::ProjectManager).await.unwrap();
         projects::add_member(&admin, p, contributor.user().id, ProjectRole::Contributor).await.unwrap();
         let vault = vaults::create(&admin, p, "production", "").await.unwrap();
-        let input = NewSecretInput {
-            name: "DB_PASSWORD".into(),
-            value: SecretValue::parse("value", "hunter2-archived".to_owned()).unwrap(),
-            content_type: String::new(),
-            description: String::new(),
-            tags: String::new(),
-            activation_at: None,
-            expiration_at: None,
-        };
+        let input = testkit::new_secret("DB_PASSWORD", "hunter2-archived");
         secrets::create(&admin, vault, input).await.unwrap();
         let by_admin = access_keys::create(&admin, vault, "old job", None).await.unwrap();
         let service = access_keys::create(&pm, vault, "service", None).await.unwrap();

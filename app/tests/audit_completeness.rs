@@ -170,15 +170,7 @@ async fn drive(state: &AppState) -> Vec<Expect> {
     out.push(expect("vault.member_remove", admin_id, "vault", vault));
 
     // Secrets.
-    let new = NewSecretInput {
-        name: "DB_PASSWORD".into(),
-        value: value("first value"),
-        content_type: String::new(),
-        description: String::new(),
-        tags: "db".into(),
-        activation_at: None,
-        expiration_at: None,
-    };
+    let new = NewSecretInput { tags: "db".into(), ..testkit::new_secret("DB_PASSWORD", "first value") };
     let secret = secrets::create(&admin, vault, new).await.unwrap();
     out.push(expect("secret.create", admin_id, "secret", secret).field("name"));
     secrets::new_version(&admin, secret, value("second value"), "rotated", Some(1)).await.unwrap();

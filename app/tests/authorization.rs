@@ -210,15 +210,7 @@ async fn fixture(state: AppState) -> Fixture {
             let key = access_keys::create(&admin, v, "revoked", None).await.unwrap();
             access_keys::revoke(&admin, key.info.id).await.unwrap();
             revoked_keys.insert(v, key.info.id);
-            let input = secrets::NewSecretInput {
-                name: "API_TOKEN".into(),
-                value: SecretValue::parse("value", "version one".into()).unwrap(),
-                content_type: String::new(),
-                description: String::new(),
-                tags: String::new(),
-                activation_at: None,
-                expiration_at: None,
-            };
+            let input = testkit::new_secret("API_TOKEN", "version one");
             secret_ids.insert(v, secrets::create(&admin, v, input).await.unwrap());
         }
         if archived {
@@ -347,15 +339,7 @@ async fn call(f: &Fixture, function: &str, who: Who, project: ProjectId, vault: 
         "secrets_list_all" => answer(secrets::list(me, vault).await),
         // An empty name: refused as invalid after the permission check.
         "secrets_create" => {
-            let input = secrets::NewSecretInput {
-                name: String::new(),
-                value: SecretValue::parse("value", "value".into()).unwrap(),
-                content_type: String::new(),
-                description: String::new(),
-                tags: String::new(),
-                activation_at: None,
-                expiration_at: None,
-            };
+            let input = testkit::new_secret(String::new(), "value");
             answer(secrets::create(me, vault, input).await)
         }
         // Empty text: refused as invalid after the permission check.

@@ -4,7 +4,6 @@
 //! audit chain verifies, secrets read back; and a damaged file or a wrong key changes nothing.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // A panic here is a failed test.
 
-use app::domain::secret::SecretValue;
 use app::server::backup_file::{BackupKey, Opener, Sealer};
 use app::server::services::backup::{self, By, TABLES};
 use app::server::services::secrets::NewSecretInput;
@@ -21,14 +20,9 @@ async fn populated(t: &TestDb) -> (AppState, app::domain::ids::VaultId, String) 
     let vault = vaults::create(&admin, project, "prod", "").await.unwrap();
     for (name, value) in [("DB_URL", "postgres://db/prod"), ("API_TOKEN", "tok-123, \"quoted\"\nline")] {
         let input = NewSecretInput {
-            name: name.into(),
-            value: SecretValue::parse("value", value.to_owned()).unwrap(),
-            content_type: String::new(),
-            description: String::new(),
-            tags: String::new(),
-            activation_at: None,
             // Null in one row and a number in the next: the restore must bind both.
             expiration_at: (name == "API_TOKEN").then(|| clock::now() + 3_600_000_000),
+            ..testkit::new_secret(name, value)
         };
         secrets::create(&admin, vault, input).await.unwrap();
     }
@@ -211,15 +205,7 @@ async fn a_backup_taken_while_writes_go_on_restores_to_a_consistent_state() {
             async move {
                 let mut n = 0;
                 while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                    let input = NewSecretInput {
-                        name: format!("S{n}"),
-                        value: SecretValue::parse("value", format!("v{n}")).unwrap(),
-                        content_type: String::new(),
-                        description: String::new(),
-                        tags: String::new(),
-                        activation_at: None,
-                        expiration_at: None,
-                    };
+                    let input = testkit::new_secret(format!("S{n}"), format!("v{n}"));
                     secrets::create(&admin, vault, input).await.unwrap();
                     n += 1;
                 }

@@ -4,7 +4,6 @@
 
 use app::domain::ErrorCode;
 use app::domain::ids::SecretId;
-use app::domain::secret::SecretValue;
 use app::server::services::machine::{SecretList, SecretRef, VaultJson};
 use app::server::services::secrets::{self, NewSecretInput};
 use app::server::services::{access_keys, projects, vaults};
@@ -16,13 +15,10 @@ async fn admin(state: &AppState) -> Caller {
 
 fn input(name: &str, activation_at: Option<i64>, expiration_at: Option<i64>) -> NewSecretInput {
     NewSecretInput {
-        name: name.into(),
-        value: SecretValue::parse("value", format!("value of {name}")).unwrap(),
-        content_type: String::new(),
-        description: String::new(),
         tags: "a, b".into(),
         activation_at,
         expiration_at,
+        ..testkit::new_secret(name, format!("value of {name}"))
     }
 }
 

@@ -3,12 +3,10 @@
 //! node lacks is reported and left as it was, and afterwards the current key alone opens all.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // A panic here is a failed test.
 
-use app::domain::secret::SecretValue;
 use app::server::AppState;
 use app::server::audit::AuditKey;
 use app::server::crypto::{MasterKey, MasterKeys, UnwrapFailure};
 use app::server::services::master_keys::{self, BATCH, Standing};
-use app::server::services::secrets::NewSecretInput;
 use app::server::services::{access_keys, projects, secrets, vaults};
 use std::sync::Arc;
 
@@ -40,15 +38,7 @@ async fn every_vault_key_moves_in_batches_and_the_old_key_can_then_go() {
         for i in 0..count {
             made.push(vaults::create(&admin, project, &format!("v{i:03}"), "").await.unwrap());
         }
-        let input = NewSecretInput {
-            name: "DB_URL".into(),
-            value: SecretValue::parse("value", "postgres://db".into()).unwrap(),
-            content_type: String::new(),
-            description: String::new(),
-            tags: String::new(),
-            activation_at: None,
-            expiration_at: None,
-        };
+        let input = testkit::new_secret("DB_URL", "postgres://db");
         secrets::create(&admin, made[0], input).await.unwrap();
         let access = access_keys::create(&admin, made[0], "ci", None).await.unwrap().key.expose().to_owned();
         let vault_keys = count as i64 + 1;

@@ -40,15 +40,7 @@ fn value(s: &str) -> SecretValue {
 }
 
 fn input(name: &str, v: &str) -> NewSecretInput {
-    NewSecretInput {
-        name: name.into(),
-        value: value(v),
-        content_type: String::new(),
-        description: String::new(),
-        tags: "prod, db".into(),
-        activation_at: None,
-        expiration_at: None,
-    }
+    NewSecretInput { tags: "prod, db".into(), ..testkit::new_secret(name, v) }
 }
 
 async fn create(w: &World, name: &str, v: &str) -> SecretId {

@@ -5,8 +5,10 @@
 
 use app::domain::AppError;
 use app::domain::ids::VaultId;
+use app::domain::secret::SecretValue;
 use app::server::db::{Db, Engine};
 use app::server::services::machine::{self, Call, Machine, Presented, SecretJson, VaultAnswer, VaultJson, VaultRead};
+use app::server::services::secrets::NewSecretInput;
 use app::server::{AppState, Caller, RequestMeta, SessionCtx};
 use std::sync::Arc;
 
@@ -107,6 +109,20 @@ pub async fn person(state: &AppState, email: &str, is_admin: bool) -> Caller {
     tx.commit().await.expect("commit");
     let user = users::find(state.db.reader(), id).await.expect("read").expect("the user just made");
     caller(state, SessionCtx { user, token_hash: String::new() })
+}
+
+/// A secret with only a name and a value, the rest left empty, for tests that need one to
+/// exist (struct update syntax sets the rest: `NewSecretInput { tags, ..new_secret(n, v) }`).
+pub fn new_secret(name: impl Into<String>, value: impl Into<String>) -> NewSecretInput {
+    NewSecretInput {
+        name: name.into(),
+        value: SecretValue::parse("value", value.into()).expect("a test value within bounds"),
+        content_type: String::new(),
+        description: String::new(),
+        tags: String::new(),
+        activation_at: None,
+        expiration_at: None,
+    }
 }
 
 /// A machine presenting the access key `key` (its full text) to `state`.

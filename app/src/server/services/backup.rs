@@ -490,27 +490,33 @@ pub async fn restore(
         delete_all(&mut tx, db.engine(), table).await?;
     }
     let mut reader = Reader::new(key, source);
-    let mut insert_into: Option<(&str, Vec<String>, String)> = None;
+    let mut batch: Option<Batch> = None;
     while let Some(item) = reader.next().await? {
         match item {
             Item::Table { table, columns } => {
-                let sql = insert_sql(&mut tx, db.engine(), table, &columns).await?;
-                insert_into = Some((table, columns, sql));
+                if let Some(done) = batch.take() {
+                    done.flush(&mut tx).await?;
+                }
+                let casts = casts(&mut tx, db.engine(), table, &columns).await?;
+                batch = Some(Batch::new(db.engine(), table, columns, casts));
             }
             Item::Row(mut row) => {
-                let Some((table, columns, sql)) = &insert_into else { return Err(content("a row before any table")) };
-                if *table == "sessions" {
+                let Some(b) = batch.as_mut() else { return Err(content("a row before any table")) };
+                if b.table == "sessions" {
                     continue;
                 }
-                rewrap(table, columns, &mut row, &Move::In { backup: &wrapping, keys: &state.master })?;
-                if *table == "instance"
-                    && let Some(i) = columns.iter().position(|c| c == "key_check")
+                rewrap(b.table, &b.columns, &mut row, &Move::In { backup: &wrapping, keys: &state.master })?;
+                if b.table == "instance"
+                    && let Some(i) = b.columns.iter().position(|c| c == "key_check")
                 {
                     row[i] = json!({ "b64": STANDARD.encode(state.master.current().key_check()) });
                 }
-                insert(&mut tx, sql, &row).await?;
+                b.push(&mut tx, row).await?;
             }
         }
+    }
+    if let Some(done) = batch.take() {
+        done.flush(&mut tx).await?;
     }
     let summary = reader.finish()?;
     if summary.of("instance") != 1 {
@@ -548,55 +554,108 @@ async fn delete_all(tx: &mut Tx, engine: Engine, table: &str) -> Result<(), sqlx
     Ok(())
 }
 
-/// The insert of one row of `table`. On PostgreSQL each value is cast to its column's type,
-/// since values arrive typed as the file holds them (a null as text, a count as bigint).
-async fn insert_sql(tx: &mut Tx, engine: Engine, table: &str, columns: &[String]) -> Result<String, BackupError> {
-    let types: Vec<(String, String)> = match engine {
-        Engine::Postgres => {
-            sqlx::query_as(
-                "select column_name::text, data_type::text from information_schema.columns where table_name = $1",
-            )
-            .bind(table)
-            .fetch_all(&mut **tx)
-            .await?
-        }
-        Engine::Sqlite => Vec::new(),
-    };
-    let mut marks = Vec::with_capacity(columns.len());
-    for (i, c) in columns.iter().enumerate() {
-        let cast = match engine {
-            Engine::Postgres => {
-                let t = types.iter().find(|(n, _)| n == c).map(|(_, t)| t.as_str());
-                format!("::{}", t.ok_or_else(|| content(format!("{table} has no column {c} here")))?)
-            }
-            Engine::Sqlite => String::new(),
-        };
-        marks.push(format!("${}{cast}", i + 1));
-    }
-    Ok(format!("insert into {table} ({}) values ({})", columns.join(", "), marks.join(", ")))
+/// Rows of one table waiting to be inserted together: one statement per batch instead of one
+/// round trip per row (on PostgreSQL this is what makes a restore fast). Bounded by rows,
+/// bind parameters (both engines cap them) and bytes, so memory stays small.
+struct Batch {
+    table: &'static str,
+    columns: Vec<String>,
+    casts: Vec<String>,
+    mark: char,
+    rows: Vec<Vec<Value>>,
+    bytes: usize,
 }
 
-/// Not a prepared statement kept for the next row: a null is bound as text, so a column that
-/// is null in one row and a number in the next needs its parameter types taken afresh.
-async fn insert(tx: &mut Tx, sql: &str, row: &[Value]) -> Result<(), BackupError> {
-    let mut q = sqlx::query(sql).persistent(false);
-    for v in row {
-        q = match v {
-            Value::Null => q.bind(None::<String>),
-            Value::Bool(b) => q.bind(i64::from(*b)),
-            Value::Number(n) => match n.as_i64() {
-                Some(i) => q.bind(i),
-                None => q.bind(n.as_f64().unwrap_or_default()),
-            },
-            Value::String(s) => q.bind(s.clone()),
-            Value::Object(o) => {
-                let b64 =
-                    o.get("b64").and_then(Value::as_str).ok_or_else(|| content("an object value is not bytes"))?;
-                q.bind(STANDARD.decode(b64).map_err(|_| content("bytes are not base64"))?)
-            }
-            Value::Array(_) => return Err(content("a value is a list")),
-        };
+/// The most rows, bind parameters and value bytes one insert carries (the row count was
+/// measured: docs/decisions.md, "Restore speed").
+const BATCH_ROWS: usize = 128;
+const BATCH_PARAMS: usize = 30_000;
+const BATCH_BYTES: usize = 4 << 20;
+
+impl Batch {
+    /// SQLite looks a `$N` parameter up by name, one by one, so a long insert takes `?N`.
+    fn new(engine: Engine, table: &'static str, columns: Vec<String>, casts: Vec<String>) -> Self {
+        let mark = if engine == Engine::Sqlite { '?' } else { '$' };
+        Batch { table, columns, casts, mark, rows: Vec::new(), bytes: 0 }
     }
-    q.execute(&mut **tx).await?;
-    Ok(())
+
+    async fn push(&mut self, tx: &mut Tx, row: Vec<Value>) -> Result<(), BackupError> {
+        self.bytes += row.iter().map(|v| if let Value::String(s) = v { s.len() } else { 16 }).sum::<usize>();
+        self.rows.push(row);
+        let full = self.rows.len() >= BATCH_ROWS
+            || (self.rows.len() + 1) * self.columns.len() > BATCH_PARAMS
+            || self.bytes >= BATCH_BYTES;
+        if full {
+            self.insert(tx).await?;
+        }
+        Ok(())
+    }
+
+    async fn flush(mut self, tx: &mut Tx) -> Result<(), BackupError> {
+        self.insert(tx).await
+    }
+
+    /// Not a prepared statement kept for the next batch: a null is bound as text, so a column
+    /// that is null in one batch and a number in the next needs its parameter types afresh.
+    async fn insert(&mut self, tx: &mut Tx) -> Result<(), BackupError> {
+        if self.rows.is_empty() {
+            return Ok(());
+        }
+        let width = self.columns.len();
+        let tuples: Vec<String> = (0..self.rows.len())
+            .map(|r| {
+                let marks: Vec<String> = self
+                    .casts
+                    .iter()
+                    .enumerate()
+                    .map(|(c, cast)| format!("{}{}{cast}", self.mark, r * width + c + 1))
+                    .collect();
+                format!("({})", marks.join(", "))
+            })
+            .collect();
+        let sql = format!("insert into {} ({}) values {}", self.table, self.columns.join(", "), tuples.join(", "));
+        let mut q = sqlx::query(&sql).persistent(false);
+        for v in self.rows.drain(..).flatten() {
+            q = match v {
+                Value::Null => q.bind(None::<String>),
+                Value::Bool(b) => q.bind(i64::from(b)),
+                Value::Number(n) => match n.as_i64() {
+                    Some(i) => q.bind(i),
+                    None => q.bind(n.as_f64().unwrap_or_default()),
+                },
+                Value::String(s) => q.bind(s),
+                Value::Object(o) => {
+                    let b64 =
+                        o.get("b64").and_then(Value::as_str).ok_or_else(|| content("an object value is not bytes"))?;
+                    q.bind(STANDARD.decode(b64).map_err(|_| content("bytes are not base64"))?)
+                }
+                Value::Array(_) => return Err(content("a value is a list")),
+            };
+        }
+        self.bytes = 0;
+        q.execute(&mut **tx).await?;
+        Ok(())
+    }
+}
+
+/// Each column's cast in an insert into `table`. On PostgreSQL each value is cast to its
+/// column's type, since values arrive typed as the file holds them (a null as text, a count
+/// as bigint); SQLite takes them as they are.
+async fn casts(tx: &mut Tx, engine: Engine, table: &str, columns: &[String]) -> Result<Vec<String>, BackupError> {
+    if engine == Engine::Sqlite {
+        return Ok(vec![String::new(); columns.len()]);
+    }
+    let types: Vec<(String, String)> = sqlx::query_as(
+        "select column_name::text, data_type::text from information_schema.columns where table_name = $1",
+    )
+    .bind(table)
+    .fetch_all(&mut **tx)
+    .await?;
+    columns
+        .iter()
+        .map(|c| {
+            let t = types.iter().find(|(n, _)| n == c).map(|(_, t)| t.as_str());
+            Ok(format!("::{}", t.ok_or_else(|| content(format!("{table} has no column {c} here")))?))
+        })
+        .collect()
 }
