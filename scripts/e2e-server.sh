@@ -50,6 +50,8 @@ export SECRYN_LOG="${SECRYN_LOG:-info}"
 # (X-Forwarded-For, trusted from loopback only), so they do not use up 127.0.0.1's
 # per-address rate that every other spec's refused calls share.
 export SECRYN_TRUSTED_PROXIES="${SECRYN_TRUSTED_PROXIES:-127.0.0.1}"
+# The notifications spec waits for the expiry watch; each threshold still fires once.
+export SECRYN_EXPIRY_WATCH_SECONDS="${SECRYN_EXPIRY_WATCH_SECONDS:-2}"
 
 # The server is the process Playwright signals at the end: bash execs into it, and its
 # output goes through a process substitution to tee (stdout for Playwright, server.log for

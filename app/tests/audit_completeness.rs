@@ -10,13 +10,13 @@ use app::domain::permission::ProjectRole;
 use app::domain::secret::SecretValue;
 use app::server::backup_file::BackupKey;
 use app::server::request_log::Record;
-use app::server::services::certificates::{self, NewCertInput};
+use app::server::services::certificates;
 use app::server::services::keys::{self, Download, KeyMetaInput, NewKeyInput};
 use app::server::services::machine::{Call, Presented};
 use app::server::services::secrets::{self, MetaInput, NewSecretInput, RevealKind};
 use app::server::services::{
-    access_keys, auth, backup, logs, machine_keys, master_keys, profile, projects, scheduled_backups, setup, users,
-    vaults,
+    access_keys, auth, backup, expiry, logs, machine_keys, master_keys, profile, projects, scheduled_backups, setup,
+    users, vaults,
 };
 use app::server::{AppState, Caller, RequestMeta, audit, clock};
 use std::collections::BTreeSet;
@@ -182,11 +182,17 @@ async fn drive(state: &AppState) -> Vec<Expect> {
         description: "the database".into(),
         tags: "db, prod".into(),
         activation_at: None,
-        expiration_at: None,
+        expiration_at: Some(clock::now() + 5 * 86_400_000_000),
         seen_updated_at: None,
     };
     secrets::update_meta(&admin, secret, meta_input).await.unwrap();
     out.push(expect("secret.update", admin_id, "secret", secret).field("description"));
+    assert_eq!(expiry::run(state, clock::now()).await.unwrap().resources, 1);
+    out.push(Expect {
+        actor: None,
+        ip: None,
+        ..expect("expiry.notify", admin_id, "secret", secret).field("threshold_days")
+    });
     secrets::set_enabled(&admin, secret, false).await.unwrap();
     out.push(expect("secret.disable", admin_id, "secret", secret).field("enabled"));
     secrets::set_enabled(&admin, secret, true).await.unwrap();
@@ -242,20 +248,7 @@ async fn drive(state: &AppState) -> Vec<Expect> {
     out.push(expect("key.unpublish", admin_id, "key", key).field("public"));
 
     // Certificates.
-    let input = NewCertInput {
-        name: "web".into(),
-        tags: String::new(),
-        common_name: "web.example.com".into(),
-        organization: String::new(),
-        unit: String::new(),
-        country: String::new(),
-        state: String::new(),
-        locality: String::new(),
-        email: String::new(),
-        algorithm: "ec_p256".into(),
-        validity_days: "30".into(),
-        alt_names: String::new(),
-    };
+    let input = testkit::new_certificate("web", "web.example.com", "ec_p256", 30);
     let cert = certificates::generate(&admin, vault, input).await.unwrap();
     out.push(expect("certificate.create", admin_id, "certificate", cert).field("fingerprint_sha256"));
     let seen = certificates::get(&admin, cert).await.unwrap().meta.updated_at;

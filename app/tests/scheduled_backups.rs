@@ -140,6 +140,10 @@ async fn scheduled_runs_are_sealed_to_the_admin_run_once_and_keep_what_retention
             .unwrap();
         assert_eq!(audited, 1);
         assert_eq!(scheduled::failed_at(&t.db).await.unwrap(), Some(due), "every Admin page shows it");
+        let told = app::server::services::notifications::inbox(&admin).await.unwrap();
+        assert!(told.notifications[0].title.starts_with("The scheduled backup failed: "), "{told:?}");
+        assert_eq!(told.notifications[0].link.as_deref(), Some("/admin/backups"));
+        assert!(app::server::services::notifications::inbox(&member).await.unwrap().notifications.is_empty());
         std::fs::create_dir(&gone).unwrap();
         assert!(scheduled::run_now(&admin).await.unwrap().ok);
         assert_eq!(scheduled::failed_at(&t.db).await.unwrap(), None, "until a run succeeds");

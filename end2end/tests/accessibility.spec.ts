@@ -120,6 +120,7 @@ test("every signed-in page", async ({ page, browser }) => {
     await page.keyboard.press("Escape");
   }
   await audit(page, "/profile", "profile");
+  await audit(page, "/notifications", "notifications");
   await audit(page, "/admin/users", "users");
   await audit(page, "/admin/backups", "backups");
   await page.getByRole("button", { name: "Create backup" }).click();

@@ -89,6 +89,7 @@ test("read pages arrive rendered without JavaScript", async ({ page, browser }) 
     ["/admin/logs/requests", (p) => expect(p.getByLabel("Status", { exact: true })).toBeVisible()],
     ["/admin/logs/users", (p) => expect(p.getByRole("row").filter({ hasText: ADMIN.email }).first()).toBeVisible()],
     ["/profile", (p) => expect(p.locator("dl.facts")).toContainText(ADMIN.email)],
+    ["/notifications", (p) => expect(p.getByRole("heading", { level: 1, name: "Notifications" })).toBeVisible()],
   ];
   for (const [path, check] of pages) {
     const res = await page.goto(path);

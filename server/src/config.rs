@@ -12,6 +12,8 @@ use clap::{Args, Parser, Subcommand};
 
 /// Default seconds an MCP session may stay idle (`SECRYN_MCP_IDLE_SECONDS`).
 pub const DEFAULT_MCP_IDLE_SECONDS: i64 = 900;
+/// Default seconds between two runs of the expiry watch (`SECRYN_EXPIRY_WATCH_SECONDS`).
+pub const DEFAULT_EXPIRY_WATCH_SECONDS: i64 = 60;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -180,6 +182,9 @@ pub struct RawSettings {
     /// Seconds an MCP session may stay idle before it ends [default: 900]
     #[arg(long, env = "SECRYN_MCP_IDLE_SECONDS", global = true)]
     pub mcp_idle_seconds: Option<String>,
+    /// Seconds between two looks for secrets, keys and certificates nearing expiry [default: 60]
+    #[arg(long, env = "SECRYN_EXPIRY_WATCH_SECONDS", global = true)]
+    pub expiry_watch_seconds: Option<String>,
     /// Reverse proxies (addresses or CIDR ranges, comma-separated) whose Forwarded /
     /// X-Forwarded-For headers name the client; from any other peer they are ignored [default: none]
     #[arg(long, env = "SECRYN_TRUSTED_PROXIES", global = true)]
@@ -246,6 +251,8 @@ pub struct Config {
     pub anonymous_per_minute: i64,
     /// An MCP session ends after this many seconds without a message.
     pub mcp_idle_seconds: i64,
+    /// The expiry watch runs this often (each threshold still fires once).
+    pub expiry_watch_seconds: i64,
     pub trusted_proxies: TrustedProxies,
     pub log: String,
     /// One JSON object per log line instead of text.
@@ -342,6 +349,7 @@ impl Config {
                 request_log_retention_days,
                 anonymous_per_minute,
                 mcp_idle_seconds,
+                expiry_watch_seconds,
                 trusted_proxies,
                 log,
                 log_format,
@@ -426,6 +434,8 @@ impl Config {
         )?;
         let mcp_idle_seconds =
             positive("SECRYN_MCP_IDLE_SECONDS", raw.mcp_idle_seconds, DEFAULT_MCP_IDLE_SECONDS, 86_400)?;
+        let expiry_watch_seconds =
+            positive("SECRYN_EXPIRY_WATCH_SECONDS", raw.expiry_watch_seconds, DEFAULT_EXPIRY_WATCH_SECONDS, 86_400)?;
         let trusted_proxies = TrustedProxies::parse(raw.trusted_proxies.as_deref().unwrap_or("")).map_err(|bad| {
             err("SECRYN_TRUSTED_PROXIES", format!("{bad:?} is not an IP address or CIDR range like 10.0.0.0/8"))
         })?;
@@ -452,6 +462,7 @@ impl Config {
             request_log_retention_days,
             anonymous_per_minute,
             mcp_idle_seconds,
+            expiry_watch_seconds,
             trusted_proxies,
             log,
             log_json,

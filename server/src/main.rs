@@ -120,6 +120,7 @@ async fn serve(mut config: Config) -> Result<(), StartError> {
     tokio::spawn(sweep_sessions(state.clone()));
     tokio::spawn(prune_request_log(state.clone()));
     tokio::spawn(scheduled_backups(state.clone()));
+    tokio::spawn(expiry_watch(state.clone(), Duration::from_secs(config.expiry_watch_seconds.unsigned_abs())));
     tokio::spawn(flush_refusals(state.clone()));
     // Signal handlers go in before "running" is printed: a SIGTERM that arrives right after
     // must stop the server gracefully, not kill it with the default action.
@@ -207,6 +208,19 @@ async fn scheduled_backups(state: AppState) {
         tick.tick().await;
         if let Err(e) = app::server::services::scheduled_backups::run_due(&state, clock::now()).await {
             tracing::warn!(error = %e, "the backup schedule could not be read or updated");
+        }
+    }
+}
+
+/// Looks for secrets, keys and certificates nearing expiry, at start and then every `every`
+/// (each threshold fires once however often this runs, and on whichever node; see
+/// `services::expiry`).
+async fn expiry_watch(state: AppState, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        if let Err(e) = app::server::services::expiry::run(&state, clock::now()).await {
+            tracing::warn!(error = %e.message, "the expiry watch could not run; it tries again");
         }
     }
 }

@@ -7,6 +7,7 @@ use app::domain::AppError;
 use app::domain::ids::VaultId;
 use app::domain::secret::SecretValue;
 use app::server::db::{Db, Engine};
+use app::server::services::certificates::NewCertInput;
 use app::server::services::machine::{self, Call, Machine, Presented, SecretJson, VaultAnswer, VaultJson, VaultRead};
 use app::server::services::secrets::NewSecretInput;
 use app::server::{AppState, Caller, RequestMeta, SessionCtx};
@@ -122,6 +123,25 @@ pub fn new_secret(name: impl Into<String>, value: impl Into<String>) -> NewSecre
         tags: String::new(),
         activation_at: None,
         expiration_at: None,
+    }
+}
+
+/// A self-signed certificate to generate with only its name, common name, algorithm and
+/// validity set (struct update syntax sets the rest).
+pub fn new_certificate(name: &str, common_name: &str, algorithm: &str, validity_days: u32) -> NewCertInput {
+    NewCertInput {
+        name: name.into(),
+        tags: String::new(),
+        common_name: common_name.into(),
+        organization: String::new(),
+        unit: String::new(),
+        country: String::new(),
+        state: String::new(),
+        locality: String::new(),
+        email: String::new(),
+        algorithm: algorithm.into(),
+        validity_days: validity_days.to_string(),
+        alt_names: String::new(),
     }
 }
 

@@ -13,6 +13,7 @@ pub mod certificates;
 pub mod door;
 pub mod keys;
 pub mod logs;
+pub mod notifications;
 pub mod projects;
 pub mod secrets;
 pub mod users;
@@ -27,10 +28,15 @@ pub async fn get_shell() -> Result<ShellInfo, AppError> {
             Some(u) if u.is_admin => crate::server::services::scheduled_backups::failed_at(&state.db).await?,
             _ => None,
         };
+        let unread_notifications = match &user {
+            Some(u) => crate::server::services::notifications::unread(&state.db, u.id).await?,
+            None => 0,
+        };
         Ok(ShellInfo {
             instance_name: crate::server::services::setup::instance_name(&state).await?,
             user,
             backup_failed_at,
+            unread_notifications,
         })
     })
     .await

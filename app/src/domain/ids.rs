@@ -67,3 +67,7 @@ typed_id!(
     /// An X.509 certificate (with its chain) inside a vault.
     CertificateId
 );
+typed_id!(
+    /// One notification in one person's list.
+    NotificationId
+);

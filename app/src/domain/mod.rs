@@ -9,6 +9,7 @@ pub mod error;
 pub mod ids;
 pub mod key;
 pub mod logs;
+pub mod notification;
 pub mod org;
 pub mod permission;
 pub mod secret;

@@ -28,6 +28,8 @@ pub struct ShellInfo {
     /// For Admins, while the last scheduled backup has failed: when it ran. Every page shows
     /// it until a run succeeds.
     pub backup_failed_at: Option<i64>,
+    /// The bell's badge when the page was drawn.
+    pub unread_notifications: i64,
 }
 
 /// What a sign-in lock holds back.

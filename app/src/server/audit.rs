@@ -98,6 +98,7 @@ pub const ACTIONS: &[&str] = &[
     "backup.schedule",
     "backup.failed",
     "master_key.rotate",
+    "expiry.notify",
 ];
 
 /// Who did it.

@@ -6,6 +6,10 @@ use crate::domain::session::{CurrentUser, ShellInfo};
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
 
+/// The bell's unread count, shared so the notifications page can lower it as it marks.
+#[derive(Clone, Copy)]
+pub struct Unread(pub RwSignal<i64>);
+
 /// The signed-in user, for pages inside the layout.
 pub fn use_user() -> Option<CurrentUser> {
     use_context::<ShellInfo>().and_then(|s| s.user)
@@ -39,6 +43,8 @@ fn Frame(info: ShellInfo) -> impl IntoView {
     let user_name = info.user.as_ref().map(|u| u.name.clone()).unwrap_or_default();
     let instance = info.instance_name.clone();
     let backup_failed_at = info.backup_failed_at;
+    let unread = Unread(RwSignal::new(info.unread_notifications));
+    provide_context(unread);
     provide_context(info);
     let logout = ServerAction::<Logout>::new();
     let user_menu = NodeRef::<leptos::html::Details>::new();
@@ -65,6 +71,7 @@ fn Frame(info: ShellInfo) -> impl IntoView {
                     <span class="brand-name">{instance}</span>
                 </a>
                 <crate::ui::theme::ThemeToggle />
+                <Bell unread />
                 <details
                     class="user-menu"
                     node_ref=user_menu
@@ -113,6 +120,28 @@ fn Frame(info: ShellInfo) -> impl IntoView {
                 <Outlet />
             </main>
         </div>
+    }
+}
+
+/// The top bar's link to the notifications, with the unread count read out in its name.
+#[component]
+fn Bell(unread: Unread) -> impl IntoView {
+    let label = move || match unread.0.get() {
+        0 => "Notifications".to_owned(),
+        1 => "Notifications, 1 unread".to_owned(),
+        n => format!("Notifications, {n} unread"),
+    };
+    view! {
+        <a class="bell" href="/notifications" aria-label=label>
+            <svg aria-hidden="true" width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor"
+                stroke-width="2" stroke-linecap="round" stroke-linejoin="round">
+                <path d="M6 8a6 6 0 0 1 12 0c0 7 3 9 3 9H3s3-2 3-9" />
+                <path d="M10.3 21a1.94 1.94 0 0 0 3.4 0" />
+            </svg>
+            <Show when=move || { unread.0.get() > 0 }>
+                <span class="bell-count" aria-hidden="true">{move || unread.0.get().min(99)}</span>
+            </Show>
+        </a>
     }
 }
 

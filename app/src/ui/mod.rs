@@ -69,6 +69,7 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=layout::Layout ssr=SsrMode::Async>
                     <Route path=path!("/") view=pages::home::HomePage />
                     <Route path=path!("/profile") view=pages::profile::ProfilePage />
+                    <Route path=path!("/notifications") view=pages::notifications::NotificationsPage />
                     <Route path=path!("/projects") view=pages::projects::ProjectsPage />
                     <ParentRoute path=path!("/projects/:id") view=ProjectPage>
                         <Route path=path!("") view=|| view! { <ProjectTabBody tab=ProjectTab::Vaults /> } />

@@ -3,7 +3,7 @@
 //! inline rusqlite path. An id is stored as its hyphenated text on both engines; text that
 //! does not parse is a decode error ("malformed VaultId"), never a silently missing row.
 
-use crate::domain::ids::{AccessKeyId, CertificateId, KeyId, ProjectId, SecretId, UserId, VaultId};
+use crate::domain::ids::{AccessKeyId, CertificateId, KeyId, NotificationId, ProjectId, SecretId, UserId, VaultId};
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
 use sqlx::any::{AnyTypeInfo, AnyValueRef};
 use sqlx::encode::IsNull;
@@ -45,7 +45,7 @@ macro_rules! id_columns {
     )+};
 }
 
-id_columns!(UserId, ProjectId, VaultId, SecretId, AccessKeyId, KeyId, CertificateId);
+id_columns!(UserId, ProjectId, VaultId, SecretId, AccessKeyId, KeyId, CertificateId, NotificationId);
 
 #[cfg(test)]
 mod tests {

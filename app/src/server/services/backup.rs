@@ -26,7 +26,7 @@ use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
 const CONTENT_VERSION: i64 = 1;
 
 /// Every table, in an order a restore can insert without breaking a reference.
-pub const TABLES: [&str; 20] = [
+pub const TABLES: [&str; 22] = [
     "instance",
     "users",
     "projects",
@@ -47,6 +47,8 @@ pub const TABLES: [&str; 20] = [
     "mcp_log",
     "refused_calls",
     "backup_schedule",
+    "notifications",
+    "expiry_notices",
 ];
 
 /// Why a backup could not be made or restored. Never carries key or content bytes.

@@ -329,7 +329,8 @@ async fn prune(dir: &Path, schedule: &Schedule, now: Micros) -> std::io::Result<
     Ok(gone)
 }
 
-/// Stores the run's result; a failure is also an audit entry, which Admins see.
+/// Stores the run's result; a failure is also an audit entry and a notification to every
+/// Admin.
 async fn record(state: &AppState, last: &LastRun) -> Result<(), sqlx::Error> {
     let mut tx = state.db.begin().await?;
     sqlx::query(
@@ -354,6 +355,15 @@ async fn record(state: &AppState, last: &LastRun) -> Result<(), sqlx::Error> {
             source_ip: None,
         };
         audit::append(&mut tx, &state.audit_key, entry).await?;
+        let title = format!("The scheduled backup failed: {}", last.message);
+        super::notifications::to_admins(
+            &mut tx,
+            "backup_failed",
+            &title,
+            "/admin/backups",
+            last.finished_at.unwrap_or_else(clock::now),
+        )
+        .await?;
     }
     tx.commit().await
 }

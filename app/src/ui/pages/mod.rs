@@ -12,6 +12,7 @@ pub mod log_entries;
 pub mod login;
 pub mod logs;
 pub mod not_found;
+pub mod notifications;
 pub mod profile;
 pub mod project;
 pub mod projects;
