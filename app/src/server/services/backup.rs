@@ -582,7 +582,7 @@ impl Batch {
     }
 
     async fn push(&mut self, tx: &mut Tx, row: Vec<Value>) -> Result<(), BackupError> {
-        self.bytes += row.iter().map(|v| if let Value::String(s) = v { s.len() } else { 16 }).sum::<usize>();
+        self.bytes += row.iter().map(held).sum::<usize>();
         self.rows.push(row);
         let full = self.rows.len() >= BATCH_ROWS
             || (self.rows.len() + 1) * self.columns.len() > BATCH_PARAMS
@@ -637,6 +637,16 @@ impl Batch {
         self.bytes = 0;
         q.execute(&mut **tx).await?;
         Ok(())
+    }
+}
+
+/// About how many bytes a value holds until its batch is inserted: its text, or the base64 of
+/// its bytes (ciphertexts are the large ones).
+fn held(v: &Value) -> usize {
+    match v {
+        Value::String(s) => s.len(),
+        Value::Object(o) => o.get("b64").and_then(Value::as_str).map_or(16, str::len),
+        _ => 16,
     }
 }
 

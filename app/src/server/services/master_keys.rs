@@ -70,7 +70,7 @@ pub async fn label(db: &Db, keys: &MasterKeys) -> Result<u64, sqlx::Error> {
             sqlx::query("update vaults set master_key_id = $1 where id = $2 and master_key_id is null")
                 .bind(key_id)
                 .bind(id)
-                .execute(db.reader())
+                .execute(db.write_pool())
                 .await?;
             labelled += 1;
         }
@@ -82,7 +82,7 @@ pub async fn label(db: &Db, keys: &MasterKeys) -> Result<u64, sqlx::Error> {
         if let Ok((_, key_id)) = keys.unwrap_by(None, |m| m.unwrap_chain_key(&stored.wrapped, &aad)) {
             sqlx::query("update instance set audit_master_key_id = $1 where id = 1 and audit_master_key_id is null")
                 .bind(key_id)
-                .execute(db.reader())
+                .execute(db.write_pool())
                 .await?;
             labelled += 1;
         }

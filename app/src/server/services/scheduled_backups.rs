@@ -184,7 +184,7 @@ pub async fn run_due(state: &AppState, now: Micros) -> Result<Option<LastRun>, s
     .bind(schedule.next_after(now))
     .bind(now)
     .bind(due)
-    .execute(state.db.reader())
+    .execute(state.db.write_pool())
     .await?;
     if claimed.rows_affected() != 1 {
         return Ok(None);
@@ -209,7 +209,7 @@ pub async fn run_now(caller: &Caller) -> Result<LastRun, AppError> {
     )
     .bind(now)
     .bind(now - clock::minutes(24 * 60))
-    .execute(state.db.reader())
+    .execute(state.db.write_pool())
     .await?;
     if claimed.rows_affected() != 1 {
         return Err(AppError::new(
