@@ -52,6 +52,8 @@ export SECRYN_LOG="${SECRYN_LOG:-info}"
 export SECRYN_TRUSTED_PROXIES="${SECRYN_TRUSTED_PROXIES:-127.0.0.1}"
 # The notifications spec waits for the expiry watch; each threshold still fires once.
 export SECRYN_EXPIRY_WATCH_SECONDS="${SECRYN_EXPIRY_WATCH_SECONDS:-2}"
+# The mail spec waits for queued e-mail to reach its SMTP sink.
+export SECRYN_MAIL_SECONDS="${SECRYN_MAIL_SECONDS:-1}"
 
 # The server is the process Playwright signals at the end: bash execs into it, and its
 # output goes through a process substitution to tee (stdout for Playwright, server.log for

@@ -7,7 +7,7 @@
 #   build: wasm32 target, rustfmt/clippy, wasm-bindgen CLI (= the version in Cargo.lock),
 #          end2end/node_modules (Playwright, binaryen's wasm-opt), brotli and gzip
 #   test:  build + Debian chromium + PostgreSQL running on 127.0.0.1:5432 with role/password
-#          secryn/secryn (CREATEDB) and database secryn_test
+#          secryn/secryn (CREATEDB) and database secryn_test + aiosmtpd (the SMTP sink)
 #   bench: test + wrk, curl
 #
 # Anything that cannot be had is an error: nothing is silently skipped.
@@ -241,11 +241,30 @@ ensure_key_tools() {
     say "ok: openssl, ssh-keygen"
 }
 
+# The SMTP server the e-mail tests send to: Python's aiosmtpd, pinned, from the Python
+# package registry (or Debian's python3-aiosmtpd where pip may not install).
+AIOSMTPD_VERSION=1.4.6
+ensure_smtp_sink() {
+    command -v python3 >/dev/null 2>&1 || apt_install python3
+    local have
+    have="$(python3 -c 'import aiosmtpd; print(aiosmtpd.__version__)' 2>/dev/null || true)"
+    if [[ -z "$have" ]]; then
+        say "pip install aiosmtpd==$AIOSMTPD_VERSION"
+        python3 -m pip install -q "aiosmtpd==$AIOSMTPD_VERSION" 2>/dev/null \
+            || python3 -m pip install -q --user --break-system-packages "aiosmtpd==$AIOSMTPD_VERSION" 2>/dev/null \
+            || apt_install python3-aiosmtpd
+        have="$(python3 -c 'import aiosmtpd; print(aiosmtpd.__version__)' 2>/dev/null)" \
+            || die "aiosmtpd is missing after installing it (python3 -m aiosmtpd must run)"
+    fi
+    say "ok: aiosmtpd $have"
+}
+
 step_test() {
     step_build
     ensure_chromium
     ensure_postgres
     ensure_key_tools
+    ensure_smtp_sink
 }
 
 # ---------------------------------------------------------------------------- bench

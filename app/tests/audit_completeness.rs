@@ -15,8 +15,8 @@ use app::server::services::keys::{self, Download, KeyMetaInput, NewKeyInput};
 use app::server::services::machine::{Call, Presented};
 use app::server::services::secrets::{self, MetaInput, NewSecretInput, RevealKind};
 use app::server::services::{
-    access_keys, auth, backup, expiry, logs, machine_keys, master_keys, profile, projects, scheduled_backups, setup,
-    users, vaults,
+    access_keys, auth, backup, expiry, logs, machine_keys, mail, master_keys, profile, projects, scheduled_backups,
+    setup, support, users, vaults,
 };
 use app::server::{AppState, Caller, RequestMeta, audit, clock};
 use std::collections::BTreeSet;
@@ -329,6 +329,16 @@ async fn drive(state: &AppState) -> Vec<Expect> {
     let run = scheduled_backups::run_due(state, saved.next_at.unwrap()).await.unwrap().unwrap();
     assert!(!run.ok);
     out.push(instance("backup.failed", None, None).field("reason"));
+    mail::save(&admin, &testkit::smtp::settings(testkit::smtp::free_port())).await.unwrap();
+    out.push(instance("settings.smtp", Some(admin_id), Some(IP)).field("smtp_password"));
+    mail::send_test(&admin).await.unwrap_err(); // nobody listens there: the failure is recorded
+    out.push(instance("mail.test", Some(admin_id), Some(IP)).field("result"));
+    let ticket = support::file(&admin, "bug", "Export fails", "It stops at 1,000 rows.").await.unwrap();
+    out.push(expect("support.create", admin_id, "support_ticket", &ticket).field("kind"));
+    support::reply(&admin, &ticket, "Fixed.").await.unwrap();
+    out.push(expect("support.reply", admin_id, "support_ticket", &ticket).field("status"));
+    support::set_status(&admin, &ticket, "closed").await.unwrap();
+    out.push(expect("support.status", admin_id, "support_ticket", &ticket).field("status"));
     let rotation = master_keys::rotate(state, |_| {}).await.unwrap();
     assert!(rotation.stuck.is_empty());
     out.push(instance("master_key.rotate", None, None).field("master_key_id"));

@@ -6,8 +6,9 @@
 
 use app::server::backup_file::{BackupKey, Opener, Sealer};
 use app::server::services::backup::{self, By, TABLES};
+use app::server::services::master_keys::SEALED;
 use app::server::services::secrets::NewSecretInput;
-use app::server::services::{access_keys, projects, secrets, vaults};
+use app::server::services::{access_keys, mail, projects, secrets, users, vaults};
 use app::server::{AppState, clock};
 use sqlx::Row as _;
 use testkit::TestDb;
@@ -26,6 +27,9 @@ async fn populated(t: &TestDb) -> (AppState, app::domain::ids::VaultId, String) 
         };
         secrets::create(&admin, vault, input).await.unwrap();
     }
+    // E-mail on (its password sealed) and an invitation waiting in the outbox (sealed too).
+    mail::save(&admin, &testkit::smtp::settings(2525)).await.unwrap();
+    users::invite(&admin, "Robin", "robin@example.com").await.unwrap();
     let key = access_keys::create(&admin, vault, "ci", None).await.unwrap().key.expose().to_owned();
     testkit::read_secret(&testkit::machine(&state, &key), vault, "DB_URL").await.unwrap();
     (state, vault, key)
@@ -42,7 +46,10 @@ async fn dump(state: &AppState) -> Vec<String> {
             let mut cells = vec![table.to_owned()];
             for (i, col) in row.columns().iter().enumerate() {
                 use sqlx::Column as _;
-                if matches!(col.name(), "wrapped_key" | "audit_key_wrapped" | "key_check") {
+                if matches!(
+                    col.name(),
+                    "wrapped_key" | "audit_key_wrapped" | "key_check" | "smtp_password_sealed" | "body_sealed"
+                ) {
                     continue;
                 }
                 let raw = sqlx::Row::try_get_raw(&row, i).unwrap();
@@ -135,6 +142,16 @@ async fn a_backup_restores_onto_every_engine_with_another_master_key() {
             assert!(verdict.checked >= 6, "{pair}: {verdict:?}");
             let read = testkit::read_secret(&testkit::machine(&fresh, &key_text), vault, "DB_URL").await.unwrap();
             assert_eq!(read.value.expose(), "postgres://db/prod", "{pair}");
+            // The SMTP password and the queued e-mail open with the new master key too.
+            for sealed in &SEALED {
+                let (t, c, k) = (sealed.table, sealed.column, sealed.key_column);
+                let sql = format!("select cast({} as text), {c}, {k} from {t}", sealed.row);
+                let rows = sqlx::query(&sql).fetch_all(target.db.reader()).await.unwrap();
+                assert_eq!(rows.len(), 1, "{pair}: {t}");
+                let (id, value, key_id): (String, Vec<u8>, String) = (rows[0].get(0), rows[0].get(1), rows[0].get(2));
+                let opened = fresh.master.unwrap_by(Some(&key_id), |m| m.open_value(&value, &(sealed.aad)(&id)));
+                assert!(opened.is_ok(), "{pair}: {t}");
+            }
             // The other node chains its next entry under the restored key too.
             let admin = testkit::person(&other, "other-node@example.com", true).await;
             projects::create(&admin, "After restore", "").await.unwrap();

@@ -7,7 +7,7 @@ use app::server::AppState;
 use app::server::audit::AuditKey;
 use app::server::crypto::{MasterKey, MasterKeys, UnwrapFailure};
 use app::server::services::master_keys::{self, BATCH, Standing};
-use app::server::services::{access_keys, projects, secrets, vaults};
+use app::server::services::{access_keys, mail, projects, secrets, users, vaults};
 use std::sync::Arc;
 
 /// The same instance seen by a node holding `keys`.
@@ -41,7 +41,10 @@ async fn every_vault_key_moves_in_batches_and_the_old_key_can_then_go() {
         let input = testkit::new_secret("DB_URL", "postgres://db");
         secrets::create(&admin, made[0], input).await.unwrap();
         let access = access_keys::create(&admin, made[0], "ci", None).await.unwrap().key.expose().to_owned();
-        let vault_keys = count as i64 + 1;
+        // E-mail on, with a password, and an invitation queued: two sealed values move too.
+        mail::save(&admin, &testkit::smtp::settings(2525)).await.unwrap();
+        users::invite(&admin, "Robin", "robin@example.com").await.unwrap();
+        let vault_keys = count as i64 + 3;
         assert_eq!(master_keys::standing(&t.db).await.unwrap(), Standing(vec![(Some(old_id.clone()), vault_keys)]));
 
         // A node with the new key and the old one moves everything, one batch at a time.
@@ -49,7 +52,7 @@ async fn every_vault_key_moves_in_batches_and_the_old_key_can_then_go() {
         let mut progress = Vec::new();
         let done = master_keys::rotate(&both, |n| progress.push(n)).await.unwrap();
         assert_eq!(progress, vec![BATCH as u64, count as u64], "{:?}", t.engine);
-        assert_eq!(done.moved, vault_keys as u64, "the vault keys and the chain key");
+        assert_eq!(done.moved, vault_keys as u64, "the vault keys, the sealed values and the chain key");
         assert!(done.stuck.is_empty());
         assert_eq!(done.after, Standing(vec![(Some(new_id.clone()), vault_keys)]));
         let again = master_keys::rotate(&both, |_| {}).await.unwrap();

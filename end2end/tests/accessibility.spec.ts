@@ -121,6 +121,8 @@ test("every signed-in page", async ({ page, browser }) => {
   }
   await audit(page, "/profile", "profile");
   await audit(page, "/notifications", "notifications");
+  await audit(page, "/support", "support");
+  await audit(page, "/admin/settings", "settings");
   await audit(page, "/admin/users", "users");
   await audit(page, "/admin/backups", "backups");
   await page.getByRole("button", { name: "Create backup" }).click();

@@ -90,6 +90,8 @@ test("read pages arrive rendered without JavaScript", async ({ page, browser }) 
     ["/admin/logs/users", (p) => expect(p.getByRole("row").filter({ hasText: ADMIN.email }).first()).toBeVisible()],
     ["/profile", (p) => expect(p.locator("dl.facts")).toContainText(ADMIN.email)],
     ["/notifications", (p) => expect(p.getByRole("heading", { level: 1, name: "Notifications" })).toBeVisible()],
+    ["/support", (p) => expect(p.getByRole("heading", { level: 1, name: "Support" })).toBeVisible()],
+    ["/admin/settings", (p) => expect(p.locator("#mail-status")).toBeVisible()],
   ];
   for (const [path, check] of pages) {
     const res = await page.goto(path);

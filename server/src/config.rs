@@ -14,6 +14,8 @@ use clap::{Args, Parser, Subcommand};
 pub const DEFAULT_MCP_IDLE_SECONDS: i64 = 900;
 /// Default seconds between two runs of the expiry watch (`SECRYN_EXPIRY_WATCH_SECONDS`).
 pub const DEFAULT_EXPIRY_WATCH_SECONDS: i64 = 60;
+/// Default seconds between two looks for e-mail to send (`SECRYN_MAIL_SECONDS`).
+pub const DEFAULT_MAIL_SECONDS: i64 = 10;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -185,6 +187,9 @@ pub struct RawSettings {
     /// Seconds between two looks for secrets, keys and certificates nearing expiry [default: 60]
     #[arg(long, env = "SECRYN_EXPIRY_WATCH_SECONDS", global = true)]
     pub expiry_watch_seconds: Option<String>,
+    /// Seconds between two looks for queued e-mail to send [default: 10]
+    #[arg(long, env = "SECRYN_MAIL_SECONDS", global = true)]
+    pub mail_seconds: Option<String>,
     /// Reverse proxies (addresses or CIDR ranges, comma-separated) whose Forwarded /
     /// X-Forwarded-For headers name the client; from any other peer they are ignored [default: none]
     #[arg(long, env = "SECRYN_TRUSTED_PROXIES", global = true)]
@@ -253,6 +258,8 @@ pub struct Config {
     pub mcp_idle_seconds: i64,
     /// The expiry watch runs this often (each threshold still fires once).
     pub expiry_watch_seconds: i64,
+    /// Queued e-mail is looked for this often.
+    pub mail_seconds: i64,
     pub trusted_proxies: TrustedProxies,
     pub log: String,
     /// One JSON object per log line instead of text.
@@ -350,6 +357,7 @@ impl Config {
                 anonymous_per_minute,
                 mcp_idle_seconds,
                 expiry_watch_seconds,
+                mail_seconds,
                 trusted_proxies,
                 log,
                 log_format,
@@ -436,6 +444,7 @@ impl Config {
             positive("SECRYN_MCP_IDLE_SECONDS", raw.mcp_idle_seconds, DEFAULT_MCP_IDLE_SECONDS, 86_400)?;
         let expiry_watch_seconds =
             positive("SECRYN_EXPIRY_WATCH_SECONDS", raw.expiry_watch_seconds, DEFAULT_EXPIRY_WATCH_SECONDS, 86_400)?;
+        let mail_seconds = positive("SECRYN_MAIL_SECONDS", raw.mail_seconds, DEFAULT_MAIL_SECONDS, 3_600)?;
         let trusted_proxies = TrustedProxies::parse(raw.trusted_proxies.as_deref().unwrap_or("")).map_err(|bad| {
             err("SECRYN_TRUSTED_PROXIES", format!("{bad:?} is not an IP address or CIDR range like 10.0.0.0/8"))
         })?;
@@ -463,6 +472,7 @@ impl Config {
             anonymous_per_minute,
             mcp_idle_seconds,
             expiry_watch_seconds,
+            mail_seconds,
             trusted_proxies,
             log,
             log_json,

@@ -83,6 +83,7 @@ async fn build_state(config: &mut Config) -> Result<AppState, StartError> {
         ip_failure_limit: config.signin_ip_limit,
         trusted_proxies: config.trusted_proxies.clone(),
         request_log_retention_days: config.request_log_retention_days,
+        public_url: config.browse_url(),
     };
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
     let leptos_options = leptos::config::LeptosOptions::builder()
@@ -122,6 +123,7 @@ async fn serve(mut config: Config) -> Result<(), StartError> {
     tokio::spawn(scheduled_backups(state.clone()));
     tokio::spawn(expiry_watch(state.clone(), Duration::from_secs(config.expiry_watch_seconds.unsigned_abs())));
     tokio::spawn(flush_refusals(state.clone()));
+    tokio::spawn(deliver_mail(state.clone(), Duration::from_secs(config.mail_seconds.unsigned_abs())));
     // Signal handlers go in before "running" is printed: a SIGTERM that arrives right after
     // must stop the server gracefully, not kill it with the default action.
     let stop = shutdown_signal()?;
@@ -221,6 +223,18 @@ async fn expiry_watch(state: AppState, every: Duration) {
         tick.tick().await;
         if let Err(e) = app::server::services::expiry::run(&state, clock::now()).await {
             tracing::warn!(error = %e.message, "the expiry watch could not run; it tries again");
+        }
+    }
+}
+
+/// Sends queued e-mail every `every` (each message on one node; retries back off; see
+/// `services::mail`).
+async fn deliver_mail(state: AppState, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        if let Err(e) = app::server::services::mail::deliver_due(&state, clock::now()).await {
+            tracing::warn!(error = %e.message, "queued e-mail could not be read or updated; it tries again");
         }
     }
 }

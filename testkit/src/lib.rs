@@ -13,6 +13,8 @@ use app::server::services::secrets::NewSecretInput;
 use app::server::{AppState, Caller, RequestMeta, SessionCtx};
 use std::sync::Arc;
 
+pub mod smtp;
+
 /// One throwaway database.
 pub struct TestDb {
     pub db: Db,

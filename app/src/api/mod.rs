@@ -16,6 +16,8 @@ pub mod logs;
 pub mod notifications;
 pub mod projects;
 pub mod secrets;
+pub mod settings;
+pub mod support;
 pub mod users;
 
 /// The instance name and the signed-in user, for the shell.

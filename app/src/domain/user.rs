@@ -77,6 +77,8 @@ pub struct IssuedLinkView {
     pub email: String,
     pub name: String,
     pub expires_at: Micros,
+    /// Also queued to them by e-mail.
+    pub emailed: bool,
 }
 
 impl fmt::Debug for IssuedLinkView {

@@ -99,6 +99,11 @@ pub const ACTIONS: &[&str] = &[
     "backup.failed",
     "master_key.rotate",
     "expiry.notify",
+    "settings.smtp",
+    "mail.test",
+    "support.create",
+    "support.reply",
+    "support.status",
 ];
 
 /// Who did it.

@@ -167,6 +167,19 @@ impl MasterKey {
 }
 
 impl MasterKey {
+    /// Seals a small value the instance itself must read back (the SMTP password, a queued
+    /// e-mail's body, which may carry a link); `aad` names the row, so it cannot be moved.
+    pub fn seal_value(&self, plain: &[u8], aad: &[u8]) -> Vec<u8> {
+        self.0.seal(plain, aad)
+    }
+
+    /// Opens what [`MasterKey::seal_value`] sealed for the same `aad`. Wiped when dropped.
+    pub fn open_value(&self, sealed: &[u8], aad: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+        self.0.open(sealed, aad)
+    }
+}
+
+impl MasterKey {
     /// A public name for this key, recorded beside everything it wraps so a node can say which
     /// key it lacks: 16 hex characters of an HMAC under the key (it reveals nothing of it).
     pub fn id(&self) -> String {

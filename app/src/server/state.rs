@@ -32,6 +32,9 @@ pub struct Settings {
     pub trusted_proxies: super::client_ip::TrustedProxies,
     /// The request log keeps this many days (the audit and user logs keep everything).
     pub request_log_retention_days: i64,
+    /// The address people open Secryn at (`SECRYN_PUBLIC_URL`, no trailing slash): links in
+    /// e-mails start with it.
+    pub public_url: String,
 }
 
 impl Default for Settings {
@@ -43,6 +46,7 @@ impl Default for Settings {
             ip_failure_limit: DEFAULT_SIGNIN_IP_LIMIT,
             trusted_proxies: Default::default(),
             request_log_retention_days: DEFAULT_REQUEST_LOG_RETENTION_DAYS,
+            public_url: "http://127.0.0.1:3000".into(),
         }
     }
 }

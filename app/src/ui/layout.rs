@@ -99,6 +99,7 @@ fn Frame(info: ShellInfo) -> impl IntoView {
             <nav id="sidebar" class="sidebar" aria-label="Main" on:click=move |_| menu_open.set(false)>
                 <ul>
                     <NavItem href="/projects" label="Projects" />
+                    <NavItem href="/support" label="Support" />
                 </ul>
                 <Show when=move || is_admin>
                     <p class="nav-heading">"Administration"</p>
@@ -106,6 +107,7 @@ fn Frame(info: ShellInfo) -> impl IntoView {
                         <NavItem href="/admin/users" label="Users" />
                         <NavItem href="/admin/logs" label="Logs" />
                         <NavItem href="/admin/backups" label="Backups" />
+                        <NavItem href="/admin/settings" label="Settings" />
                     </ul>
                 </Show>
             </nav>

@@ -88,6 +88,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/certificates/:id") view=pages::certificate::CertificatePageView />
                     <Route path=path!("/admin/users") view=pages::users::UsersPage />
                     <Route path=path!("/admin/backups") view=pages::backups::BackupsPage />
+                    <Route path=path!("/admin/settings") view=pages::settings::SettingsPage />
+                    <Route path=path!("/support") view=pages::support::SupportPage />
+                    <Route path=path!("/support/:id") view=pages::support::TicketPage />
                     <Route path=path!("/admin/logs") view=pages::logs::LogsHome />
                     <Route path=path!("/admin/logs/audit") view=|| view! { <LogsPage kind=LogKind::Audit /> } />
                     <Route path=path!("/admin/logs/requests") view=|| view! { <LogsPage kind=LogKind::Requests /> } />

@@ -4,6 +4,7 @@
 //! own key. A restore checks the whole file first, then replaces every table in one
 //! transaction: any failure leaves the instance as it was.
 
+use super::master_keys::SEALED;
 use super::{actor, require};
 use crate::domain::AppError;
 use crate::domain::error::ErrorCode;
@@ -26,8 +27,9 @@ use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
 const CONTENT_VERSION: i64 = 1;
 
 /// Every table, in an order a restore can insert without breaking a reference.
-pub const TABLES: [&str; 22] = [
+pub const TABLES: [&str; 26] = [
     "instance",
+    "instance_settings",
     "users",
     "projects",
     "vaults",
@@ -49,6 +51,9 @@ pub const TABLES: [&str; 22] = [
     "backup_schedule",
     "notifications",
     "expiry_notices",
+    "support_tickets",
+    "support_messages",
+    "mail_outbox",
 ];
 
 /// Why a backup could not be made or restored. Never carries key or content bytes.
@@ -215,7 +220,17 @@ fn rewrap(table: &str, columns: &[String], row: &mut [Value], way: &Move<'_>) ->
             Some(seq) => (at("audit_key_wrapped"), at("audit_master_key_id"), crate::server::audit::chain_key_aad(seq)),
             None => return Ok(()),
         },
-        _ => return Ok(()),
+        other => match SEALED.iter().find(|s| s.table == other) {
+            Some(s) => {
+                let id = at(s.row).map(|i| match &row[i] {
+                    Value::String(text) => text.clone(),
+                    v => v.to_string(),
+                });
+                let id = id.ok_or_else(|| content(format!("a row of {other} without its {}", s.row)))?;
+                (at(s.column), at(s.key_column), (s.aad)(&id))
+            }
+            None => return Ok(()),
+        },
     };
     let Some(col) = col else { return Ok(()) };
     let Some(b64) = row[col].get("b64").and_then(Value::as_str) else { return Ok(()) };

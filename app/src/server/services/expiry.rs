@@ -12,10 +12,11 @@ use crate::domain::notification::{Item, ItemKind, THRESHOLDS, digest_title, thre
 use crate::domain::org::AccessHolder;
 use crate::domain::permission::{ProjectFacts, ProjectRole, VaultFacts};
 use crate::domain::time::Micros;
+use crate::server::AppState;
 use crate::server::audit::{self, Actor, Change, Entry};
 use crate::server::db::{Columns as _, flag};
 use crate::server::repo::memberships;
-use crate::server::{AppState, services::notifications};
+use crate::server::services::{mail, notifications};
 use std::collections::{BTreeMap, HashMap};
 
 /// At most this many resources are looked at in one run; the rest wait for the next tick
@@ -76,6 +77,7 @@ pub async fn run(state: &AppState, now: Micros) -> Result<Fired, AppError> {
             slot.insert(memberships::holders(&state.db, d.project, Some(d.vault)).await?);
         }
     }
+    let outgoing = mail::Outgoing::load(state).await?;
     let mut tx = state.db.begin().await?;
     let mut digests: BTreeMap<UserId, Vec<Item>> = BTreeMap::new();
     let mut fired = Fired::default();
@@ -91,7 +93,11 @@ pub async fn run(state: &AppState, now: Micros) -> Result<Fired, AppError> {
         }
     }
     for (user, items) in &digests {
-        notifications::insert_digest(&mut tx, *user, &digest_title(items), items, now).await?;
+        let title = digest_title(items);
+        notifications::insert_digest(&mut tx, *user, &title, items, now).await?;
+        if let Some(out) = &outgoing {
+            mail::queue_digest(&mut tx, state, out, *user, (&title, items), now).await?;
+        }
     }
     tx.commit().await?;
     fired.digests = digests.len();

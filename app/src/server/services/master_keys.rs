@@ -7,6 +7,7 @@ use crate::server::AppState;
 use crate::server::audit::{self, Actor, Change, Entry};
 use crate::server::crypto::{MasterKeys, UnwrapFailure};
 use crate::server::db::Db;
+use crate::server::services::mail;
 use crate::server::services::vaults::key_aad;
 use sqlx::Row as _;
 
@@ -37,16 +38,80 @@ impl Standing {
     }
 }
 
-/// Wrapped keys per master key id: the vault keys and the chain key.
+/// A value sealed by the master key itself rather than wrapped as a vault key: where it is
+/// stored, the column naming the master key that sealed it, and its associated data.
+pub struct Sealed {
+    pub table: &'static str,
+    /// The row's key column (its text is what `aad` takes).
+    pub row: &'static str,
+    pub column: &'static str,
+    pub key_column: &'static str,
+    pub aad: fn(&str) -> Vec<u8>,
+}
+
+/// Every sealed value: rotation moves them, backups rewrap them, start-up counts their keys.
+pub const SEALED: [Sealed; 2] = [
+    Sealed {
+        table: "instance_settings",
+        row: "id",
+        column: "smtp_password_sealed",
+        key_column: "smtp_master_key_id",
+        aad: mail::password_aad,
+    },
+    Sealed { table: "mail_outbox", row: "id", column: "body_sealed", key_column: "master_key_id", aad: mail::body_aad },
+];
+
+/// Wrapped keys and sealed values per master key id: the vault keys, the chain key, [`SEALED`].
 pub async fn standing(db: &Db) -> Result<Standing, sqlx::Error> {
-    let rows: Vec<(Option<String>, i64)> = sqlx::query_as(
+    let sealed: String = SEALED
+        .iter()
+        .map(|s| format!(" union all select {} from {} where {} is not null", s.key_column, s.table, s.column))
+        .collect();
+    let rows: Vec<(Option<String>, i64)> = sqlx::query_as(&format!(
         "select master_key_id, count(*) from (select master_key_id from vaults union all \
-         select audit_master_key_id from instance where audit_key_wrapped is not null) k \
-         group by master_key_id order by master_key_id",
-    )
+         select audit_master_key_id from instance where audit_key_wrapped is not null{sealed}) k \
+         group by master_key_id order by master_key_id"
+    ))
     .fetch_all(db.reader())
     .await?;
     Ok(Standing(rows))
+}
+
+/// Moves one table's sealed values to the current master key, each only if still as read.
+async fn move_sealed(
+    state: &AppState,
+    sealed: &Sealed,
+    stuck: &mut Vec<(String, UnwrapFailure)>,
+) -> Result<u64, sqlx::Error> {
+    let keys = &*state.master;
+    let (t, row, col, key_col) = (sealed.table, sealed.row, sealed.column, sealed.key_column);
+    let rows = sqlx::query(&format!(
+        "select cast({row} as text), {col}, {key_col} from {t} where {col} is not null \
+         and ({key_col} is null or {key_col} <> $1)"
+    ))
+    .bind(keys.current_id())
+    .fetch_all(state.db.reader())
+    .await?;
+    let mut moved = 0;
+    for r in &rows {
+        let (id, value, key_id): (String, Vec<u8>, Option<String>) = (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+        match keys.unwrap_by(key_id.as_deref(), |m| m.rewrap(&value, &(sealed.aad)(&id), keys.current())) {
+            Ok((rewrapped, _)) => {
+                let done = sqlx::query(&format!(
+                    "update {t} set {col} = $1, {key_col} = $2 where cast({row} as text) = $3 and {col} = $4"
+                ))
+                .bind(rewrapped)
+                .bind(keys.current_id())
+                .bind(&id)
+                .bind(&value)
+                .execute(state.db.write_pool())
+                .await?;
+                moved += done.rows_affected();
+            }
+            Err(e) => stuck.push((format!("{t} {id}"), e)),
+        }
+    }
+    Ok(moved)
 }
 
 /// The ids of master keys still in use that `keys` lacks: a node missing one cannot open
@@ -146,6 +211,9 @@ pub async fn rotate(state: &AppState, mut progress: impl FnMut(u64)) -> Result<R
         }
         tx.commit().await?;
         progress(moved);
+    }
+    for sealed in &SEALED {
+        moved += move_sealed(state, sealed, &mut stuck).await?;
     }
     match audit::rotate_chain_key(db, keys).await? {
         Ok(true) => moved += 1,

@@ -12,6 +12,7 @@ pub mod keys;
 pub mod logs;
 pub mod machine;
 pub mod machine_keys;
+pub mod mail;
 pub mod master_keys;
 pub mod notifications;
 pub mod pki;
@@ -20,6 +21,7 @@ pub mod projects;
 pub mod scheduled_backups;
 pub mod secrets;
 pub mod setup;
+pub mod support;
 pub mod users;
 pub mod vaults;
 

@@ -95,17 +95,39 @@ pub async fn insert_digest(
     insert(tx, user, ("expiry", title), &items, None, now).await
 }
 
-/// Tells every active Admin (never a system account) `title`, leading to `link`: for what
-/// only an Admin can mend, such as a failed scheduled backup.
-pub async fn to_admins(tx: &mut Tx, kind: &str, title: &str, link: &str, now: Micros) -> Result<(), sqlx::Error> {
-    let admins: Vec<UserId> =
-        sqlx::query_scalar("select id from users where is_admin = 1 and state = 'active' and system_account = 0")
-            .fetch_all(&mut **tx)
-            .await?;
+/// Tells every active Admin (never a system account) but `except` (who caused it) `title`,
+/// leading to `link`: for what only an Admin can mend, such as a failed scheduled backup, or
+/// must answer, such as a support ticket.
+pub async fn to_admins(
+    tx: &mut Tx,
+    except: Option<UserId>,
+    (kind, title): (&str, &str),
+    link: &str,
+    now: Micros,
+) -> Result<(), sqlx::Error> {
+    let admins: Vec<UserId> = sqlx::query_scalar(
+        "select id from users where is_admin = 1 and state = 'active' and system_account = 0 \
+         and ($1 is null or id <> $1)",
+    )
+    .bind(except)
+    .fetch_all(&mut **tx)
+    .await?;
     for admin in admins {
         insert(tx, admin, (kind, title), "[]", Some(link), now).await?;
     }
     Ok(())
+}
+
+/// Tells one person `title`, leading to `link` (a reply to their support ticket).
+pub async fn to_user(
+    tx: &mut Tx,
+    user: UserId,
+    kind: &str,
+    title: &str,
+    link: &str,
+    now: Micros,
+) -> Result<(), sqlx::Error> {
+    insert(tx, user, (kind, title), "[]", Some(link), now).await
 }
 
 async fn insert(

@@ -358,8 +358,8 @@ async fn record(state: &AppState, last: &LastRun) -> Result<(), sqlx::Error> {
         let title = format!("The scheduled backup failed: {}", last.message);
         super::notifications::to_admins(
             &mut tx,
-            "backup_failed",
-            &title,
+            None,
+            ("backup_failed", &title),
             "/admin/backups",
             last.finished_at.unwrap_or_else(clock::now),
         )

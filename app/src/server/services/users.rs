@@ -29,7 +29,7 @@ use crate::server::repo::throttle;
 use crate::server::repo::user_log::{self, Event, LogLine};
 use crate::server::repo::users::{self, UserFilter, UserRecord, UserState};
 use crate::server::services::auth::{self, NewSession};
-use crate::server::services::{actor, require};
+use crate::server::services::{actor, mail, require};
 use crate::server::tokens::{self, TokenKind};
 use crate::server::{Anonymous, AppState, Caller, RequestMeta, clock};
 
@@ -74,6 +74,8 @@ pub struct IssuedLink {
     pub email: String,
     pub name: String,
     pub expires_at: Micros,
+    /// Queued to them by e-mail (e-mail is on).
+    pub emailed: bool,
 }
 
 impl IssuedLink {
@@ -98,6 +100,7 @@ impl IssuedLink {
             email: self.email.clone(),
             name: self.name.clone(),
             expires_at: self.expires_at,
+            emailed: self.emailed,
         }
     }
 }
@@ -152,9 +155,11 @@ async fn record(
     Ok(())
 }
 
-/// Voids the user's open links of `kind` and stores a fresh one.
-async fn issue(tx: &mut Tx, kind: LinkKind, user: &UserRecord, by: UserId) -> Result<(IssuedLink, u64), AppError> {
-    let now = clock::now();
+/// Voids the user's open links of `kind` and stores a fresh one; when e-mail is on, the link
+/// is queued to them in the same transaction (it goes out only if the link is issued).
+async fn issue(tx: &mut Tx, caller: &Caller, kind: LinkKind, user: &UserRecord) -> Result<(IssuedLink, u64), AppError> {
+    let (by, now) = (caller.user().id, clock::now());
+    let outgoing = mail::Outgoing::load(&caller.state).await?;
     let voided = invitations::void_open(tx, user.id, Some(kind), now).await?;
     let token = tokens::generate(token_kind(kind));
     let expires_at = now + lifetime(kind);
@@ -170,8 +175,20 @@ async fn issue(tx: &mut Tx, kind: LinkKind, user: &UserRecord, by: UserId) -> Re
         },
     )
     .await?;
-    let link =
-        IssuedLink { token, kind, user_id: user.id, email: user.email.clone(), name: user.name.clone(), expires_at };
+    let mut link = IssuedLink {
+        token,
+        kind,
+        user_id: user.id,
+        email: user.email.clone(),
+        name: user.name.clone(),
+        expires_at,
+        emailed: false,
+    };
+    if let Some(out) = outgoing {
+        let draft = out.link(&user.email, &user.name, kind == LinkKind::Invitation, &link.path(), expires_at);
+        mail::enqueue(tx, &caller.state.master, &draft, now).await?;
+        link.emailed = true;
+    }
     Ok((link, voided))
 }
 
@@ -290,7 +307,7 @@ pub async fn invite(caller: &Caller, name: &str, email: &str) -> Result<IssuedLi
         Err(e) => return Err(e.into()),
     };
     let user = users::find(&mut *tx, id).await?.ok_or_else(AppError::internal)?;
-    let (link, _) = issue(&mut tx, LinkKind::Invitation, &user, caller.user().id).await?;
+    let (link, _) = issue(&mut tx, caller, LinkKind::Invitation, &user).await?;
     let changes = vec![
         Change::values("email", None, Some(email.as_str())),
         Change::values("name", None, Some(name.as_str())),
@@ -320,7 +337,7 @@ pub async fn reinvite(caller: &Caller, user_id: &str) -> Result<IssuedLink, AppE
             return Err(AppError::conflict(format!("{} is disabled. Enable them first.", user.email)));
         }
     }
-    let (link, voided) = issue(&mut tx, LinkKind::Invitation, &user, caller.user().id).await?;
+    let (link, voided) = issue(&mut tx, caller, LinkKind::Invitation, &user).await?;
     let changes = vec![
         Change::values("voided_links", None, Some(&voided.to_string())),
         Change::values("link_expires_at", None, Some(&rfc3339(link.expires_at))),
@@ -351,7 +368,7 @@ pub async fn reset_link(caller: &Caller, user_id: &str) -> Result<IssuedLink, Ap
             )));
         }
     }
-    let (link, voided) = issue(&mut tx, LinkKind::PasswordReset, &user, caller.user().id).await?;
+    let (link, voided) = issue(&mut tx, caller, LinkKind::PasswordReset, &user).await?;
     let changes = vec![
         Change::values("voided_links", None, Some(&voided.to_string())),
         Change::values("link_expires_at", None, Some(&rfc3339(link.expires_at))),

@@ -18,6 +18,8 @@ pub mod project;
 pub mod projects;
 pub mod secret;
 pub mod secrets;
+pub mod settings;
 pub mod setup;
+pub mod support;
 pub mod users;
 pub mod vault;

@@ -504,11 +504,24 @@ fn IssuedLink(link: IssuedLinkView, issued: RwSignal<Option<IssuedLinkView>>) ->
     view! {
         <section class="panel issued-link" aria-labelledby="issued-link-title">
             <h2 id="issued-link-title">{title}</h2>
-            <p>
-                "Copy this link and send it to them at " <strong>{link.email.clone()}</strong> ". "
-                "It works " {validity} " (until " {short(link.expires_at)} ")."
+            {if link.emailed {
+                view! {
+                    <p id="issued-link-emailed">
+                        "Secryn is e-mailing this link to " <strong>{link.email.clone()}</strong> ". "
+                        "It works " {validity} " (until " {short(link.expires_at)} "). You can also copy it:"
+                    </p>
+                }.into_any()
+            } else {
+                view! {
+                    <p>
+                        "Copy this link and send it to them at " <strong>{link.email.clone()}</strong> ". "
+                        "It works " {validity} " (until " {short(link.expires_at)} ")."
+                    </p>
+                }.into_any()
+            }}
+            <p class="muted small">
+                "This is the only time the link is shown. Secryn e-mails links itself once e-mail is set up under Settings."
             </p>
-            <p class="muted small">"Secryn does not e-mail links yet. This is the only time the link is shown."</p>
             <div class="copy-box">
                 <input
                     id="issued-link"

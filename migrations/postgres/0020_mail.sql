@@ -1,0 +1,36 @@
+-- E-mail (SPEC §7). `instance_settings` is the one row of what an Admin sets for the whole
+-- instance; for now the SMTP server. Its password is sealed by the master key
+-- (`smtp_password_sealed`, with the id of the key in `smtp_master_key_id`), so the database
+-- alone does not reveal it. `mail_outbox` holds each message until it is delivered: the body
+-- (which may carry an invitation or reset link) is sealed the same way; `claimed_until` lets
+-- one node at a time try a message, `next_attempt_at` spaces the retries, and `failed_at`
+-- marks one given up on, which Admins see.
+create table instance_settings (
+    id bigint not null primary key check (id = 1),
+    smtp_host text not null default '',
+    smtp_port bigint not null default 587,
+    smtp_security text not null default 'starttls',
+    smtp_username text not null default '',
+    smtp_password_sealed bytea,
+    smtp_master_key_id text,
+    smtp_from text not null default '',
+    updated_by text,
+    updated_at bigint not null
+);
+
+create table mail_outbox (
+    id text not null primary key,
+    kind text not null,
+    to_address text not null,
+    subject text not null,
+    body_sealed bytea not null,
+    master_key_id text not null,
+    created_at bigint not null,
+    attempts bigint not null default 0,
+    next_attempt_at bigint not null,
+    claimed_until bigint,
+    sent_at bigint,
+    failed_at bigint,
+    last_error text
+);
+create index mail_outbox_due on mail_outbox (sent_at, failed_at, next_attempt_at);
