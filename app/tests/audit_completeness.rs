@@ -15,8 +15,8 @@ use app::server::services::keys::{self, Download, KeyMetaInput, NewKeyInput};
 use app::server::services::machine::{Call, Presented};
 use app::server::services::secrets::{self, MetaInput, NewSecretInput, RevealKind};
 use app::server::services::{
-    access_keys, auth, backup, expiry, logs, machine_keys, mail, master_keys, profile, projects, scheduled_backups,
-    setup, support, users, vaults,
+    access_keys, auth, backup, expiry, instance_settings, logs, machine_keys, mail, master_keys, profile, projects,
+    scheduled_backups, setup, support, users, vaults,
 };
 use app::server::{AppState, Caller, RequestMeta, audit, clock};
 use std::collections::BTreeSet;
@@ -333,6 +333,13 @@ async fn drive(state: &AppState) -> Vec<Expect> {
     out.push(instance("settings.smtp", Some(admin_id), Some(IP)).field("smtp_password"));
     mail::send_test(&admin).await.unwrap_err(); // nobody listens there: the failure is recorded
     out.push(instance("mail.test", Some(admin_id), Some(IP)).field("result"));
+    let knobs = app::domain::instance::InstanceInput {
+        name: "Audited".into(),
+        log_retention_days: "30".into(),
+        ..Default::default()
+    };
+    instance_settings::save(&admin, &knobs).await.unwrap();
+    out.push(instance("settings.instance", Some(admin_id), Some(IP)).field("log_retention_days"));
     let ticket = support::file(&admin, "bug", "Export fails", "It stops at 1,000 rows.").await.unwrap();
     out.push(expect("support.create", admin_id, "support_ticket", &ticket).field("kind"));
     support::reply(&admin, &ticket, "Fixed.").await.unwrap();

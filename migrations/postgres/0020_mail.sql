@@ -4,7 +4,8 @@
 -- alone does not reveal it. `mail_outbox` holds each message until it is delivered: the body
 -- (which may carry an invitation or reset link) is sealed the same way; `claimed_until` lets
 -- one node at a time try a message, `next_attempt_at` spaces the retries, and `failed_at`
--- marks one given up on, which Admins see.
+-- marks one given up on, which Admins see. The five numbers are what an Admin set under
+-- Settings → Instance (NULL: the server's configured default).
 create table instance_settings (
     id bigint not null primary key check (id = 1),
     smtp_host text not null default '',
@@ -14,6 +15,11 @@ create table instance_settings (
     smtp_password_sealed bytea,
     smtp_master_key_id text,
     smtp_from text not null default '',
+    session_idle_minutes bigint,
+    session_absolute_hours bigint,
+    account_failure_limit bigint,
+    ip_failure_limit bigint,
+    log_retention_days bigint,
     updated_by text,
     updated_at bigint not null
 );

@@ -84,7 +84,9 @@ async fn build_state(config: &mut Config) -> Result<AppState, StartError> {
         trusted_proxies: config.trusted_proxies.clone(),
         request_log_retention_days: config.request_log_retention_days,
         public_url: config.browse_url(),
+        account_failure_limit: app::server::services::auth::ACCOUNT_FAILURES,
     };
+    let knobs = Arc::new(app::server::state::LiveKnobs::new(settings.knobs()));
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
     let leptos_options = leptos::config::LeptosOptions::builder()
         .output_name("secryn")
@@ -100,6 +102,7 @@ async fn build_state(config: &mut Config) -> Result<AppState, StartError> {
         hasher: Arc::new(PasswordHasher::new(cores, 64)),
         keygen: Arc::new(app::server::services::keys::generation_pool(cores)),
         settings: Arc::new(settings),
+        knobs,
         leptos_options: Arc::new(leptos_options),
         data_keys: Default::default(),
         request_log: app::server::request_log::RequestLog::start(db.clone()),
@@ -109,6 +112,9 @@ async fn build_state(config: &mut Config) -> Result<AppState, StartError> {
 
 async fn serve(mut config: Config) -> Result<(), StartError> {
     let state = build_state(&mut config).await?;
+    app::server::services::instance_settings::refresh(&state)
+        .await
+        .map_err(|e| StartError(format!("the instance settings could not be read: {e}")))?;
     let db = state.db.clone();
     let flood = state.flood.clone();
     let listener = tokio::net::TcpListener::bind(config.listen)
@@ -123,6 +129,7 @@ async fn serve(mut config: Config) -> Result<(), StartError> {
     tokio::spawn(scheduled_backups(state.clone()));
     tokio::spawn(expiry_watch(state.clone(), Duration::from_secs(config.expiry_watch_seconds.unsigned_abs())));
     tokio::spawn(flush_refusals(state.clone()));
+    tokio::spawn(follow_settings(state.clone()));
     tokio::spawn(deliver_mail(state.clone(), Duration::from_secs(config.mail_seconds.unsigned_abs())));
     // Signal handlers go in before "running" is printed: a SIGTERM that arrives right after
     // must stop the server gracefully, not kill it with the default action.
@@ -183,7 +190,7 @@ async fn sweep_sessions(state: AppState) {
         tick.tick().await;
         let now = clock::now();
         if let Err(e) =
-            app::server::repo::sessions::delete_expired(&state.db, now, now - state.settings.session_idle).await
+            app::server::repo::sessions::delete_expired(&state.db, now, now - state.knobs.get().session_idle()).await
         {
             tracing::warn!(error = %e, "session sweep failed");
         }
@@ -223,6 +230,18 @@ async fn expiry_watch(state: AppState, every: Duration) {
         tick.tick().await;
         if let Err(e) = app::server::services::expiry::run(&state, clock::now()).await {
             tracing::warn!(error = %e.message, "the expiry watch could not run; it tries again");
+        }
+    }
+}
+
+/// Reads what Admins set under Settings → Instance every 5 seconds, so a change made on
+/// another node takes effect here too.
+async fn follow_settings(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(5));
+    loop {
+        tick.tick().await;
+        if let Err(e) = app::server::services::instance_settings::refresh(&state).await {
+            tracing::warn!(error = %e, "the instance settings could not be read; the last ones stay in effect");
         }
     }
 }

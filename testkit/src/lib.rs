@@ -80,6 +80,7 @@ pub async fn state(db: &Db) -> AppState {
         hasher: Arc::new(app::server::password::PasswordHasher::new(2, 64)),
         keygen: Arc::new(app::server::services::keys::generation_pool(2)),
         settings: Arc::new(app::server::Settings::default()),
+        knobs: Arc::new(app::server::state::LiveKnobs::new(app::server::Settings::default().knobs())),
         leptos_options: Arc::new(leptos::config::LeptosOptions::builder().output_name("secryn").build()),
         data_keys: Default::default(),
         request_log: app::server::request_log::RequestLog::start(db.clone()),

@@ -60,7 +60,7 @@ fn cookie(state: &AppState, value: &str, max_age_secs: i64) -> Option<HeaderValu
 
 /// Hands the new session's token to the browser.
 pub fn set_session_cookie(state: &AppState, token: &SecretText) {
-    let max_age = state.settings.session_absolute / 1_000_000;
+    let max_age = state.knobs.get().session_absolute() / 1_000_000;
     if let (Some(res), Some(c)) = (use_context::<ResponseOptions>(), cookie(state, token.expose(), max_age)) {
         res.append_header(header::SET_COOKIE, c);
     }

@@ -7,6 +7,7 @@ pub mod certificate;
 pub mod dotenv;
 pub mod error;
 pub mod ids;
+pub mod instance;
 pub mod key;
 pub mod logs;
 pub mod mail;

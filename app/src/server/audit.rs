@@ -100,6 +100,7 @@ pub const ACTIONS: &[&str] = &[
     "master_key.rotate",
     "expiry.notify",
     "settings.smtp",
+    "settings.instance",
     "mail.test",
     "support.create",
     "support.reply",

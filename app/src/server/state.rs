@@ -3,6 +3,7 @@
 use super::crypto::MasterKeys;
 use super::db::Db;
 use super::password::PasswordHasher;
+use crate::domain::instance::Knobs;
 use crate::domain::time::Micros;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
@@ -32,6 +33,8 @@ pub struct Settings {
     pub trusted_proxies: super::client_ip::TrustedProxies,
     /// The request log keeps this many days (the audit and user logs keep everything).
     pub request_log_retention_days: i64,
+    /// Failed sign-ins to one account from one address before that address is refused.
+    pub account_failure_limit: i64,
     /// The address people open Secryn at (`SECRYN_PUBLIC_URL`, no trailing slash): links in
     /// e-mails start with it.
     pub public_url: String,
@@ -46,8 +49,42 @@ impl Default for Settings {
             ip_failure_limit: DEFAULT_SIGNIN_IP_LIMIT,
             trusted_proxies: Default::default(),
             request_log_retention_days: DEFAULT_REQUEST_LOG_RETENTION_DAYS,
+            account_failure_limit: super::services::auth::ACCOUNT_FAILURES,
             public_url: "http://127.0.0.1:3000".into(),
         }
+    }
+}
+
+impl Settings {
+    /// The configured values an Admin may change under Settings → Instance (their defaults).
+    pub fn knobs(&self) -> Knobs {
+        Knobs {
+            session_idle_minutes: self.session_idle / 60_000_000,
+            session_absolute_hours: self.session_absolute / 3_600_000_000,
+            account_failure_limit: self.account_failure_limit,
+            ip_failure_limit: self.ip_failure_limit,
+            log_retention_days: self.request_log_retention_days,
+        }
+    }
+}
+
+/// The instance settings in effect on this node: the configured defaults until an Admin's
+/// values are read (`services::instance_settings::refresh`), then those.
+#[derive(Debug)]
+pub struct LiveKnobs(std::sync::RwLock<Knobs>);
+
+impl LiveKnobs {
+    pub fn new(knobs: Knobs) -> Self {
+        LiveKnobs(std::sync::RwLock::new(knobs))
+    }
+
+    /// The values now (a poisoned lock still holds whole values: each write is one store).
+    pub fn get(&self) -> Knobs {
+        *self.0.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub fn set(&self, knobs: Knobs) {
+        *self.0.write().unwrap_or_else(std::sync::PoisonError::into_inner) = knobs;
     }
 }
 
@@ -82,6 +119,8 @@ pub struct Shared {
     /// Key and certificate generation: bounded like password hashing (see `cpu`).
     pub keygen: Arc<super::cpu::CpuPool>,
     pub settings: Arc<Settings>,
+    /// What Admins set under Settings → Instance, over `settings`' defaults.
+    pub knobs: Arc<LiveKnobs>,
     pub leptos_options: Arc<LeptosOptions>,
     /// Vault data keys once unwrapped (a vault's key never changes while the process runs;
     /// the master key that unwraps them is in memory anyway).

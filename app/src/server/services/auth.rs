@@ -37,7 +37,8 @@ use crate::server::{Anonymous, AppState, Caller, SessionCtx, clock};
 use std::time::Duration;
 
 /// Attempts on one account from one address before that address is refused for it; also the
-/// failures of one account (from anywhere) after which attempts are slowed down.
+/// failures of one account (from anywhere) after which attempts are slowed down. The default;
+/// an Admin may set another under Settings → Instance.
 pub const ACCOUNT_FAILURES: i64 = 5;
 /// Counting window, in minutes.
 pub const WINDOW_MINUTES: i64 = 15;
@@ -75,12 +76,13 @@ fn minutes_left(window_start: Micros, now: Micros) -> i64 {
     ((window_start + clock::minutes(WINDOW_MINUTES) - now) / 60_000_000 + 1).max(1)
 }
 
-/// How long an attempt waits when the account has `failures` failures in the window already.
-pub fn delay_for(failures: i64) -> Duration {
-    if failures < ACCOUNT_FAILURES {
+/// How long an attempt waits when the account has `failures` failures in the window already
+/// and slows down from `limit` on.
+pub fn delay_for(failures: i64, limit: i64) -> Duration {
+    if failures < limit {
         return Duration::ZERO;
     }
-    let doublings = u32::try_from((failures - ACCOUNT_FAILURES).min(8)).unwrap_or(8);
+    let doublings = u32::try_from((failures - limit).min(8)).unwrap_or(8);
     Duration::from_millis(500u64 << doublings).min(MAX_DELAY)
 }
 
@@ -101,14 +103,15 @@ async fn count_attempt(state: &AppState, email: &str, ip: &str, now: Micros) -> 
     let source =
         throttle::hit(&mut tx, &source_key(email, ip), Subject { email: Some(email), ip: Some(ip) }, now, window)
             .await?;
-    if source.attempts > ACCOUNT_FAILURES {
+    let knobs = state.knobs.get();
+    if source.attempts > knobs.account_failure_limit {
         tx.commit().await?;
         return Err(AppError::rate_limited(format!(
             "Too many failed sign-ins to this account from your network address. Try again in {} minutes.",
             minutes_left(source.window_start, now)
         )));
     }
-    let limit = state.settings.ip_failure_limit;
+    let limit = knobs.ip_failure_limit;
     let mut ip_counter = None;
     if limit > 0 {
         let c = throttle::hit(&mut tx, &ip_key(ip), Subject { email: None, ip: Some(ip) }, now, window).await?;
@@ -147,7 +150,8 @@ pub async fn sign_in(caller: &Caller<Anonymous>, email: &str, password: String) 
             flood.summarize(Door::SignIn, caller.meta.ip.as_deref(), clock::now());
         }
     })?;
-    tokio::time::sleep(delay_for(attempt.account_failures)).await;
+    let knobs = caller.state.knobs.get();
+    tokio::time::sleep(delay_for(attempt.account_failures, knobs.account_failure_limit)).await;
 
     let user = users::find_by_email(caller.state.db.reader(), email.as_str()).await?;
     let usable = user.as_ref().filter(|u| u.state == users::UserState::Active);
@@ -177,15 +181,15 @@ pub async fn sign_in(caller: &Caller<Anonymous>, email: &str, password: String) 
         let who = Subject { email: Some(email.as_str()), ip: None };
         let window = clock::minutes(WINDOW_MINUTES);
         let account = throttle::hit(&mut tx, &account_key(email.as_str()), who, clock::now(), window).await?;
-        if attempt.source.attempts == ACCOUNT_FAILURES {
+        if attempt.source.attempts == knobs.account_failure_limit {
             let detail = "this network address is refused for this account for 15 minutes";
             user_log::append(&mut tx, log(Event::Lockout, Some(detail))).await?;
         }
-        if account.attempts == ACCOUNT_FAILURES {
+        if account.attempts == knobs.account_failure_limit {
             let detail = "further sign-ins to this account are slowed down for 15 minutes";
             user_log::append(&mut tx, log(Event::Lockout, Some(detail))).await?;
         }
-        if attempt.ip.is_some_and(|c| c.attempts == caller.state.settings.ip_failure_limit) {
+        if attempt.ip.is_some_and(|c| c.attempts == knobs.ip_failure_limit) {
             user_log::append(&mut tx, log(Event::Lockout, Some("network address refused for 15 minutes"))).await?;
         }
         tx.commit().await?;
@@ -220,7 +224,7 @@ pub async fn sign_in(caller: &Caller<Anonymous>, email: &str, password: String) 
 pub async fn start_session(caller: &Caller<Anonymous>, tx: &mut Tx, user: UserId) -> Result<NewSession, AppError> {
     let token = tokens::generate(TokenKind::Session);
     let now = clock::now();
-    let expires = now + caller.state.settings.session_absolute;
+    let expires = now + caller.state.knobs.get().session_absolute();
     let ua = caller.meta.user_agent.as_deref().map(|s| s.chars().take(256).collect::<String>());
     sessions::insert(
         tx,
@@ -244,7 +248,7 @@ pub async fn resolve(state: &AppState, token: &str) -> Result<Option<SessionCtx>
     let hash = tokens::token_hash(token);
     let Some(row) = sessions::find(&state.db, &hash).await? else { return Ok(None) };
     let now = clock::now();
-    if row.expires_at <= now || row.last_seen_at + state.settings.session_idle <= now {
+    if row.expires_at <= now || row.last_seen_at + state.knobs.get().session_idle() <= now {
         let mut tx = state.db.begin().await?;
         if sessions::delete(&mut tx, &hash).await? {
             let line = LogLine {

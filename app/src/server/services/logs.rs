@@ -161,7 +161,8 @@ const PG_PRUNE_LOCK: i64 = 0x5ec7_9a0e;
 /// run (the holder is doing the work). A run that deleted rows is recorded in the audit log
 /// as a system event. Returns how many rows went.
 pub async fn prune_request_log(state: &AppState, now: crate::domain::time::Micros) -> Result<u64, AppError> {
-    let cutoff = now - crate::server::clock::minutes(state.settings.request_log_retention_days * 24 * 60);
+    let retention_days = state.knobs.get().log_retention_days;
+    let cutoff = now - crate::server::clock::minutes(retention_days * 24 * 60);
     let mut total = 0;
     loop {
         let mut tx = state.db.begin().await?;
@@ -180,7 +181,7 @@ pub async fn prune_request_log(state: &AppState, now: crate::domain::time::Micro
         if gone < PRUNE_BATCH as u64 {
             total += crate::server::repo::refused::prune(&mut tx, cutoff).await?;
             if total > 0 {
-                let days = state.settings.request_log_retention_days.to_string();
+                let days = retention_days.to_string();
                 let changes = vec![
                     Change::values("deleted", None, Some(&total.to_string())),
                     Change::values("retention_days", None, Some(&days)),

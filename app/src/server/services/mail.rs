@@ -177,18 +177,23 @@ pub async fn save(caller: &Caller, input: &SmtpInput) -> Result<MailView, AppErr
     if password.is_some() {
         changes.push(Change::changed("smtp_password"));
     }
+    record(&mut tx, caller, "settings.smtp", changes).await?;
+    tx.commit().await?;
+    load_view(&state.db).await
+}
+
+/// The audit entry for an Admin's action on the e-mail settings.
+async fn record(tx: &mut Tx, caller: &Caller, action: &str, changes: Vec<Change>) -> Result<(), sqlx::Error> {
     let entry = Entry {
         actor: &actor(caller),
-        action: "settings.smtp",
+        action,
         resource_type: "instance",
         resource_id: None,
         resource_name: Some("e-mail settings".into()),
         changes,
         source_ip: caller.meta.ip.clone(),
     };
-    audit::append(&mut tx, &state.audit_key, entry).await?;
-    tx.commit().await?;
-    load_view(&state.db).await
+    audit::append(tx, &caller.state.audit_key, entry).await
 }
 
 /// Sends a test message to the asking Admin now, with the saved settings, and says what the
@@ -215,16 +220,7 @@ pub async fn send_test(caller: &Caller) -> Result<String, AppError> {
         Err(e) => format!("failed: {e}"),
     };
     let changes = vec![Change::values("to", None, Some(&to)), Change::values("result", None, Some(&result))];
-    let entry = Entry {
-        actor: &actor(caller),
-        action: "mail.test",
-        resource_type: "instance",
-        resource_id: None,
-        resource_name: Some("e-mail settings".into()),
-        changes,
-        source_ip: caller.meta.ip.clone(),
-    };
-    audit::append(&mut tx, &state.audit_key, entry).await?;
+    record(&mut tx, caller, "mail.test", changes).await?;
     tx.commit().await?;
     match outcome {
         Ok(()) => Ok(format!("A test e-mail was sent to {to}.")),

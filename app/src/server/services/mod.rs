@@ -8,6 +8,7 @@ pub mod backup;
 pub mod certificates;
 pub mod demo;
 pub mod expiry;
+pub mod instance_settings;
 pub mod keys;
 pub mod logs;
 pub mod machine;

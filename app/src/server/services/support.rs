@@ -155,9 +155,7 @@ pub async fn reply(caller: &Caller, id: &str, text: &str) -> Result<Ticket, AppE
         let title = format!("{} replied: {}", caller.user().name, summary.title);
         notifications::to_admins(&mut tx, Some(me), ("support", &title), &link(id), now).await?;
     } else {
-        let author = crate::domain::ids::UserId::parse(&author).ok_or_else(AppError::internal)?;
-        let title = format!("Support replied: {}", summary.title);
-        notifications::to_user(&mut tx, author, "support", &title, &link(id), now).await?;
+        tell_author(&mut tx, &author, &format!("Support replied: {}", summary.title), id, now).await?;
     }
     let changes = vec![Change::values("status", Some(summary.status.as_str()), Some(status.as_str()))];
     record(&mut tx, caller, "support.reply", (id, &summary.title), changes).await?;
@@ -179,14 +177,18 @@ pub async fn set_status(caller: &Caller, id: &str, status: &str) -> Result<Ticke
     let mut tx = caller.state.db.begin().await?;
     set(&mut tx, id, status, now).await?;
     if status == TicketStatus::Closed && author != caller.user().id.to_string() {
-        let author = crate::domain::ids::UserId::parse(&author).ok_or_else(AppError::internal)?;
-        let title = format!("Support closed: {}", summary.title);
-        notifications::to_user(&mut tx, author, "support", &title, &link(id), now).await?;
+        tell_author(&mut tx, &author, &format!("Support closed: {}", summary.title), id, now).await?;
     }
     let changes = vec![Change::values("status", Some(summary.status.as_str()), Some(status.as_str()))];
     record(&mut tx, caller, "support.status", (id, &summary.title), changes).await?;
     tx.commit().await?;
     get(caller, id).await
+}
+
+/// Notifies the ticket's author (`author`, its id as stored) of `title`, leading to the ticket.
+async fn tell_author(tx: &mut Tx, author: &str, title: &str, id: &str, now: Micros) -> Result<(), AppError> {
+    let author = crate::domain::ids::UserId::parse(author).ok_or_else(AppError::internal)?;
+    Ok(notifications::to_user(tx, author, "support", title, &link(id), now).await?)
 }
 
 fn link(id: &str) -> String {

@@ -229,14 +229,15 @@ pub async fn sign_in_locks(caller: &Caller) -> Result<Vec<SignInLock>, AppError>
     guard(caller).await?;
     let now = clock::now();
     let window = clock::minutes(auth::WINDOW_MINUTES);
-    let ip_limit = caller.state.settings.ip_failure_limit;
-    let rows = throttle::busy(&caller.state.db, now - window, auth::ACCOUNT_FAILURES.min(ip_limit.max(1))).await?;
+    let knobs = caller.state.knobs.get();
+    let (ip_limit, account_limit) = (knobs.ip_failure_limit, knobs.account_failure_limit);
+    let rows = throttle::busy(&caller.state.db, now - window, account_limit.min(ip_limit.max(1))).await?;
     Ok(rows
         .into_iter()
         .filter_map(|r| {
             let kind = match r.key.split_once(':')?.0 {
-                "source" if r.attempts >= auth::ACCOUNT_FAILURES => LockKind::AccountFromAddress,
-                "email" if r.attempts >= auth::ACCOUNT_FAILURES => LockKind::AccountSlowed,
+                "source" if r.attempts >= account_limit => LockKind::AccountFromAddress,
+                "email" if r.attempts >= account_limit => LockKind::AccountSlowed,
                 "ip" if ip_limit > 0 && r.attempts >= ip_limit => LockKind::Address,
                 _ => return None,
             };

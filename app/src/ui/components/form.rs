@@ -25,7 +25,7 @@ pub fn Field(
     #[prop(default = "text")] kind: &'static str,
     #[prop(default = "off")] autocomplete: &'static str,
     #[prop(default = 200)] maxlength: usize,
-    #[prop(optional)] hint: &'static str,
+    #[prop(optional, into)] hint: String,
     #[prop(optional, into)] value: String,
     #[prop(optional)] autofocus: bool,
 ) -> impl IntoView {

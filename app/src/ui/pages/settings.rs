@@ -1,7 +1,9 @@
-//! Admin → Settings: the SMTP server Secryn sends e-mail through (invitations, reset links,
-//! expiry digests), a test e-mail to check it, and what could not be delivered.
+//! Admin → Settings: the instance (name, sessions, sign-in lockout, log retention), the SMTP
+//! server Secryn sends e-mail through (invitations, reset links, expiry digests) with a test
+//! e-mail and what could not be delivered, and where the backup schedule lives.
 
-use crate::api::settings::{SaveMailSettings, SendTestMail, mail_settings};
+use crate::api::settings::{SaveInstanceSettings, SaveMailSettings, SendTestMail, instance_settings, mail_settings};
+use crate::domain::instance::InstanceView;
 use crate::domain::mail::{MailView, Smtp, Undelivered, security_choices};
 use crate::domain::time::short;
 use crate::ui::components::form::{ErrorSignal, Field, FormError, SelectField, action_error};
@@ -23,6 +25,14 @@ pub fn SettingsPage() -> impl IntoView {
     let errors = action_error(save);
     let test_errors = action_error(test);
     let view_of = Resource::new(move || (save.version().get(), test.version().get()), |_| mail_settings());
+    let save_instance = ServerAction::<SaveInstanceSettings>::new();
+    let instance_errors = action_error(save_instance);
+    let instance = Resource::new(move || save_instance.version().get(), |_| instance_settings());
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = save_instance.value().get() {
+            toasts.show("Instance settings saved.");
+        }
+    });
     Effect::new(move |_| {
         if let Some(Ok(_)) = save.value().get() {
             toasts.show("E-mail settings saved.");
@@ -42,15 +52,63 @@ pub fn SettingsPage() -> impl IntoView {
             </div>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
+                    match instance.await {
+                        Err(e) => view! { <p class="form-error" role="alert">{e.message}</p> }.into_any(),
+                        Ok(v) => view! { <Instance view=v save=save_instance errors=instance_errors /> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
                     match view_of.await {
                         Err(e) => view! { <p class="form-error" role="alert">{e.message}</p> }.into_any(),
                         Ok(v) => view! { <Mail view=v save errors test test_errors /> }.into_any(),
                     }
                 })}
             </Transition>
+            <section class="panel stack" aria-labelledby="backup-schedule-title">
+                <h2 id="backup-schedule-title">"Backup schedule"</h2>
+                <p class="muted">
+                    "Scheduled backups are set beside making and restoring backups, under "
+                    <a href="/admin/backups">"Backups"</a>"."
+                </p>
+            </section>
         </div>
     }
     .into_any()
+}
+
+/// The instance part: the name and the numbers, each with the server's default beside it.
+#[component]
+fn Instance(view: InstanceView, save: ServerAction<SaveInstanceSettings>, errors: ErrorSignal) -> impl IntoView {
+    let InstanceView { name, knobs, defaults, .. } = view;
+    let hint = |d: i64, unit: &str| format!("Server default: {d} {unit}. Empty sets it back.");
+    view! {
+        <section class="panel stack" id="instance" aria-labelledby="instance-title">
+            <h2 id="instance-title">"Instance"</h2>
+            <ActionForm action=save attr:class="stack" attr:novalidate=true>
+                <FormError errors />
+                <Field label="Instance name" name="name" errors maxlength=64 value=name hint="Shown in the top bar and in e-mails." />
+                <div class="field-row">
+                    <Field kind="number" maxlength=7 label="Session idle timeout (minutes)" name="session_idle_minutes" errors
+                        value=knobs.session_idle_minutes.to_string() hint=hint(defaults.session_idle_minutes, "minutes") />
+                    <Field kind="number" maxlength=7 label="Session lifetime (hours)" name="session_absolute_hours" errors
+                        value=knobs.session_absolute_hours.to_string() hint=hint(defaults.session_absolute_hours, "hours") />
+                </div>
+                <div class="field-row">
+                    <Field kind="number" maxlength=7 label="Failed sign-ins before an account locks" name="account_failure_limit" errors
+                        value=knobs.account_failure_limit.to_string() hint=hint(defaults.account_failure_limit, "per address, 15 minutes") />
+                    <Field kind="number" maxlength=7 label="Failed sign-ins per address" name="ip_failure_limit" errors
+                        value=knobs.ip_failure_limit.to_string() hint=hint(defaults.ip_failure_limit, "in 15 minutes; 0 is off") />
+                </div>
+                <Field kind="number" maxlength=7 label="Keep request and MCP logs (days)" name="log_retention_days" errors
+                    value=knobs.log_retention_days.to_string() hint=hint(defaults.log_retention_days, "days; the audit log keeps everything") />
+                <div class="button-row">
+                    <button class="button primary" type="submit" disabled=move || save.pending().get()>"Save instance settings"</button>
+                </div>
+            </ActionForm>
+        </section>
+    }
 }
 
 /// The e-mail section: what is set, the form, the test button and the undelivered list.

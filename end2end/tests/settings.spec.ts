@@ -16,7 +16,8 @@ import {
   watchConsole,
 } from "../helpers";
 
-// E-mail as an Admin sets it up: Admin → Settings takes a real SMTP server (aiosmtpd on
+// Admin → Settings. The instance part checks each number beside its field and renames the
+// instance. E-mail as an Admin sets it up: Admin → Settings takes a real SMTP server (aiosmtpd on
 // loopback, storing what it receives in a Maildir), refuses a wrong port beside the field,
 // sends a test e-mail, and then an invitation arrives by e-mail; its link opens the account
 // in the invitee's own browser. E-mail is turned off again at the end, so other specs see the
@@ -155,6 +156,42 @@ test("an Admin sets up e-mail, a test arrives, and an e-mailed invitation opens 
     await page.getByRole("button", { name: "Save e-mail settings" }).click();
     await expect(page.locator("#mail-status")).toHaveText("E-mail is off: no SMTP server is set.");
     sink.stop();
+  }
+  expect(errors).toEqual([]);
+});
+
+test("an Admin renames the instance and sets session and lockout limits, checked beside each field", async ({ page }) => {
+  const errors = watchConsole(page);
+  await openProjectsAsAdmin(page);
+  await openSettings(page);
+  const before = await page.getByLabel("Instance name").inputValue();
+  const save = page.getByRole("button", { name: "Save instance settings" });
+  try {
+    await page.getByLabel("Session idle timeout (minutes)").fill("1");
+    await save.click();
+    await expect(page.locator("#field-session_idle_minutes-error")).toHaveText("Enter 5 to 1440 minutes, or leave empty.");
+    await page.getByLabel("Session idle timeout (minutes)").fill("600");
+    await page.getByLabel("Session lifetime (hours)").fill("2");
+    await save.click();
+    await expect(page.locator("#field-session_absolute_hours-error")).toContainText("cannot end sooner than its idle timeout");
+
+    // A valid save: empty fields go back to the server's defaults; the new name is in the top bar.
+    await page.getByLabel("Session idle timeout (minutes)").fill("");
+    await page.getByLabel("Session lifetime (hours)").fill("");
+    await page.getByLabel("Instance name").fill(`${before} 2`);
+    await save.click();
+    await expect(page.getByText("Instance settings saved.")).toBeVisible();
+    await openSettings(page);
+    await expect(page.getByLabel("Session idle timeout (minutes)")).toHaveValue("60");
+    await expect(page.getByLabel("Session lifetime (hours)")).toHaveValue("12");
+    await page.goto("/projects");
+    await expect(page.getByRole("banner").getByRole("link", { name: `${before} 2` })).toBeVisible();
+  } finally {
+    // The name back, for the specs after this one.
+    await openSettings(page);
+    await page.getByLabel("Instance name").fill(before);
+    await save.click();
+    await expect(page.getByText("Instance settings saved.")).toBeVisible();
   }
   expect(errors).toEqual([]);
 });
