@@ -4,8 +4,9 @@
 # GET secret-by-name with wrk (64 connections) and samples the server with `perf` meanwhile;
 # prints the hottest symbols (self time) and the share of time by area.
 # Needs the release build (make build), wrk and perf (Debian `linux-perf`).
-# Usage: bash bench/profile-read.sh [SECONDS] [readyz]   (default 10 s; `readyz` profiles
-# GET /readyz instead: what every request costs before any read)
+# Usage: bash bench/profile-read.sh [SECONDS] [readyz|vault]   (default 10 s; `readyz` profiles
+# GET /readyz instead: what every request costs before any read; `vault` reads a whole vault
+# of 100 secrets)
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
@@ -18,10 +19,12 @@ for tool in wrk perf; do
 done
 [[ -x target/release/secryn ]] || die "target/release/secryn is missing: make build"
 
+secrets=1000
+[[ ${2:-} == vault ]] && secrets=100
 rm -rf "$DATA" && mkdir -p -m 700 "$DATA"
 env=(SECRYN_DATA_DIR="$DATA" SECRYN_LISTEN="$ADDR" SECRYN_SITE_ROOT=target/site SECRYN_LOG=warn
     ${PROFILE_DATABASE_URL:+SECRYN_DATABASE_URL="$PROFILE_DATABASE_URL"})
-demo="$(env "${env[@]}" target/release/secryn demo-data --force --secrets 1000)"
+demo="$(env "${env[@]}" target/release/secryn demo-data --force --secrets "$secrets")"
 vault="$(sed -n 's/.*"vault_id":"\([^"]*\)".*/\1/p' <<<"$demo")"
 key="$(sed -n 's/.*"access_key":"\([^"]*\)".*/\1/p' <<<"$demo")"
 env "${env[@]}" target/release/secryn serve >"$DATA/server.log" 2>&1 &
@@ -31,10 +34,11 @@ for _ in $(seq 60); do curl -fsS -o /dev/null "http://$ADDR/readyz" 2>/dev/null 
 
 url="http://$ADDR/api/v1/vaults/$vault/secrets/DEMO_SECRET_00500"
 [[ ${2:-} == readyz ]] && url="http://$ADDR/readyz"
+[[ ${2:-} == vault ]] && url="http://$ADDR/api/v1/vaults/$vault"
 wrk -t2 -c64 -d"$((SECONDS_TO_RUN + 2))s" -H "Authorization: Bearer $key" "$url" >"$DATA/wrk.txt" &
 wrk_pid=$!
 sleep 1
-perf record -q -F 1999 -g -p "$pid" -o "$DATA/perf.data" -- sleep "$SECONDS_TO_RUN" 2>/dev/null
+perf record -q -F ${PERF_FREQ:-1999} ${PERF_CALLGRAPH:--g} -p "$pid" -o "$DATA/perf.data" -- sleep "$SECONDS_TO_RUN" 2>/dev/null
 wait "$wrk_pid"
 grep -E "Requests/sec|Latency" "$DATA/wrk.txt"
 

@@ -1,6 +1,7 @@
-//! The HTTP surface: routes (pages, server functions, health) and the middleware every
-//! request passes — security headers, CSRF check, session lookup and the page gate that
-//! sends people to setup or sign-in.
+//! The HTTP surface: routes (pages, server functions, the REST API, health) and their
+//! middleware — the edge every request passes (id, span, request facts, security headers),
+//! then, on people's side only, the CSRF check, session lookup and the page gate that sends
+//! people to setup or sign-in.
 
 use app::api::door::session_cookie_name;
 use app::domain::{AppError, ErrorCode};
@@ -12,7 +13,7 @@ use app::{App, shell};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -37,11 +38,11 @@ pub fn router(state: AppState, https: bool, mcp: crate::mcp::Endpoint) -> Router
     let state = AppState::new(Shared { leptos_options: Arc::new(pin_site(&state.leptos_options)), ..(*state).clone() });
     let routes = generate_route_list(App);
     let options = (*state.leptos_options).clone();
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
+    // People's side: pages, server functions, downloads and MCP (sessions, the CSRF check,
+    // the body limit, the page gate). The REST API and the health checks skip those layers:
+    // they carry no cookie and no body, and a machine read is the hottest path there is.
+    let people = Router::new()
         .merge(crate::downloads::routes())
-        .nest("/api", crate::rest::router(state.clone()))
         .merge(crate::mcp::router(state.clone(), mcp))
         .leptos_routes_with_context(&state, routes, || {}, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
@@ -49,9 +50,13 @@ pub fn router(state: AppState, https: bool, mcp: crate::mcp::Endpoint) -> Router
         .layer(from_fn_with_state(state.clone(), page_gate))
         .layer(from_fn_with_state(state.clone(), session))
         .layer(from_fn(csrf))
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(from_fn_with_state(https, security_headers))
-        .layer(from_fn_with_state(state.clone(), request_context))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT));
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .nest("/api", crate::rest::router(state.clone()))
+        .merge(people)
+        .layer(from_fn_with_state(Edge { state: state.clone(), https }, edge))
         .with_state(state)
 }
 
@@ -172,57 +177,61 @@ fn nonce() -> String {
 const CSP_NO_SCRIPT: &str = "default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self' data:; \
      connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-async fn security_headers(State(https): State<bool>, mut req: Request, next: Next) -> Response {
-    let page = is_page(req.uri().path()) || req.uri().path().starts_with("/rpc/");
-    let asset = is_static(req.uri().path()).then(|| req.uri().path().to_owned());
-    let n = page.then(nonce);
-    if let Some(n) = &n {
-        req.extensions_mut().insert(CspNonce(n.clone()));
-    }
-    let mut res = next.run(req).await;
-    let h = res.headers_mut();
-    let csp = match &n {
-        Some(n) => format!(
-            "default-src 'self'; script-src 'self' 'nonce-{n}' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; \
-             connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-        ),
-        None => CSP_NO_SCRIPT.to_owned(),
-    };
-    let set = |h: &mut HeaderMap, name: header::HeaderName, value: &str| {
-        if let Ok(v) = HeaderValue::from_str(value) {
-            h.insert(name, v);
-        }
-    };
-    set(h, header::CONTENT_SECURITY_POLICY, &csp);
-    set(h, header::X_FRAME_OPTIONS, "DENY");
-    set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
-    set(h, header::REFERRER_POLICY, "same-origin");
-    set(h, header::HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
-    set(h, header::HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=()");
-    if https {
-        set(h, header::STRICT_TRANSPORT_SECURITY, "max-age=63072000; includeSubDomains");
-    }
-    if page && !h.contains_key(header::CACHE_CONTROL) {
-        set(h, header::CACHE_CONTROL, "no-store");
-    }
-    if let Some(path) = asset {
-        let policy = static_cache_control(&path, res.status());
-        set(res.headers_mut(), header::CACHE_CONTROL, policy);
-    }
-    res
+/// Whether a path is answered by a page or a server function, whose scripts need a nonce.
+fn runs_scripts(path: &str) -> bool {
+    is_page(path) || path.starts_with("/rpc/")
 }
 
-/// Oversized bodies are refused with 413, and server functions answer only to pages of this
-/// origin: a cross-site form or script is refused before anything runs.
+/// Sets the security headers on a response: the CSP (with the page's nonce, if it drew one),
+/// framing, sniffing, referrer and permissions policies, HSTS behind HTTPS, and the cache
+/// policy of pages (never stored) and assets (see [`static_cache_control`]).
+fn secure(res: &mut Response, https: bool, nonce: Option<&str>, page: bool, asset: Option<&str>) {
+    let status = res.status();
+    let h = res.headers_mut();
+    let csp = match nonce {
+        Some(n) => HeaderValue::from_str(&format!(
+            "default-src 'self'; script-src 'self' 'nonce-{n}' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; \
+             connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+        ))
+        .unwrap_or_else(|_| HeaderValue::from_static(CSP_NO_SCRIPT)),
+        None => HeaderValue::from_static(CSP_NO_SCRIPT),
+    };
+    h.insert(header::CONTENT_SECURITY_POLICY, csp);
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(HeaderName::from_static("cross-origin-opener-policy"), HeaderValue::from_static("same-origin"));
+    h.insert(
+        HeaderName::from_static("permissions-policy"),
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+    );
+    if https {
+        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=63072000; includeSubDomains"));
+    }
+    if page && !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if let Some(path) = asset {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static(static_cache_control(path, status)));
+    }
+}
+
+/// A body declared larger than its path accepts, refused with 413 before anything reads it.
+fn declared_too_large(req: &Request) -> bool {
+    // A backup upload is streamed (never held whole) and bounded by the backup service.
+    let limit = if BACKUP_UPLOADS.contains(&req.uri().path()) {
+        app::server::services::backup::MAX_FILE
+    } else {
+        BODY_LIMIT as u64
+    };
+    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    declared.is_some_and(|n| n > limit)
+}
+
+/// Server functions answer only to pages of this origin: a cross-site form or script is
+/// refused before anything runs.
 async fn csrf(req: Request, next: Next) -> Response {
     let path = req.uri().path();
-    // A backup upload is streamed (never held whole) and bounded by the backup service.
-    let limit =
-        if BACKUP_UPLOADS.contains(&path) { app::server::services::backup::MAX_FILE } else { BODY_LIMIT as u64 };
-    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit) {
-        return AppError::new(ErrorCode::PayloadTooLarge, "The request body is too large.").into_response();
-    }
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if unsafe_method && (path.starts_with("/rpc/") || path.starts_with("/admin/")) && cross_site(req.headers()) {
         return AppError::forbidden("Cross-site requests are not accepted.").into_response();
@@ -255,11 +264,23 @@ fn session_token(h: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
-/// Gives the request its id and span (see `app::server::request`), runs it inside both, and
-/// returns the id in the response. A failure on our side gets a log line here, in the span.
-async fn request_context(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+/// What the edge layer needs: the state (trusted proxies) and whether the server is behind
+/// HTTPS (HSTS).
+#[derive(Clone)]
+struct Edge {
+    state: AppState,
+    https: bool,
+}
+
+/// Every request's first and last step, in one layer: its id and span (see
+/// `app::server::request`), the facts services record about it, a declared body too large
+/// refused before anything reads it, and the security headers on the way out (with a CSP
+/// nonce only for pages and server functions). A failure on our side gets a log line here,
+/// in the span.
+async fn edge(State(edge): State<Edge>, mut req: Request, next: Next) -> Response {
     let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-    let trusted = peer.is_some_and(|p| state.settings.trusted_proxies.trusts(p));
+    let proxies = &edge.state.settings.trusted_proxies;
+    let trusted = peer.is_some_and(|p| proxies.trusts(p));
     let proxied = req.headers().get(request::HEADER).and_then(|v| v.to_str().ok());
     let id = request::id_for(proxied, trusted);
     let span = tracing::info_span!(
@@ -271,8 +292,29 @@ async fn request_context(State(state): State<AppState>, mut req: Request, next: 
         access_key = tracing::field::Empty,
     );
     let started = std::time::Instant::now();
-    req.extensions_mut().insert(request::RequestId(std::sync::Arc::from(id.as_str())));
-    let mut res = request::scope(&id, next.run(req).instrument(span.clone())).await;
+    let path = req.uri().path();
+    let page = runs_scripts(path);
+    let asset = is_static(path).then(|| path.to_owned());
+    let nonce = page.then(nonce);
+    if asset.is_none() {
+        let meta = RequestMeta {
+            ip: peer.map(|p| proxies.client(p, req.headers()).to_string()),
+            user_agent: req
+                .headers()
+                .get(header::USER_AGENT)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).chars().take(256).collect()),
+        };
+        req.extensions_mut().insert(meta);
+    }
+    if let Some(n) = &nonce {
+        req.extensions_mut().insert(CspNonce(n.clone()));
+    }
+    req.extensions_mut().insert(request::RequestId(Arc::from(id.as_str())));
+    let mut res = if declared_too_large(&req) {
+        AppError::new(ErrorCode::PayloadTooLarge, "The request body is too large.").into_response()
+    } else {
+        request::scope(&id, next.run(req).instrument(span.clone())).await
+    };
     let status = res.status().as_u16();
     let ms = started.elapsed().as_secs_f64() * 1000.0;
     span.in_scope(|| {
@@ -282,28 +324,18 @@ async fn request_context(State(state): State<AppState>, mut req: Request, next: 
             tracing::debug!(status, ms, "request refused");
         }
     });
+    secure(&mut res, edge.https, nonce.as_deref(), page, asset.as_deref());
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(request::HEADER, v);
     }
     res
 }
 
-/// Records the request's facts and attaches the signed-in session, if any.
+/// Attaches the signed-in session, if any (people's side only).
 async fn session(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let path = req.uri().path();
-    if path.starts_with("/pkg/") || path == "/healthz" || path == "/readyz" {
+    if req.uri().path().starts_with("/pkg/") {
         return next.run(req).await;
     }
-    let meta = RequestMeta {
-        ip: req
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| state.settings.trusted_proxies.client(c.0.ip(), req.headers()).to_string()),
-        user_agent: req
-            .headers()
-            .get(header::USER_AGENT)
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).chars().take(256).collect()),
-    };
     if let Some(token) = session_token(req.headers(), session_cookie_name(state.settings.secure_cookies)) {
         match auth::resolve(&state, &token).await {
             Ok(Some(ctx)) => {
@@ -314,7 +346,6 @@ async fn session(State(state): State<AppState>, mut req: Request, next: Next) ->
             Err(e) => return e.into_response(),
         }
     }
-    req.extensions_mut().insert(meta);
     next.run(req).await
 }
 

@@ -21,6 +21,12 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// mimalloc instead of glibc's allocator: a machine read allocates a few hundred small
+/// buffers across tokio's workers, and glibc's per-arena locks and free-list merging were a
+/// sixth of the server's time under load (see `docs/decisions.md`, "The limit reference").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();

@@ -10,7 +10,7 @@ use app::server::services::machine::{
 use app::server::services::machine_keys::{self, CertJson, ExpiredJson, KeyJson, Pem};
 use app::server::{AppState, Caller, RequestMeta};
 use axum::Router;
-use axum::extract::{Path, Query, Request};
+use axum::extract::{FromRequestParts, Path, Query, Request, State};
 use axum::http::{HeaderValue, Method, header};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
@@ -214,10 +214,13 @@ fn token_in_query(query: Option<&str>, allowed: Option<&str>) -> bool {
 }
 
 /// Refuses tokens in the query (recorded like every call) and marks every answer `no-store`.
-async fn refuse_tokens_in_query(doorway: Doorway, req: Request, next: Next) -> Response {
+async fn refuse_tokens_in_query(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let allowed = is_public_path(req.uri().path()).then_some("code");
     let mut res = if token_in_query(req.uri().query(), allowed) {
         let e = AppError::unauthorized("Access keys are accepted in the Authorization header only, never in the URL.");
+        // Only a refused call needs its caller (most calls never do).
+        let (mut parts, _) = req.into_parts();
+        let Ok(doorway) = Doorway::from_request_parts(&mut parts, &state).await;
         doorway.answer(REFUSED, "none", Err::<(), _>(e)).await
     } else {
         next.run(req).await
