@@ -360,7 +360,7 @@ async fn import_previews_reports_bad_lines_and_makes_versions_only_when_asked() 
 /// (batches from several nodes may commit out of order).
 #[tokio::test]
 async fn request_log_keeps_every_record_and_last_use_never_goes_back() {
-    use app::server::repo::request_log::{Logged, Record, append};
+    use app::server::repo::request_log::{Logged, Record, Writer};
     use app::server::services::access_keys as keys_service;
     for t in testkit::engines().await {
         let w = world(&t.db).await;
@@ -379,8 +379,9 @@ async fn request_log_keeps_every_record_and_last_use_never_goes_back() {
                 request_id: Some(format!("req-{at}")),
             })
         };
-        append(&t.db, &[record(1_000, Some(&key)), record(3_000, Some(&key)), record(2_000, None)]).await.unwrap();
-        append(&t.db, &[record(500, Some(&key))]).await.unwrap();
+        let mut writer = Writer::new(t.db.clone());
+        writer.append(&[record(1_000, Some(&key)), record(3_000, Some(&key)), record(2_000, None)]).await.unwrap();
+        writer.append(&[record(500, Some(&key))]).await.unwrap();
         let last: Option<i64> = sqlx::query_scalar("select last_used_at from access_keys where id = $1")
             .bind(&key)
             .fetch_one(t.db.reader())
@@ -403,7 +404,7 @@ async fn request_log_keeps_every_record_and_last_use_never_goes_back() {
             "{:?}",
             t.engine
         );
-        assert!(append(&t.db, &[]).await.is_ok(), "an empty batch is a no-op");
+        assert!(writer.append(&[]).await.is_ok(), "an empty batch is a no-op");
     }
 }
 

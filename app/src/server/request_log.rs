@@ -42,10 +42,11 @@ impl RequestLog {
 }
 
 async fn write_batches(db: Db, mut rx: mpsc::Receiver<Job>) {
+    let mut writer = request_log::Writer::new(db);
     let mut batch: Vec<Job> = Vec::with_capacity(BATCH);
     while rx.recv_many(&mut batch, BATCH).await > 0 {
         let (records, done): (Vec<Logged>, Vec<_>) = batch.drain(..).unzip();
-        let ok = match request_log::append(&db, &records).await {
+        let ok = match writer.append(&records).await {
             Ok(()) => true,
             Err(e) => {
                 tracing::error!(error = %e, rows = records.len(), "the request log could not be written");

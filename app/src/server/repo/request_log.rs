@@ -3,6 +3,7 @@
 
 use crate::domain::time::Micros;
 use crate::server::db::{Db, Engine};
+use sqlx::AnyConnection;
 use std::collections::HashMap;
 
 /// One REST call as recorded: the path template, never the raw path or query string.
@@ -307,11 +308,53 @@ update access_keys set last_used_at = u.at
     from json_to_recordset($2::json) as u(id text, at bigint)
     where access_keys.id = u.id and (access_keys.last_used_at is null or access_keys.last_used_at < u.at)";
 
-/// Appends `records` (of both logs) and moves each access key's `last_used_at` to its newest use among them
-/// (never back: batches from several nodes may arrive late), all or nothing: one round trip
-/// on SQLite, one statement in a transaction on PostgreSQL. Ids are time-ordered, so the
-/// table's key index grows at its end.
-pub async fn append(db: &Db, records: &[Logged]) -> Result<(), sqlx::Error> {
+/// Where the log's batches are written: on SQLite the one writer connection every write
+/// shares; on PostgreSQL a connection of the log's own, taken out of the pool for good.
+pub struct Writer {
+    db: Db,
+    /// PostgreSQL only: the log's connection, opened at the first batch and again after a
+    /// failed one (which may have broken it).
+    own: Option<AnyConnection>,
+}
+
+/// A pool connection the log keeps for itself, with any transaction a cancelled `begin` may
+/// have left open on it rolled back (quietly: without one, `rollback` only warns). Nothing but
+/// the log's statements ever runs on it and the writer is never cancelled, so each statement
+/// commits on its own: one round trip per batch instead of three for `begin`, the statement
+/// and `commit`.
+async fn own_connection(db: &Db) -> Result<AnyConnection, sqlx::Error> {
+    let mut conn = db.write_pool().acquire().await?.detach();
+    sqlx::Executor::execute(&mut conn, "set client_min_messages = error; rollback; reset client_min_messages").await?;
+    Ok(conn)
+}
+
+impl Writer {
+    pub fn new(db: Db) -> Self {
+        Writer { db, own: None }
+    }
+
+    /// Appends `records` (of both logs) and moves each access key's `last_used_at` to its
+    /// newest use among them (never back: batches from several nodes may arrive late), all or
+    /// nothing, in one round trip. Ids are time-ordered, so the tables' key indexes grow at
+    /// their end.
+    pub async fn append(&mut self, records: &[Logged]) -> Result<(), sqlx::Error> {
+        if self.db.engine() == Engine::Sqlite {
+            return sqlite_append(&self.db, records).await;
+        }
+        let mut conn = match self.own.take() {
+            Some(conn) => conn,
+            None => own_connection(&self.db).await?,
+        };
+        let done = postgres_append(&mut conn, records).await;
+        if done.is_ok() {
+            self.own = Some(conn);
+        }
+        done
+    }
+}
+
+/// The batch's records by log, and each access key's newest use among them.
+fn split(records: &[Logged]) -> (Vec<Row<'_>>, Vec<McpRow<'_>>, Vec<Use<'_>>) {
     let requests: Vec<Row> = records
         .iter()
         .filter_map(|l| match l {
@@ -336,46 +379,47 @@ pub async fn append(db: &Db, records: &[Logged]) -> Result<(), sqlx::Error> {
     // In key order, so two nodes updating the same keys take their row locks in the same order.
     let mut uses: Vec<Use> = newest.into_iter().map(|(id, at)| Use { id, at }).collect();
     uses.sort_unstable_by_key(|u| u.id);
-    match db.engine() {
-        Engine::Sqlite => {
-            let sql = sqlite_script(requests.len(), mcp.len(), uses.len());
-            let mut query = sqlx::query(&sql);
-            for r in &requests {
-                query = r.bind(query);
-            }
-            for m in &mcp {
-                query = m.bind(query);
-            }
-            for u in &uses {
-                query = query.bind(u.id).bind(u.at);
-            }
-            let mut conn = db.write_pool().acquire().await?;
-            let done = query.execute(&mut *conn).await;
-            if done.is_err() {
-                // The script stopped part-way; end its transaction so the connection is clean.
-                let _ = sqlx::query("rollback").execute(&mut *conn).await;
-            }
-            done.map(drop)
-        }
-        Engine::Postgres => {
-            let json = |e| sqlx::Error::Encode(Box::new(e));
-            let rows = serde_json::to_string(&requests).map_err(json)?;
-            let uses = serde_json::to_string(&uses).map_err(json)?;
-            let mcp = serde_json::to_string(&mcp).map_err(json)?;
-            // Inside a transaction sqlx knows of: its commit also ends one a cancelled `begin`
-            // may have left open on the connection, so the record is durable when we answer.
-            let mut tx = db.begin().await?;
-            sqlx::query(POSTGRES_APPEND).bind(rows).bind(uses).bind(mcp).execute(&mut *tx).await?;
-            tx.commit().await
-        }
+    (requests, mcp, uses)
+}
+
+/// PostgreSQL: the batch as one statement, which commits on its own.
+async fn postgres_append(conn: &mut AnyConnection, records: &[Logged]) -> Result<(), sqlx::Error> {
+    let (requests, mcp, uses) = split(records);
+    let json = |e| sqlx::Error::Encode(Box::new(e));
+    let rows = serde_json::to_string(&requests).map_err(json)?;
+    let uses = serde_json::to_string(&uses).map_err(json)?;
+    let mcp = serde_json::to_string(&mcp).map_err(json)?;
+    sqlx::query(POSTGRES_APPEND).bind(rows).bind(uses).bind(mcp).execute(&mut *conn).await.map(drop)
+}
+
+/// SQLite: the batch as one script on the writer connection (see [`sqlite_script`]).
+async fn sqlite_append(db: &Db, records: &[Logged]) -> Result<(), sqlx::Error> {
+    let (requests, mcp, uses) = split(records);
+    let sql = sqlite_script(requests.len(), mcp.len(), uses.len());
+    let mut query = sqlx::query(&sql);
+    for r in &requests {
+        query = r.bind(query);
     }
+    for m in &mcp {
+        query = m.bind(query);
+    }
+    for u in &uses {
+        query = query.bind(u.id).bind(u.at);
+    }
+    let mut conn = db.write_pool().acquire().await?;
+    let done = query.execute(&mut *conn).await;
+    if done.is_err() {
+        // The script stopped part-way; end its transaction so the connection is clean.
+        let _ = sqlx::query("rollback").execute(&mut *conn).await;
+    }
+    done.map(drop)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// Every placeholder of a batch script is bound exactly once, in the order `append` binds.
+    /// Every placeholder of a batch script is bound exactly once, in the order `sqlite_append` binds.
     #[test]
     fn script_numbers_every_value_once() {
         let sql = sqlite_script(2, 1, 2);
