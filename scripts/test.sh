@@ -17,6 +17,9 @@ rm -f "$LOGS"/*.log
 PASSED=0
 FAILED=0
 FAILED_STEPS=()
+# One line per failed test ("step: name: first line of its error"), repeated at the very end
+# so that the tail of a long CI log says which test failed and why.
+FAILED_TESTS=()
 
 # run_step NAME CMD...: runs CMD with output to the terminal and $LOGS/NAME.log; returns its status.
 run_step() {
@@ -51,6 +54,10 @@ count_cargo() {
     PASSED=$((PASSED + p))
     FAILED=$((FAILED + f))
     [[ $f -eq 0 ]] || FAILED_STEPS+=("$name")
+    local t
+    while read -r t; do
+        FAILED_TESTS+=("$name: $t")
+    done < <(sed -nE 's/^test (.+) \.\.\. FAILED$/\1/p' "$LOGS/$name.log")
     echo "==> [$name] $p passed, $f failed"
 }
 
@@ -122,7 +129,33 @@ playwright_on() {
     PASSED=$((PASSED + p))
     FAILED=$((FAILED + f))
     [[ $f -eq 0 ]] || FAILED_STEPS+=("$step")
+    local t
+    while read -r t; do
+        FAILED_TESTS+=("$step: $t")
+    done < <(failed_playwright_tests "end2end/$report")
     echo "==> [$step] $p passed, $f failed"
+}
+
+# Each test of a Playwright JSON report whose outcome was not the expected one, as
+# "file:line title (status): first line of the error".
+failed_playwright_tests() {
+    node -e '
+        const strip = (s) => String(s || "").replace(/\x1b\[[0-9;]*m/g, "");
+        const walk = (suite, out) => {
+            for (const spec of suite.specs || []) {
+                for (const t of spec.tests || []) {
+                    if (t.status === "expected" || t.status === "skipped") continue;
+                    const err = (t.results || []).map((r) => r.error && r.error.message).find(Boolean);
+                    const first = strip(err).split("\n").find((l) => l.trim()) || "";
+                    out.push(`${spec.file}:${spec.line} ${spec.title} (${t.status}): ${first.trim().slice(0, 300)}`);
+                }
+            }
+            for (const s of suite.suites || []) walk(s, out);
+            return out;
+        };
+        const report = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+        for (const line of (report.suites || []).reduce((out, s) => walk(s, out), [])) console.log(line);
+    ' "$1" 2>/dev/null || true
 }
 
 if [[ $build_ok -eq 0 ]]; then
@@ -138,6 +171,9 @@ fi
 # --------------------------------------------------------------------------- summary
 
 echo
+for t in "${FAILED_TESTS[@]}"; do
+    echo "Failed test: $t"
+done
 if [[ ${#FAILED_STEPS[@]} -gt 0 ]]; then
     echo "Failed steps: ${FAILED_STEPS[*]} (logs in $LOGS/)"
 fi

@@ -54,7 +54,7 @@ pub fn router(state: AppState, https: bool, mcp: crate::mcp::Endpoint) -> Router
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .nest("/api", crate::rest::router(state.clone()))
+        .merge(crate::rest::router())
         .merge(people)
         .layer(from_fn_with_state(Edge { state: state.clone(), https }, edge))
         .with_state(state)
@@ -145,7 +145,7 @@ fn is_static(path: &str) -> bool {
 fn is_page(path: &str) -> bool {
     !(is_static(path)
         || path.starts_with("/rpc/")
-        || path.starts_with("/api/")
+        || crate::rest::is_api_path(path)
         || matches!(path, "/healthz" | "/readyz" | crate::mcp::PATH))
 }
 
@@ -274,8 +274,9 @@ struct Edge {
 
 /// Every request's first and last step, in one layer: its id and span (see
 /// `app::server::request`), the facts services record about it, a declared body too large
-/// refused before anything reads it, and the security headers on the way out (with a CSP
-/// nonce only for pages and server functions). A failure on our side gets a log line here,
+/// and an API call with a token in its URL refused before anything reads them, and the
+/// security headers on the way out (with a CSP nonce only for pages and server functions;
+/// API answers are never stored). A failure on our side gets a log line here,
 /// in the span.
 async fn edge(State(edge): State<Edge>, mut req: Request, next: Next) -> Response {
     let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
@@ -293,6 +294,7 @@ async fn edge(State(edge): State<Edge>, mut req: Request, next: Next) -> Respons
     );
     let started = std::time::Instant::now();
     let path = req.uri().path();
+    let api = crate::rest::is_api_path(path);
     let page = runs_scripts(path);
     let asset = is_static(path).then(|| path.to_owned());
     let nonce = page.then(nonce);
@@ -313,7 +315,14 @@ async fn edge(State(edge): State<Edge>, mut req: Request, next: Next) -> Respons
     let mut res = if declared_too_large(&req) {
         AppError::new(ErrorCode::PayloadTooLarge, "The request body is too large.").into_response()
     } else {
-        request::scope(&id, next.run(req).instrument(span.clone())).await
+        let refusal = if api { crate::rest::refuse_token_in_query(&edge.state, &req) } else { None };
+        let answer = async move {
+            match refusal {
+                Some(refusal) => refusal.await,
+                None => next.run(req).await,
+            }
+        };
+        request::scope(&id, answer.instrument(span.clone())).await
     };
     let status = res.status().as_u16();
     let ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -325,6 +334,9 @@ async fn edge(State(edge): State<Edge>, mut req: Request, next: Next) -> Respons
         }
     });
     secure(&mut res, edge.https, nonce.as_deref(), page, asset.as_deref());
+    if api {
+        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(request::HEADER, v);
     }

@@ -1,7 +1,7 @@
 //! The REST API for machines under `/api` (SPEC §3). Handlers parse the request, call one
 //! function of `services::machine` (which checks the key first and records the call before
-//! anything leaves) and map the result; the layer around them refuses tokens in query
-//! strings and marks every answer `no-store`.
+//! anything leaves) and map the result. The edge (`http::edge`) refuses tokens in query
+//! strings before any route runs and marks every answer `no-store`.
 
 use app::domain::{AppError, ErrorCode};
 use app::server::services::machine::{
@@ -10,11 +10,10 @@ use app::server::services::machine::{
 use app::server::services::machine_keys::{self, CertJson, ExpiredJson, KeyJson, Pem};
 use app::server::{AppState, Caller, RequestMeta};
 use axum::Router;
-use axum::extract::{FromRequestParts, Path, Query, Request, State};
-use axum::http::{HeaderValue, Method, header};
-use axum::middleware::{Next, from_fn_with_state};
+use axum::extract::{Path, Query, Request};
+use axum::http::{Extensions, HeaderMap, HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{any, get};
 use serde::{Deserialize, Serialize};
 
 /// Path templates, as logged and as the OpenAPI document names them.
@@ -31,48 +30,49 @@ const DOCS_PATH: &str = "/api/docs";
 const UNMATCHED: &str = "(no such path)";
 const REFUSED: &str = "(token in query refused)";
 
-/// The `/api` routes (nested by the main router).
-pub fn router(state: AppState) -> Router<AppState> {
+/// The `/api` routes at their full paths, merged into the main router: one route lookup per
+/// call and no prefix stripped (a nested router rebuilt every request's URI). Anything else
+/// under `/api/` is answered here too, as JSON. Tokens in the query are refused before any of
+/// these runs, by the edge ([`refuse_token_in_query`]).
+pub fn router() -> Router<AppState> {
     Router::new()
+        .route(VAULT_PATH, get(read_vault).fallback(async |m: Doorway| m.not_allowed(VAULT_PATH, "vault").await))
+        .route(SECRET_PATH, get(read_secret).fallback(async |m: Doorway| m.not_allowed(SECRET_PATH, "secret").await))
+        .route(KEYS_PATH, get(list_keys).fallback(async |m: Doorway| m.not_allowed(KEYS_PATH, "key").await))
         .route(
-            "/v1/vaults/{vault_id}",
-            get(read_vault).fallback(async |m: Doorway| m.not_allowed(VAULT_PATH, "vault").await),
-        )
-        .route(
-            "/v1/vaults/{vault_id}/secrets/{name}",
-            get(read_secret).fallback(async |m: Doorway| m.not_allowed(SECRET_PATH, "secret").await),
-        )
-        .route(
-            "/v1/vaults/{vault_id}/keys",
-            get(list_keys).fallback(async |m: Doorway| m.not_allowed(KEYS_PATH, "key").await),
-        )
-        .route(
-            "/v1/vaults/{vault_id}/keys/{key_id}/download",
+            KEY_DOWNLOAD_PATH,
             get(download_key).fallback(async |m: Doorway| m.not_allowed(KEY_DOWNLOAD_PATH, "key").await),
         )
         .route(
-            "/v1/keys/{key_id}",
+            PUBLIC_KEY_PATH,
             get(public_key).fallback(async |m: Doorway| m.not_allowed(PUBLIC_KEY_PATH, "key").await),
         )
         .route(
-            "/v1/vaults/{vault_id}/certificates",
+            CERTS_PATH,
             get(list_certificates).fallback(async |m: Doorway| m.not_allowed(CERTS_PATH, "certificate").await),
         )
         .route(
-            "/v1/vaults/{vault_id}/certificates/{cert_id}/download",
+            CERT_DOWNLOAD_PATH,
             get(download_certificate)
                 .fallback(async |m: Doorway| m.not_allowed(CERT_DOWNLOAD_PATH, "certificate").await),
         )
         .route(
-            "/v1/certificates/{cert_id}",
+            PUBLIC_CERT_PATH,
             get(public_certificate).fallback(async |m: Doorway| m.not_allowed(PUBLIC_CERT_PATH, "certificate").await),
         )
-        .route("/v1/openapi.json", get(openapi_json))
-        .route("/docs", get(docs_page))
-        .fallback(async |m: Doorway| {
-            m.answer(UNMATCHED, "none", Err::<(), _>(AppError::not_found("No such API path."))).await
-        })
-        .layer(from_fn_with_state(state, refuse_tokens_in_query))
+        .route(OPENAPI_PATH, get(openapi_json))
+        .route(DOCS_PATH, get(docs_page))
+        .route(
+            "/api/{*rest}",
+            any(async |m: Doorway| {
+                m.answer(UNMATCHED, "none", Err::<(), _>(AppError::not_found("No such API path."))).await
+            }),
+        )
+}
+
+/// Whether a path is the API's (everything [`router`] answers).
+pub fn is_api_path(path: &str) -> bool {
+    path.starts_with("/api/")
 }
 
 /// A machine call as it arrives: its caller (state, presented key, request facts) and method.
@@ -89,13 +89,17 @@ where
 
     async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = <AppState as axum::extract::FromRef<S>>::from_ref(state);
-        let meta = parts.extensions.get::<RequestMeta>().cloned().unwrap_or_default();
-        let presented = Presented::header(parts.headers.get(header::AUTHORIZATION).map(HeaderValue::as_bytes));
-        Ok(Doorway { caller: Caller::new(state, presented, meta), method: parts.method.clone() })
+        Ok(Doorway::new(state, &parts.method, &parts.headers, &parts.extensions))
     }
 }
 
 impl Doorway {
+    fn new(state: AppState, method: &Method, headers: &HeaderMap, extensions: &Extensions) -> Self {
+        let meta = extensions.get::<RequestMeta>().cloned().unwrap_or_default();
+        let presented = Presented::header(headers.get(header::AUTHORIZATION).map(HeaderValue::as_bytes));
+        Doorway { caller: Caller::new(state, presented, meta), method: method.clone() }
+    }
+
     fn call(&self, path: &'static str, resource_type: &'static str) -> Call {
         Call::new(self.method.as_str(), path, resource_type)
     }
@@ -213,30 +217,24 @@ fn token_in_query(query: Option<&str>, allowed: Option<&str>) -> bool {
     })
 }
 
-/// Refuses tokens in the query (recorded like every call) and marks every answer `no-store`.
-async fn refuse_tokens_in_query(State(state): State<AppState>, req: Request, next: Next) -> Response {
+/// For an API call that carries a token in its URL, its refusal (recorded like every call,
+/// when awaited); `None` for every other call, which goes on to its route.
+pub fn refuse_token_in_query(state: &AppState, req: &Request) -> Option<impl Future<Output = Response> + Send + use<>> {
     let allowed = is_public_path(req.uri().path()).then_some("code");
-    let mut res = if token_in_query(req.uri().query(), allowed) {
-        let e = AppError::unauthorized("Access keys are accepted in the Authorization header only, never in the URL.");
-        // Only a refused call needs its caller (most calls never do).
-        let (mut parts, _) = req.into_parts();
-        let Ok(doorway) = Doorway::from_request_parts(&mut parts, &state).await;
-        doorway.answer(REFUSED, "none", Err::<(), _>(e)).await
-    } else {
-        next.run(req).await
-    };
-    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    res
+    if !token_in_query(req.uri().query(), allowed) {
+        return None;
+    }
+    let e = AppError::unauthorized("Access keys are accepted in the Authorization header only, never in the URL.");
+    let doorway = Doorway::new(state.clone(), req.method(), req.headers(), req.extensions());
+    Some(async move { doorway.answer(REFUSED, "none", Err::<(), _>(e)).await })
 }
 
-/// The two paths a public token opens (`/v1/keys/{id}`, `/v1/certificates/{id}`, under `/api`
-/// or as the nested router sees them).
+/// The two paths a public token opens (`/api/v1/keys/{id}`, `/api/v1/certificates/{id}`).
 fn is_public_path(path: &str) -> bool {
-    let path = path.strip_prefix("/api").unwrap_or(path);
-    let mut parts = path.trim_start_matches('/').split('/');
+    let mut parts = path.split('/');
     matches!(
-        (parts.next(), parts.next(), parts.next(), parts.next()),
-        (Some("v1"), Some("keys" | "certificates"), Some(id), None) if !id.is_empty()
+        (parts.next(), parts.next(), parts.next(), parts.next(), parts.next(), parts.next()),
+        (Some(""), Some("api"), Some("v1"), Some("keys" | "certificates"), Some(id), None) if !id.is_empty()
     )
 }
 
@@ -594,10 +592,12 @@ mod tests {
 
     #[test]
     fn one_name_per_path_may_carry_a_token() {
-        assert!(super::is_public_path("/v1/keys/abc"));
+        assert!(super::is_public_path("/api/v1/keys/abc"));
         assert!(super::is_public_path("/api/v1/certificates/abc"));
-        assert!(!super::is_public_path("/v1/vaults/abc"));
-        assert!(!super::is_public_path("/v1/keys/abc/download"));
+        assert!(!super::is_public_path("/api/v1/certificates/"));
+        assert!(!super::is_public_path("/v1/keys/abc"));
+        assert!(!super::is_public_path("/api/v1/vaults/abc"));
+        assert!(!super::is_public_path("/api/v1/keys/abc/download"));
         assert!(token_in_query(Some("code=secryn_ak_abc"), Some("code")), "an access key is refused even as code");
         assert!(token_in_query(Some("code=secryn_pub_abc+secryn_ak_x"), Some("code")));
         assert!(!token_in_query(Some("code=secryn_pub_abc"), Some("code")));

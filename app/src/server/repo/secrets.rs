@@ -9,10 +9,26 @@ use crate::server::clock;
 use crate::server::db::{Columns, Db, FromColumns, Tx, flag, like_pattern};
 use crate::server::repo::access_keys::{KEY_COLUMNS, KeyRecord, key_record};
 
-const COLUMNS: &str = "s.id, s.vault_id, s.name, s.content_type, s.description, s.tags, s.activation_at, \
-     s.expiration_at, s.enabled, s.current_version, s.updated_at, u.name";
+/// A secret's columns as [`meta`] reads them (a macro, so [`COLUMNS`] can extend them).
+macro_rules! base_columns {
+    () => {
+        "s.id, s.vault_id, s.name, s.content_type, s.description, s.tags, s.activation_at, \
+         s.expiration_at, s.enabled, s.current_version, s.updated_at"
+    };
+}
+
+/// See [`base_columns`].
+const BASE_COLUMNS: &str = base_columns!();
+
+/// [`BASE_COLUMNS`] and the author's name, as [`from_row`] reads them.
+const COLUMNS: &str = concat!(base_columns!(), ", u.name");
 
 fn from_row(r: &impl Columns) -> Result<SecretMeta, sqlx::Error> {
+    meta(r, r.cell(11)?)
+}
+
+/// A secret's metadata from [`BASE_COLUMNS`], written by `updated_by`.
+fn meta(r: &impl Columns, updated_by: String) -> Result<SecretMeta, sqlx::Error> {
     let tags: String = r.cell(5)?;
     Ok(SecretMeta {
         id: r.cell(0)?,
@@ -26,7 +42,7 @@ fn from_row(r: &impl Columns) -> Result<SecretMeta, sqlx::Error> {
         enabled: flag(r.cell(8)?),
         current_version: r.cell(9)?,
         updated_at: r.cell(10)?,
-        updated_by: r.cell(11)?,
+        updated_by,
     })
 }
 
@@ -311,7 +327,7 @@ pub enum Only {
 }
 
 /// Enabled secrets of a vault with the sealed value of their current version, in one query
-/// (what the machine API serves; the caller checks activation).
+/// (what the machine API serves; the caller checks activation), with no author.
 pub async fn current_values(db: &Db, vault: VaultId, only: Only) -> Result<Vec<(SecretMeta, Vec<u8>)>, sqlx::Error> {
     // On purpose, `$2` is there either way (`$2 = $2`, bound to ''): the argument list keeps one
     // shape, and every argument is named in the SQL on both read paths.
@@ -320,7 +336,7 @@ pub async fn current_values(db: &Db, vault: VaultId, only: Only) -> Result<Vec<(
         Only::Id(id) => ("s.id = $2", id.to_string()),
     };
     let sql = format!(
-        "select {COLUMNS}, v.ciphertext from secrets s join users u on u.id = s.updated_by \
+        "select {BASE_COLUMNS}, v.ciphertext from secrets s \
          join secret_versions v on v.secret_id = s.id and v.version = s.current_version \
          where s.vault_id = $1 and s.enabled = 1 and {filter} order by s.name"
     );
@@ -350,9 +366,12 @@ pub async fn enabled_names(db: &Db, vault: VaultId) -> Result<Vec<NameRow>, sqlx
     db.read_rows(sql, &[&vault.to_string()]).await
 }
 
+/// A served value's row: [`BASE_COLUMNS`], then the sealed value. The reads that serve values
+/// (machine answers, `.env` exports) never show who wrote them, so they skip the users table
+/// and leave `updated_by` empty.
 impl FromColumns for (SecretMeta, Vec<u8>) {
     fn from_columns(r: &impl Columns) -> Result<Self, sqlx::Error> {
-        Ok((from_row(r)?, r.cell(12)?))
+        Ok((meta(r, String::new())?, r.cell(11)?))
     }
 }
 
@@ -368,7 +387,7 @@ impl FromColumns for KeyAndSecret {
             Some(_) => Some(<(SecretMeta, Vec<u8>)>::from_columns(r)?),
             None => None,
         };
-        Ok(KeyAndSecret { key: key_record(r, 13)?, secret })
+        Ok(KeyAndSecret { key: key_record(r, 12)?, secret })
     }
 }
 
@@ -384,9 +403,8 @@ pub async fn key_and_secret(
     static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let sql = SQL.get_or_init(|| {
         format!(
-            "select {COLUMNS}, v.ciphertext, {KEY_COLUMNS} from access_keys k \
+            "select {BASE_COLUMNS}, v.ciphertext, {KEY_COLUMNS} from access_keys k \
              left join secrets s on s.vault_id = $2 and s.name = $3 and s.enabled = 1 \
-             left join users u on u.id = s.updated_by \
              left join secret_versions v on v.secret_id = s.id and v.version = s.current_version \
              where k.token_hash = $1"
         )
