@@ -496,6 +496,32 @@ async fn machine_reads_bind_by_name_and_see_each_commit() {
     }
 }
 
+/// On a SQLite file, the WAL is copied back into the database file beside the writer (the
+/// checkpointer), long before the writer's own checkpoint at 1,000 pages would.
+#[tokio::test]
+async fn the_checkpointer_copies_the_wal_into_the_database_file() {
+    for t in testkit::engines().await.into_iter().filter(|t| t.engine == Engine::Sqlite) {
+        let file = t.url.parse::<sqlx::sqlite::SqliteConnectOptions>().unwrap().get_filename().to_path_buf();
+        let size = || std::fs::metadata(&file).unwrap().len();
+        // Let what connecting and migrating wrote settle first.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let before = size();
+        let mut tx = t.db.begin().await.unwrap();
+        sqlx::query("create table bulk (b blob not null)").execute(&mut *tx).await.unwrap();
+        sqlx::query("insert into bulk values (zeroblob(400000))").execute(&mut *tx).await.unwrap();
+        tx.commit().await.unwrap();
+        let mut grown = false;
+        for _ in 0..100 {
+            if size() >= before + 400_000 {
+                grown = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert!(grown, "the database file stayed at {} bytes (was {before})", size());
+    }
+}
+
 /// Write transactions abandoned at any point (a request cancelled by its client) never leave
 /// the database locked: the next write still goes through.
 #[tokio::test]

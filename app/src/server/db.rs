@@ -81,6 +81,9 @@ impl Db {
                 let file = url.parse::<sqlx::sqlite::SqliteConnectOptions>()?.get_filename().to_path_buf();
                 let in_memory = url.contains(":memory:") || url.contains("mode=memory");
                 let inline = (!in_memory).then(|| Arc::new(InlineSqlite::new(file)));
+                if let Some(inline) = &inline {
+                    InlineSqlite::start_checkpointer(inline);
+                }
                 Ok(Db { read, write, engine, inline })
             }
             Engine::Postgres => {

@@ -9,11 +9,14 @@
 
 use rusqlite::{Connection, OpenFlags};
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Connections kept open between reads (more open while more threads read at once).
 const KEEP: usize = 8;
+
+/// How often the checkpointer copies the WAL back into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(25);
 
 /// Read-only connections to one SQLite file, used one per call on the calling thread.
 pub struct InlineSqlite {
@@ -54,6 +57,39 @@ impl InlineSqlite {
             idle.push(conn);
         }
         out
+    }
+
+    /// Starts the checkpointer: a thread of its own that copies the WAL back into the database
+    /// file every [`CHECKPOINT_EVERY`] (a passive checkpoint: it never waits for the writer or a
+    /// reader), for as long as `this` lives. Without it the writer does that copying itself
+    /// once the WAL passes 1,000 pages, fsyncs included, while every caller whose record is in
+    /// the next log batch waits: that pause was the read API's p99. The writer's own
+    /// checkpoint stays as the backstop should this thread fall behind or fail.
+    pub fn start_checkpointer(this: &Arc<Self>) {
+        let alive = Arc::downgrade(this);
+        let path = this.path.clone();
+        let spawned = std::thread::Builder::new().name("sqlite-checkpoint".into()).spawn(move || {
+            let mut conn: Option<Connection> = None;
+            loop {
+                std::thread::sleep(CHECKPOINT_EVERY);
+                if alive.strong_count() == 0 {
+                    return;
+                }
+                let done = match &conn {
+                    Some(c) => c.query_row("pragma wal_checkpoint(passive)", [], |_| Ok(())),
+                    None => Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_WRITE).map(|c| {
+                        conn = Some(c);
+                    }),
+                };
+                if let Err(e) = done {
+                    tracing::debug!(error = %e, "checkpoint skipped");
+                    conn = None;
+                }
+            }
+        });
+        if let Err(e) = spawned {
+            tracing::warn!(error = %e, "no checkpointer thread: the writer checkpoints alone");
+        }
     }
 
     fn open(&self) -> Result<Connection, sqlx::Error> {
