@@ -15,6 +15,7 @@ use axum::http::{Extensions, HeaderMap, HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use serde::{Deserialize, Serialize};
+use std::pin::Pin;
 
 /// Path templates, as logged and as the OpenAPI document names them.
 pub const VAULT_PATH: &str = "/api/v1/vaults/{vault_id}";
@@ -218,15 +219,19 @@ fn token_in_query(query: Option<&str>, allowed: Option<&str>) -> bool {
 }
 
 /// For an API call that carries a token in its URL, its refusal (recorded like every call,
-/// when awaited); `None` for every other call, which goes on to its route.
-pub fn refuse_token_in_query(state: &AppState, req: &Request) -> Option<impl Future<Output = Response> + Send + use<>> {
+/// when awaited); `None` for every other call, which goes on to its route. Boxed: inline, its
+/// state would make every API call's edge future larger, and every move of it a longer copy.
+pub fn refuse_token_in_query(
+    state: &AppState,
+    req: &Request,
+) -> Option<Pin<Box<dyn Future<Output = Response> + Send>>> {
     let allowed = is_public_path(req.uri().path()).then_some("code");
     if !token_in_query(req.uri().query(), allowed) {
         return None;
     }
     let e = AppError::unauthorized("Access keys are accepted in the Authorization header only, never in the URL.");
     let doorway = Doorway::new(state.clone(), req.method(), req.headers(), req.extensions());
-    Some(async move { doorway.answer(REFUSED, "none", Err::<(), _>(e)).await })
+    Some(Box::pin(async move { doorway.answer(REFUSED, "none", Err::<(), _>(e)).await }))
 }
 
 /// The two paths a public token opens (`/api/v1/keys/{id}`, `/api/v1/certificates/{id}`).
