@@ -357,7 +357,7 @@ async fn import_previews_reports_bad_lines_and_makes_versions_only_when_asked() 
 }
 
 /// Every record of a request-log batch is kept, and a key's `last used at` only moves forward
-/// (batches from several nodes may commit out of order).
+/// (batches from several nodes may commit out of order), a second at a time at least.
 #[tokio::test]
 async fn request_log_keeps_every_record_and_last_use_never_goes_back() {
     use app::server::repo::request_log::{Logged, Record, Writer};
@@ -405,6 +405,21 @@ async fn request_log_keeps_every_record_and_last_use_never_goes_back() {
             t.engine
         );
         assert!(writer.append(&[]).await.is_ok(), "an empty batch is a no-op");
+
+        // Last use moves in steps of LAST_USE_RESOLUTION, so a busy key does not rewrite its row
+        // in every batch.
+        let step = app::server::repo::request_log::LAST_USE_RESOLUTION;
+        let last_use = || async {
+            sqlx::query_scalar::<_, Option<i64>>("select last_used_at from access_keys where id = $1")
+                .bind(&key)
+                .fetch_one(t.db.reader())
+                .await
+                .unwrap()
+        };
+        writer.append(&[record(3_000 + step - 1, Some(&key))]).await.unwrap();
+        assert_eq!(last_use().await, Some(3_000), "{:?}", t.engine);
+        writer.append(&[record(3_000 + step, Some(&key))]).await.unwrap();
+        assert_eq!(last_use().await, Some(3_000 + step), "{:?}", t.engine);
     }
 }
 

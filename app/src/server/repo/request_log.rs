@@ -204,11 +204,19 @@ impl<'a> McpRow<'a> {
     }
 }
 
-/// An access key's newest use in a batch.
+/// How far `last_used_at` may lag behind a key's newest use. A key that reads a thousand
+/// times a second would otherwise rewrite its row in every batch: a page more in each commit
+/// on SQLite, a new row version and its WAL record on PostgreSQL. The request log keeps every
+/// use's exact time; "last used" is for people, who read it to the minute.
+pub const LAST_USE_RESOLUTION: Micros = 1_000_000;
+
+/// An access key's newest use in a batch, and the time before which its stored last use is
+/// stale enough to move (see [`LAST_USE_RESOLUTION`]).
 #[derive(serde::Serialize)]
 struct Use<'a> {
     id: &'a str,
     at: Micros,
+    stale_before: Micros,
 }
 
 /// Columns of `request_log` as a batch binds them, in order.
@@ -275,9 +283,9 @@ fn sqlite_script(requests: usize, mcp: usize, keys: usize) -> String {
         values(&mut sql, mcp, MCP_COLUMNS.len());
     }
     for _ in 0..keys {
-        // Bound as (at, id, at): see `sqlite_append`.
+        // Bound as (at, id, stale_before): see `sqlite_append`.
         sql.push_str(
-            "update access_keys set last_used_at = ? where id = ? and (last_used_at is null or last_used_at < ?);\n",
+            "update access_keys set last_used_at = ? where id = ? and (last_used_at is null or last_used_at <= ?);\n",
         );
     }
     sql.push_str("commit;");
@@ -301,8 +309,8 @@ const POSTGRES_APPEND: &str = "with appended as (
         access_key_id text, public_resource text, request_id text)
 )
 update access_keys set last_used_at = u.at
-    from json_to_recordset($2::json) as u(id text, at bigint)
-    where access_keys.id = u.id and (access_keys.last_used_at is null or access_keys.last_used_at < u.at)";
+    from json_to_recordset($2::json) as u(id text, at bigint, stale_before bigint)
+    where access_keys.id = u.id and (access_keys.last_used_at is null or access_keys.last_used_at <= u.stale_before)";
 
 /// Where the log's batches are written: on SQLite the one writer connection every write
 /// shares; on PostgreSQL a connection of the log's own, taken out of the pool for good.
@@ -330,7 +338,8 @@ impl Writer {
     }
 
     /// Appends `records` (of both logs) and moves each access key's `last_used_at` to its
-    /// newest use among them (never back: batches from several nodes may arrive late), all or
+    /// newest use among them when that is at least [`LAST_USE_RESOLUTION`] later (never back:
+    /// batches from several nodes may arrive late), all or
     /// nothing, in one round trip. Ids are time-ordered, so the tables' key indexes grow at
     /// their end.
     pub async fn append(&mut self, records: &[Logged]) -> Result<(), sqlx::Error> {
@@ -373,7 +382,8 @@ fn split(records: &[Logged]) -> (Vec<Row<'_>>, Vec<McpRow<'_>>, Vec<Use<'_>>) {
         }
     }
     // In key order, so two nodes updating the same keys take their row locks in the same order.
-    let mut uses: Vec<Use> = newest.into_iter().map(|(id, at)| Use { id, at }).collect();
+    let mut uses: Vec<Use> =
+        newest.into_iter().map(|(id, at)| Use { id, at, stale_before: at - LAST_USE_RESOLUTION }).collect();
     uses.sort_unstable_by_key(|u| u.id);
     (requests, mcp, uses)
 }
@@ -400,7 +410,7 @@ async fn sqlite_append(db: &Db, records: &[Logged]) -> Result<(), sqlx::Error> {
         query = m.bind(query);
     }
     for u in &uses {
-        query = query.bind(u.at).bind(u.id).bind(u.at);
+        query = query.bind(u.at).bind(u.id).bind(u.stale_before);
     }
     let mut conn = db.write_pool().acquire().await?;
     let done = query.execute(&mut *conn).await;
