@@ -496,6 +496,49 @@ async fn machine_reads_bind_by_name_and_see_each_commit() {
     }
 }
 
+/// On PostgreSQL the machine API's readers are reused after a query that ran to the end, and
+/// only then: one whose read failed or was cancelled is closed, and its place is freed.
+#[tokio::test]
+async fn postgres_readers_come_back_only_after_a_finished_query() {
+    struct Pid(i64);
+    impl app::server::db::FromColumns for Pid {
+        fn from_columns(r: &impl app::server::db::Columns) -> Result<Self, sqlx::Error> {
+            Ok(Pid(r.cell(0)?))
+        }
+    }
+    let t = testkit::postgres().await;
+    let pid = || async { t.db.read_rows::<Pid>("select pg_backend_pid()::bigint", &[]).await.unwrap()[0].0 };
+    let first = pid().await;
+    assert_eq!(pid().await, first, "a reader is reused");
+
+    let bad = t.db.read_rows::<Pid>("select pg_backend_pid()::bigint from no_such_table", &[]).await;
+    assert!(bad.is_err());
+    let second = pid().await;
+    assert_ne!(second, first, "a reader whose query failed is not reused");
+
+    // More cancelled reads than there are readers: each is closed, and none keeps its place.
+    let sleep = || t.db.read_rows::<Pid>("select pg_backend_pid()::bigint from pg_sleep(1)", &[]);
+    for _ in 0..app::server::postgres_readers::READERS + 4 {
+        assert!(tokio::time::timeout(std::time::Duration::from_millis(30), sleep()).await.is_err());
+    }
+    let after = tokio::time::timeout(std::time::Duration::from_secs(5), pid()).await.expect("a reader is free");
+    assert_ne!(after, second, "a cancelled reader is not reused");
+    let open = || async {
+        sqlx::query_scalar::<_, i64>("select count(*) from pg_stat_activity where pid = $1")
+            .bind(second as i32)
+            .fetch_one(t.db.reader())
+            .await
+            .unwrap()
+    };
+    for _ in 0..100 {
+        if open().await == 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the cancelled reader's connection is still open");
+}
+
 /// On a SQLite file, the WAL is copied back into the database file beside the writer (the
 /// checkpointer), long before the writer's own checkpoint at 1,000 pages would.
 #[tokio::test]

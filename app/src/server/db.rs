@@ -7,6 +7,7 @@
 //! PostgreSQL: one pool; audit appends serialise with an advisory lock (see `audit`).
 
 use super::inline_sqlite::{InlineSqlite, driver};
+use super::postgres_readers::PostgresReaders;
 use sqlx::any::{AnyPoolOptions, AnyRow, install_default_drivers};
 use sqlx::{Any, AnyPool, Connection, Executor, Row, TransactionManager};
 use std::sync::Arc;
@@ -50,6 +51,9 @@ pub struct Db {
     engine: Engine,
     /// SQLite files only: the API's hot reads on the calling thread (see `inline_sqlite`).
     inline: Option<Arc<InlineSqlite>>,
+    /// PostgreSQL only: the API's hot reads on connections that need no ping (see
+    /// `postgres_readers`).
+    readers: Option<Arc<PostgresReaders>>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -84,7 +88,7 @@ impl Db {
                 if let Some(inline) = &inline {
                     InlineSqlite::start_checkpointer(inline);
                 }
-                Ok(Db { read, write, engine, inline })
+                Ok(Db { read, write, engine, inline, readers: None })
             }
             Engine::Postgres => {
                 let pool = pool_options()
@@ -100,7 +104,8 @@ impl Db {
                     })
                     .connect(url)
                     .await?;
-                Ok(Db { read: pool.clone(), write: pool, engine, inline: None })
+                let readers = Some(Arc::new(PostgresReaders::new(url)));
+                Ok(Db { read: pool.clone(), write: pool, engine, inline: None, readers })
             }
         }
     }
@@ -128,8 +133,9 @@ impl Db {
     }
 
     /// The rows of `sql`, whose arguments `$1, $2…` are `args`: read on the calling thread from
-    /// a SQLite file (see `inline_sqlite`), else through the read pool. For the machine API's
-    /// reads, which run thousands of times a second.
+    /// a SQLite file (see `inline_sqlite`), on PostgreSQL by a reader of its own (see
+    /// `postgres_readers`), else through the read pool. For the machine API's reads, which run
+    /// thousands of times a second.
     pub async fn read_rows<T: FromColumns>(&self, sql: &str, args: &[&str]) -> Result<Vec<T>, sqlx::Error> {
         if let Some(inline) = self.inline() {
             return inline.read(|conn| {
@@ -155,7 +161,11 @@ impl Db {
         for arg in args {
             query = query.bind(*arg);
         }
-        query.fetch_all(&self.read).await?.iter().map(T::from_columns).collect()
+        let rows = match &self.readers {
+            Some(readers) => readers.fetch_all(query).await?,
+            None => query.fetch_all(&self.read).await?,
+        };
+        rows.iter().map(T::from_columns).collect()
     }
 
     /// The pool for writes that manage their own transaction (the request log's batches).
@@ -179,6 +189,9 @@ impl Db {
 
     /// Closes both pools (graceful shutdown).
     pub async fn close(&self) {
+        if let Some(readers) = &self.readers {
+            readers.close().await;
+        }
         self.write.close().await;
         self.read.close().await;
     }

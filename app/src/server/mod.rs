@@ -17,6 +17,7 @@ pub mod flood;
 pub mod inline_sqlite;
 pub mod key_material;
 pub mod password;
+pub mod postgres_readers;
 pub mod repo;
 pub mod request;
 pub mod request_log;
