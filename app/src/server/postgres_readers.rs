@@ -13,7 +13,7 @@ use std::sync::Mutex;
 use tokio::sync::Semaphore;
 
 /// At most this many readers per server, opened as they are first needed.
-pub const READERS: usize = 16;
+pub const READERS: usize = 8;
 
 /// Idle reader connections and the permits that bound how many exist at once.
 pub struct PostgresReaders {
