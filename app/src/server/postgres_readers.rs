@@ -10,10 +10,16 @@ use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 use sqlx::{Connection, Execute, Executor};
 use std::sync::Mutex;
+use std::time::Duration;
 use tokio::sync::Semaphore;
 
 /// At most this many readers per server, opened as they are first needed.
 pub const READERS: usize = 8;
+
+/// How long a read waits for a free reader and for a new one to connect, as the pool's
+/// acquire timeout: past it the read fails (503) instead of hanging on a database that does
+/// not answer.
+const WAIT: Duration = Duration::from_secs(30);
 
 /// Idle reader connections and the permits that bound how many exist at once.
 pub struct PostgresReaders {
@@ -30,18 +36,23 @@ impl std::fmt::Debug for PostgresReaders {
 }
 
 impl PostgresReaders {
+    /// Readers for the database at `url`; none is opened until a read needs it.
     pub fn new(url: &str) -> Self {
         PostgresReaders { url: url.to_owned(), idle: Mutex::new(Vec::new()), permits: Semaphore::new(READERS) }
     }
 
     /// Runs `query` on an idle reader (or a new one) and returns its rows.
     pub async fn fetch_all<'q>(&self, query: impl Execute<'q, sqlx::Any> + 'q) -> Result<Vec<AnyRow>, sqlx::Error> {
-        let _permit = self.permits.acquire().await.map_err(|_| sqlx::Error::PoolClosed)?;
-        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        let mut conn = match idle {
-            Some(conn) => conn,
-            None => AnyConnection::connect(&self.url).await?,
+        let ready = async {
+            let permit = self.permits.acquire().await.map_err(|_| sqlx::Error::PoolClosed)?;
+            let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+            let conn = match idle {
+                Some(conn) => conn,
+                None => AnyConnection::connect(&self.url).await?,
+            };
+            Ok::<_, sqlx::Error>((permit, conn))
         };
+        let (_permit, mut conn) = tokio::time::timeout(WAIT, ready).await.map_err(|_| sqlx::Error::PoolTimedOut)??;
         let rows = conn.fetch_all(query).await?;
         self.idle.lock().unwrap_or_else(|e| e.into_inner()).push(conn);
         Ok(rows)

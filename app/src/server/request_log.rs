@@ -1,12 +1,13 @@
-//! The machine-call logs' writer (request log and MCP log): calls hand their record to one task that commits whatever has
-//! queued up in a single transaction (group commit), then answers each caller. A response
-//! carrying secret material is sent only after its record's commit; if the commit fails the
-//! callers hear so and answer 503. Access keys' `last used at` moves in the same transaction,
-//! once per key per batch instead of once per request.
+//! The machine-call logs' writer (request log and MCP log): calls hand their record to a
+//! writer task that commits whatever has queued up in a single transaction (group commit),
+//! then answers each caller. A response carrying secret material is sent only after its
+//! record's commit; if the commit fails the callers hear so and answer 503. Access keys'
+//! `last used at` moves in the same transaction, at most once per key per batch.
 
-use crate::server::db::Db;
+use crate::server::db::{Db, Engine};
 use crate::server::repo::request_log;
-use tokio::sync::{mpsc, oneshot};
+use std::sync::Arc;
+use tokio::sync::{Mutex, mpsc, oneshot};
 
 pub use crate::server::repo::request_log::{Logged, McpRecord, Record};
 
@@ -14,6 +15,10 @@ pub use crate::server::repo::request_log::{Logged, McpRecord, Record};
 const BATCH: usize = 512;
 /// Records that may wait for the writer before callers queue up behind them.
 const QUEUE: usize = 8192;
+/// Writers on PostgreSQL, each with its own connection: while one batch commits, the next
+/// is already on its way, so a record waits for one commit at most instead of the end of the
+/// one in flight and then its own. SQLite has one writer connection, so it keeps one writer.
+const POSTGRES_WRITERS: usize = 2;
 
 type Job = (Logged, oneshot::Sender<bool>);
 
@@ -27,7 +32,11 @@ impl RequestLog {
     /// Starts the writer task on the current runtime.
     pub fn start(db: Db) -> Self {
         let (jobs, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(write_batches(db, rx));
+        let writers = if db.engine() == Engine::Postgres { POSTGRES_WRITERS } else { 1 };
+        let rx = Arc::new(Mutex::new(rx));
+        for _ in 0..writers {
+            tokio::spawn(write_batches(db.clone(), rx.clone()));
+        }
         RequestLog { jobs }
     }
 
@@ -41,10 +50,12 @@ impl RequestLog {
     }
 }
 
-async fn write_batches(db: Db, mut rx: mpsc::Receiver<Job>) {
+/// One writer: takes whatever has queued (the writers take turns at the queue), commits it,
+/// answers its callers, and goes back for more.
+async fn write_batches(db: Db, rx: Arc<Mutex<mpsc::Receiver<Job>>>) {
     let mut writer = request_log::Writer::new(db);
     let mut batch: Vec<Job> = Vec::with_capacity(BATCH);
-    while rx.recv_many(&mut batch, BATCH).await > 0 {
+    while rx.lock().await.recv_many(&mut batch, BATCH).await > 0 {
         let (records, done): (Vec<Logged>, Vec<_>) = batch.drain(..).unzip();
         let ok = match writer.append(&records).await {
             Ok(()) => true,

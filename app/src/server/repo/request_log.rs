@@ -339,9 +339,8 @@ impl Writer {
 
     /// Appends `records` (of both logs) and moves each access key's `last_used_at` to its
     /// newest use among them when that is at least [`LAST_USE_RESOLUTION`] later (never back:
-    /// batches from several nodes may arrive late), all or
-    /// nothing, in one round trip. Ids are time-ordered, so the tables' key indexes grow at
-    /// their end.
+    /// batches from several nodes may arrive late), all or nothing, in one round trip. Ids are
+    /// time-ordered, so the tables' key indexes grow at their end.
     pub async fn append(&mut self, records: &[Logged]) -> Result<(), sqlx::Error> {
         if self.db.engine() == Engine::Sqlite {
             return sqlite_append(&self.db, records).await;
