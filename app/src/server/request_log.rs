@@ -29,7 +29,7 @@ pub struct RequestLog {
 }
 
 impl RequestLog {
-    /// Starts the writer task on the current runtime.
+    /// Starts the writer tasks on the current runtime (two on PostgreSQL, one on SQLite).
     pub fn start(db: Db) -> Self {
         let (jobs, rx) = mpsc::channel(QUEUE);
         let writers = if db.engine() == Engine::Postgres { POSTGRES_WRITERS } else { 1 };
