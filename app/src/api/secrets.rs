@@ -111,12 +111,7 @@ pub async fn get_secret(id: String) -> Result<SecretPage, AppError> {
         let secret = svc::get(&caller, id).await?;
         let versions = svc::history(&caller, id).await?;
         let vault = vault_svc::get(&caller, secret.vault_id).await?;
-        let status = crate::domain::secret::SecretStatus::at(
-            secret.enabled,
-            secret.activation_at,
-            secret.expiration_at,
-            crate::server::clock::now(),
-        );
+        let status = secret.status(crate::server::clock::now());
         Ok(SecretPage { meta: secret, status, versions, vault })
     })
     .await

@@ -179,6 +179,13 @@ pub struct SecretMeta {
     pub updated_by: String,
 }
 
+impl SecretMeta {
+    /// Where the secret stands at `now`: whether it is served, and what its row shows.
+    pub fn status(&self, now: Micros) -> SecretStatus {
+        SecretStatus::at(self.enabled, self.activation_at, self.expiration_at, now)
+    }
+}
+
 /// One version's record (never its value).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VersionInfo {

@@ -459,16 +459,15 @@ async fn open(
     mut rows: Vec<(SecretMeta, Vec<u8>)>,
 ) -> Result<Vec<SecretJson>, AppError> {
     let now = clock::now();
-    let status = |m: &SecretMeta| SecretStatus::at(m.enabled, m.activation_at, m.expiration_at, now);
     // In place: the rows are large, and a vault read has a hundred of them to move otherwise.
-    rows.retain(|(m, _)| status(m).is_served());
+    rows.retain(|(m, _)| m.status(now).is_served());
     if rows.is_empty() {
         return Ok(Vec::new());
     }
     let key = crate::server::services::vaults::data_key(state, vault).await?;
     rows.into_iter()
         .map(|(m, sealed)| {
-            let status = status(&m);
+            let status = m.status(now);
             let value = unseal(&key, vault, m.id, m.current_version, &sealed)?;
             Ok(SecretJson {
                 id: m.id,

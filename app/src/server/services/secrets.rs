@@ -8,7 +8,7 @@ use crate::domain::ids::{SecretId, UserId, VaultId};
 use crate::domain::permission::{Action, ProjectFacts, Resource, VaultFacts};
 use crate::domain::secret::{
     CONTENT_TYPE_MAX, NAME_MAX, NOTE_MAX, PAGE_SIZE, SecretListing, SecretMeta, SecretName, SecretQuery, SecretRow,
-    SecretStatus, SecretValue, TAG_MAX, VersionInfo, check_dates, parse_tags,
+    SecretValue, TAG_MAX, VersionInfo, check_dates, parse_tags,
 };
 use crate::domain::time::Micros;
 use crate::server::audit::{self, Change, Entry};
@@ -435,7 +435,7 @@ pub async fn page(caller: &Caller, vault: VaultId, query: &SecretQuery) -> Resul
     let rows = metas
         .into_iter()
         .map(|meta| {
-            let status = SecretStatus::at(meta.enabled, meta.activation_at, meta.expiration_at, now);
+            let status = meta.status(now);
             SecretRow { meta, status }
         })
         .collect();
@@ -537,7 +537,7 @@ pub async fn export(caller: &Caller, vault: VaultId) -> Result<(String, SecretTe
     let key = data_key(&caller.state, vault).await?;
     let mut pairs = Vec::new();
     for (s, sealed) in repo::current_values(&caller.state.db, vault, repo::Only::All).await? {
-        if SecretStatus::at(s.enabled, s.activation_at, s.expiration_at, now).is_served() {
+        if s.status(now).is_served() {
             let value = unseal(&key, vault, s.id, s.current_version, &sealed)?;
             pairs.push((s.name, value));
         }
