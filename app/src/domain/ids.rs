@@ -12,10 +12,13 @@ macro_rules! typed_id {
         pub struct $name(pub Uuid);
 
         impl $name {
-            /// A fresh random id (server only: the browser never mints ids).
+            /// A fresh id (server only: the browser never mints ids). Time-ordered (UUIDv7,
+            /// 74 random bits after the millisecond): rows made together, such as a vault's
+            /// imported secrets, sit side by side in every index keyed by their id, so a read
+            /// of all of them touches a few pages rather than one per row.
             #[cfg(feature = "ssr")]
             pub fn new() -> Self {
-                Self(Uuid::new_v4())
+                Self(Uuid::now_v7())
             }
 
             /// Parses the textual form; malformed text is simply "no such thing".
