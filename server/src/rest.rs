@@ -130,9 +130,27 @@ fn respond<T: IntoResponse>(result: Result<T, AppError>) -> Response {
     result.map_or_else(IntoResponse::into_response, IntoResponse::into_response)
 }
 
+/// A JSON answer, written into a plain buffer: axum's `Json` starts at 128 bytes and writes
+/// through `BufMut` a piece at a time, which cost a whole vault's answer (25 KB for a hundred
+/// secrets) a tenth of its time in copies and calls.
 fn json<T: Serialize>(result: Result<T, AppError>) -> Response {
-    respond(result.map(axum::Json))
+    let value = match result {
+        Ok(v) => v,
+        Err(e) => return e.into_response(),
+    };
+    let mut body = Vec::with_capacity(JSON_START);
+    match serde_json::to_writer(&mut body, &value) {
+        Ok(()) => ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response(),
+        Err(e) => {
+            // Only a `Serialize` that fails could get here; none of the answers has one.
+            tracing::error!(error = %e, "an answer could not be written as JSON");
+            AppError::internal().into_response()
+        }
+    }
 }
+
+/// Where a JSON answer's buffer starts: a secret's answer fits, a vault's doubles a few times.
+const JSON_START: usize = 1024;
 
 /// A PEM file, whatever the request's `Accept` says (clients send `application/json`).
 fn pem_file(pem: Pem) -> Response {
