@@ -1,13 +1,12 @@
-//! The machine-call logs' writer (request log and MCP log): calls hand their record to a
+//! The machine-call logs' writer (request log and MCP log): calls hand their record to one
 //! writer task that commits whatever has queued up in a single transaction (group commit),
 //! then answers each caller. A response carrying secret material is sent only after its
 //! record's commit; if the commit fails the callers hear so and answer 503. Access keys'
 //! `last used at` moves in the same transaction, at most once per key per batch.
 
-use crate::server::db::{Db, Engine};
+use crate::server::db::Db;
 use crate::server::repo::request_log;
-use std::sync::Arc;
-use tokio::sync::{Mutex, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 
 pub use crate::server::repo::request_log::{Logged, McpRecord, Record};
 
@@ -15,10 +14,6 @@ pub use crate::server::repo::request_log::{Logged, McpRecord, Record};
 const BATCH: usize = 512;
 /// Records that may wait for the writer before callers queue up behind them.
 const QUEUE: usize = 8192;
-/// Writers on PostgreSQL, each with its own connection: while one batch commits, the next
-/// is already on its way, so a record waits for one commit at most instead of the end of the
-/// one in flight and then its own. SQLite has one writer connection, so it keeps one writer.
-const POSTGRES_WRITERS: usize = 2;
 
 type Job = (Logged, oneshot::Sender<bool>);
 
@@ -29,14 +24,12 @@ pub struct RequestLog {
 }
 
 impl RequestLog {
-    /// Starts the writer tasks on the current runtime (two on PostgreSQL, one on SQLite).
+    /// Starts the writer task on the current runtime. One writer on either engine: on
+    /// PostgreSQL a second one, taking turns at the queue, was measured and lost (see
+    /// docs/decisions.md).
     pub fn start(db: Db) -> Self {
         let (jobs, rx) = mpsc::channel(QUEUE);
-        let writers = if db.engine() == Engine::Postgres { POSTGRES_WRITERS } else { 1 };
-        let rx = Arc::new(Mutex::new(rx));
-        for _ in 0..writers {
-            tokio::spawn(write_batches(db.clone(), rx.clone()));
-        }
+        tokio::spawn(write_batches(db, rx));
         RequestLog { jobs }
     }
 
@@ -50,12 +43,12 @@ impl RequestLog {
     }
 }
 
-/// One writer: takes whatever has queued (the writers take turns at the queue), commits it,
-/// answers its callers, and goes back for more.
-async fn write_batches(db: Db, rx: Arc<Mutex<mpsc::Receiver<Job>>>) {
+/// The writer: takes whatever has queued, commits it, answers its callers, and goes back for
+/// more.
+async fn write_batches(db: Db, mut rx: mpsc::Receiver<Job>) {
     let mut writer = request_log::Writer::new(db);
     let mut batch: Vec<Job> = Vec::with_capacity(BATCH);
-    while rx.lock().await.recv_many(&mut batch, BATCH).await > 0 {
+    while rx.recv_many(&mut batch, BATCH).await > 0 {
         let (records, done): (Vec<Logged>, Vec<_>) = batch.drain(..).unzip();
         let ok = match writer.append(&records).await {
             Ok(()) => true,
