@@ -71,6 +71,17 @@ else
 fi
 export SECRYN_TEST_POSTGRES_URL="${url:-${SECRYN_TEST_POSTGRES_URL:-postgres://secryn:secryn@127.0.0.1:5432/secryn_test}}"
 
+# Each PostgreSQL test makes a database of its own (testkit::postgres) and cannot drop it when
+# it ends (a test has no async teardown); drop what earlier runs left, so a test server does
+# not pile up thousands of them (a restart after a crash fsyncs every one of their files).
+drop_test_databases() {
+    psql "$SECRYN_TEST_POSTGRES_URL" -X -q -At -v ON_ERROR_STOP=1 -c "select format('drop database if exists %I with (force);', \
+        datname) from pg_database where datname like 'secryn\_t\_%'" >"$LOGS/old-databases.sql" \
+        && psql "$SECRYN_TEST_POSTGRES_URL" -X -q -v ON_ERROR_STOP=1 -f "$LOGS/old-databases.sql" \
+        && echo "dropped $(wc -l <"$LOGS/old-databases.sql") test databases an earlier run left"
+}
+check_step old-databases drop_test_databases
+
 check_step fmt cargo fmt --all -- --check
 # Per package, never --workspace: app's ssr and hydrate features must not be unified.
 check_step clippy-server cargo clippy -p server -p testkit -p secryn-reference --all-targets --release -- -D warnings
