@@ -13,8 +13,22 @@ export function readSetupCode(): string {
   return m[1];
 }
 
-/** Waits until the page has hydrated (the app sets data-hydrated on <body>). */
+/**
+ * The pages sent without the browser bundle (sign-in, setup, invitation, reset): plain forms,
+ * ready once loaded (app/src/ui/mod.rs, PAGES_WITHOUT_BUNDLE).
+ */
+export const PAGES_WITHOUT_BUNDLE = /^\/(login|setup)$|^\/(invite|reset)\//;
+
+/**
+ * Waits until the page is ready: hydrated (the app sets data-hydrated on <body>), or loaded
+ * for a page sent without the bundle, which never hydrates.
+ */
 export async function waitForHydration(page: Page): Promise<void> {
+  if (PAGES_WITHOUT_BUNDLE.test(new URL(page.url()).pathname)) {
+    await page.waitForLoadState("load");
+    await expect(page.locator("body[data-hydrated]")).toHaveCount(0);
+    return;
+  }
   await expect(page.locator("body[data-hydrated]")).toHaveCount(1);
 }
 

@@ -1,5 +1,5 @@
 import { type APIRequestContext, expect, test } from "@playwright/test";
-import { waitForHydration, watchConsole } from "../helpers";
+import { ADMIN, signIn, waitForHydration, watchConsole } from "../helpers";
 
 const IMMUTABLE = "public, max-age=31536000, immutable";
 // What scripts/build.sh names a bundle file: secryn.<16 hex of its SHA-256>.<ext>.
@@ -20,9 +20,11 @@ test("the browser bundle is served compressed and hydrates the page", async ({ p
     const name = new URL(r.url()).pathname;
     if (name.startsWith("/pkg/")) encodings.set(name, r.headers()["content-encoding"] ?? "none");
   });
-  await page.goto("/login");
+  await signIn(page, ADMIN.email, ADMIN.password);
+  await expect(page.getByRole("heading", { name: `Welcome, ${ADMIN.name}` })).toBeVisible();
+  await page.goto("/projects");
   await waitForHydration(page);
-  const assets = await referencedAssets(page.request, "/login");
+  const assets = await referencedAssets(page.request, "/projects");
   expect(assets.map((a) => a.split(".").pop()).sort()).toEqual(["css", "js", "wasm"]);
   for (const asset of assets) {
     expect(encodings.get(asset), asset).toBe("br");
@@ -40,11 +42,14 @@ test("the browser bundle is served compressed and hydrates the page", async ({ p
 
 // Bundle files carry their content hash, so browsers keep them a year without asking; the
 // page naming them is never stored, so a new build's page names the new files at once.
-test("pages name content-hashed assets that cache for a year; pages are not stored", async ({ request }) => {
-  const page = await request.get("/login");
+test("pages name content-hashed assets that cache for a year; pages are not stored", async ({ page: browserPage }) => {
+  await signIn(browserPage, ADMIN.email, ADMIN.password);
+  await expect(browserPage.getByRole("heading", { name: `Welcome, ${ADMIN.name}` })).toBeVisible();
+  const request = browserPage.request;
+  const page = await request.get("/projects");
   expect(page.status()).toBe(200);
   expect(page.headers()["cache-control"]).toBe("no-store");
-  const assets = await referencedAssets(request, "/login");
+  const assets = await referencedAssets(request, "/projects");
   expect(assets.length).toBe(3);
   for (const asset of assets) {
     expect(asset).toMatch(HASHED);
@@ -59,4 +64,27 @@ test("pages name content-hashed assets that cache for a year; pages are not stor
   const missing = await request.get("/pkg/secryn.0000000000000000.wasm");
   expect(missing.status()).toBe(404);
   expect(missing.headers()["cache-control"]).toBe("no-store");
+});
+
+// The pages a signed-out visitor meets are plain forms that work without the bundle, so they
+// are sent without it: only the stylesheet, and they open at once. Signing in then loads the
+// bundle on the first signed-in page.
+test("sign-in, invitation and reset pages are sent without the browser bundle", async ({ page }) => {
+  const errors = watchConsole(page);
+  for (const path of ["/login", "/login?next=/projects", "/invite/not-a-real-token", "/reset/not-a-real-token"]) {
+    const assets = await referencedAssets(page.request, path);
+    expect(assets.map((a) => a.split(".").pop()), path).toEqual(["css"]);
+  }
+  // A refused sign-in comes back with the address still typed (kept by /forms.js in this
+  // tab), never the password.
+  await signIn(page, ADMIN.email, "not the right password at all");
+  await expect(page.getByRole("alert")).not.toBeEmpty();
+  await expect(page.getByLabel("E-mail")).toHaveValue(ADMIN.email);
+  await expect(page.getByLabel("Password", { exact: true })).toHaveValue("");
+  await expect(page.getByLabel("Password", { exact: true })).toBeFocused();
+  await page.getByLabel("Password", { exact: true }).fill(ADMIN.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { name: `Welcome, ${ADMIN.name}` })).toBeVisible();
+  await waitForHydration(page);
+  expect(errors).toEqual([]);
 });

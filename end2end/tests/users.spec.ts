@@ -69,6 +69,9 @@ test("Admin invites a user, who accepts in another browser and is signed in", as
   await userPage.getByLabel("Repeat password").fill("not the same passphrase");
   await userPage.getByRole("button", { name: "Accept and sign in" }).click();
   await expect(userPage.locator("#field-password_confirm-error")).toHaveText("The two passwords are not the same.");
+  // A refused post comes back as a fresh page: the name is kept, passwords are typed again.
+  await expect(userPage.getByLabel("Your name")).toHaveValue(USER.name);
+  await userPage.getByLabel("Password", { exact: true }).fill(USER.password);
   await userPage.getByLabel("Repeat password").fill(USER.password);
   await userPage.getByRole("button", { name: "Accept and sign in" }).click();
   await expect(userPage.getByRole("heading", { name: `Welcome, ${USER.name}` })).toBeVisible();
@@ -194,7 +197,8 @@ test("a password reset link sets a new password once and signs the user out ever
   await other.getByLabel("New password", { exact: true }).fill(newPassword);
   await other.getByLabel("Repeat new password").fill(newPassword);
   await other.getByRole("button", { name: "Save new password" }).click();
-  await expect(other.getByRole("heading", { name: "Password changed" })).toBeVisible();
+  await expect(other).toHaveURL(/\/login\?reset=done$/);
+  await expect(other.getByText("Your new password is set")).toBeVisible();
   await other.goto(link);
   await expect(other.getByRole("heading", { name: "This link cannot be used" })).toBeVisible();
   await other.close();

@@ -138,7 +138,7 @@ fn is_content_hash(s: &str) -> bool {
 
 /// Files served from the site folder (the bundle and `public/`).
 fn is_static(path: &str) -> bool {
-    path.starts_with("/pkg/") || matches!(path, "/favicon.svg" | "/favicon.ico" | "/robots.txt")
+    path.starts_with("/pkg/") || matches!(path, "/favicon.svg" | "/favicon.ico" | "/robots.txt" | "/forms.js")
 }
 
 /// Paths that are assets or machine endpoints rather than pages.
@@ -488,6 +488,7 @@ mod tests {
         h.insert(header::COOKIE, HeaderValue::from_static("secryn_session=planted; __Host-secryn_session=mine"));
         assert_eq!(session_token(&h, "__Host-secryn_session").as_deref(), Some("mine"));
         assert!(is_page("/profile") && !is_page("/pkg/secryn.js") && !is_page("/rpc/login"));
+        assert!(!is_page("/forms.js"), "the signed-out pages load it before setup too");
         assert_eq!(percent_encode("/a b?x=1&y"), "/a%20b%3Fx%3D1%26y");
         assert!(is_link_page("/invite/secryn_inv_x") && is_link_page("/reset/secryn_rst_x"));
         assert!(!is_link_page("/invite/") && !is_link_page("/invite/a/b") && !is_link_page("/invites"));

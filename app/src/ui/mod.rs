@@ -29,7 +29,12 @@ pub fn shell(options: leptos::config::LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 // Content-hashed names (`pkg/secryn.<hash>.css`) read from the site's hash.txt.
                 <HashedStylesheet options=options.clone() id="secryn" />
-                <HydrationScripts options />
+                {if ships_bundle() {
+                    view! { <HydrationScripts options /> }.into_any()
+                } else {
+                    // Keeps typed fields across a refused post; see the file.
+                    view! { <script src="/forms.js" defer nonce=leptos::nonce::use_nonce()></script> }.into_any()
+                }}
                 <MetaTags />
             </head>
             <body>
@@ -37,6 +42,21 @@ pub fn shell(options: leptos::config::LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// Whether the page being rendered loads the browser bundle. The pages a signed-out visitor
+/// meets (sign-in, setup, accepting an invitation, resetting a password) are plain HTML forms
+/// that post to their server function and work the same without it, so they are sent without
+/// it and open at once (`public/forms.js`, 2 KB, keeps what was typed across a refused post).
+/// Their routes stay in the client router for a signed-in page that
+/// navigates to one of them.
+fn ships_bundle() -> bool {
+    #[cfg(feature = "ssr")]
+    if let Some(parts) = use_context::<http::request::Parts>() {
+        let path = parts.uri.path();
+        return !(matches!(path, "/login" | "/setup") || path.starts_with("/invite/") || path.starts_with("/reset/"));
+    }
+    true
 }
 
 /// The CSP nonce chosen by the security-headers middleware for this response.

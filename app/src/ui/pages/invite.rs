@@ -83,7 +83,7 @@ fn AcceptForm(owner: LinkOwner, token: String) -> impl IntoView {
             <Field label="Your name" name="name" errors value=owner.name autocomplete="name" maxlength=NAME_MAX autofocus=true />
             <Field label="Password" name="password" kind="password" errors autocomplete="new-password" maxlength=PASSWORD_MAX hint="At least 12 characters." />
             <Field label="Repeat password" name="password_confirm" kind="password" errors autocomplete="new-password" maxlength=PASSWORD_MAX />
-            <button class="button primary" type="submit" disabled=move || action.pending().get()>
+            <button class="button primary" type="submit" data-busy="Signing in…" disabled=move || action.pending().get()>
                 {move || if action.pending().get() { "Signing in…" } else { "Accept and sign in" }}
             </button>
         </ActionForm>
@@ -115,36 +115,26 @@ pub fn ResetPage() -> impl IntoView {
     }
 }
 
+/// The reset form. The page is sent without the browser bundle, so saving is a plain post
+/// that leads on to sign-in with a notice (`/login?reset=done`).
 #[component]
 fn ResetForm(owner: LinkOwner, token: String) -> impl IntoView {
     let action = ServerAction::<ResetAccept>::new();
     let errors = action_error(action);
-    let done = move || matches!(action.value().get(), Some(Ok(())));
+    let email = owner.email;
     view! {
         <Title text="Choose a new password" />
-        <Show
-            when=done
-            fallback=move || {
-                let (email, token) = (owner.email.clone(), token.clone());
-                view! {
-                    <h1>"Choose a new password"</h1>
-                    <p class="lead">"For " <strong>{email.clone()}</strong> ". Every session of this account is signed out when you save."</p>
-                    <ActionForm action attr:class="stack" attr:novalidate=true>
-                        <FormError errors />
-                        <input type="hidden" name="token" value=token />
-                        <input type="hidden" value=email autocomplete="username" />
-                        <Field label="New password" name="password" kind="password" errors autocomplete="new-password" maxlength=PASSWORD_MAX hint="At least 12 characters." autofocus=true />
-                        <Field label="Repeat new password" name="password_confirm" kind="password" errors autocomplete="new-password" maxlength=PASSWORD_MAX />
-                        <button class="button primary" type="submit" disabled=move || action.pending().get()>
-                            "Save new password"
-                        </button>
-                    </ActionForm>
-                }
-            }
-        >
-            <h1>"Password changed"</h1>
-            <p class="lead" role="status">"Your new password is set and every earlier session was signed out."</p>
-            <p><a class="button primary" href="/login">"Sign in"</a></p>
-        </Show>
+        <h1>"Choose a new password"</h1>
+        <p class="lead">"For " <strong>{email.clone()}</strong> ". Every session of this account is signed out when you save."</p>
+        <ActionForm action attr:class="stack" attr:novalidate=true>
+            <FormError errors />
+            <input type="hidden" name="token" value=token />
+            <input type="hidden" value=email autocomplete="username" />
+            <Field label="New password" name="password" kind="password" errors autocomplete="new-password" maxlength=PASSWORD_MAX hint="At least 12 characters." autofocus=true />
+            <Field label="Repeat new password" name="password_confirm" kind="password" errors autocomplete="new-password" maxlength=PASSWORD_MAX />
+            <button class="button primary" type="submit" data-busy="Saving…" disabled=move || action.pending().get()>
+                "Save new password"
+            </button>
+        </ActionForm>
     }
 }

@@ -25,7 +25,7 @@ pub fn LoginPage() -> impl IntoView {
                     <input type="hidden" name="next" value=next />
                     <Field label="E-mail" name="email" kind="email" errors autocomplete="username" maxlength=254 autofocus=true />
                     <Field label="Password" name="password" kind="password" errors autocomplete="current-password" maxlength=256 />
-                    <button class="button primary" type="submit" disabled=move || action.pending().get()>
+                    <button class="button primary" type="submit" data-busy="Signing in…" disabled=move || action.pending().get()>
                         {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
                     </button>
                 </ActionForm>

@@ -21,7 +21,7 @@ pub fn SetupPage() -> impl IntoView {
                 </p>
                 <ActionForm action=action attr:class="stack" attr:novalidate=true>
                     <FormError errors />
-                    <Field label="Setup code" name="code" errors autofocus=true maxlength=64 hint="Four groups of four characters, for example ABCD-EFGH-JKMN-PQRS." />
+                    <Field label="Setup code" name="code" errors autocomplete="one-time-code" autofocus=true maxlength=64 hint="Four groups of four characters, for example ABCD-EFGH-JKMN-PQRS." />
                     <Field label="Instance name" name="instance_name" errors value="Secryn" maxlength=100 hint="Shown in the top bar, for example the team or company." />
                     <fieldset>
                         <legend>"First Admin"</legend>
@@ -30,7 +30,7 @@ pub fn SetupPage() -> impl IntoView {
                         <Field label="Password" name="password" kind="password" errors autocomplete="new-password" maxlength=256 hint="At least 12 characters." />
                         <Field label="Repeat password" name="password_confirm" kind="password" errors autocomplete="new-password" maxlength=256 />
                     </fieldset>
-                    <button class="button primary" type="submit" disabled=move || action.pending().get()>
+                    <button class="button primary" type="submit" data-busy="Setting up…" disabled=move || action.pending().get()>
                         {move || if action.pending().get() { "Setting up…" } else { "Create Admin and sign in" }}
                     </button>
                 </ActionForm>
