@@ -161,6 +161,12 @@ cp style/main.css "$PKG/$NAME.css"
 if [[ -d public ]] && [[ -n "$(ls -A public)" ]]; then
     cp -a public/. "$NEW/"
 fi
+# public/ scripts travel compressed too (/forms.js on the signed-out pages).
+for f in "$NEW"/*.js; do
+    [[ -e $f ]] || continue
+    brotli -q 11 -f -o "$f.br" "$f"
+    gzip -9 -n -c "$f" >"$f.gz"
+done
 : >"$NEW/hash.txt"
 for ext in wasm js css; do
     hash_asset "$ext"
