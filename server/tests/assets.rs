@@ -1,11 +1,12 @@
-//! Black-box tests of how the real `secryn` binary serves the built site: pages name the
-//! content-hashed files of hash.txt, those answer as immutable, pages as no-store, and a
-//! server keeps the build it started with when the `target/site` link moves.
+//! Black-box tests of how the real `secryn` binary serves the built site: signed-in pages name
+//! the content-hashed files of hash.txt (signed-out ones only the stylesheet), those answer as
+//! immutable, pages as no-store, and a server keeps the build it started with when the
+//! `target/site` link moves.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // A panic here is a failed test.
 
 mod common;
 
-use common::{Server, client, secryn, temp_dir};
+use common::{Server, client, post_setup, secryn, session_cookie, temp_dir};
 use std::fs;
 use std::path::Path;
 
@@ -36,6 +37,18 @@ async fn get(url: &str, accept_encoding: &str) -> reqwest::Response {
     client().get(url).header("accept-encoding", accept_encoding).send().await.unwrap()
 }
 
+/// Sets the instance up and returns the Admin's session cookie: the signed-out pages are sent
+/// without the bundle, so the bundle is seen on a signed-in page.
+async fn set_up(server: &mut Server) -> String {
+    let code = server.setup_code();
+    session_cookie(&post_setup(&server.base, &code).await).expect("setup signs the Admin in")
+}
+
+/// The signed-in home page.
+async fn home(base: &str, cookie: &str) -> reqwest::Response {
+    client().get(format!("{base}/")).header("cookie", cookie).send().await.unwrap()
+}
+
 #[tokio::test]
 async fn pages_name_hashed_assets_which_are_immutable_and_survive_a_swap() {
     let dir = temp_dir();
@@ -45,11 +58,18 @@ async fn pages_name_hashed_assets_which_are_immutable_and_survive_a_swap() {
     let data = dir.path().join("data");
     let mut cmd = secryn(&data);
     cmd.env("SECRYN_SITE_ROOT", &link);
-    let server = Server::start(cmd);
+    let mut server = Server::start(cmd);
     let base = server.base.clone();
 
-    // The page (before setup, /setup is the one page) names the hashed files and is never stored.
-    let page = get(&format!("{base}/setup"), "identity").await;
+    // A signed-out page (before setup, /setup is the one page) names only the stylesheet.
+    let html = get(&format!("{base}/setup"), "identity").await.text().await.unwrap();
+    assert!(html.contains(&format!("/pkg/secryn.{css}.css")), "{html}");
+    assert!(!html.contains(&wasm) && !html.contains(&js), "no bundle on a signed-out page: {html}");
+    assert!(html.contains("src=\"/forms.js\""), "{html}");
+
+    // A signed-in page names the hashed files and is never stored.
+    let cookie = set_up(&mut server).await;
+    let page = home(&base, &cookie).await;
     assert_eq!(page.status(), 200);
     assert_eq!(header(&page, "cache-control"), "no-store");
     let html = page.text().await.unwrap();
@@ -78,7 +98,7 @@ async fn pages_name_hashed_assets_which_are_immutable_and_survive_a_swap() {
     let swapped = dir.path().join("site.new");
     std::os::unix::fs::symlink(&second, &swapped).unwrap();
     fs::rename(&swapped, &link).unwrap();
-    let html = get(&format!("{base}/setup"), "identity").await.text().await.unwrap();
+    let html = home(&base, &cookie).await.text().await.unwrap();
     assert!(html.contains(&format!("/pkg/secryn.{wasm}.wasm")), "still the first build: {html}");
     assert_eq!(get(&format!("{base}/pkg/secryn.{wasm}.wasm"), "identity").await.status(), 200);
     drop(server);
@@ -87,7 +107,7 @@ async fn pages_name_hashed_assets_which_are_immutable_and_survive_a_swap() {
     let mut cmd = secryn(&data);
     cmd.env("SECRYN_SITE_ROOT", &link);
     let server = Server::start(cmd);
-    let html = get(&format!("{}/setup", server.base), "identity").await.text().await.unwrap();
+    let html = home(&server.base, &cookie).await.text().await.unwrap();
     assert!(html.contains(&format!("/pkg/secryn.{new_wasm}.wasm")), "the new build: {html}");
 }
 
@@ -114,7 +134,8 @@ async fn a_site_without_hash_file_keeps_plain_names() {
     fs::remove_file(site.join("hash.txt")).unwrap();
     let mut cmd = secryn(&dir.path().join("data"));
     cmd.env("SECRYN_SITE_ROOT", &site);
-    let server = Server::start(cmd);
-    let html = get(&format!("{}/setup", server.base), "identity").await.text().await.unwrap();
+    let mut server = Server::start(cmd);
+    let cookie = set_up(&mut server).await;
+    let html = home(&server.base, &cookie).await.text().await.unwrap();
     assert!(html.contains("/pkg/secryn.wasm") && html.contains("/pkg/secryn.css"), "{html}");
 }
