@@ -15,7 +15,7 @@ export function readSetupCode(): string {
 
 /**
  * The pages sent without the browser bundle (sign-in, setup, invitation, reset): plain forms,
- * ready once loaded (app/src/ui/mod.rs, PAGES_WITHOUT_BUNDLE).
+ * ready once loaded (app/src/ui/mod.rs, is_signed_out_page).
  */
 export const PAGES_WITHOUT_BUNDLE = /^\/(login|setup)$|^\/(invite|reset)\//;
 

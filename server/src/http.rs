@@ -8,7 +8,7 @@ use app::domain::{AppError, ErrorCode};
 use app::server::request;
 use app::server::services::{auth, setup};
 use app::server::{AppState, RequestMeta, SessionCtx, Shared};
-use app::ui::CspNonce;
+use app::ui::{CspNonce, is_link_page};
 use app::{App, shell};
 use axum::Router;
 use axum::body::Body;
@@ -382,13 +382,6 @@ fn percent_encode(s: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
-}
-
-/// The pages an invitation or password-reset link opens.
-fn is_link_page(path: &str) -> bool {
-    path.strip_prefix("/invite/")
-        .or_else(|| path.strip_prefix("/reset/"))
-        .is_some_and(|t| !t.is_empty() && !t.contains('/'))
 }
 
 /// Before setup every page leads to `/setup`; afterwards `/setup` is gone and pages need a

@@ -44,19 +44,30 @@ pub fn shell(options: leptos::config::LeptosOptions) -> impl IntoView {
     }
 }
 
-/// Whether the page being rendered loads the browser bundle. The pages a signed-out visitor
-/// meets (sign-in, setup, accepting an invitation, resetting a password) are plain HTML forms
-/// that post to their server function and work the same without it, so they are sent without
-/// it and open at once (`public/forms.js`, 2 KB, keeps what was typed across a refused post).
-/// Their routes stay in the client router for a signed-in page that
-/// navigates to one of them.
+/// Whether the page being rendered loads the browser bundle: every page but the signed-out
+/// ones (see [`is_signed_out_page`]).
 fn ships_bundle() -> bool {
     #[cfg(feature = "ssr")]
     if let Some(parts) = use_context::<http::request::Parts>() {
-        let path = parts.uri.path();
-        return !(matches!(path, "/login" | "/setup") || path.starts_with("/invite/") || path.starts_with("/reset/"));
+        return !is_signed_out_page(parts.uri.path());
     }
     true
+}
+
+/// The pages a signed-out visitor meets: sign-in, setup, and the pages invitation and
+/// password-reset links open. They are plain HTML forms that post to their server function
+/// and work the same without the browser bundle, so they are sent without it and open at once
+/// (`public/forms.js` keeps what was typed across a refused post). Their routes stay in the
+/// client router for a signed-in page that navigates to one of them.
+pub fn is_signed_out_page(path: &str) -> bool {
+    matches!(path, "/login" | "/setup") || is_link_page(path)
+}
+
+/// The pages an invitation or password-reset link opens (one token, no further segment).
+pub fn is_link_page(path: &str) -> bool {
+    path.strip_prefix("/invite/")
+        .or_else(|| path.strip_prefix("/reset/"))
+        .is_some_and(|t| !t.is_empty() && !t.contains('/'))
 }
 
 /// The CSP nonce chosen by the security-headers middleware for this response.
