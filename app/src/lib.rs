@@ -9,5 +9,6 @@ pub mod domain;
 #[cfg(feature = "ssr")]
 pub mod server;
 pub mod ui;
+pub mod wire;
 
 pub use ui::{App, shell};

@@ -432,14 +432,19 @@ fn gone_page() -> Response {
 /// error's code (a malformed form is a 400, not a server fault). A plain form post (a browser
 /// without JavaScript, `Accept: text/html`) is answered with a redirect instead — back to its
 /// page with the error in the query, or on to where success leads — so it stays a 303 whatever
-/// status the error carries.
+/// status the error carries. An answer encoded as JSON for a caller that did not ask for
+/// postcard (`app::wire`) is labelled as JSON.
 async fn rpc_error_status(req: Request, next: Next) -> Response {
     let rpc = req.uri().path().starts_with("/rpc/");
     let form_post = rpc && accepts_html(req.headers());
+    let json = rpc && !app::wire::asks_for_wire(req.headers());
     let mut res = next.run(req).await;
     if form_post && res.headers().contains_key(header::LOCATION) {
         *res.status_mut() = StatusCode::SEE_OTHER;
         return res;
+    }
+    if json && res.headers().get(header::CONTENT_TYPE).is_some_and(|t| t == app::wire::WIRE_TYPE) {
+        res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     }
     if !rpc || res.status() != StatusCode::INTERNAL_SERVER_ERROR {
         return res;

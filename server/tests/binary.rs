@@ -12,6 +12,25 @@ async fn login(base: &str, email: &str, password: &str) -> reqwest::Response {
     client().post(format!("{base}/rpc/login")).form(&[("email", email), ("password", password)]).send().await.unwrap()
 }
 
+/// A server function answers JSON to a script and postcard to a request that asks for it
+/// (Secryn's browser code), each labelled as what it is.
+async fn answers_postcard_only_to_the_browser_code(base: &str, cookie: &str) {
+    use app::domain::org::ProjectSummary;
+    use leptos::server_fn::Decodes;
+    let ask = |accept: Option<&str>| {
+        let req = client().post(format!("{base}/rpc/projects_list")).header("cookie", cookie);
+        let req = if let Some(a) = accept { req.header("accept", a) } else { req };
+        req.form(&[("search", ""), ("show_archived", "false")]).send()
+    };
+    let plain = ask(None).await.unwrap();
+    assert_eq!(plain.headers()["content-type"], "application/json");
+    let listed: Vec<ProjectSummary> = plain.json().await.unwrap();
+    let wire = ask(Some(app::wire::WIRE_TYPE)).await.unwrap();
+    assert_eq!(wire.headers()["content-type"], app::wire::WIRE_TYPE);
+    let projects: Vec<ProjectSummary> = app::wire::Wire::decode(wire.bytes().await.unwrap()).unwrap();
+    assert_eq!(projects, listed, "the same answer either way");
+}
+
 /// The full first-run story on one engine: key file, setup code, setup, restart, sign-in.
 async fn first_run_and_restart(data: &Path, extra_env: &[(&str, String)]) {
     let cmd = || {
@@ -54,6 +73,7 @@ async fn first_run_and_restart(data: &Path, extra_env: &[(&str, String)]) {
     assert_eq!(home.status(), 200);
     let html = home.text().await.unwrap();
     assert!(html.contains("Acme Ops") && html.contains("First Admin"), "the instance and its Admin survived a restart");
+    answers_postcard_only_to_the_browser_code(&base, &cookie).await;
     let _ = server.wait_for("Secryn is running");
     server.stop();
 }

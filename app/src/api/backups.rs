@@ -5,6 +5,7 @@
 use crate::domain::AppError;
 use crate::domain::backup::{BackupSummary, LastRun, ScheduleView};
 use crate::domain::secret::SecretValue;
+use crate::wire::WirePost;
 use leptos::prelude::*;
 use server_fn::codec::{MultipartData, MultipartFormData};
 
@@ -16,7 +17,7 @@ use {
 
 /// A fresh one-time key for the next backup. The page shows it, then posts it back with the
 /// download; Secryn keeps no copy.
-#[server(prefix = "/rpc", endpoint = "backup_key")]
+#[server(prefix = "/rpc", endpoint = "backup_key", output = WirePost)]
 pub async fn new_backup_key() -> Result<SecretValue, AppError> {
     door::respond(async {
         svc::By::admin(&door::caller()?).await?;
@@ -27,7 +28,7 @@ pub async fn new_backup_key() -> Result<SecretValue, AppError> {
 
 /// The dry run: whether the key opens the file, the file is whole and its version is read
 /// here, and what it holds. Form fields: `key`, then `file`.
-#[server(prefix = "/rpc", endpoint = "backup_check", input = MultipartFormData)]
+#[server(prefix = "/rpc", endpoint = "backup_check", input = MultipartFormData, output = WirePost)]
 pub async fn check_backup(data: MultipartData) -> Result<BackupSummary, AppError> {
     door::respond(async {
         svc::By::admin(&door::caller()?).await?;
@@ -39,7 +40,7 @@ pub async fn check_backup(data: MultipartData) -> Result<BackupSummary, AppError
 
 /// Replaces the whole instance with the uploaded backup (all or nothing). Every session ends,
 /// the asker's too. Form fields: `key`, then `file`.
-#[server(prefix = "/rpc", endpoint = "backup_restore", input = MultipartFormData)]
+#[server(prefix = "/rpc", endpoint = "backup_restore", input = MultipartFormData, output = WirePost)]
 pub async fn restore_backup(data: MultipartData) -> Result<BackupSummary, AppError> {
     door::respond(async {
         let caller = door::caller()?;
@@ -51,13 +52,13 @@ pub async fn restore_backup(data: MultipartData) -> Result<BackupSummary, AppErr
 }
 
 /// The backup schedule, its next run and its last result.
-#[server(prefix = "/rpc", endpoint = "backup_schedule")]
+#[server(prefix = "/rpc", endpoint = "backup_schedule", output = WirePost)]
 pub async fn backup_schedule() -> Result<ScheduleView, AppError> {
     door::respond(async { scheduled::view(&door::caller()?).await }).await
 }
 
 /// Saves the schedule (the form's fields; `enabled` is present when ticked).
-#[server(prefix = "/rpc", endpoint = "backup_schedule_save")]
+#[server(prefix = "/rpc", endpoint = "backup_schedule_save", output = WirePost)]
 pub async fn save_backup_schedule(
     enabled: Option<String>,
     frequency: String,
@@ -80,7 +81,7 @@ pub async fn save_backup_schedule(
 }
 
 /// Runs the scheduled backup once, now, with the saved settings.
-#[server(prefix = "/rpc", endpoint = "backup_schedule_run")]
+#[server(prefix = "/rpc", endpoint = "backup_schedule_run", output = WirePost)]
 pub async fn run_backup_now() -> Result<LastRun, AppError> {
     door::respond(async { scheduled::run_now(&door::caller()?).await }).await
 }

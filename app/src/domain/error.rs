@@ -65,15 +65,27 @@ impl ErrorCode {
 
 /// A domain error: a code, one human sentence, and (for validation) the form field it
 /// belongs beside.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct AppError {
     pub code: ErrorCode,
     pub message: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub field: Option<String>,
     /// The request this error answered, so a person can quote it and a log line be found.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub request_id: Option<String>,
+}
+
+/// JSON leaves out the absent `field` and `request_id`; compact formats write every field.
+impl Serialize for AppError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = super::OptionalFields::start(s, "AppError", 4)?;
+        st.field("code", &self.code)?;
+        st.field("message", &self.message)?;
+        st.optional("field", &self.field)?;
+        st.optional("request_id", &self.request_id)?;
+        st.end()
+    }
 }
 
 impl AppError {

@@ -111,13 +111,25 @@ impl LogFilter {
 }
 
 /// One changed field of an audit entry (values only where they may be shown).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct FieldChange {
     pub field: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub old: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub new: Option<String>,
+}
+
+/// JSON (the stored entry, the CSV export) leaves out an absent side; compact formats write
+/// every field.
+impl Serialize for FieldChange {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = super::OptionalFields::start(s, "FieldChange", 3)?;
+        st.field("field", &self.field)?;
+        st.optional("old", &self.old)?;
+        st.optional("new", &self.new)?;
+        st.end()
+    }
 }
 
 /// An audit-log entry.

@@ -3,6 +3,7 @@
 
 use crate::api::{Logout, get_shell};
 use crate::domain::session::{CurrentUser, ShellInfo};
+use crate::wire;
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
 
@@ -17,7 +18,7 @@ pub fn use_user() -> Option<CurrentUser> {
 
 #[component]
 pub fn Layout() -> impl IntoView {
-    let info = Resource::new_blocking(|| (), |_| get_shell());
+    let info = wire::blocking_resource(|| (), |_| get_shell());
     view! {
         <Suspense fallback=|| view! { <div class="loading">"Loading…"</div> }>
             {move || Suspend::new(async move {

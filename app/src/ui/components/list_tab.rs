@@ -7,6 +7,7 @@ use crate::domain::AppError;
 use crate::ui::components::dialog::Sheet;
 use crate::ui::components::toast::use_toasts;
 use crate::ui::pages::project::load_error;
+use crate::wire::Wire;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
@@ -41,7 +42,7 @@ pub struct AddWay {
 #[component]
 pub fn ListTab<T, V>(
     words: ListWords,
-    list: Resource<Result<Vec<T>, AppError>>,
+    list: Resource<Result<Vec<T>, AppError>, Wire>,
     may_add: bool,
     name: fn(&T) -> &str,
     row: fn(T) -> V,

@@ -3,6 +3,7 @@
 //! server's render and the browser's hydration.
 
 use crate::domain::AppError;
+use crate::wire::{self, Wire};
 use leptos::prelude::*;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -10,7 +11,7 @@ use std::future::Future;
 
 /// The list and the counter that makes it load again.
 pub struct Reloading<T: Send + Sync + 'static> {
-    pub list: Resource<Result<T, AppError>>,
+    pub list: Resource<Result<T, AppError>, Wire>,
     changed: RwSignal<u32>,
 }
 
@@ -35,7 +36,7 @@ where
         Fut: Future<Output = Result<T, AppError>> + Send + 'static,
     {
         let changed = RwSignal::new(0u32);
-        let list = Resource::new_blocking(move || (id(), changed.get()), move |(id, _)| load(id));
+        let list = wire::blocking_resource(move || (id(), changed.get()), move |(id, _)| load(id));
         Reloading { list, changed }
     }
 

@@ -14,6 +14,7 @@ use crate::ui::components::form::{ErrorSignal, Field, FormError, SelectField, ac
 use crate::ui::components::toast::use_toasts;
 use crate::ui::layout::{Breadcrumbs, use_user};
 use crate::ui::pages::not_found::NotFound;
+use crate::wire;
 use leptos::html::Form;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -109,7 +110,7 @@ fn Scheduled() -> impl IntoView {
     let run = ServerAction::<RunBackupNow>::new();
     let errors = action_error(save);
     let run_errors = action_error(run);
-    let view_of = Resource::new(move || (save.version().get(), run.version().get()), |_| backup_schedule());
+    let view_of = wire::resource(move || (save.version().get(), run.version().get()), |_| backup_schedule());
     Effect::new(move |_| {
         if let Some(Ok(_)) = save.value().get() {
             toasts.show("Backup schedule saved.");

@@ -23,6 +23,7 @@ use crate::ui::pages::certificates::key_type_label;
 use crate::ui::pages::keys::origin_label;
 use crate::ui::pages::project::load_error;
 use crate::ui::pages::secrets::status_class;
+use crate::wire;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -46,7 +47,7 @@ pub fn CertificatePageView() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let reload = RwSignal::new(0u32);
-    let page = Resource::new_blocking(move || (id(), reload.get()), |(id, _)| get_certificate_page(id));
+    let page = wire::blocking_resource(move || (id(), reload.get()), |(id, _)| get_certificate_page(id));
     let public = PublicSheet::default();
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>

@@ -6,6 +6,7 @@ use crate::api::users::{InvitationAccept, LinkOwner, ResetAccept, invitation_get
 use crate::domain::validate::{NAME_MAX, PASSWORD_MAX, SecretInput};
 use crate::domain::{AppError, ErrorCode};
 use crate::ui::components::form::{Field, FormError, action_error};
+use crate::wire;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -44,7 +45,7 @@ fn unusable(e: AppError) -> AnyView {
 pub fn InvitePage() -> impl IntoView {
     let token = token_param();
     let lookup = token.clone();
-    let owner = Resource::new_blocking(move || lookup.clone(), |t| invitation_get(SecretInput::new(t)));
+    let owner = wire::blocking_resource(move || lookup.clone(), |t| invitation_get(SecretInput::new(t)));
     view! {
         <Card>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
@@ -94,7 +95,7 @@ fn AcceptForm(owner: LinkOwner, token: String) -> impl IntoView {
 pub fn ResetPage() -> impl IntoView {
     let token = token_param();
     let lookup = token.clone();
-    let owner = Resource::new_blocking(move || lookup.clone(), |t| reset_get(SecretInput::new(t)));
+    let owner = wire::blocking_resource(move || lookup.clone(), |t| reset_get(SecretInput::new(t)));
     view! {
         <Card>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>

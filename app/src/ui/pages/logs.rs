@@ -22,6 +22,7 @@ use crate::ui::components::tabs::TabBar;
 use crate::ui::layout::{Breadcrumbs, use_user};
 use crate::ui::pages::log_entries::{LogRow, LogTable, LogTime, zone_name, zone_offset};
 use crate::ui::pages::not_found::NotFound;
+use crate::wire;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
@@ -173,7 +174,7 @@ pub fn LogsPage(kind: LogKind) -> impl IntoView {
     let query = use_query_map();
     let wanted = Memo::new(move |_| query.with(Query::read));
     // Made outside any Suspense so server and browser line up (see `VaultPage`).
-    let page = Resource::new(move || wanted.get(), move |q| load(kind, q));
+    let page = wire::resource(move || wanted.get(), move |q| load(kind, q));
     // After hydration: times in the viewer's zone, and the form sends their offset.
     let local = RwSignal::new(false);
     let tz = RwSignal::new(wanted.with_untracked(|q| q.tz.clone()));
@@ -218,7 +219,7 @@ pub fn LogsPage(kind: LogKind) -> impl IntoView {
 /// counted per minute instead of logged one by one (see the server's `flood`).
 #[component]
 fn RefusedCounts(local: Signal<bool>) -> impl IntoView {
-    let counts = Resource::new(|| (), |_| refused_counts());
+    let counts = wire::resource(|| (), |_| refused_counts());
     let rows = move |rows: Vec<RefusedRow>| {
         rows.into_iter()
             .map(|r| {

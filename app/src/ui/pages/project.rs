@@ -16,6 +16,7 @@ use crate::ui::components::tabs::TabBar;
 use crate::ui::components::toast::use_toasts;
 use crate::ui::layout::Breadcrumbs;
 use crate::ui::pages::not_found::NotFound;
+use crate::wire::{self, Wire};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Outlet;
@@ -47,7 +48,7 @@ pub fn load_error(e: AppError) -> AnyView {
 /// same load) and the signal that makes it read again (after a rename or archiving).
 #[derive(Clone, Copy)]
 struct ProjectState {
-    project: Resource<Result<ProjectDetail, AppError>>,
+    project: Resource<Result<ProjectDetail, AppError>, Wire>,
     reload: RwSignal<u32>,
 }
 
@@ -59,7 +60,7 @@ pub fn ProjectPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let reload = RwSignal::new(0u32);
-    let project = Resource::new_blocking(move || (id(), reload.get()), |(id, _)| get_project(id));
+    let project = wire::blocking_resource(move || (id(), reload.get()), |(id, _)| get_project(id));
     provide_context(ProjectState { project, reload });
     view! {
         <div class="page">
@@ -110,7 +111,7 @@ pub fn ProjectTabBody(tab: ProjectTab) -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let data = match tab {
-        ProjectTab::Vaults => TabData::Vaults(Resource::new_blocking(id, list_vaults)),
+        ProjectTab::Vaults => TabData::Vaults(wire::blocking_resource(id, list_vaults)),
         ProjectTab::Members => TabData::Members(Reloading::new(id, get_project_access)),
         ProjectTab::Settings => TabData::None,
     };
@@ -135,13 +136,13 @@ pub fn ProjectTabBody(tab: ProjectTab) -> impl IntoView {
 /// The list a tab loads beside the project.
 #[derive(Clone, Copy)]
 enum TabData {
-    Vaults(Resource<Result<Vec<VaultSummary>, AppError>>),
+    Vaults(Resource<Result<Vec<VaultSummary>, AppError>, Wire>),
     Members(Reloading<ProjectAccess>),
     None,
 }
 
 #[component]
-fn VaultsTab(project: ProjectDetail, vaults: Resource<Result<Vec<VaultSummary>, AppError>>) -> impl IntoView {
+fn VaultsTab(project: ProjectDetail, vaults: Resource<Result<Vec<VaultSummary>, AppError>, Wire>) -> impl IntoView {
     let may_create = allowed(&project, Action::ManageVaults);
     let create = ServerAction::<CreateVault>::new();
     let errors = action_error(create);

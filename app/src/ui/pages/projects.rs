@@ -4,6 +4,7 @@ use crate::api::projects::{CreateProject, list_projects};
 use crate::domain::permission::{Action, Decision, Resource as Target, can};
 use crate::ui::components::form::{Field, FormError, action_error};
 use crate::ui::layout::{Breadcrumbs, use_user};
+use crate::wire;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
@@ -24,7 +25,7 @@ pub fn ProjectsPage() -> impl IntoView {
             navigate(&format!("/projects/{id}"), Default::default());
         }
     });
-    let projects = Resource::new(move || (search.get(), show_archived.get()), |(s, a)| list_projects(s, a));
+    let projects = wire::resource(move || (search.get(), show_archived.get()), |(s, a)| list_projects(s, a));
 
     view! {
         <Title text="Projects" />

@@ -17,6 +17,7 @@ use crate::ui::components::toast::use_toasts;
 use crate::ui::layout::Breadcrumbs;
 use crate::ui::pages::project::load_error;
 use crate::ui::pages::secrets::{copy_value, status_class};
+use crate::wire;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -26,7 +27,7 @@ pub fn SecretPageView() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let reload = RwSignal::new(0u32);
-    let page = Resource::new_blocking(move || (id(), reload.get()), |(id, _)| get_secret(id));
+    let page = wire::blocking_resource(move || (id(), reload.get()), |(id, _)| get_secret(id));
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {

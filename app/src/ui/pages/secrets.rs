@@ -14,6 +14,7 @@ use crate::ui::components::dialog::Sheet;
 use crate::ui::components::form::{Field, FormError, ValueField, action_error};
 use crate::ui::components::toast::{Toasts, use_toasts};
 use crate::ui::pages::project::load_error;
+use crate::wire::{self, Wire};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
@@ -61,7 +62,7 @@ struct View {
 pub struct SecretsQuery {
     view_state: RwSignal<View>,
     reload: RwSignal<u32>,
-    list: Resource<Result<SecretListing, AppError>>,
+    list: Resource<Result<SecretListing, AppError>, Wire>,
 }
 
 impl SecretsQuery {
@@ -75,7 +76,7 @@ impl SecretsQuery {
             page: 1,
         });
         let reload = RwSignal::new(0u32);
-        let list = Resource::new(
+        let list = wire::resource(
             move || (vault_id(), view_state.get(), reload.get()),
             |(vid, v, _)| list_secrets(vid, v.text, v.tag, v.status, v.sort.as_str().to_owned(), v.descending, v.page),
         );

@@ -10,6 +10,7 @@ use crate::ui::components::form::{ErrorSignal, Field, FormError, SelectField, ac
 use crate::ui::components::toast::use_toasts;
 use crate::ui::layout::{Breadcrumbs, use_user};
 use crate::ui::pages::not_found::NotFound;
+use crate::wire;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -24,10 +25,10 @@ pub fn SettingsPage() -> impl IntoView {
     let test = ServerAction::<SendTestMail>::new();
     let errors = action_error(save);
     let test_errors = action_error(test);
-    let view_of = Resource::new(move || (save.version().get(), test.version().get()), |_| mail_settings());
+    let view_of = wire::resource(move || (save.version().get(), test.version().get()), |_| mail_settings());
     let save_instance = ServerAction::<SaveInstanceSettings>::new();
     let instance_errors = action_error(save_instance);
-    let instance = Resource::new(move || save_instance.version().get(), |_| instance_settings());
+    let instance = wire::resource(move || save_instance.version().get(), |_| instance_settings());
     Effect::new(move |_| {
         if let Some(Ok(_)) = save_instance.value().get() {
             toasts.show("Instance settings saved.");

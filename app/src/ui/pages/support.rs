@@ -8,6 +8,7 @@ use crate::domain::time::short;
 use crate::ui::components::form::{ErrorSignal, Field, FormError, SelectField, action_error};
 use crate::ui::components::toast::use_toasts;
 use crate::ui::layout::{Breadcrumbs, use_user};
+use crate::wire;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
@@ -54,7 +55,7 @@ pub fn SupportPage() -> impl IntoView {
             navigate(&format!("/support/{id}"), Default::default());
         }
     });
-    let tickets = Resource::new(move || status.get(), support_tickets);
+    let tickets = wire::resource(move || status.get(), support_tickets);
     let intro = if is_admin {
         "Every bug report and feature request people have filed. Reply to answer; close what is done."
     } else {
@@ -165,7 +166,7 @@ pub fn TicketPage() -> impl IntoView {
         }
     });
     let ticket =
-        Resource::new(move || (id(), reply.version().get(), status.version().get()), |(id, _, _)| support_ticket(id));
+        wire::resource(move || (id(), reply.version().get(), status.version().get()), |(id, _, _)| support_ticket(id));
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {

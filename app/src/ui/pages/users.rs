@@ -17,6 +17,7 @@ use crate::ui::components::form::{Field, FormError, action_error};
 use crate::ui::components::toast::{Toasts, use_toasts};
 use crate::ui::layout::{Breadcrumbs, use_user};
 use crate::ui::pages::not_found::NotFound;
+use crate::wire;
 use leptos::html::{Form, Input};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -118,7 +119,7 @@ pub fn UsersPage() -> impl IntoView {
     let text = RwSignal::new(String::new());
     let status = RwSignal::new("all".to_owned());
     let reload = RwSignal::new(0u32);
-    let users = Resource::new(move || (text.get(), status.get(), reload.get()), |(q, s, _)| users_list(q, s));
+    let users = wire::resource(move || (text.get(), status.get(), reload.get()), |(q, s, _)| users_list(q, s));
     let refresh = move || reload.update(|n| *n += 1);
 
     // The link shown once after an invitation, a new invitation or a reset link.
@@ -413,7 +414,7 @@ fn UserRow(u: UserSummary, my_id: UserId, ask: Callback<Subject>, busy: Signal<b
 fn SignInLocks() -> impl IntoView {
     let toasts = use_toasts();
     let reload = RwSignal::new(0u32);
-    let locks = Resource::new(move || reload.get(), |_| sign_in_locks());
+    let locks = wire::resource(move || reload.get(), |_| sign_in_locks());
     let problem = RwSignal::new(None::<AppError>);
     let clear = move |key: String| {
         leptos::task::spawn_local(async move {

@@ -26,6 +26,7 @@ use crate::ui::pages::keys::KeysTab;
 use crate::ui::pages::not_found::NotFound;
 use crate::ui::pages::project::{PersonPicker, access_badges, load_error};
 use crate::ui::pages::secrets::{SecretsQuery, SecretsTab};
+use crate::wire::{self, Wire};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Outlet;
@@ -87,7 +88,7 @@ fn allowed(vault: &VaultDetail, action: Action) -> bool {
 /// change) read again.
 #[derive(Clone, Copy)]
 struct VaultState {
-    vault: Resource<Result<VaultDetail, AppError>>,
+    vault: Resource<Result<VaultDetail, AppError>, Wire>,
     reload: RwSignal<u32>,
     access: RwSignal<u32>,
 }
@@ -103,7 +104,7 @@ pub fn VaultPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let reload = RwSignal::new(0u32);
-    let vault = Resource::new_blocking(move || (id(), reload.get()), |(id, _)| get_vault(id));
+    let vault = wire::blocking_resource(move || (id(), reload.get()), |(id, _)| get_vault(id));
     // Bumped when the restricted list changes, so "Who has access" reads it again.
     let access = RwSignal::new(0u32);
     provide_context(VaultState { vault, reload, access });
@@ -224,7 +225,7 @@ fn WhoHasAccess(vault: VaultDetail, version: RwSignal<u32>) -> impl IntoView {
 
 #[component]
 fn AccessList(id: String, version: RwSignal<u32>, restricted: bool) -> impl IntoView {
-    let people = Resource::new(move || (id.clone(), version.get()), |(id, _)| vault_who_has_access(id));
+    let people = wire::resource(move || (id.clone(), version.get()), |(id, _)| vault_who_has_access(id));
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
