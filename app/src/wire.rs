@@ -42,10 +42,10 @@ impl<T: Serialize> Encodes<T> for Wire {
 
     fn encode(value: &T) -> Result<leptos::server_fn::Bytes, WireError> {
         #[cfg(feature = "ssr")]
-        if !use_context::<http::request::Parts>().is_some_and(|p| asks_for_wire(&p.headers)) {
+        if with_context::<http::request::Parts, _>(|p| asks_for_wire(&p.headers)) != Some(true) {
             return serde_json::to_vec(value).map(Into::into).map_err(|_| WireError);
         }
-        postcard::to_allocvec(value).map(Into::into).map_err(|_| WireError)
+        pack(value).map(Into::into)
     }
 }
 
@@ -53,7 +53,7 @@ impl<T: DeserializeOwned> Decodes<T> for Wire {
     type Error = WireError;
 
     fn decode(bytes: leptos::server_fn::Bytes) -> Result<T, WireError> {
-        postcard::from_bytes(&bytes).map_err(|_| WireError)
+        unpack(&bytes)
     }
 }
 
@@ -70,7 +70,7 @@ impl<T: Serialize> codee::Encoder<T> for Wire {
     type Encoded = Vec<u8>;
 
     fn encode(value: &T) -> Result<Vec<u8>, WireError> {
-        postcard::to_allocvec(value).map_err(|_| WireError)
+        pack(value)
     }
 }
 
@@ -79,8 +79,17 @@ impl<T: DeserializeOwned> codee::Decoder<T> for Wire {
     type Encoded = [u8];
 
     fn decode(bytes: &[u8]) -> Result<T, WireError> {
-        postcard::from_bytes(bytes).map_err(|_| WireError)
+        unpack(bytes)
     }
+}
+
+/// The one postcard writer and reader both routes (answers, hydration data) use.
+fn pack<T: Serialize>(value: &T) -> Result<Vec<u8>, WireError> {
+    postcard::to_allocvec(value).map_err(|_| WireError)
+}
+
+fn unpack<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, WireError> {
+    postcard::from_bytes(bytes).map_err(|_| WireError)
 }
 
 /// A resource whose value travels as [`Wire`]; the page renders around it while it loads.

@@ -24,19 +24,15 @@ pub fn state() -> Result<AppState, AppError> {
     use_context::<AppState>().ok_or_else(AppError::internal)
 }
 
-fn parts() -> Option<Parts> {
-    use_context::<Parts>()
-}
-
 /// The request's IP and user agent, as the middleware recorded them.
 pub fn meta() -> RequestMeta {
-    parts().and_then(|p| p.extensions.get::<RequestMeta>().cloned()).unwrap_or_default()
+    with_context::<Parts, _>(|p| p.extensions.get::<RequestMeta>().cloned()).flatten().unwrap_or_default()
 }
 
 /// The signed-in session, or "please sign in".
 pub fn session() -> Result<SessionCtx, AppError> {
-    parts()
-        .and_then(|p| p.extensions.get::<SessionCtx>().cloned())
+    with_context::<Parts, _>(|p| p.extensions.get::<SessionCtx>().cloned())
+        .flatten()
         .ok_or_else(|| AppError::unauthorized("Your session has ended. Please sign in again."))
 }
 
@@ -76,9 +72,9 @@ pub fn clear_session_cookie(state: &AppState) {
 /// Sends a browser without JavaScript (a plain form post, `Accept: text/html`) on to `path`
 /// after success; a script-driven call is left to show its own result.
 pub fn redirect_plain_form(path: &str) {
-    let plain = use_context::<Parts>().is_some_and(|p| {
+    let plain = with_context::<Parts, _>(|p| {
         p.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))
-    });
+    }) == Some(true);
     if plain {
         leptos_axum::redirect(path);
     }

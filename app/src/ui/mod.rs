@@ -48,8 +48,8 @@ pub fn shell(options: leptos::config::LeptosOptions) -> impl IntoView {
 /// ones (see [`is_signed_out_page`]).
 fn ships_bundle() -> bool {
     #[cfg(feature = "ssr")]
-    if let Some(parts) = use_context::<http::request::Parts>() {
-        return !is_signed_out_page(parts.uri.path());
+    if let Some(signed_out) = with_context::<http::request::Parts, _>(|p| is_signed_out_page(p.uri.path())) {
+        return !signed_out;
     }
     true
 }
@@ -77,10 +77,10 @@ pub struct CspNonce(pub String);
 
 #[cfg(feature = "ssr")]
 fn provide_request_nonce() {
-    if let Some(parts) = use_context::<http::request::Parts>()
-        && let Some(CspNonce(n)) = parts.extensions.get::<CspNonce>()
+    if let Some(Some(n)) =
+        with_context::<http::request::Parts, _>(|p| p.extensions.get::<CspNonce>().map(|c| c.0.clone()))
     {
-        provide_context(leptos::nonce::Nonce::from_value(n.clone()));
+        provide_context(leptos::nonce::Nonce::from_value(n));
     }
 }
 

@@ -11,13 +11,14 @@ pub const COOKIE: &str = "secryn_theme";
 pub fn picked() -> Option<&'static str> {
     #[cfg(feature = "ssr")]
     {
-        let parts = use_context::<http::request::Parts>()?;
-        let cookies = parts.headers.get(http::header::COOKIE)?.to_str().ok()?;
-        cookies.split(';').find_map(|c| match c.trim().strip_prefix(COOKIE)?.strip_prefix('=')? {
-            "dark" => Some("dark"),
-            "light" => Some("light"),
-            _ => None,
-        })
+        with_context::<http::request::Parts, _>(|parts| {
+            let cookies = parts.headers.get(http::header::COOKIE)?.to_str().ok()?;
+            cookies.split(';').find_map(|c| match c.trim().strip_prefix(COOKIE)?.strip_prefix('=')? {
+                "dark" => Some("dark"),
+                "light" => Some("light"),
+                _ => None,
+            })
+        })?
     }
     #[cfg(not(feature = "ssr"))]
     None
