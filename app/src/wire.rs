@@ -8,9 +8,11 @@
 //! person with curl) still gets JSON: the server answers postcard only to a request whose
 //! `Accept` names [`WIRE_TYPE`], which is what the browser code sends.
 
+use crate::domain::AppError;
 use leptos::prelude::*;
-use leptos::server_fn::codec::Post;
-use leptos::server_fn::{ContentType, Decodes, Encodes, Format, FormatType};
+use leptos::server_fn::codec::{FromReq, FromRes, IntoReq, IntoRes, Post, PostUrl};
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use leptos::server_fn::{ContentType, Decodes, Encodes, Format, FormatType, Http, Protocol};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::future::Future;
@@ -21,8 +23,44 @@ pub const WIRE_TYPE: &str = "application/x-postcard";
 /// The encoding: postcard for Secryn's browser code, JSON for everyone else (server side).
 pub struct Wire;
 
-/// The output encoding of every server function: `#[server(…, output = WirePost)]`.
+/// The answer encoding of every server function: [`WireProtocol`]'s, and the output of the
+/// few that take a file (`input = MultipartFormData, output = WirePost`).
 pub type WirePost = Post<Wire>;
+
+/// The protocol of every server function that takes form fields:
+/// `#[server(…, protocol = WireProtocol)]`. The server reads and answers exactly as
+/// `Http<PostUrl, WirePost>` would; the browser code sends every call through [`post_form`],
+/// so the bundle holds one call path instead of one per server function.
+pub struct WireProtocol;
+
+impl<Input, Output, Client, Server> Protocol<Input, Output, Client, Server, AppError> for WireProtocol
+where
+    Input: IntoReq<PostUrl, Client::Request, AppError> + FromReq<PostUrl, Server::Request, AppError> + Serialize + Send,
+    Output: IntoRes<WirePost, Server::Response, AppError>
+        + FromRes<WirePost, Client::Response, AppError>
+        + DeserializeOwned
+        + Send,
+    Client: leptos::server_fn::client::Client<AppError>,
+    Server: leptos::server_fn::server::Server<AppError>,
+{
+    const METHOD: http::Method = http::Method::POST;
+
+    fn run_server<F, Fut>(
+        request: Server::Request,
+        server_fn: F,
+    ) -> impl Future<Output = Result<Server::Response, AppError>> + Send
+    where
+        F: Fn(Input) -> Fut + Send,
+        Fut: Future<Output = Result<Output, AppError>> + Send,
+    {
+        <Http<PostUrl, WirePost> as Protocol<Input, Output, Client, Server, AppError>>::run_server(request, server_fn)
+    }
+
+    fn run_client(path: &str, input: Input) -> impl Future<Output = Result<Output, AppError>> + Send {
+        let fields = form_fields(&input);
+        async move { post_form(path, fields?).await }
+    }
+}
 
 /// True when a request asked for postcard (`Accept` names [`WIRE_TYPE`]).
 pub fn asks_for_wire(headers: &http::HeaderMap) -> bool {
@@ -92,6 +130,53 @@ fn unpack<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, WireError> {
     postcard::from_bytes(bytes).map_err(|_| WireError)
 }
 
+/// A server function's typed input as the form fields the server reads (`a=1&b=2`). A failure
+/// keeps none of serde_qs's words: the input may hold a secret.
+pub fn form_fields<T: Serialize>(input: &T) -> Result<String, AppError> {
+    serde_qs::to_string(input)
+        .map_err(|_| AppError::from_server_fn_error(ServerFnErrorErr::Serialization(String::new())))
+}
+
+/// Posts form fields (`a=1&b=2`) to the server function at `path` and reads its answer. Every
+/// call of the browser code goes through here ([`WireProtocol`], `ui::components::action`),
+/// so the bundle holds one call path and, per answer type, only a postcard reader.
+pub async fn post_form<T: DeserializeOwned>(path: &str, fields: String) -> Result<T, AppError> {
+    let bytes = send_form(path, fields).await?;
+    unpack(&bytes).map_err(|_| AppError::unavailable("The server's answer could not be read; please reload the page."))
+}
+
+/// Sends the fields and returns the answer's bytes; an error status becomes the server's
+/// [`AppError`], a redirect is followed the way server functions follow one.
+#[cfg(feature = "hydrate")]
+async fn send_form(path: &str, fields: String) -> Result<leptos::server_fn::Bytes, AppError> {
+    use leptos::server_fn::client::{Client, browser::BrowserClient};
+    use leptos::server_fn::request::{ClientReq, browser::BrowserRequest};
+    use leptos::server_fn::response::ClientRes;
+    let req = <BrowserRequest as ClientReq<AppError>>::try_new_post(path, FORM_TYPE, WIRE_TYPE, fields)?;
+    let res = <BrowserClient as Client<AppError>>::send(req).await?;
+    let status = ClientRes::<AppError>::status(&res);
+    let location = ClientRes::<AppError>::location(&res);
+    let redirect = (300..=399).contains(&status) || ClientRes::<AppError>::has_redirect(&res);
+    let bytes = ClientRes::<AppError>::try_into_bytes(res).await?;
+    if (400..=599).contains(&status) {
+        return Err(AppError::de(bytes));
+    }
+    if redirect {
+        leptos::server_fn::redirect::call_redirect_hook(&location);
+    }
+    Ok(bytes)
+}
+
+/// The server renders actions but never sends them.
+#[cfg(not(feature = "hydrate"))]
+async fn send_form(_: &str, _: String) -> Result<leptos::server_fn::Bytes, AppError> {
+    Err(AppError::unavailable("Forms are sent from the browser."))
+}
+
+/// How form fields travel: what a browser posts for a plain `<form method="post">`.
+#[cfg(feature = "hydrate")]
+const FORM_TYPE: &str = "application/x-www-form-urlencoded";
+
 /// A resource whose value travels as [`Wire`]; the page renders around it while it loads.
 #[track_caller]
 pub fn resource<S, T, Fut>(
@@ -124,7 +209,6 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::AppError;
     use crate::domain::logs::FieldChange;
 
     fn round_trip<T: Serialize + DeserializeOwned>(v: &T) -> T {
@@ -153,7 +237,8 @@ mod tests {
     }
 
     /// A server function left on the default JSON output would put a serde_json reader for
-    /// its answer back into the bundle, and fail in the browser, which reads postcard.
+    /// its answer and its own call path back into the bundle, and fail in the browser, which
+    /// reads postcard.
     #[test]
     fn every_server_function_answers_as_wire() {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/api");
@@ -162,11 +247,23 @@ mod tests {
             let path = entry.unwrap().path();
             let text = std::fs::read_to_string(&path).unwrap();
             for attr in text.lines().filter(|l| l.trim_start().starts_with("#[server(")) {
-                assert!(attr.contains("output = WirePost"), "{}: {attr}", path.display());
+                let wire = attr.contains("protocol = WireProtocol") || attr.contains("output = WirePost");
+                assert!(wire, "{}: {attr}", path.display());
                 seen += 1;
             }
         }
         assert!(seen > 80, "found only {seen} server functions");
+    }
+
+    /// What `FormAction::call` and every browser call send is what the server's form reader
+    /// takes back, characters that mean something in a form included.
+    #[test]
+    fn typed_input_travels_as_the_fields_the_server_reads() {
+        use crate::api::projects::SetProjectArchived;
+        let input = SetProjectArchived { id: "a b&c=d%e+ü".into(), archived: true };
+        let fields = form_fields(&input).unwrap();
+        let back: SetProjectArchived = serde_qs::from_str(&fields).unwrap();
+        assert_eq!((back.id, back.archived), (input.id, input.archived));
     }
 
     #[test]

@@ -2,21 +2,21 @@
 
 use crate::domain::AppError;
 use crate::domain::access_key::{AccessKeyInfo, CreatedAccessKey};
-use crate::wire::WirePost;
+use crate::wire::WireProtocol;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use super::door::{self, ids};
 
 /// The keys of a vault.
-#[server(prefix = "/rpc", endpoint = "access_keys_list", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "access_keys_list", protocol = WireProtocol)]
 pub async fn list_access_keys(vault_id: String) -> Result<Vec<AccessKeyInfo>, AppError> {
     door::respond(async { crate::server::services::access_keys::list(&door::caller()?, ids::vault(&vault_id)?).await })
         .await
 }
 
 /// Creates a key; the answer carries the full key, the only time it exists in full.
-#[server(prefix = "/rpc", endpoint = "access_keys_create", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "access_keys_create", protocol = WireProtocol)]
 pub async fn create_access_key(
     vault_id: String,
     name: String,
@@ -31,7 +31,7 @@ pub async fn create_access_key(
 }
 
 /// Revokes a key at once.
-#[server(prefix = "/rpc", endpoint = "access_keys_revoke", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "access_keys_revoke", protocol = WireProtocol)]
 pub async fn revoke_access_key(id: String) -> Result<(), AppError> {
     door::respond(async {
         let id =

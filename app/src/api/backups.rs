@@ -5,7 +5,7 @@
 use crate::domain::AppError;
 use crate::domain::backup::{BackupSummary, LastRun, ScheduleView};
 use crate::domain::secret::SecretValue;
-use crate::wire::WirePost;
+use crate::wire::{WirePost, WireProtocol};
 use leptos::prelude::*;
 use server_fn::codec::{MultipartData, MultipartFormData};
 
@@ -17,7 +17,7 @@ use {
 
 /// A fresh one-time key for the next backup. The page shows it, then posts it back with the
 /// download; Secryn keeps no copy.
-#[server(prefix = "/rpc", endpoint = "backup_key", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "backup_key", protocol = WireProtocol)]
 pub async fn new_backup_key() -> Result<SecretValue, AppError> {
     door::respond(async {
         svc::By::admin(&door::caller()?).await?;
@@ -52,13 +52,13 @@ pub async fn restore_backup(data: MultipartData) -> Result<BackupSummary, AppErr
 }
 
 /// The backup schedule, its next run and its last result.
-#[server(prefix = "/rpc", endpoint = "backup_schedule", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "backup_schedule", protocol = WireProtocol)]
 pub async fn backup_schedule() -> Result<ScheduleView, AppError> {
     door::respond(async { scheduled::view(&door::caller()?).await }).await
 }
 
 /// Saves the schedule (the form's fields; `enabled` is present when ticked).
-#[server(prefix = "/rpc", endpoint = "backup_schedule_save", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "backup_schedule_save", protocol = WireProtocol)]
 pub async fn save_backup_schedule(
     enabled: Option<String>,
     frequency: String,
@@ -81,7 +81,7 @@ pub async fn save_backup_schedule(
 }
 
 /// Runs the scheduled backup once, now, with the saved settings.
-#[server(prefix = "/rpc", endpoint = "backup_schedule_run", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "backup_schedule_run", protocol = WireProtocol)]
 pub async fn run_backup_now() -> Result<LastRun, AppError> {
     door::respond(async { scheduled::run_now(&door::caller()?).await }).await
 }

@@ -10,7 +10,7 @@ use crate::domain::certificate::{CertRow, CertView};
 use crate::domain::key::IssuedToken;
 use crate::domain::org::VaultDetail;
 use crate::domain::validate::SecretInput;
-use crate::wire::WirePost;
+use crate::wire::WireProtocol;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -26,7 +26,7 @@ fn cert_id(s: &str) -> Result<crate::domain::ids::CertificateId, AppError> {
 }
 
 /// The certificates of a vault with their status now.
-#[server(prefix = "/rpc", endpoint = "certificates_list", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "certificates_list", protocol = WireProtocol)]
 pub async fn list_certificates(vault_id: String) -> Result<Vec<CertRow>, AppError> {
     door::respond(async {
         let now = crate::server::clock::now();
@@ -37,7 +37,7 @@ pub async fn list_certificates(vault_id: String) -> Result<Vec<CertRow>, AppErro
 }
 
 /// Makes a key and a self-signed certificate; returns its id.
-#[server(prefix = "/rpc", endpoint = "certificates_generate", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "certificates_generate", protocol = WireProtocol)]
 pub async fn generate_certificate(
     vault_id: String,
     name: String,
@@ -75,7 +75,7 @@ pub async fn generate_certificate(
 
 /// Stores an uploaded certificate file (`file_base64`: PEM/CRT bundle, DER or PFX, encoded
 /// as base64); returns its id.
-#[server(prefix = "/rpc", endpoint = "certificates_upload", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "certificates_upload", protocol = WireProtocol)]
 pub async fn upload_certificate(
     vault_id: String,
     name: String,
@@ -104,7 +104,7 @@ pub async fn upload_certificate(
 }
 
 /// One certificate: metadata and its chain.
-#[server(prefix = "/rpc", endpoint = "certificates_get", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "certificates_get", protocol = WireProtocol)]
 pub async fn get_certificate(id: String) -> Result<CertView, AppError> {
     door::respond(async { svc::get(&door::caller()?, cert_id(&id)?).await }).await
 }
@@ -119,7 +119,7 @@ pub struct CertificatePage {
 
 /// One certificate with its vault, in one call: the page's one resource reads both (as the
 /// key page does, see [`super::keys::get_key_page`]: two calls in one loader broke hydration).
-#[server(prefix = "/rpc", endpoint = "certificates_page", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "certificates_page", protocol = WireProtocol)]
 pub async fn get_certificate_page(id: String) -> Result<CertificatePage, AppError> {
     door::respond(async {
         let caller = door::caller()?;
@@ -131,19 +131,19 @@ pub async fn get_certificate_page(id: String) -> Result<CertificatePage, AppErro
 }
 
 /// Enables or disables a certificate.
-#[server(prefix = "/rpc", endpoint = "certificates_enabled", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "certificates_enabled", protocol = WireProtocol)]
 pub async fn set_certificate_enabled(id: String, enabled: bool) -> Result<(), AppError> {
     door::respond(async { svc::set_enabled(&door::caller()?, cert_id(&id)?, enabled).await }).await
 }
 
 /// Changes a certificate's tags.
-#[server(prefix = "/rpc", endpoint = "certificates_tags", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "certificates_tags", protocol = WireProtocol)]
 pub async fn update_certificate_tags(id: String, tags: String, seen_updated_at: i64) -> Result<(), AppError> {
     door::respond(async { svc::update_tags(&door::caller()?, cert_id(&id)?, &tags, seen_updated_at).await }).await
 }
 
 /// Turns public visibility on (the answer carries the new token, once) or off.
-#[server(prefix = "/rpc", endpoint = "certificates_public", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "certificates_public", protocol = WireProtocol)]
 pub async fn set_certificate_public(id: String, public: bool) -> Result<Option<IssuedToken>, AppError> {
     door::respond(async {
         let cert = cert_id(&id)?;

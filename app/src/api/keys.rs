@@ -9,7 +9,7 @@ use crate::domain::AppError;
 use crate::domain::key::{IssuedToken, KeyRow, KeyView};
 use crate::domain::org::VaultDetail;
 use crate::domain::validate::SecretInput;
-use crate::wire::WirePost;
+use crate::wire::WireProtocol;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -21,7 +21,7 @@ use {
 };
 
 /// The keys of a vault with their status now.
-#[server(prefix = "/rpc", endpoint = "keys_list", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "keys_list", protocol = WireProtocol)]
 pub async fn list_keys(vault_id: String) -> Result<Vec<KeyRow>, AppError> {
     door::respond(async {
         let now = crate::server::clock::now();
@@ -51,7 +51,7 @@ fn new_key_input(
 }
 
 /// Generates a key pair and returns its id.
-#[server(prefix = "/rpc", endpoint = "keys_generate", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "keys_generate", protocol = WireProtocol)]
 pub async fn generate_key(
     vault_id: String,
     name: String,
@@ -69,7 +69,7 @@ pub async fn generate_key(
 }
 
 /// Stores an uploaded private key (PEM or OpenSSH) and returns its id.
-#[server(prefix = "/rpc", endpoint = "keys_upload", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "keys_upload", protocol = WireProtocol)]
 pub async fn upload_key(
     vault_id: String,
     name: String,
@@ -88,7 +88,7 @@ pub async fn upload_key(
 }
 
 /// One key: metadata and its public half.
-#[server(prefix = "/rpc", endpoint = "keys_get", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "keys_get", protocol = WireProtocol)]
 pub async fn get_key(id: String) -> Result<KeyView, AppError> {
     door::respond(async { svc::get(&door::caller()?, ids::key(&id)?).await }).await
 }
@@ -104,7 +104,7 @@ pub struct KeyPage {
 /// One key with its vault, in one call: the page's one resource reads both. (Two calls in one
 /// loader broke hydration: server rendering may start a page twice, and the first start's
 /// second call then ran without the request's context.)
-#[server(prefix = "/rpc", endpoint = "keys_page", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "keys_page", protocol = WireProtocol)]
 pub async fn get_key_page(id: String) -> Result<KeyPage, AppError> {
     door::respond(async {
         let caller = door::caller()?;
@@ -116,13 +116,13 @@ pub async fn get_key_page(id: String) -> Result<KeyPage, AppError> {
 }
 
 /// Enables or disables a key.
-#[server(prefix = "/rpc", endpoint = "keys_enabled", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "keys_enabled", protocol = WireProtocol)]
 pub async fn set_key_enabled(id: String, enabled: bool) -> Result<(), AppError> {
     door::respond(async { svc::set_enabled(&door::caller()?, ids::key(&id)?, enabled).await }).await
 }
 
 /// Changes a key's tags and dates.
-#[server(prefix = "/rpc", endpoint = "keys_meta", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "keys_meta", protocol = WireProtocol)]
 pub async fn update_key_meta(
     id: String,
     tags: String,
@@ -143,7 +143,7 @@ pub async fn update_key_meta(
 }
 
 /// Turns public visibility on (the answer carries the new token, once) or off.
-#[server(prefix = "/rpc", endpoint = "keys_public", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "keys_public", protocol = WireProtocol)]
 pub async fn set_key_public(id: String, public: bool) -> Result<Option<IssuedToken>, AppError> {
     door::respond(async {
         let key = ids::key(&id)?;

@@ -4,7 +4,7 @@
 use crate::domain::AppError;
 use crate::domain::session::ShellInfo;
 use crate::domain::validate::SecretInput;
-use crate::wire::WirePost;
+use crate::wire::WireProtocol;
 use leptos::prelude::*;
 
 pub mod access_keys;
@@ -22,7 +22,7 @@ pub mod support;
 pub mod users;
 
 /// The instance name and the signed-in user, for the shell.
-#[server(prefix = "/rpc", endpoint = "shell", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "shell", protocol = WireProtocol)]
 pub async fn get_shell() -> Result<ShellInfo, AppError> {
     door::respond(async {
         let state = door::state()?;
@@ -46,7 +46,7 @@ pub async fn get_shell() -> Result<ShellInfo, AppError> {
 }
 
 /// First run: creates the first Admin with the setup code, then signs them in.
-#[server(prefix = "/rpc", endpoint = "setup", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "setup", protocol = WireProtocol)]
 pub async fn setup(
     code: String,
     instance_name: String,
@@ -75,7 +75,7 @@ pub async fn setup(
 }
 
 /// Signs in with e-mail and password; on success goes to `next` (a local path) or home.
-#[server(prefix = "/rpc", endpoint = "login", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "login", protocol = WireProtocol)]
 pub async fn login(email: String, password: SecretInput, next: Option<String>) -> Result<(), AppError> {
     door::respond(async {
         let visitor = door::visitor()?;
@@ -88,7 +88,7 @@ pub async fn login(email: String, password: SecretInput, next: Option<String>) -
 }
 
 /// Signs out of this browser.
-#[server(prefix = "/rpc", endpoint = "logout", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "logout", protocol = WireProtocol)]
 pub async fn logout() -> Result<(), AppError> {
     door::respond(async {
         if let Ok(caller) = door::caller() {
@@ -102,7 +102,7 @@ pub async fn logout() -> Result<(), AppError> {
 }
 
 /// Changes the signed-in user's password.
-#[server(prefix = "/rpc", endpoint = "change_password", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "change_password", protocol = WireProtocol)]
 pub async fn change_password(
     current_password: SecretInput,
     new_password: SecretInput,
@@ -121,7 +121,7 @@ pub async fn change_password(
 }
 
 /// Saves the signed-in user's notification preference (a checkbox: present means on).
-#[server(prefix = "/rpc", endpoint = "preferences", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "preferences", protocol = WireProtocol)]
 pub async fn save_preferences(email_notifications: Option<String>) -> Result<(), AppError> {
     door::respond(async {
         let on = email_notifications.is_some();

@@ -9,7 +9,7 @@ use crate::domain::dotenv::ImportReport;
 use crate::domain::ids::SecretId;
 use crate::domain::secret::{DiffLine, SecretListing, SecretPage, SecretValue};
 use crate::domain::validate::SecretInput;
-use crate::wire::WirePost;
+use crate::wire::WireProtocol;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
@@ -34,7 +34,7 @@ pub(crate) fn when(field: &str, raw: &str) -> Result<Option<i64>, AppError> {
 
 /// One page of a vault's secrets: filter text (name or tag), exact tag, status (empty for
 /// all), sort column (`name`, `version`, `updated`), direction and page (from 1).
-#[server(prefix = "/rpc", endpoint = "secrets_list", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "secrets_list", protocol = WireProtocol)]
 pub async fn list_secrets(
     vault_id: String,
     text: String,
@@ -59,7 +59,7 @@ pub async fn list_secrets(
 }
 
 /// Previews (`apply` false) or runs an import of `.env` text into a vault.
-#[server(prefix = "/rpc", endpoint = "secrets_import", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "secrets_import", protocol = WireProtocol)]
 pub async fn import_secrets(
     vault_id: String,
     text: SecretInput,
@@ -75,7 +75,7 @@ pub async fn import_secrets(
 }
 
 /// Creates a secret and returns its id. An empty value needs `allow_empty` (a ticked box).
-#[server(prefix = "/rpc", endpoint = "secrets_create", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "secrets_create", protocol = WireProtocol)]
 #[allow(clippy::too_many_arguments)]
 pub async fn create_secret(
     vault_id: String,
@@ -104,7 +104,7 @@ pub async fn create_secret(
 }
 
 /// The secret page: metadata, status, history and the vault it lives in.
-#[server(prefix = "/rpc", endpoint = "secrets_get", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "secrets_get", protocol = WireProtocol)]
 pub async fn get_secret(id: String) -> Result<SecretPage, AppError> {
     door::respond(async {
         let caller = door::caller()?;
@@ -119,7 +119,7 @@ pub async fn get_secret(id: String) -> Result<SecretPage, AppError> {
 }
 
 /// A version's value (the current one without `version`); `kind` is reveal, copy or compare.
-#[server(prefix = "/rpc", endpoint = "secrets_reveal", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "secrets_reveal", protocol = WireProtocol)]
 pub async fn reveal_secret(id: String, version: Option<i64>, kind: String) -> Result<SecretValue, AppError> {
     door::respond(async {
         let kind = match kind.as_str() {
@@ -134,7 +134,7 @@ pub async fn reveal_secret(id: String, version: Option<i64>, kind: String) -> Re
 
 /// Saves a new version; `seen_version` is the version the page showed. An empty value needs
 /// `allow_empty` (a ticked box).
-#[server(prefix = "/rpc", endpoint = "secrets_version", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "secrets_version", protocol = WireProtocol)]
 pub async fn new_secret_version(
     id: String,
     value: SecretInput,
@@ -150,25 +150,25 @@ pub async fn new_secret_version(
 }
 
 /// Restores a version as a new one.
-#[server(prefix = "/rpc", endpoint = "secrets_restore", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "secrets_restore", protocol = WireProtocol)]
 pub async fn restore_secret(id: String, version: i64) -> Result<i64, AppError> {
     door::respond(async { svc::restore(&door::caller()?, ids::secret(&id)?, version).await }).await
 }
 
 /// Enables or disables a secret.
-#[server(prefix = "/rpc", endpoint = "secrets_enabled", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "secrets_enabled", protocol = WireProtocol)]
 pub async fn set_secret_enabled(id: String, enabled: bool) -> Result<(), AppError> {
     door::respond(async { svc::set_enabled(&door::caller()?, ids::secret(&id)?, enabled).await }).await
 }
 
 /// A line diff between two versions.
-#[server(prefix = "/rpc", endpoint = "secrets_compare", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "secrets_compare", protocol = WireProtocol)]
 pub async fn compare_secret_versions(id: String, a: i64, b: i64) -> Result<Vec<DiffLine>, AppError> {
     door::respond(async { svc::compare(&door::caller()?, ids::secret(&id)?, a, b).await }).await
 }
 
 /// Changes a secret's metadata (no new version).
-#[server(prefix = "/rpc", endpoint = "secrets_meta", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "secrets_meta", protocol = WireProtocol)]
 pub async fn update_secret_meta(
     id: String,
     content_type: String,

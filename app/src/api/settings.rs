@@ -5,7 +5,7 @@ use crate::domain::AppError;
 use crate::domain::instance::InstanceView;
 use crate::domain::mail::MailView;
 use crate::domain::validate::SecretInput;
-use crate::wire::WirePost;
+use crate::wire::WireProtocol;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
@@ -15,13 +15,13 @@ use {
 };
 
 /// The instance's name and the numbers in effect, with the server's defaults.
-#[server(prefix = "/rpc", endpoint = "instance_settings", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "instance_settings", protocol = WireProtocol)]
 pub async fn instance_settings() -> Result<InstanceView, AppError> {
     door::respond(async { instance_settings::view(&door::caller()?).await }).await
 }
 
 /// Saves the instance settings (each number as typed; empty: the server's default).
-#[server(prefix = "/rpc", endpoint = "instance_settings_save", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "instance_settings_save", protocol = WireProtocol)]
 pub async fn save_instance_settings(
     name: String,
     session_idle_minutes: String,
@@ -45,14 +45,14 @@ pub async fn save_instance_settings(
 }
 
 /// The e-mail settings (never the password), the queue's size and what is undelivered.
-#[server(prefix = "/rpc", endpoint = "mail_settings", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "mail_settings", protocol = WireProtocol)]
 pub async fn mail_settings() -> Result<MailView, AppError> {
     door::respond(async { svc::view(&door::caller()?).await }).await
 }
 
 /// Saves the SMTP settings (the form's fields; an empty password keeps the stored one,
 /// `clear_password` is present when ticked).
-#[server(prefix = "/rpc", endpoint = "mail_settings_save", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "mail_settings_save", protocol = WireProtocol)]
 pub async fn save_mail_settings(
     host: String,
     port: String,
@@ -78,7 +78,7 @@ pub async fn save_mail_settings(
 }
 
 /// Sends a test e-mail to the asking Admin now; answers what happened.
-#[server(prefix = "/rpc", endpoint = "mail_test", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "mail_test", protocol = WireProtocol)]
 pub async fn send_test_mail() -> Result<String, AppError> {
     door::respond(async { svc::send_test(&door::caller()?).await }).await
 }

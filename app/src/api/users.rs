@@ -4,7 +4,7 @@
 
 use crate::domain::AppError;
 use crate::domain::validate::SecretInput;
-use crate::wire::WirePost;
+use crate::wire::WireProtocol;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
@@ -13,14 +13,14 @@ use super::door;
 pub use crate::domain::user::{IssuedLinkView, LinkOwner, LinkPurpose, UserStatus, UserSummary};
 
 /// Users matching a text (part of a name or e-mail) and a state (`all` for any).
-#[server(prefix = "/rpc", endpoint = "users_list", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "users_list", protocol = WireProtocol)]
 pub async fn users_list(q: String, status: String) -> Result<Vec<UserSummary>, AppError> {
     use crate::server::services::users;
     door::respond(async { users::list(&door::caller()?, &q, &status).await }).await
 }
 
 /// Invites someone: a pending user and a 7-day invitation link, shown once.
-#[server(prefix = "/rpc", endpoint = "users_invite", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "users_invite", protocol = WireProtocol)]
 pub async fn users_invite(name: String, email: String) -> Result<IssuedLinkView, AppError> {
     use crate::server::services::users;
     door::respond(async {
@@ -31,7 +31,7 @@ pub async fn users_invite(name: String, email: String) -> Result<IssuedLinkView,
 }
 
 /// A fresh invitation link for a pending user (the earlier one stops working).
-#[server(prefix = "/rpc", endpoint = "users_reinvite", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "users_reinvite", protocol = WireProtocol)]
 pub async fn users_reinvite(user_id: String) -> Result<IssuedLinkView, AppError> {
     use crate::server::services::users;
     door::respond(async {
@@ -42,7 +42,7 @@ pub async fn users_reinvite(user_id: String) -> Result<IssuedLinkView, AppError>
 }
 
 /// A 24-hour password-reset link for an active user, shown once.
-#[server(prefix = "/rpc", endpoint = "users_reset_link", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "users_reset_link", protocol = WireProtocol)]
 pub async fn users_reset_link(user_id: String) -> Result<IssuedLinkView, AppError> {
     use crate::server::services::users;
     door::respond(async {
@@ -53,49 +53,49 @@ pub async fn users_reset_link(user_id: String) -> Result<IssuedLinkView, AppErro
 }
 
 /// Disables a user and ends their sessions.
-#[server(prefix = "/rpc", endpoint = "users_disable", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "users_disable", protocol = WireProtocol)]
 pub async fn users_disable(user_id: String) -> Result<(), AppError> {
     use crate::server::services::users;
     door::respond(async { users::disable(&door::caller()?, &user_id).await }).await
 }
 
 /// Enables a disabled user; answers the state they are in now.
-#[server(prefix = "/rpc", endpoint = "users_enable", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "users_enable", protocol = WireProtocol)]
 pub async fn users_enable(user_id: String) -> Result<UserStatus, AppError> {
     use crate::server::services::users;
     door::respond(async { users::enable(&door::caller()?, &user_id).await }).await
 }
 
 /// Makes a user an Admin.
-#[server(prefix = "/rpc", endpoint = "users_grant_admin", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "users_grant_admin", protocol = WireProtocol)]
 pub async fn users_grant_admin(user_id: String) -> Result<(), AppError> {
     use crate::server::services::users;
     door::respond(async { users::grant_admin(&door::caller()?, &user_id).await }).await
 }
 
 /// Takes the Admin role away.
-#[server(prefix = "/rpc", endpoint = "users_revoke_admin", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "users_revoke_admin", protocol = WireProtocol)]
 pub async fn users_revoke_admin(user_id: String) -> Result<(), AppError> {
     use crate::server::services::users;
     door::respond(async { users::revoke_admin(&door::caller()?, &user_id).await }).await
 }
 
 /// Sign-in locks and slow-downs in force now (Admins).
-#[server(prefix = "/rpc", endpoint = "sign_in_locks", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "sign_in_locks", protocol = WireProtocol)]
 pub async fn sign_in_locks() -> Result<Vec<crate::domain::session::SignInLock>, AppError> {
     use crate::server::services::users;
     door::respond(async { users::sign_in_locks(&door::caller()?).await }).await
 }
 
 /// Lifts one sign-in lock before its time (Admins).
-#[server(prefix = "/rpc", endpoint = "sign_in_lock_clear", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "sign_in_lock_clear", protocol = WireProtocol)]
 pub async fn sign_in_lock_clear(key: String) -> Result<(), AppError> {
     use crate::server::services::users;
     door::respond(async { users::clear_sign_in_lock(&door::caller()?, &key).await }).await
 }
 
 /// Who an invitation link is for, while it can be used (public).
-#[server(prefix = "/rpc", endpoint = "invitation_get", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "invitation_get", protocol = WireProtocol)]
 pub async fn invitation_get(token: SecretInput) -> Result<LinkOwner, AppError> {
     use crate::server::services::users;
     door::respond(async {
@@ -106,7 +106,7 @@ pub async fn invitation_get(token: SecretInput) -> Result<LinkOwner, AppError> {
 }
 
 /// Accepts an invitation with a name and password, then signs in and goes home (public).
-#[server(prefix = "/rpc", endpoint = "invitation_accept", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "invitation_accept", protocol = WireProtocol)]
 pub async fn invitation_accept(
     token: SecretInput,
     name: String,
@@ -126,7 +126,7 @@ pub async fn invitation_accept(
 }
 
 /// Who a password-reset link is for, while it can be used (public).
-#[server(prefix = "/rpc", endpoint = "reset_get", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "reset_get", protocol = WireProtocol)]
 pub async fn reset_get(token: SecretInput) -> Result<LinkOwner, AppError> {
     use crate::server::services::users;
     door::respond(async {
@@ -137,7 +137,7 @@ pub async fn reset_get(token: SecretInput) -> Result<LinkOwner, AppError> {
 }
 
 /// Sets a new password with a reset link; every session of that user ends (public).
-#[server(prefix = "/rpc", endpoint = "reset_accept", output = WirePost)]
+#[server(prefix = "/rpc", endpoint = "reset_accept", protocol = WireProtocol)]
 pub async fn reset_accept(
     token: SecretInput,
     password: SecretInput,

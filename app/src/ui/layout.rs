@@ -3,6 +3,7 @@
 
 use crate::api::{Logout, get_shell};
 use crate::domain::session::{CurrentUser, ShellInfo};
+use crate::ui::components::action::{FormAction, PostForm};
 use crate::wire;
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
@@ -47,7 +48,7 @@ fn Frame(info: ShellInfo) -> impl IntoView {
     let unread = Unread(RwSignal::new(info.unread_notifications));
     provide_context(unread);
     provide_context(info);
-    let logout = ServerAction::<Logout>::new();
+    let logout = FormAction::<Logout>::new();
     let user_menu = NodeRef::<leptos::html::Details>::new();
     let close_user_menu = move || {
         if let Some(d) = user_menu.get_untracked() {
@@ -90,9 +91,9 @@ fn Frame(info: ShellInfo) -> impl IntoView {
                     </summary>
                     <div class="menu" role="menu" on:click=move |_| close_user_menu()>
                         <a role="menuitem" href="/profile">"Profile"</a>
-                        <ActionForm action=logout>
+                        <PostForm action=logout>
                             <button role="menuitem" type="submit" class="menu-button">"Sign out"</button>
-                        </ActionForm>
+                        </PostForm>
                     </div>
                 </details>
             </header>

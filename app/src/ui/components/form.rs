@@ -2,16 +2,17 @@
 //! belong to no field.
 
 use crate::domain::AppError;
+use crate::ui::components::action::FormAction;
 use leptos::prelude::*;
 
 /// The latest error of a server action, as a signal.
 pub type ErrorSignal = Signal<Option<AppError>>;
 
 /// Turns an action's value into its error, if the last call failed.
-pub fn action_error<I, O>(action: ServerAction<I>) -> ErrorSignal
+pub fn action_error<S>(action: FormAction<S>) -> ErrorSignal
 where
-    I: leptos::server_fn::ServerFn<Output = O, Error = AppError> + Clone + Send + Sync + 'static,
-    O: Clone + Send + Sync + 'static,
+    S: leptos::server_fn::ServerFn<Error = AppError> + 'static,
+    S::Output: Clone + Send + Sync + 'static,
 {
     Signal::derive(move || action.value().get().and_then(|r| r.err()))
 }

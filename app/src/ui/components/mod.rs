@@ -1,5 +1,6 @@
 //! Small building blocks shared by pages.
 
+pub mod action;
 pub mod client_only;
 pub mod clipboard;
 pub mod dialog;

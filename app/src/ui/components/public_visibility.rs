@@ -9,6 +9,7 @@
 
 use crate::domain::AppError;
 use crate::domain::key::IssuedToken;
+use crate::ui::components::action::FormAction;
 use crate::ui::components::clipboard::CopyBlock;
 use crate::ui::components::dialog::{ConfirmDialog, Sheet};
 use crate::ui::components::form::{FormError, action_error};
@@ -18,10 +19,15 @@ use leptos::server_fn::ServerFn;
 
 /// A server function that makes one resource public (answering with its new token, shown
 /// once) or private (answering with none).
-pub trait SetPublic: ServerFn<Output = Option<IssuedToken>, Error = AppError> + Clone + Send + Sync + 'static {}
+pub trait SetPublic:
+    ServerFn<Output = Option<IssuedToken>, Error = AppError> + serde::Serialize + Clone + Send + Sync + 'static
+{
+}
 
-impl<S> SetPublic for S where S: ServerFn<Output = Option<IssuedToken>, Error = AppError> + Clone + Send + Sync + 'static
-{}
+impl<S> SetPublic for S where
+    S: ServerFn<Output = Option<IssuedToken>, Error = AppError> + serde::Serialize + Clone + Send + Sync + 'static
+{
+}
 
 /// One kind of resource that can be made public.
 pub struct PublicKind<S> {
@@ -87,7 +93,7 @@ pub fn PublicVisibility<S: SetPublic>(
 ) -> impl IntoView {
     let PublicKind { noun, shares, collection, .. } = kind;
     let toasts = use_toasts();
-    let private = ServerAction::<S>::new();
+    let private = FormAction::<S>::new();
     let errors = action_error(private);
     Effect::new(move |_| {
         if let Some(Ok(None)) = private.value().get() {
@@ -135,7 +141,7 @@ pub fn PublicVisibility<S: SetPublic>(
                     message=format!("Its public token is revoked at once: the link stops working from the very next request. Making the {noun} public again issues a new token.")
                     confirm_label="Make private".to_owned()
                     danger=true
-                    on_confirm=move |_| { private.dispatch((kind.call)(id.get_value(), false)); }
+                    on_confirm=move |_| { private.call((kind.call)(id.get_value(), false)); }
                 />
             }
             .into_any()
@@ -170,7 +176,7 @@ fn PublicTask<S: SetPublic>(
     reload: RwSignal<u32>,
 ) -> impl IntoView {
     let PublicKind { noun, shares, link_caption, .. } = kind;
-    let publish = ServerAction::<S>::new();
+    let publish = FormAction::<S>::new();
     let errors = action_error(publish);
     let issued = Memo::new(move |_| publish.value().with(|v| matches!(v, Some(Ok(Some(_))))));
     Effect::new(move |_| {
@@ -202,7 +208,7 @@ fn PublicTask<S: SetPublic>(
                 <div class="dialog-actions">
                     <button class="button" type="button" on:click=move |_| open.set(false)>"Cancel"</button>
                     <button class="button primary" type="button" disabled=move || publish.pending().get()
-                        on:click=move |_| { publish.dispatch((kind.call)(id.get_value(), true)); }>
+                        on:click=move |_| { publish.call((kind.call)(id.get_value(), true)); }>
                         {button}
                     </button>
                 </div>

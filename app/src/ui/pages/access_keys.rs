@@ -7,6 +7,7 @@ use crate::domain::access_key::{AccessKeyInfo, CreatedAccessKey, KeyState, Snipp
 use crate::domain::org::VaultDetail;
 use crate::domain::permission::{Action, Decision, Resource as Target, can};
 use crate::domain::time::short;
+use crate::ui::components::action::{FormAction, PostForm};
 use crate::ui::components::clipboard::{self, BY_HAND};
 use crate::ui::components::dialog::{ConfirmDialog, Sheet};
 use crate::ui::components::form::{Field, FormError, action_error};
@@ -39,7 +40,7 @@ pub fn AccessKeysTab(vault: VaultDetail, keys: Reloading<Vec<AccessKeyInfo>>) ->
     let may_create =
         can(vault.viewer, Action::CreateAccessKey, Target::Vault(vault.project, vault.vault)) == Decision::Allow;
     let vid = vault.id.to_string();
-    let revoke = ServerAction::<RevokeAccessKey>::new();
+    let revoke = FormAction::<RevokeAccessKey>::new();
     Effect::new(move |_| match revoke.value().get() {
         Some(Ok(())) => {
             toasts.show("Access key revoked.");
@@ -93,7 +94,7 @@ pub fn AccessKeysTab(vault: VaultDetail, keys: Reloading<Vec<AccessKeyInfo>>) ->
             danger=true
             on_confirm=move |_| {
                 if let Some((id, _)) = revoking.get_untracked() {
-                    revoke.dispatch(RevokeAccessKey { id });
+                    revoke.call(RevokeAccessKey { id });
                 }
             }
         />
@@ -105,7 +106,7 @@ pub fn AccessKeysTab(vault: VaultDetail, keys: Reloading<Vec<AccessKeyInfo>>) ->
 /// key and the next opening starts from an empty form.
 #[component]
 fn NewKeyTask(vault_id: String, keys: Reloading<Vec<AccessKeyInfo>>, open: RwSignal<bool>) -> impl IntoView {
-    let create = ServerAction::<CreateAccessKey>::new();
+    let create = FormAction::<CreateAccessKey>::new();
     let created = Memo::new(move |_| create.value().with(|v| matches!(v, Some(Ok(_)))));
     Effect::new(move |_| {
         if created.get() {
@@ -125,16 +126,16 @@ fn NewKeyTask(vault_id: String, keys: Reloading<Vec<AccessKeyInfo>>, open: RwSig
 
 /// Name and expiry; the submit button is disabled while the request is out.
 #[component]
-fn NewKeyForm(create: ServerAction<CreateAccessKey>, vault_id: String) -> impl IntoView {
+fn NewKeyForm(create: FormAction<CreateAccessKey>, vault_id: String) -> impl IntoView {
     let errors = action_error(create);
     view! {
-        <ActionForm action=create attr:class="stack" attr:novalidate=true>
+        <PostForm action=create attr:class="stack" attr:novalidate=true>
             <FormError errors />
             <input type="hidden" name="vault_id" value=vault_id />
             <Field label="Name" name="name" errors maxlength=100 autofocus=true hint="Who uses it, for example “CI deploy”." />
             <Field label="Expires (UTC, optional)" name="expires_at" kind="datetime-local" errors />
             <button class="button primary" type="submit" disabled=move || create.pending().get()>"Create access key"</button>
-        </ActionForm>
+        </PostForm>
     }
 }
 

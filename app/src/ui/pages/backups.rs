@@ -8,6 +8,7 @@ use crate::api::backups::{
 use crate::domain::AppError;
 use crate::domain::backup::{BackupSummary, LastRun, ScheduleInput, ScheduleView, frequency_choices};
 use crate::domain::time::short;
+use crate::ui::components::action::{FormAction, PostForm};
 use crate::ui::components::clipboard::{self, BY_HAND};
 use crate::ui::components::dialog::{ConfirmDialog, Sheet};
 use crate::ui::components::form::{ErrorSignal, Field, FormError, SelectField, action_error};
@@ -106,8 +107,8 @@ fn NewBackup(open: RwSignal<bool>) -> impl IntoView {
 #[component]
 fn Scheduled() -> impl IntoView {
     let toasts = use_toasts();
-    let save = ServerAction::<SaveBackupSchedule>::new();
-    let run = ServerAction::<RunBackupNow>::new();
+    let save = FormAction::<SaveBackupSchedule>::new();
+    let run = FormAction::<RunBackupNow>::new();
     let errors = action_error(save);
     let run_errors = action_error(run);
     let view_of = wire::resource(move || (save.version().get(), run.version().get()), |_| backup_schedule());
@@ -134,7 +135,7 @@ fn Scheduled() -> impl IntoView {
                                 {saved.then(|| view! {
                                     <div class="button-row">
                                         <button class="button" type="button" disabled=move || run.pending().get()
-                                            on:click=move |_| { run.dispatch(RunBackupNow {}); }>
+                                            on:click=move |_| { run.call(RunBackupNow {}); }>
                                             {move || if run.pending().get() { "Running…" } else { "Run now" }}
                                         </button>
                                     </div>
@@ -177,7 +178,7 @@ fn LastResult(last: LastRun) -> impl IntoView {
 }
 
 #[component]
-fn ScheduleForm(view: ScheduleView, save: ServerAction<SaveBackupSchedule>, errors: ErrorSignal) -> impl IntoView {
+fn ScheduleForm(view: ScheduleView, save: FormAction<SaveBackupSchedule>, errors: ErrorSignal) -> impl IntoView {
     let form = view.schedule.as_ref().map(ScheduleInput::from_schedule).unwrap_or_else(|| ScheduleInput {
         enabled: true,
         frequency: "daily".into(),
@@ -186,7 +187,7 @@ fn ScheduleForm(view: ScheduleView, save: ServerAction<SaveBackupSchedule>, erro
         ..ScheduleInput::default()
     });
     view! {
-        <ActionForm action=save attr:class="stack schedule-form" attr:novalidate=true>
+        <PostForm action=save attr:class="stack schedule-form" attr:novalidate=true>
             <FormError errors />
             <label class="check">
                 <input type="checkbox" name="enabled" checked=form.enabled />
@@ -210,7 +211,7 @@ fn ScheduleForm(view: ScheduleView, save: ServerAction<SaveBackupSchedule>, erro
             <div class="button-row">
                 <button class="button primary" type="submit" disabled=move || save.pending().get()>"Save schedule"</button>
             </div>
-        </ActionForm>
+        </PostForm>
     }
 }
 

@@ -13,6 +13,7 @@ use crate::domain::certificate::{CertMeta, CertView};
 use crate::domain::permission::{Action, Decision, Resource as Target, can};
 use crate::domain::secret::SecretStatus;
 use crate::domain::time::short;
+use crate::ui::components::action::{FormAction, PostForm};
 use crate::ui::components::clipboard::CopyBlock;
 use crate::ui::components::dialog::{ConfirmDialog, Sheet};
 use crate::ui::components::form::{Field, FormError, action_error};
@@ -128,7 +129,7 @@ fn CertificateFacts(meta: CertMeta, status: SecretStatus) -> impl IntoView {
 #[component]
 fn CertificateActions(meta: CertMeta, reload: RwSignal<u32>) -> impl IntoView {
     let toasts = use_toasts();
-    let enabled = ServerAction::<SetCertificateEnabled>::new();
+    let enabled = FormAction::<SetCertificateEnabled>::new();
     let errors = action_error(enabled);
     let is_enabled = meta.enabled;
     Effect::new(move |_| {
@@ -140,7 +141,7 @@ fn CertificateActions(meta: CertMeta, reload: RwSignal<u32>) -> impl IntoView {
     let (tags_open, confirm_open) = (RwSignal::new(false), RwSignal::new(false));
     let id = StoredValue::new(meta.id.to_string());
     let set = move |on: bool| {
-        enabled.dispatch(SetCertificateEnabled { id: id.get_value(), enabled: on });
+        enabled.call(SetCertificateEnabled { id: id.get_value(), enabled: on });
     };
     let meta = StoredValue::new(meta);
     view! {
@@ -171,7 +172,7 @@ fn CertificateActions(meta: CertMeta, reload: RwSignal<u32>) -> impl IntoView {
 #[component]
 fn EditTags(meta: CertMeta, open: RwSignal<bool>, reload: RwSignal<u32>) -> impl IntoView {
     let toasts = use_toasts();
-    let save = ServerAction::<UpdateCertificateTags>::new();
+    let save = FormAction::<UpdateCertificateTags>::new();
     let errors = action_error(save);
     Effect::new(move |_| {
         if let Some(Ok(())) = save.value().get() {
@@ -182,14 +183,14 @@ fn EditTags(meta: CertMeta, open: RwSignal<bool>, reload: RwSignal<u32>) -> impl
     });
     view! {
         <p class="muted small">"A certificate never changes; its tags may. The change is recorded in the audit log."</p>
-        <ActionForm action=save attr:class="stack" attr:novalidate=true>
+        <PostForm action=save attr:class="stack" attr:novalidate=true>
             <FormError errors />
             <input type="hidden" name="id" value=meta.id.to_string() />
             <input type="hidden" name="seen_updated_at" value=meta.updated_at.to_string() />
             <Field label="Tags" name="tags" errors maxlength=600 value=meta.tags.join(", ")
                 hint="Comma-separated, for example prod, tls." />
             <button class="button primary" type="submit" disabled=move || save.pending().get()>"Save tags"</button>
-        </ActionForm>
+        </PostForm>
     }
 }
 

@@ -9,6 +9,7 @@ use crate::domain::certificate::{CertRow, VALIDITY_MAX_DAYS};
 use crate::domain::key::KeyAlgorithm;
 use crate::domain::org::VaultDetail;
 use crate::domain::permission::{Action, Decision, Resource as Target, can};
+use crate::ui::components::action::{FormAction, PostForm};
 use crate::ui::components::form::{ErrorSignal, Field, FormError, SelectField, action_error};
 use crate::ui::components::list_tab::{AddWay, ListTab, ListWords, open_created};
 use crate::ui::components::reload::Reloading;
@@ -111,13 +112,13 @@ fn NameAndTags(errors: ErrorSignal) -> impl IntoView {
 /// type, the validity and the subject alternative names.
 #[component]
 fn GenerateForm(vault_id: String) -> impl IntoView {
-    let generate = ServerAction::<GenerateCertificate>::new();
+    let generate = FormAction::<GenerateCertificate>::new();
     let errors = action_error(generate);
     open_created(move || generate.value().get(), "Certificate created.", "/certificates");
     let algorithms = KeyAlgorithm::ALL.into_iter().map(|a| (a.as_str().to_owned(), a.label())).collect();
     let pending = generate.pending();
     view! {
-        <ActionForm action=generate attr:class="stack" attr:novalidate=true>
+        <PostForm action=generate attr:class="stack" attr:novalidate=true>
             <FormError errors />
             <input type="hidden" name="vault_id" value=vault_id />
             <NameAndTags errors />
@@ -141,7 +142,7 @@ fn GenerateForm(vault_id: String) -> impl IntoView {
             <button class="button primary" type="submit" disabled=move || pending.get()>
                 {move || if pending.get() { "Creating…" } else { "Create certificate" }}
             </button>
-        </ActionForm>
+        </PostForm>
     }
 }
 
@@ -150,13 +151,13 @@ fn GenerateForm(vault_id: String) -> impl IntoView {
 /// name only narrows the picker. Submitting waits while the file is still being read.
 #[component]
 fn UploadForm(vault_id: String) -> impl IntoView {
-    let upload = ServerAction::<UploadCertificate>::new();
+    let upload = FormAction::<UploadCertificate>::new();
     let errors = action_error(upload);
     open_created(move || upload.value().get(), "Certificate uploaded.", "/certificates");
     let pending = upload.pending();
     let file = CertificateFile::new();
     view! {
-        <ActionForm action=upload attr:class="stack" attr:novalidate=true>
+        <PostForm action=upload attr:class="stack" attr:novalidate=true>
             <FormError errors />
             <input type="hidden" name="vault_id" value=vault_id />
             <NameAndTags errors />
@@ -166,7 +167,7 @@ fn UploadForm(vault_id: String) -> impl IntoView {
             <button class="button primary" type="submit" disabled=move || pending.get() || file.reading.get()>
                 {move || if file.reading.get() { "Reading the file…" } else { "Upload certificate" }}
             </button>
-        </ActionForm>
+        </PostForm>
     }
 }
 

@@ -5,6 +5,7 @@
 use crate::api::users::{InvitationAccept, LinkOwner, ResetAccept, invitation_get, reset_get};
 use crate::domain::validate::{NAME_MAX, PASSWORD_MAX, SecretInput};
 use crate::domain::{AppError, ErrorCode};
+use crate::ui::components::action::{FormAction, PostForm};
 use crate::ui::components::form::{Field, FormError, action_error};
 use crate::wire;
 use leptos::prelude::*;
@@ -68,13 +69,13 @@ pub fn InvitePage() -> impl IntoView {
 
 #[component]
 fn AcceptForm(owner: LinkOwner, token: String) -> impl IntoView {
-    let action = ServerAction::<InvitationAccept>::new();
+    let action = FormAction::<InvitationAccept>::new();
     let errors = action_error(action);
     view! {
         <Title text="Accept invitation" />
         <h1>"Welcome to Secryn"</h1>
         <p class="lead">"You were invited as " <strong>{owner.email.clone()}</strong> ". Choose your name and a password to finish."</p>
-        <ActionForm action attr:class="stack" attr:novalidate=true>
+        <PostForm action attr:class="stack" attr:novalidate=true>
             <FormError errors />
             <input type="hidden" name="token" value=token />
             <div class="field">
@@ -87,7 +88,7 @@ fn AcceptForm(owner: LinkOwner, token: String) -> impl IntoView {
             <button class="button primary" type="submit" data-busy="Signing in…" disabled=move || action.pending().get()>
                 {move || if action.pending().get() { "Signing in…" } else { "Accept and sign in" }}
             </button>
-        </ActionForm>
+        </PostForm>
     }
 }
 
@@ -120,14 +121,14 @@ pub fn ResetPage() -> impl IntoView {
 /// that leads on to sign-in with a notice (`/login?reset=done`).
 #[component]
 fn ResetForm(owner: LinkOwner, token: String) -> impl IntoView {
-    let action = ServerAction::<ResetAccept>::new();
+    let action = FormAction::<ResetAccept>::new();
     let errors = action_error(action);
     let email = owner.email;
     view! {
         <Title text="Choose a new password" />
         <h1>"Choose a new password"</h1>
         <p class="lead">"For " <strong>{email.clone()}</strong> ". Every session of this account is signed out when you save."</p>
-        <ActionForm action attr:class="stack" attr:novalidate=true>
+        <PostForm action attr:class="stack" attr:novalidate=true>
             <FormError errors />
             <input type="hidden" name="token" value=token />
             <input type="hidden" value=email autocomplete="username" />
@@ -136,6 +137,6 @@ fn ResetForm(owner: LinkOwner, token: String) -> impl IntoView {
             <button class="button primary" type="submit" data-busy="Saving…" disabled=move || action.pending().get()>
                 "Save new password"
             </button>
-        </ActionForm>
+        </PostForm>
     }
 }

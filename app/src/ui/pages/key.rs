@@ -10,6 +10,7 @@ use crate::domain::key::{KeyMeta, KeyView};
 use crate::domain::permission::{Action, Decision, Resource as Target, can};
 use crate::domain::secret::SecretStatus;
 use crate::domain::time::short;
+use crate::ui::components::action::{FormAction, PostForm};
 use crate::ui::components::clipboard::CopyBlock;
 use crate::ui::components::dialog::{ConfirmDialog, Sheet};
 use crate::ui::components::form::{FormError, action_error, input_time};
@@ -115,7 +116,7 @@ fn KeyFacts(meta: KeyMeta, status: SecretStatus) -> impl IntoView {
 #[component]
 fn KeyActions(meta: KeyMeta, reload: RwSignal<u32>) -> impl IntoView {
     let toasts = use_toasts();
-    let enabled = ServerAction::<SetKeyEnabled>::new();
+    let enabled = FormAction::<SetKeyEnabled>::new();
     let errors = action_error(enabled);
     let is_enabled = meta.enabled;
     Effect::new(move |_| {
@@ -127,7 +128,7 @@ fn KeyActions(meta: KeyMeta, reload: RwSignal<u32>) -> impl IntoView {
     let (details_open, confirm_open) = (RwSignal::new(false), RwSignal::new(false));
     let id = StoredValue::new(meta.id.to_string());
     let set = move |on: bool| {
-        enabled.dispatch(SetKeyEnabled { id: id.get_value(), enabled: on });
+        enabled.call(SetKeyEnabled { id: id.get_value(), enabled: on });
     };
     let meta = StoredValue::new(meta);
     view! {
@@ -158,7 +159,7 @@ fn KeyActions(meta: KeyMeta, reload: RwSignal<u32>) -> impl IntoView {
 #[component]
 fn EditDetails(meta: KeyMeta, open: RwSignal<bool>, reload: RwSignal<u32>) -> impl IntoView {
     let toasts = use_toasts();
-    let details = ServerAction::<UpdateKeyMeta>::new();
+    let details = FormAction::<UpdateKeyMeta>::new();
     let errors = action_error(details);
     Effect::new(move |_| {
         if let Some(Ok(())) = details.value().get() {
@@ -169,14 +170,14 @@ fn EditDetails(meta: KeyMeta, open: RwSignal<bool>, reload: RwSignal<u32>) -> im
     });
     view! {
         <p class="muted small">"A key's material never changes; its tags and dates may. The change is recorded in the audit log."</p>
-        <ActionForm action=details attr:class="stack" attr:novalidate=true>
+        <PostForm action=details attr:class="stack" attr:novalidate=true>
             <FormError errors />
             <input type="hidden" name="id" value=meta.id.to_string() />
             <input type="hidden" name="seen_updated_at" value=meta.updated_at.to_string() />
             <DetailFields errors tags=meta.tags.join(", ") activation=input_time(meta.activation_at)
                 expiration=input_time(meta.expiration_at) />
             <button class="button primary" type="submit" disabled=move || details.pending().get()>"Save details"</button>
-        </ActionForm>
+        </PostForm>
     }
 }
 

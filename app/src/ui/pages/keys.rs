@@ -7,6 +7,7 @@ use crate::domain::key::{KeyAlgorithm, KeyRow, Origin, OutputFormat};
 use crate::domain::org::VaultDetail;
 use crate::domain::permission::{Action, Decision, Resource as Target, can};
 use crate::domain::time::short;
+use crate::ui::components::action::{FormAction, PostForm};
 use crate::ui::components::form::{ErrorSignal, Field, FormError, SelectField, action_error};
 use crate::ui::components::list_tab::{AddWay, ListTab, ListWords, open_created};
 use crate::ui::components::reload::Reloading;
@@ -109,13 +110,13 @@ fn NewKey(vault_id: String) -> impl IntoView {
 
 #[component]
 fn GenerateForm(vault_id: String) -> impl IntoView {
-    let generate = ServerAction::<GenerateKey>::new();
+    let generate = FormAction::<GenerateKey>::new();
     let errors = action_error(generate);
     open_created(move || generate.value().get(), "Key generated.", "/keys");
     let algorithms = KeyAlgorithm::ALL.into_iter().map(|a| (a.as_str().to_owned(), a.label())).collect();
     let pending = generate.pending();
     view! {
-        <ActionForm action=generate attr:class="stack" attr:novalidate=true>
+        <PostForm action=generate attr:class="stack" attr:novalidate=true>
             <FormError errors />
             <input type="hidden" name="vault_id" value=vault_id />
             <Field label="Name" name="name" errors maxlength=128 autofocus=true
@@ -128,18 +129,18 @@ fn GenerateForm(vault_id: String) -> impl IntoView {
             <button class="button primary" type="submit" disabled=move || pending.get()>
                 {move || if pending.get() { "Generating…" } else { "Generate key" }}
             </button>
-        </ActionForm>
+        </PostForm>
     }
 }
 
 #[component]
 fn UploadForm(vault_id: String) -> impl IntoView {
-    let upload = ServerAction::<UploadKey>::new();
+    let upload = FormAction::<UploadKey>::new();
     let errors = action_error(upload);
     open_created(move || upload.value().get(), "Key uploaded.", "/keys");
     let pending = upload.pending();
     view! {
-        <ActionForm action=upload attr:class="stack" attr:novalidate=true>
+        <PostForm action=upload attr:class="stack" attr:novalidate=true>
             <FormError errors />
             <input type="hidden" name="vault_id" value=vault_id />
             <Field label="Name" name="name" errors maxlength=128 autofocus=true
@@ -149,7 +150,7 @@ fn UploadForm(vault_id: String) -> impl IntoView {
                 hint="PEM is always offered; OpenSSH adds the form ssh tools read." />
             <DetailFields errors />
             <button class="button primary" type="submit" disabled=move || pending.get()>"Upload key"</button>
-        </ActionForm>
+        </PostForm>
     }
 }
 

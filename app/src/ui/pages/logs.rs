@@ -17,6 +17,7 @@ use crate::api::logs::{
 use crate::domain::AppError;
 use crate::domain::logs::{FILTER_MAX, LogFilter, LogKind, LogPage, RefusedRow};
 use crate::domain::time::Micros;
+use crate::ui::components::action::FormAction;
 use crate::ui::components::form::{Field, FormError};
 use crate::ui::components::tabs::TabBar;
 use crate::ui::layout::{Breadcrumbs, use_user};
@@ -427,7 +428,7 @@ fn LogBody(
 /// "Verify chain": walks the whole audit chain on the server and says whether it held.
 #[component]
 fn VerifyChain() -> impl IntoView {
-    let verify = ServerAction::<VerifyAuditChain>::new();
+    let verify = FormAction::<VerifyAuditChain>::new();
     let outcome = move || {
         verify.value().get().map(|r| match r {
             Ok(report) if report.broken.is_none() => {
@@ -439,7 +440,7 @@ fn VerifyChain() -> impl IntoView {
     };
     view! {
         <button class="button" type="button" disabled=move || verify.pending().get() on:click=move |_| {
-            verify.dispatch(VerifyAuditChain {});
+            verify.call(VerifyAuditChain {});
         }>
             "Verify chain"
         </button>

@@ -1,6 +1,7 @@
 //! The signed-in user's own profile: password and notification preference.
 
 use crate::api::{ChangePassword, SavePreferences};
+use crate::ui::components::action::{FormAction, PostForm};
 use crate::ui::components::form::{Field, FormError, action_error};
 use crate::ui::components::toast::use_toasts;
 use crate::ui::layout::{Breadcrumbs, use_user};
@@ -14,7 +15,7 @@ pub fn ProfilePage() -> impl IntoView {
     let (name, email, notify) = user.map(|u| (u.name, u.email, u.email_notifications)).unwrap_or_default();
     let toasts = use_toasts();
 
-    let password = ServerAction::<ChangePassword>::new();
+    let password = FormAction::<ChangePassword>::new();
     let password_errors = action_error(password);
     let password_form = NodeRef::<Form>::new();
     Effect::new(move |_| {
@@ -26,7 +27,7 @@ pub fn ProfilePage() -> impl IntoView {
         }
     });
 
-    let prefs = ServerAction::<SavePreferences>::new();
+    let prefs = FormAction::<SavePreferences>::new();
     let prefs_errors = action_error(prefs);
     Effect::new(move |_| {
         if let Some(Ok(())) = prefs.value().get() {
@@ -45,24 +46,24 @@ pub fn ProfilePage() -> impl IntoView {
             </dl>
             <section class="panel">
                 <h2>"Change password"</h2>
-                <ActionForm action=password node_ref=password_form attr:class="stack" attr:novalidate=true>
+                <PostForm action=password node_ref=password_form attr:class="stack" attr:novalidate=true>
                     <FormError errors=password_errors />
                     <Field label="Current password" name="current_password" kind="password" errors=password_errors autocomplete="current-password" maxlength=256 />
                     <Field label="New password" name="new_password" kind="password" errors=password_errors autocomplete="new-password" maxlength=256 hint="At least 12 characters." />
                     <Field label="Repeat new password" name="confirm_password" kind="password" errors=password_errors autocomplete="new-password" maxlength=256 />
                     <button class="button primary" type="submit" disabled=move || password.pending().get()>"Change password"</button>
-                </ActionForm>
+                </PostForm>
             </section>
             <section class="panel">
                 <h2>"Notifications"</h2>
-                <ActionForm action=prefs attr:class="stack">
+                <PostForm action=prefs attr:class="stack">
                     <FormError errors=prefs_errors />
                     <label class="check">
                         <input type="checkbox" name="email_notifications" checked=notify />
                         " E-mail me about expiring secrets, keys and certificates"
                     </label>
                     <button class="button" type="submit" disabled=move || prefs.pending().get()>"Save preference"</button>
-                </ActionForm>
+                </PostForm>
             </section>
         </div>
     }

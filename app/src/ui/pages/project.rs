@@ -9,6 +9,7 @@ use crate::api::projects::{
 use crate::domain::AppError;
 use crate::domain::org::{AccessHolder, Member, ProjectAccess, ProjectDetail, UserOption, VaultSummary};
 use crate::domain::permission::{Action, Decision, ProjectRole, Resource as Target, can};
+use crate::ui::components::action::{FormAction, PostForm};
 use crate::ui::components::dialog::ConfirmDialog;
 use crate::ui::components::form::{ErrorSignal, Field, FormError, action_error};
 use crate::ui::components::reload::Reloading;
@@ -144,7 +145,7 @@ enum TabData {
 #[component]
 fn VaultsTab(project: ProjectDetail, vaults: Resource<Result<Vec<VaultSummary>, AppError>, Wire>) -> impl IntoView {
     let may_create = allowed(&project, Action::ManageVaults);
-    let create = ServerAction::<CreateVault>::new();
+    let create = FormAction::<CreateVault>::new();
     let errors = action_error(create);
     let navigate = use_navigate();
     Effect::new(move |_| {
@@ -157,13 +158,13 @@ fn VaultsTab(project: ProjectDetail, vaults: Resource<Result<Vec<VaultSummary>, 
         <Show when=move || may_create>
             <details class="panel">
                 <summary><strong>"New vault"</strong></summary>
-                <ActionForm action=create attr:class="stack" attr:novalidate=true>
+                <PostForm action=create attr:class="stack" attr:novalidate=true>
                     <FormError errors />
                     <input type="hidden" name="project_id" value=project_id.get_value() />
                     <Field label="Name" name="name" errors maxlength=64 hint="Unique in this project, for example production or staging." />
                     <Field label="Description" name="description" errors maxlength=500 />
                     <button class="button primary" type="submit" disabled=move || create.pending().get()>"Create vault"</button>
-                </ActionForm>
+                </PostForm>
             </details>
         </Show>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
@@ -206,9 +207,9 @@ fn VaultsTab(project: ProjectDetail, vaults: Resource<Result<Vec<VaultSummary>, 
 #[component]
 fn MembersTab(project: ProjectDetail, data: Reloading<ProjectAccess>) -> impl IntoView {
     let toasts = use_toasts();
-    let add = ServerAction::<AddMember>::new();
-    let change = ServerAction::<ChangeMemberRole>::new();
-    let remove = ServerAction::<RemoveMember>::new();
+    let add = FormAction::<AddMember>::new();
+    let change = FormAction::<ChangeMemberRole>::new();
+    let remove = FormAction::<RemoveMember>::new();
     let add_errors = action_error(add);
     let change_errors = action_error(change);
     let remove_errors = action_error(remove);
@@ -266,7 +267,7 @@ fn MembersTab(project: ProjectDetail, data: Reloading<ProjectAccess>) -> impl In
             danger=true
             on_confirm=move |_| {
                 if let Some((m, _)) = controls.pending_removal.get_untracked() {
-                    remove.dispatch(RemoveMember { project_id: remove_pid.clone(), user_id: m.user_id.to_string() });
+                    remove.call(RemoveMember { project_id: remove_pid.clone(), user_id: m.user_id.to_string() });
                 }
             }
         />
@@ -276,14 +277,14 @@ fn MembersTab(project: ProjectDetail, data: Reloading<ProjectAccess>) -> impl In
 /// What a member row needs to change a role or ask to remove someone.
 #[derive(Clone, Copy)]
 struct MemberControls {
-    change: ServerAction<ChangeMemberRole>,
+    change: FormAction<ChangeMemberRole>,
     /// The member to remove, and whether they are an Admin (who keeps seeing the project).
     pending_removal: RwSignal<Option<(Member, bool)>>,
     confirm_open: RwSignal<bool>,
 }
 
 fn add_member_form(
-    add: ServerAction<AddMember>,
+    add: FormAction<AddMember>,
     errors: ErrorSignal,
     pid: &str,
     assignable: &[ProjectRole],
@@ -300,7 +301,7 @@ fn add_member_form(
                 view! { <p class="muted">"Everyone who can sign in is already a member."</p> }.into_any()
             } else {
                 view! {
-                    <ActionForm action=add attr:class="toolbar picker-form">
+                    <PostForm action=add attr:class="toolbar picker-form">
                         <input type="hidden" name="project_id" value=pid />
                         <PersonPicker id="member-user" label="User" people=candidates errors />
                         <div class="field">
@@ -308,7 +309,7 @@ fn add_member_form(
                             <select id="member-role" name="role">{roles}</select>
                         </div>
                         <button class="button primary" type="submit" disabled=move || add.pending().get()>"Add member"</button>
-                    </ActionForm>
+                    </PostForm>
                 }.into_any()
             }}
         </section>
@@ -474,7 +475,7 @@ fn role_form(
     project: &ProjectDetail,
     m: &Member,
     assignable: &[ProjectRole],
-    change: ServerAction<ChangeMemberRole>,
+    change: FormAction<ChangeMemberRole>,
 ) -> impl IntoView + use<> {
     let row_id = format!("role-{}", m.user_id);
     let label = format!("Role of {}", m.name);
@@ -485,14 +486,14 @@ fn role_form(
         .map(|r| view! { <option value=r.as_str() selected=*r == current>{r.label()}</option> })
         .collect_view();
     view! {
-        <ActionForm action=change attr:class="inline-form">
+        <PostForm action=change attr:class="inline-form">
             <input type="hidden" name="project_id" value=pid />
             <input type="hidden" name="user_id" value=uid />
             <input type="hidden" name="from" value=from />
             <label class="sr-only" for=row_id.clone()>{label}</label>
             <select id=row_id name="to">{options}</select>
             <button class="button" type="submit">"Save"</button>
-        </ActionForm>
+        </PostForm>
     }
 }
 
@@ -536,8 +537,8 @@ fn disabled_members(project: &ProjectDetail, members: Vec<Member>, controls: Mem
 #[component]
 fn SettingsTab(project: ProjectDetail, reload: RwSignal<u32>) -> impl IntoView {
     let toasts = use_toasts();
-    let update = ServerAction::<UpdateProject>::new();
-    let archive = ServerAction::<SetProjectArchived>::new();
+    let update = FormAction::<UpdateProject>::new();
+    let archive = FormAction::<SetProjectArchived>::new();
     let errors = action_error(update);
     let archive_errors = action_error(archive);
     Effect::new(move |_| {
@@ -559,7 +560,7 @@ fn SettingsTab(project: ProjectDetail, reload: RwSignal<u32>) -> impl IntoView {
     view! {
         <section class="panel">
             <h2>"Name and description"</h2>
-            <ActionForm action=update attr:class="stack" attr:novalidate=true>
+            <PostForm action=update attr:class="stack" attr:novalidate=true>
                 <FormError errors />
                 <input type="hidden" name="id" value=id.clone() />
                 <fieldset disabled=archived>
@@ -567,7 +568,7 @@ fn SettingsTab(project: ProjectDetail, reload: RwSignal<u32>) -> impl IntoView {
                     <Field label="Description" name="description" errors maxlength=500 value=project.description.clone() />
                     <button class="button primary" type="submit" disabled=move || update.pending().get()>"Save"</button>
                 </fieldset>
-            </ActionForm>
+            </PostForm>
         </section>
         <section class="panel">
             <h2>{if archived { "Unarchive" } else { "Archive" }}</h2>
@@ -589,7 +590,7 @@ fn SettingsTab(project: ProjectDetail, reload: RwSignal<u32>) -> impl IntoView {
             message=(if archived { "It becomes editable again." } else { "It becomes read-only for everyone, including Admins, until it is unarchived." }).to_owned()
             confirm_label=(if archived { "Unarchive" } else { "Archive" }).to_owned()
             danger=!archived
-            on_confirm=move |_| { archive.dispatch(SetProjectArchived { id: archive_id.clone(), archived: !archived }); }
+            on_confirm=move |_| { archive.call(SetProjectArchived { id: archive_id.clone(), archived: !archived }); }
         />
     }
 }

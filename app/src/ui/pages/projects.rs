@@ -2,6 +2,7 @@
 
 use crate::api::projects::{CreateProject, list_projects};
 use crate::domain::permission::{Action, Decision, Resource as Target, can};
+use crate::ui::components::action::{FormAction, PostForm};
 use crate::ui::components::form::{Field, FormError, action_error};
 use crate::ui::layout::{Breadcrumbs, use_user};
 use crate::wire;
@@ -16,7 +17,7 @@ pub fn ProjectsPage() -> impl IntoView {
         user.as_ref().is_some_and(|u| can(u.principal(), Action::ManageInstance, Target::Instance) == Decision::Allow);
     let search = RwSignal::new(String::new());
     let show_archived = RwSignal::new(false);
-    let create = ServerAction::<CreateProject>::new();
+    let create = FormAction::<CreateProject>::new();
     let errors = action_error(create);
     let creating = RwSignal::new(false);
     let navigate = use_navigate();
@@ -42,12 +43,12 @@ pub fn ProjectsPage() -> impl IntoView {
             <Show when=move || creating.get()>
                 <section class="panel">
                     <h2>"New project"</h2>
-                    <ActionForm action=create attr:class="stack" attr:novalidate=true>
+                    <PostForm action=create attr:class="stack" attr:novalidate=true>
                         <FormError errors />
                         <Field label="Name" name="name" errors maxlength=64 autofocus=true hint="Unique in this Secryn, for example an application, team or customer." />
                         <Field label="Description" name="description" errors maxlength=500 />
                         <button class="button primary" type="submit" disabled=move || create.pending().get()>"Create project"</button>
-                    </ActionForm>
+                    </PostForm>
                 </section>
             </Show>
             <div class="toolbar" role="search">

@@ -11,6 +11,7 @@ use crate::domain::ErrorCode;
 use crate::domain::permission::{Action, Decision, Resource as Target, can};
 use crate::domain::secret::{DiffLine, SecretPage};
 use crate::domain::validate::SecretInput;
+use crate::ui::components::action::{FormAction, PostForm};
 use crate::ui::components::dialog::{ConfirmDialog, Sheet};
 use crate::ui::components::form::{Field, FormError, ValueField, action_error, input_time};
 use crate::ui::components::toast::use_toasts;
@@ -100,7 +101,7 @@ fn SecretBody(page: SecretPage, reload: RwSignal<u32>) -> impl IntoView {
     };
 
     let (version_open, details_open) = (RwSignal::new(false), RwSignal::new(false));
-    let version_action = ServerAction::<NewSecretVersion>::new();
+    let version_action = FormAction::<NewSecretVersion>::new();
     let version_errors = action_error(version_action);
     // A save from a stale page is refused by the server; the person then chooses.
     let stale = move || version_errors.get().is_some_and(|e| e.code == ErrorCode::Conflict);
@@ -108,7 +109,7 @@ fn SecretBody(page: SecretPage, reload: RwSignal<u32>) -> impl IntoView {
     let stale_id = StoredValue::new(id.clone());
     let save_anyway = move || {
         let (Some(value), Some(note)) = (new_value.get_untracked(), new_note.get_untracked()) else { return };
-        version_action.dispatch(NewSecretVersion {
+        version_action.call(NewSecretVersion {
             id: stale_id.get_value(),
             value: SecretInput::new(value.value()),
             note: note.value(),
@@ -116,9 +117,9 @@ fn SecretBody(page: SecretPage, reload: RwSignal<u32>) -> impl IntoView {
             allow_empty: None,
         });
     };
-    let restore = ServerAction::<RestoreSecret>::new();
+    let restore = FormAction::<RestoreSecret>::new();
     let restore_errors = action_error(restore);
-    let enabled = ServerAction::<SetSecretEnabled>::new();
+    let enabled = FormAction::<SetSecretEnabled>::new();
     let enabled_errors = action_error(enabled);
     Effect::new(move |_| {
         if let Some(Ok(n)) = version_action.value().get() {
@@ -142,7 +143,7 @@ fn SecretBody(page: SecretPage, reload: RwSignal<u32>) -> impl IntoView {
         }
     });
 
-    let details = ServerAction::<UpdateSecretMeta>::new();
+    let details = FormAction::<UpdateSecretMeta>::new();
     let details_errors = action_error(details);
     Effect::new(move |_| {
         if let Some(Ok(())) = details.value().get() {
@@ -295,7 +296,7 @@ fn SecretBody(page: SecretPage, reload: RwSignal<u32>) -> impl IntoView {
         })}
         {may_write.then(|| view! {
             <Sheet open=version_open title="New version".to_owned() id="new-version">
-                <ActionForm action=version_action attr:class="stack" attr:novalidate=true>
+                <PostForm action=version_action attr:class="stack" attr:novalidate=true>
                     <FormError errors=version_errors />
                     <input type="hidden" name="id" value=version_id.get_value() />
                     <input type="hidden" name="seen_version" value=current.to_string() />
@@ -312,11 +313,11 @@ fn SecretBody(page: SecretPage, reload: RwSignal<u32>) -> impl IntoView {
                         </div>
                     </div>
                     <button class="button primary" type="submit">"Save new version"</button>
-                </ActionForm>
+                </PostForm>
             </Sheet>
             <Sheet open=details_open title="Edit details".to_owned() id="edit-details">
                 <p class="muted small">"Changing details makes no new version; the change is recorded in the audit log."</p>
-                <ActionForm action=details attr:class="stack" attr:novalidate=true>
+                <PostForm action=details attr:class="stack" attr:novalidate=true>
                     <FormError errors=details_errors />
                     <input type="hidden" name="id" value=details_id.get_value() />
                     <input type="hidden" name="seen_updated_at" value=seen_updated_at.to_string() />
@@ -326,7 +327,7 @@ fn SecretBody(page: SecretPage, reload: RwSignal<u32>) -> impl IntoView {
                     <Field label="Activation (UTC)" name="activation_at" kind="datetime-local" errors=details_errors value=act.get_value() />
                     <Field label="Expiration (UTC)" name="expiration_at" kind="datetime-local" errors=details_errors value=exp.get_value() />
                     <button class="button" type="submit">"Save details"</button>
-                </ActionForm>
+                </PostForm>
             </Sheet>
         })}
         <ConfirmDialog
@@ -335,7 +336,7 @@ fn SecretBody(page: SecretPage, reload: RwSignal<u32>) -> impl IntoView {
             title=Signal::derive(move || format!("Restore version {}?", restore_version.get()))
             message=Signal::derive(move || format!("This creates version {} carrying the value of version {}. No version is changed or removed.", current + 1, restore_version.get()))
             confirm_label="Restore".to_owned()
-            on_confirm=move |_| { restore.dispatch(RestoreSecret { id: restore_id.clone(), version: restore_version.get_untracked() }); }
+            on_confirm=move |_| { restore.call(RestoreSecret { id: restore_id.clone(), version: restore_version.get_untracked() }); }
         />
         <ConfirmDialog
             id="enable-secret"
@@ -344,7 +345,7 @@ fn SecretBody(page: SecretPage, reload: RwSignal<u32>) -> impl IntoView {
             message=(if is_enabled { "Machines stop receiving it at once." } else { "Machines receive it again." }).to_owned()
             confirm_label=(if is_enabled { "Disable" } else { "Enable" }).to_owned()
             danger=is_enabled
-            on_confirm=move |_| { enabled.dispatch(SetSecretEnabled { id: enable_id.clone(), enabled: !is_enabled }); }
+            on_confirm=move |_| { enabled.call(SetSecretEnabled { id: enable_id.clone(), enabled: !is_enabled }); }
         />
     }
 }

@@ -9,6 +9,7 @@ use crate::domain::org::VaultDetail;
 use crate::domain::permission::{Action, Decision, Resource as Target, can};
 use crate::domain::secret::{SecretListing, SecretSort, SecretStatus};
 use crate::domain::validate::SecretInput;
+use crate::ui::components::action::{FormAction, PostForm};
 use crate::ui::components::clipboard;
 use crate::ui::components::dialog::Sheet;
 use crate::ui::components::form::{Field, FormError, ValueField, action_error};
@@ -247,7 +248,7 @@ fn SecretTable(list: SecretListing, view_state: RwSignal<View>, may_reveal: bool
 
 #[component]
 fn NewSecret(vault_id: String) -> impl IntoView {
-    let create = ServerAction::<CreateSecret>::new();
+    let create = FormAction::<CreateSecret>::new();
     let errors = action_error(create);
     let navigate = use_navigate();
     Effect::new(move |_| {
@@ -256,7 +257,7 @@ fn NewSecret(vault_id: String) -> impl IntoView {
         }
     });
     view! {
-            <ActionForm action=create attr:class="stack" attr:novalidate=true>
+            <PostForm action=create attr:class="stack" attr:novalidate=true>
                 <FormError errors />
                 <input type="hidden" name="vault_id" value=vault_id />
                 <Field label="Name" name="name" errors maxlength=128 hint="Letters, digits and _ . - (case-sensitive; cannot be renamed)." />
@@ -267,7 +268,7 @@ fn NewSecret(vault_id: String) -> impl IntoView {
                 <Field label="Activation (UTC)" name="activation_at" kind="datetime-local" errors />
                 <Field label="Expiration (UTC)" name="expiration_at" kind="datetime-local" errors />
                 <button class="button primary" type="submit" disabled=move || create.pending().get()>"Create secret"</button>
-            </ActionForm>
+            </PostForm>
     }
 }
 

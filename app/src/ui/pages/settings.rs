@@ -6,6 +6,7 @@ use crate::api::settings::{SaveInstanceSettings, SaveMailSettings, SendTestMail,
 use crate::domain::instance::InstanceView;
 use crate::domain::mail::{MailView, Smtp, Undelivered, security_choices};
 use crate::domain::time::short;
+use crate::ui::components::action::{FormAction, PostForm};
 use crate::ui::components::form::{ErrorSignal, Field, FormError, SelectField, action_error};
 use crate::ui::components::toast::use_toasts;
 use crate::ui::layout::{Breadcrumbs, use_user};
@@ -21,12 +22,12 @@ pub fn SettingsPage() -> impl IntoView {
         return view! { <NotFound /> }.into_any();
     }
     let toasts = use_toasts();
-    let save = ServerAction::<SaveMailSettings>::new();
-    let test = ServerAction::<SendTestMail>::new();
+    let save = FormAction::<SaveMailSettings>::new();
+    let test = FormAction::<SendTestMail>::new();
     let errors = action_error(save);
     let test_errors = action_error(test);
     let view_of = wire::resource(move || (save.version().get(), test.version().get()), |_| mail_settings());
-    let save_instance = ServerAction::<SaveInstanceSettings>::new();
+    let save_instance = FormAction::<SaveInstanceSettings>::new();
     let instance_errors = action_error(save_instance);
     let instance = wire::resource(move || save_instance.version().get(), |_| instance_settings());
     Effect::new(move |_| {
@@ -81,13 +82,13 @@ pub fn SettingsPage() -> impl IntoView {
 
 /// The instance part: the name and the numbers, each with the server's default beside it.
 #[component]
-fn Instance(view: InstanceView, save: ServerAction<SaveInstanceSettings>, errors: ErrorSignal) -> impl IntoView {
+fn Instance(view: InstanceView, save: FormAction<SaveInstanceSettings>, errors: ErrorSignal) -> impl IntoView {
     let InstanceView { name, knobs, defaults, .. } = view;
     let hint = |d: i64, unit: &str| format!("Server default: {d} {unit}. Empty sets it back.");
     view! {
         <section class="panel stack" id="instance" aria-labelledby="instance-title">
             <h2 id="instance-title">"Instance"</h2>
-            <ActionForm action=save attr:class="stack" attr:novalidate=true>
+            <PostForm action=save attr:class="stack" attr:novalidate=true>
                 <FormError errors />
                 <Field label="Instance name" name="name" errors maxlength=64 value=name hint="Shown in the top bar and in e-mails." />
                 <div class="field-row">
@@ -107,7 +108,7 @@ fn Instance(view: InstanceView, save: ServerAction<SaveInstanceSettings>, errors
                 <div class="button-row">
                     <button class="button primary" type="submit" disabled=move || save.pending().get()>"Save instance settings"</button>
                 </div>
-            </ActionForm>
+            </PostForm>
         </section>
     }
 }
@@ -116,9 +117,9 @@ fn Instance(view: InstanceView, save: ServerAction<SaveInstanceSettings>, errors
 #[component]
 fn Mail(
     view: MailView,
-    save: ServerAction<SaveMailSettings>,
+    save: FormAction<SaveMailSettings>,
     errors: ErrorSignal,
-    test: ServerAction<SendTestMail>,
+    test: FormAction<SendTestMail>,
     test_errors: ErrorSignal,
 ) -> impl IntoView {
     let MailView { smtp, queued, undelivered } = view;
@@ -136,7 +137,7 @@ fn Mail(
             {enabled.then(|| view! {
                 <div class="button-row">
                     <button class="button" type="button" disabled=move || test.pending().get()
-                        on:click=move |_| { test.dispatch(SendTestMail {}); }>
+                        on:click=move |_| { test.call(SendTestMail {}); }>
                         {move || if test.pending().get() { "Sending…" } else { "Send test e-mail" }}
                     </button>
                 </div>
@@ -162,7 +163,7 @@ fn status(smtp: &Smtp, queued: i64) -> String {
 }
 
 #[component]
-fn SmtpForm(smtp: Smtp, save: ServerAction<SaveMailSettings>, errors: ErrorSignal) -> impl IntoView {
+fn SmtpForm(smtp: Smtp, save: FormAction<SaveMailSettings>, errors: ErrorSignal) -> impl IntoView {
     let password_hint = if smtp.password_set {
         "A password is stored (encrypted). Leave this empty to keep it."
     } else {
@@ -170,7 +171,7 @@ fn SmtpForm(smtp: Smtp, save: ServerAction<SaveMailSettings>, errors: ErrorSigna
     };
     let port = if smtp.enabled() { smtp.port.to_string() } else { String::new() };
     view! {
-        <ActionForm action=save attr:class="stack smtp-form" attr:novalidate=true>
+        <PostForm action=save attr:class="stack smtp-form" attr:novalidate=true>
             <FormError errors />
             <div class="field-row">
                 <Field label="SMTP host" name="host" errors maxlength=253 value=smtp.host
@@ -195,7 +196,7 @@ fn SmtpForm(smtp: Smtp, save: ServerAction<SaveMailSettings>, errors: ErrorSigna
             <div class="button-row">
                 <button class="button primary" type="submit" disabled=move || save.pending().get()>"Save e-mail settings"</button>
             </div>
-        </ActionForm>
+        </PostForm>
     }
 }
 

@@ -1,13 +1,14 @@
 //! First run: the setup code from the server's output, the instance name and the first Admin.
 
 use crate::api::Setup;
+use crate::ui::components::action::{FormAction, PostForm};
 use crate::ui::components::form::{Field, FormError, action_error};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[component]
 pub fn SetupPage() -> impl IntoView {
-    let action = ServerAction::<Setup>::new();
+    let action = FormAction::<Setup>::new();
     let errors = action_error(action);
     view! {
         <Title text="Set up" />
@@ -19,7 +20,7 @@ pub fn SetupPage() -> impl IntoView {
                     "Create the first Admin. The setup code was printed by the server when it started; "
                     "run " <code>"secryn setup-code"</code> " for a fresh one."
                 </p>
-                <ActionForm action=action attr:class="stack" attr:novalidate=true>
+                <PostForm action=action attr:class="stack" attr:novalidate=true>
                     <FormError errors />
                     <Field label="Setup code" name="code" errors autocomplete="one-time-code" autofocus=true maxlength=64 hint="Four groups of four characters, for example ABCD-EFGH-JKMN-PQRS." />
                     <Field label="Instance name" name="instance_name" errors value="Secryn" maxlength=100 hint="Shown in the top bar, for example the team or company." />
@@ -33,7 +34,7 @@ pub fn SetupPage() -> impl IntoView {
                     <button class="button primary" type="submit" data-busy="Setting up…" disabled=move || action.pending().get()>
                         {move || if action.pending().get() { "Setting up…" } else { "Create Admin and sign in" }}
                     </button>
-                </ActionForm>
+                </PostForm>
             </div>
         </main>
     }

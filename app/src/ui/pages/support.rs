@@ -5,6 +5,7 @@
 use crate::api::support::{FileTicket, ReplyTicket, SetTicketStatus, support_ticket, support_tickets};
 use crate::domain::support::{BODY_MAX, Ticket, TicketKind, TicketStatus, TicketSummary};
 use crate::domain::time::short;
+use crate::ui::components::action::{FormAction, PostForm};
 use crate::ui::components::form::{ErrorSignal, Field, FormError, SelectField, action_error};
 use crate::ui::components::toast::use_toasts;
 use crate::ui::layout::{Breadcrumbs, use_user};
@@ -46,7 +47,7 @@ fn kind_choices() -> Vec<(String, String)> {
 pub fn SupportPage() -> impl IntoView {
     let is_admin = use_user().is_some_and(|u| u.is_admin);
     let status = RwSignal::new(String::new());
-    let create = ServerAction::<FileTicket>::new();
+    let create = FormAction::<FileTicket>::new();
     let errors = action_error(create);
     let creating = RwSignal::new(false);
     let navigate = use_navigate();
@@ -73,13 +74,13 @@ pub fn SupportPage() -> impl IntoView {
             <Show when=move || creating.get()>
                 <section class="panel">
                     <h2>"New ticket"</h2>
-                    <ActionForm action=create attr:class="stack" attr:novalidate=true>
+                    <PostForm action=create attr:class="stack" attr:novalidate=true>
                         <FormError errors />
                         <SelectField label="Type" name="kind" errors options=kind_choices() />
                         <Field label="Title" name="title" errors maxlength=200 autofocus=true />
                         <TextField label="Description" name="description" errors />
                         <button class="button primary" type="submit" disabled=move || create.pending().get()>"File ticket"</button>
-                    </ActionForm>
+                    </PostForm>
                 </section>
             </Show>
             <div class="toolbar" role="search">
@@ -150,8 +151,8 @@ fn TicketTable(list: Vec<TicketSummary>) -> impl IntoView {
 pub fn TicketPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
-    let reply = ServerAction::<ReplyTicket>::new();
-    let status = ServerAction::<SetTicketStatus>::new();
+    let reply = FormAction::<ReplyTicket>::new();
+    let status = FormAction::<SetTicketStatus>::new();
     let reply_errors = action_error(reply);
     let status_errors = action_error(status);
     let toasts = use_toasts();
@@ -187,9 +188,9 @@ pub fn TicketPage() -> impl IntoView {
 #[component]
 fn Conversation(
     t: Ticket,
-    reply: ServerAction<ReplyTicket>,
+    reply: FormAction<ReplyTicket>,
     reply_errors: ErrorSignal,
-    status: ServerAction<SetTicketStatus>,
+    status: FormAction<SetTicketStatus>,
     status_errors: ErrorSignal,
 ) -> impl IntoView {
     let Ticket { summary, messages, can_set_status } = t;
@@ -230,22 +231,22 @@ fn Conversation(
             <ol class="messages stack" aria-label="Messages">{messages}</ol>
             <section class="panel" aria-labelledby="reply-title">
                 <h2 id="reply-title">"Reply"</h2>
-                <ActionForm action=reply node_ref=reply_form attr:class="stack" attr:novalidate=true>
+                <PostForm action=reply node_ref=reply_form attr:class="stack" attr:novalidate=true>
                     <input type="hidden" name="id" value=reply_id />
                     <FormError errors=reply_errors />
                     <TextField label="Your reply" name="body" errors=reply_errors />
                     <button class="button primary" type="submit" disabled=move || reply.pending().get()>"Send reply"</button>
-                </ActionForm>
+                </PostForm>
             </section>
             {can_set_status.then(|| view! {
                 <section class="panel" aria-labelledby="status-title">
                     <h2 id="status-title">"Change status"</h2>
-                    <ActionForm action=status attr:class="stack" attr:novalidate=true>
+                    <PostForm action=status attr:class="stack" attr:novalidate=true>
                         <input type="hidden" name="id" value=status_id />
                         <FormError errors=status_errors />
                         <SelectField label="Status" name="status" errors=status_errors options=choices selected=current />
                         <button class="button" type="submit" disabled=move || status.pending().get()>"Set status"</button>
-                    </ActionForm>
+                    </PostForm>
                 </section>
             })}
         </div>

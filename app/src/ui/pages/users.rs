@@ -11,6 +11,7 @@ use crate::domain::ids::UserId;
 use crate::domain::session::{LockKind, SignInLock};
 use crate::domain::time::{Micros, rfc3339, short};
 use crate::domain::validate::{EMAIL_MAX, NAME_MAX};
+use crate::ui::components::action::{FormAction, PostForm};
 use crate::ui::components::clipboard;
 use crate::ui::components::dialog::ConfirmDialog;
 use crate::ui::components::form::{Field, FormError, action_error};
@@ -127,7 +128,7 @@ pub fn UsersPage() -> impl IntoView {
 
     // Inviting.
     let show_invite = RwSignal::new(false);
-    let invite = ServerAction::<UsersInvite>::new();
+    let invite = FormAction::<UsersInvite>::new();
     let invite_errors = action_error(invite);
     let invite_form = NodeRef::<Form>::new();
     Effect::new(move |_| {
@@ -145,12 +146,12 @@ pub fn UsersPage() -> impl IntoView {
     let subject = RwSignal::new(None::<Subject>);
     let problem = RwSignal::new(None::<AppError>);
     let confirm_open = RwSignal::new(false);
-    let reinvite = ServerAction::<UsersReinvite>::new();
-    let reset_link = ServerAction::<UsersResetLink>::new();
-    let disable = ServerAction::<UsersDisable>::new();
-    let enable = ServerAction::<UsersEnable>::new();
-    let grant = ServerAction::<UsersGrantAdmin>::new();
-    let revoke = ServerAction::<UsersRevokeAdmin>::new();
+    let reinvite = FormAction::<UsersReinvite>::new();
+    let reset_link = FormAction::<UsersResetLink>::new();
+    let disable = FormAction::<UsersDisable>::new();
+    let enable = FormAction::<UsersEnable>::new();
+    let grant = FormAction::<UsersGrantAdmin>::new();
+    let revoke = FormAction::<UsersRevokeAdmin>::new();
     let busy = Signal::derive(move || {
         reinvite.pending().get()
             || reset_link.pending().get()
@@ -194,22 +195,22 @@ pub fn UsersPage() -> impl IntoView {
         problem.set(None);
         match s.op {
             Op::Reinvite => {
-                reinvite.dispatch(UsersReinvite { user_id });
+                reinvite.call(UsersReinvite { user_id });
             }
             Op::ResetLink => {
-                reset_link.dispatch(UsersResetLink { user_id });
+                reset_link.call(UsersResetLink { user_id });
             }
             Op::Disable => {
-                disable.dispatch(UsersDisable { user_id });
+                disable.call(UsersDisable { user_id });
             }
             Op::Enable => {
-                enable.dispatch(UsersEnable { user_id });
+                enable.call(UsersEnable { user_id });
             }
             Op::GrantAdmin => {
-                grant.dispatch(UsersGrantAdmin { user_id });
+                grant.call(UsersGrantAdmin { user_id });
             }
             Op::RevokeAdmin => {
-                revoke.dispatch(UsersRevokeAdmin { user_id });
+                revoke.call(UsersRevokeAdmin { user_id });
             }
         }
     };
@@ -246,7 +247,7 @@ pub fn UsersPage() -> impl IntoView {
 
             <section id="invite-panel" class="panel" hidden=move || !show_invite.get()>
                 <h2>"Invite someone"</h2>
-                <ActionForm action=invite node_ref=invite_form attr:class="stack" attr:novalidate=true>
+                <PostForm action=invite node_ref=invite_form attr:class="stack" attr:novalidate=true>
                     <FormError errors=invite_errors />
                     <Field label="Name" name="name" errors=invite_errors autocomplete="off" maxlength=NAME_MAX />
                     <Field label="E-mail" name="email" kind="email" errors=invite_errors autocomplete="off" maxlength=EMAIL_MAX />
@@ -254,7 +255,7 @@ pub fn UsersPage() -> impl IntoView {
                     <button class="button primary" type="submit" disabled=move || invite.pending().get()>
                         "Create invitation link"
                     </button>
-                </ActionForm>
+                </PostForm>
             </section>
 
             {move || issued.get().map(|link| view! { <IssuedLink link issued /> })}

@@ -15,6 +15,7 @@ use crate::domain::certificate::CertRow;
 use crate::domain::key::KeyRow;
 use crate::domain::org::{AccessHolder, UserOption, VaultAccessList, VaultDetail};
 use crate::domain::permission::{Action, Decision, Resource as Target, can};
+use crate::ui::components::action::{FormAction, PostForm};
 use crate::ui::components::form::{ErrorSignal, Field, FormError, action_error};
 use crate::ui::components::reload::Reloading;
 use crate::ui::components::tabs::TabBar;
@@ -261,9 +262,9 @@ fn SettingsTab(
     list: Reloading<VaultAccessList>,
 ) -> impl IntoView {
     let toasts = use_toasts();
-    let update = ServerAction::<UpdateVault>::new();
-    let settings = ServerAction::<SaveVaultSettings>::new();
-    let member = ServerAction::<SetVaultMember>::new();
+    let update = FormAction::<UpdateVault>::new();
+    let settings = FormAction::<SaveVaultSettings>::new();
+    let member = FormAction::<SetVaultMember>::new();
     let errors = action_error(update);
     let settings_errors = action_error(settings);
     let member_errors = action_error(member);
@@ -290,7 +291,7 @@ fn SettingsTab(
     view! {
         <section class="panel">
             <h2>"Name and description"</h2>
-            <ActionForm action=update attr:class="stack" attr:novalidate=true>
+            <PostForm action=update attr:class="stack" attr:novalidate=true>
                 <FormError errors />
                 <input type="hidden" name="id" value=update_id />
                 <fieldset disabled=read_only>
@@ -298,11 +299,11 @@ fn SettingsTab(
                     <Field label="Description" name="description" errors maxlength=500 value=vault.description.clone() />
                     <button class="button primary" type="submit">"Save"</button>
                 </fieldset>
-            </ActionForm>
+            </PostForm>
         </section>
         <section class="panel">
             <h2>"Access"</h2>
-            <ActionForm action=settings attr:class="stack">
+            <PostForm action=settings attr:class="stack">
                 <FormError errors=settings_errors />
                 <input type="hidden" name="id" value=settings_id />
                 <fieldset disabled=read_only>
@@ -316,7 +317,7 @@ fn SettingsTab(
                     </label>
                     <button class="button" type="submit">"Save access settings"</button>
                 </fieldset>
-            </ActionForm>
+            </PostForm>
         </section>
         <section class="panel">
             <h2>"Member list"</h2>
@@ -341,12 +342,7 @@ fn SettingsTab(
 }
 
 /// The people on the restricted vault's list, each with a button to take them off it.
-fn listed_people(
-    vid: &str,
-    members: Vec<UserOption>,
-    member: ServerAction<SetVaultMember>,
-    read_only: bool,
-) -> AnyView {
+fn listed_people(vid: &str, members: Vec<UserOption>, member: FormAction<SetVaultMember>, read_only: bool) -> AnyView {
     if members.is_empty() {
         return view! { <p class="muted">"Nobody is on the list yet."</p> }.into_any();
     }
@@ -359,7 +355,7 @@ fn listed_people(
                 <li>
                     <span>{format!("{} <{}>", u.name, u.email)}</span>
                     <button class="button" type="button" disabled=read_only aria-label=label
-                        on:click=move |_| { member.dispatch(SetVaultMember { vault_id: vid.clone(), user_id: Some(uid.clone()), listed: false }); }>
+                        on:click=move |_| { member.call(SetVaultMember { vault_id: vid.clone(), user_id: Some(uid.clone()), listed: false }); }>
                         "Remove from list"
                     </button>
                 </li>
@@ -373,7 +369,7 @@ fn listed_people(
 fn add_to_list_form(
     vid: String,
     candidates: Vec<UserOption>,
-    member: ServerAction<SetVaultMember>,
+    member: FormAction<SetVaultMember>,
     errors: ErrorSignal,
     read_only: bool,
 ) -> AnyView {
@@ -382,12 +378,12 @@ fn add_to_list_form(
             .into_any();
     }
     view! {
-        <ActionForm action=member attr:class="toolbar picker-form">
+        <PostForm action=member attr:class="toolbar picker-form">
             <input type="hidden" name="vault_id" value=vid />
             <input type="hidden" name="listed" value="true" />
             <PersonPicker id="vault-member" label="Add a project member" people=candidates errors disabled=read_only />
             <button class="button" type="submit" disabled=read_only>"Add to list"</button>
-        </ActionForm>
+        </PostForm>
     }
     .into_any()
 }
