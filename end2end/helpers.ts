@@ -110,6 +110,9 @@ export async function inviteAndJoin(admin: Page, browser: Browser, person: Perso
   await page.getByLabel("Repeat password").fill(person.password);
   await page.getByRole("button", { name: "Accept and sign in" }).click();
   await expect(page.getByRole("heading", { name: `Welcome, ${person.name}` })).toBeVisible();
+  // Ready for clicks: the page is interactive only once hydrated (the home page's area is
+  // fetched first; app/src/ui/split.rs).
+  await waitForHydration(page);
   return page;
 }
 

@@ -87,9 +87,15 @@ bench_ttfb_login() {
 
 bench_wasm_size() {
     [[ -f $WASM ]] || die "$WASM is missing"
-    figure "WASM size raw" "$(stat -c %s "$WASM") bytes"
-    figure "WASM size gzip -9" "$(gzip -9 -c "$WASM" | wc -c) bytes"
-    figure "WASM size brotli -q 11" "$(brotli -q 11 -c "$WASM" | wc -c) bytes"
+    figure "WASM frame size raw" "$(stat -c %s "$WASM") bytes"
+    figure "WASM frame size gzip -9" "$(gzip -9 -c "$WASM" | wc -c) bytes"
+    figure "WASM frame size brotli -q 11" "$(brotli -q 11 -c "$WASM" | wc -c) bytes"
+    # Every part of this build (the frame, each area's part, the code areas share).
+    local id
+    id="$(sed -n 's/^split: *//p' target/site/hash.txt)"
+    [[ -n $id ]] || die "target/site/hash.txt names no split build id"
+    figure "WASM all parts brotli -q 11" \
+        "$(cat target/site/pkg/*."$id".wasm.br | wc -c) bytes in $(find target/site/pkg/ -name "*.$id.wasm" | wc -l) files"
 }
 
 # The per-route bundle table, read from this server's pages (scripts/bundle-report.sh); run

@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # Release build of Secryn, doing what `cargo leptos build --release` (with `hash-files`) does
 # without needing cargo-leptos installed:
-#   1. frontend (hydrate) -> wasm32, profile wasm-release
-#   2. wasm-bindgen --target web -> pkg/secryn.js + secryn.wasm in a new site folder
-#   3. wasm-opt (npm binaryen) on secryn.wasm
-#   4. style/main.css -> pkg/secryn.css, public/* -> the folder; then each of the three gets its
-#      content hash in its name (pkg/secryn.<16 hex of SHA-256>.wasm, listed in hash.txt, which
-#      Leptos reads to name them in pages), a brotli and a gzip copy (served instead when the
-#      browser accepts them), and a hard link under its plain name (pkg/secryn.wasm) for tools
-#   5. server (ssr) -> target/release/secryn
-#   6. swap: the folder becomes target/sites/<hash of its content> and the target/site link
+#   1. frontend (hydrate) -> wasm32, profile wasm-release, linked with its relocations
+#   2. wasm-split cuts it (like `cargo leptos --split`) into the frame (secryn.wasm), one part
+#      per area of the app (split_*.wasm, app/src/ui/split.rs), the code areas share
+#      (chunk_*.wasm) and their loader (__wasm_split.js), in a new site folder's pkg/
+#   3. wasm-bindgen --target web on the frame -> pkg/secryn.js + secryn.wasm
+#   4. wasm-opt (npm binaryen) -Oz on every part
+#   5. style/main.css -> pkg/secryn.css, public/* -> the folder. The bundle's files get one
+#      build id in their names (scripts/name-parts.mjs), the stylesheet its content hash
+#      (pkg/secryn.<16 hex of SHA-256>.css); hash.txt lists them for the pages, which name
+#      them, with the parts of the page's area. Each gets a brotli and a gzip copy (served
+#      instead when the browser accepts them); the frame's files and the stylesheet also a
+#      hard link under their plain name (pkg/secryn.wasm) for tools
+#   6. server (ssr) -> target/release/secryn
+#   7. swap: the folder becomes target/sites/<hash of its content> and the target/site link
 #      moves to it in one rename; the previous folder stays (a server started before this
 #      build keeps serving it), older ones go. The new folder also holds the previous build's
 #      hashed files (hard links), so a page loaded before the swap still finds them.
@@ -43,6 +48,8 @@ have="$(installed_wasm_bindgen_version)"
 [[ -n "$have" ]] || die "wasm-bindgen CLI is missing: run scripts/ensure-tools.sh build"
 [[ "$have" == "$want" ]] || die "wasm-bindgen CLI is $have but Cargo.lock has $want: run scripts/ensure-tools.sh build"
 [[ -x $WASM_OPT ]] || die "$WASM_OPT is missing: run scripts/ensure-tools.sh build"
+command -v wasm-split-cli >/dev/null 2>&1 || die "wasm-split-cli is missing: run scripts/ensure-tools.sh build"
+command -v node >/dev/null 2>&1 || die "node is missing: run scripts/ensure-tools.sh build"
 [[ -f style/main.css ]] || die "style/main.css is missing"
 for tool in brotli gzip; do
     command -v "$tool" >/dev/null 2>&1 || die "$tool is missing: run scripts/ensure-tools.sh build"
@@ -58,12 +65,77 @@ hash_asset() {
     local ext=$1 hash suffix
     hash="$(sha256sum "$PKG/$NAME.$ext" | cut -c1-16)"
     mv "$PKG/$NAME.$ext" "$PKG/$NAME.$hash.$ext"
-    brotli -q 11 -f -o "$PKG/$NAME.$hash.$ext.br" "$PKG/$NAME.$hash.$ext"
-    gzip -9 -n -c "$PKG/$NAME.$hash.$ext" >"$PKG/$NAME.$hash.$ext.gz"
-    for suffix in "" .br .gz; do
-        ln "$PKG/$NAME.$hash.$ext$suffix" "$PKG/$NAME.$ext$suffix"
-    done
+    compress "$PKG/$NAME.$hash.$ext"
+    plain_names "$hash" "$ext"
     echo "$ext: $hash" >>"$NEW/hash.txt"
+}
+
+# Writes the brotli and gzip copies of file $1 (served instead when the browser accepts them).
+compress() {
+    brotli -q 11 -f -o "$1.br" "$1"
+    gzip -9 -n -c "$1" >"$1.gz"
+}
+
+# Hard-links $PKG/$NAME.$1.$2 (and its compressed copies) under its plain name for tools.
+plain_names() {
+    local suffix
+    for suffix in "" .br .gz; do
+        ln "$PKG/$NAME.$1.$2$suffix" "$PKG/$NAME.$2$suffix"
+    done
+}
+
+# Names the split bundle's files with one build id (scripts/name-parts.mjs says why) and
+# writes the manifest of the parts each area needs, compresses the files the browser fetches
+# and records the id in hash.txt for the frame's script and WASM and the parts (`split:`).
+name_bundle() {
+    local id f kind
+    id="$(node scripts/name-parts.mjs "$PKG" "$NAME")" || die "naming the bundle's parts failed"
+    is_hash "$id" || die "scripts/name-parts.mjs printed '$id', not a build id"
+    for f in "$PKG"/*."$id".wasm "$PKG"/*."$id".js; do
+        compress "$f"
+    done
+    plain_names "$id" wasm
+    plain_names "$id" js
+    # No `manifest:` line: the pages name their area's parts themselves (app/src/ui/split.rs),
+    # so Leptos's own preloading, which misses parts of nested routes, stays off.
+    for kind in wasm js split; do
+        echo "$kind: $id" >>"$NEW/hash.txt"
+    done
+}
+
+# Whether $1 is 16 lowercase hex digits (a content hash or build id in a file name).
+is_hash() {
+    [[ $1 =~ ^[0-9a-f]{16}$ ]]
+}
+
+# Runs wasm-opt -Oz on every .wasm in $PKG in place, as many at once as there are cores. Its
+# warnings about the name subsections wasm-split leaves are shown only when it fails.
+optimise_parts() {
+    local f pid pids=() max
+    max="$(nproc)"
+    for f in "$PKG"/*.wasm; do
+        optimise_one "$f" &
+        pids+=("$!")
+        if ((${#pids[@]} >= max)); then
+            wait "${pids[0]}" || die "wasm-opt failed"
+            pids=("${pids[@]:1}")
+        fi
+    done
+    for pid in "${pids[@]}"; do
+        wait "$pid" || die "wasm-opt failed"
+    done
+}
+
+optimise_one() {
+    local log
+    log="$(mktemp)"
+    if ! "$WASM_OPT" -Oz "${WASM_FEATURES[@]}" "$1" -o "$1" 2>"$log"; then
+        echo "wasm-opt $1:" >&2
+        cat "$log" >&2
+        rm -f "$log"
+        return 1
+    fi
+    rm -f "$log"
 }
 
 # The folder's name: a hash over every file's path and content, so an unchanged build lands
@@ -72,13 +144,14 @@ site_id() {
     (cd "$1" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-16
 }
 
-# Hard-links the hashed files named by folder $1's hash.txt into folder $2 (those missing),
+# Hard-links the files named with a hash or build id of folder $1's hash.txt into folder $2
+# (those missing),
 # so a page rendered from $1 still loads after a restarted server serves $2.
 carry_hashed() {
-    local from=$1 to=$2 kind hash f
+    local from=$1 to=$2 hash f
     [[ -f $from/hash.txt ]] || return 0
-    while IFS=': ' read -r kind hash; do
-        for f in "$from/pkg/$NAME.$hash.$kind"*; do
+    while IFS=': ' read -r _ hash; do
+        for f in "$from/pkg/"*".$hash."*; do
             if [[ -e $f && ! -e $to/pkg/${f##*/} ]]; then
                 ln "$f" "$to/pkg/${f##*/}"
             fi
@@ -142,21 +215,31 @@ swap_site() {
 
 start=$SECONDS
 
-say "[1/6] frontend -> wasm32 (profile wasm-release)"
+say "[1/7] frontend -> wasm32 (profile wasm-release)"
 cargo build -p frontend --lib --target wasm32-unknown-unknown --profile wasm-release
 
-say "[2/6] wasm-bindgen $have -> $PKG"
+say "[2/7] wasm-split: the frame and one part per area of the app (app/src/ui/split.rs)"
 rm -rf "$NEW"
-mkdir -p "$PKG"
-wasm-bindgen --target web --no-typescript --out-dir "$PKG" --out-name "$NAME" \
-    target/wasm32-unknown-unknown/wasm-release/frontend.wasm
+mkdir -p "$PKG" "$NEW/split"
+wasm-split-cli --target web --out-name "$NAME" \
+    target/wasm32-unknown-unknown/wasm-release/frontend.wasm "$NEW/split"
+compgen -G "$NEW/split/split_*.wasm" >/dev/null || die "wasm-split found no area to cut out (app/src/ui/split.rs)"
+mv "$NEW/split/__wasm_split.js" "$NEW/split/"split_*.wasm "$PKG/"
+if compgen -G "$NEW/split/chunk_*.wasm" >/dev/null; then
+    mv "$NEW/split/"chunk_*.wasm "$PKG/"
+fi
+
+say "[3/7] wasm-bindgen $have on the frame -> $PKG"
+# --keep-lld-exports: the parts reach the frame's function table through its export.
+wasm-bindgen --target web --no-typescript --keep-lld-exports --out-dir "$PKG" --out-name "$NAME" "$NEW/split/$NAME.wasm"
 mv "$PKG/${NAME}_bg.wasm" "$PKG/$NAME.wasm"
+rm -rf "$NEW/split"
 
-say "[3/6] wasm-opt -Oz ($(stat -c %s "$PKG/$NAME.wasm") bytes before)"
-"$WASM_OPT" -Oz "${WASM_FEATURES[@]}" "$PKG/$NAME.wasm" -o "$PKG/$NAME.wasm"
-echo "    $(stat -c %s "$PKG/$NAME.wasm") bytes after"
+say "[4/7] wasm-opt -Oz on $(find "$PKG" -name '*.wasm' | wc -l) parts ($(du -cb "$PKG"/*.wasm | tail -n 1 | cut -f1) bytes before)"
+optimise_parts
+echo "    $(du -cb "$PKG"/*.wasm | tail -n 1 | cut -f1) bytes after"
 
-say "[4/6] assets: style/main.css -> pkg/$NAME.css, public/ -> the site, hashed names, .br/.gz"
+say "[5/7] assets: style/main.css -> pkg/$NAME.css, public/ -> the site, hashed names, .br/.gz"
 cp style/main.css "$PKG/$NAME.css"
 if [[ -d public ]] && [[ -n "$(ls -A public)" ]]; then
     cp -a public/. "$NEW/"
@@ -164,20 +247,18 @@ fi
 # public/ scripts travel compressed too (/forms.js on the signed-out pages).
 for f in "$NEW"/*.js; do
     [[ -e $f ]] || continue
-    brotli -q 11 -f -o "$f.br" "$f"
-    gzip -9 -n -c "$f" >"$f.gz"
+    compress "$f"
 done
 : >"$NEW/hash.txt"
-for ext in wasm js css; do
-    hash_asset "$ext"
-done
+name_bundle
+hash_asset css
 sed 's/^/    /' "$NEW/hash.txt"
-echo "    $NAME.wasm over the wire: $(stat -c %s "$PKG/$NAME.wasm.br") bytes brotli, $(stat -c %s "$PKG/$NAME.wasm.gz") bytes gzip"
+echo "    the frame over the wire: $(stat -c %s "$PKG/$NAME.wasm.br") bytes brotli, $(stat -c %s "$PKG/$NAME.wasm.gz") bytes gzip"
 
-say "[5/6] server -> target/release/secryn"
+say "[6/7] server -> target/release/secryn"
 cargo build -p server --release
 
-say "[6/6] swap the site into place"
+say "[7/7] swap the site into place"
 swap_site
 
 say "build done in $((SECONDS - start)) s: target/release/secryn, $SITE/"

@@ -5,6 +5,7 @@
 #   scripts/ensure-tools.sh [build|test|bench]...     (default: build)
 #
 #   build: wasm32 target, rustfmt/clippy, wasm-bindgen CLI (= the version in Cargo.lock),
+#          wasm-split-cli ($WASM_SPLIT_VERSION in scripts/lib.sh),
 #          end2end/node_modules (Playwright, binaryen's wasm-opt), brotli and gzip
 #   test:  build + Debian chromium + PostgreSQL running on 127.0.0.1:5432 with role/password
 #          secryn/secryn (CREATEDB) and database secryn_test + aiosmtpd (the SMTP sink)
@@ -89,6 +90,22 @@ ensure_wasm_bindgen() {
     [[ "$have" == "$want" ]] || die "wasm-bindgen on PATH is '${have:-none}' after installing $want (check PATH: $(command -v wasm-bindgen || echo none))"
 }
 
+# wasm-split (scripts/build.sh cuts the browser bundle into the frame and one part per area).
+# Its crate pins the version the build was measured with; it prints no version, so cargo's
+# list of installed packages tells.
+ensure_wasm_split() {
+    if command -v wasm-split-cli >/dev/null 2>&1 \
+        && cargo install --list | grep -qx "wasm_split_cli_support v$WASM_SPLIT_VERSION:"; then
+        say "ok: wasm-split-cli $WASM_SPLIT_VERSION"
+        return
+    fi
+    say "cargo install wasm_split_cli_support --version $WASM_SPLIT_VERSION (about a minute)"
+    cargo install wasm_split_cli_support --version "$WASM_SPLIT_VERSION" --locked --features build-binary --force \
+        || die "cargo install wasm_split_cli_support --version $WASM_SPLIT_VERSION failed"
+    command -v wasm-split-cli >/dev/null 2>&1 \
+        || die "wasm-split-cli is not on PATH after installing it (PATH: $PATH)"
+}
+
 ensure_node_modules() {
     command -v node >/dev/null 2>&1 || die "node is missing: Node.js 20 or newer is needed for Playwright and wasm-opt"
     command -v npm >/dev/null 2>&1 || die "npm is missing"
@@ -119,6 +136,7 @@ ensure_compressors() {
 step_build() {
     ensure_rust
     ensure_wasm_bindgen
+    ensure_wasm_split
     ensure_node_modules
     ensure_compressors
 }

@@ -4,6 +4,9 @@
 SECRYN_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$SECRYN_ROOT" || exit 1
 
+# The wasm-split CLI (crate wasm_split_cli_support) the build cuts the browser bundle with.
+WASM_SPLIT_VERSION=0.2.4
+
 # Tools installed with `cargo install` land here; a non-login shell may not have it on PATH.
 if [[ -d "${CARGO_HOME:-$HOME/.cargo}/bin" ]]; then
     export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"

@@ -2,8 +2,9 @@ import { type APIRequestContext, expect, test } from "@playwright/test";
 import { ADMIN, signIn, waitForHydration, watchConsole } from "../helpers";
 
 const IMMUTABLE = "public, max-age=31536000, immutable";
-// What scripts/build.sh names a bundle file: secryn.<16 hex of its SHA-256>.<ext>.
-const HASHED = /^\/pkg\/secryn\.[0-9a-f]{16}\.(wasm|js|css)$/;
+// What scripts/build.sh names a bundle file: <stem>.<16 hex>.<ext>, the build id (the frame,
+// the area parts and their loader) or the stylesheet's content hash.
+const HASHED = /^\/pkg\/\w+\.[0-9a-f]{16}\.(wasm|js|css)$/;
 
 // The /pkg/ files a page's HTML names (stylesheet, module preload, wasm preload).
 async function referencedAssets(request: APIRequestContext, path: string): Promise<string[]> {
@@ -25,12 +26,12 @@ test("the browser bundle is served compressed and hydrates the page", async ({ p
   await page.goto("/projects");
   await waitForHydration(page);
   const assets = await referencedAssets(page.request, "/projects");
-  expect(assets.map((a) => a.split(".").pop()).sort()).toEqual(["css", "js", "wasm"]);
+  expect([...new Set(assets.map((a) => a.split(".").pop()))].sort()).toEqual(["css", "js", "wasm"]);
   for (const asset of assets) {
     expect(encodings.get(asset), asset).toBe("br");
   }
   // A client that accepts only gzip gets gzip; one that accepts nothing gets the file as it is.
-  const wasm = assets.find((a) => a.endsWith(".wasm")) ?? "";
+  const wasm = assets.find((a) => /^\/pkg\/secryn\..*\.wasm$/.test(a)) ?? "";
   const gz = await page.request.get(wasm, { headers: { "accept-encoding": "gzip" } });
   expect(gz.headers()["content-encoding"]).toBe("gzip");
   const plain = await page.request.get(wasm, { headers: { "accept-encoding": "identity" } });
@@ -50,7 +51,7 @@ test("pages name content-hashed assets that cache for a year; pages are not stor
   expect(page.status()).toBe(200);
   expect(page.headers()["cache-control"]).toBe("no-store");
   const assets = await referencedAssets(request, "/projects");
-  expect(assets.length).toBe(3);
+  expect(assets.length).toBeGreaterThan(3);
   for (const asset of assets) {
     expect(asset).toMatch(HASHED);
     for (const encoding of ["br", "identity"]) {
@@ -64,6 +65,41 @@ test("pages name content-hashed assets that cache for a year; pages are not stor
   const missing = await request.get("/pkg/secryn.0000000000000000.wasm");
   expect(missing.status()).toBe(404);
   expect(missing.headers()["cache-control"]).toBe("no-store");
+});
+
+// The bundle is cut by area (app/src/ui/split.rs): a page's HTML names the frame and the parts
+// of its own area, and the browser fetches nothing else to show it. Opening another area
+// later fetches that area's parts, and the page works.
+test("a page fetches only the bundle parts its HTML names, and another area's on the way", async ({ page }) => {
+  const errors = watchConsole(page);
+  const fetched = new Set<string>();
+  page.on("request", (r) => {
+    const name = new URL(r.url()).pathname;
+    if (name.startsWith("/pkg/") && name.endsWith(".wasm")) fetched.add(name);
+  });
+  await signIn(page, ADMIN.email, ADMIN.password);
+  await expect(page.getByRole("heading", { name: `Welcome, ${ADMIN.name}` })).toBeVisible();
+  const areas = new Set<string>();
+  for (const path of ["/", "/projects", "/admin/users", "/admin/logs", "/support", "/profile"]) {
+    fetched.clear();
+    await page.goto(path);
+    await waitForHydration(page);
+    const named = await referencedAssets(page.request, path);
+    const parts = named.filter((a) => a.startsWith("/pkg/split_"));
+    expect(parts.length, `${path} names its area's part`).toBe(1);
+    areas.add(parts[0]);
+    expect([...fetched].filter((f) => !named.includes(f)), `${path} fetched parts its HTML does not name`).toEqual([]);
+  }
+  expect(areas.size, "start, admin, logs and support are four areas").toBe(4);
+  // From the users page (admin area) to the logs (another area) without a page load.
+  await page.goto("/admin/users");
+  await waitForHydration(page);
+  fetched.clear();
+  await page.getByRole("link", { name: "Logs", exact: true }).first().click();
+  await expect(page).toHaveURL(/\/admin\/logs\/audit$/);
+  await expect(page.getByRole("heading", { level: 1 })).toContainText("Logs");
+  expect([...fetched].some((f) => f.startsWith("/pkg/split_logs_area_")), "the logs part was fetched").toBe(true);
+  expect(errors).toEqual([]);
 });
 
 // The pages a signed-out visitor meets are plain forms that work without the bundle, so they

@@ -149,18 +149,22 @@ fn is_page(path: &str) -> bool {
         || matches!(path, "/healthz" | "/readyz" | crate::mcp::PATH))
 }
 
-/// Cache policy of a static file. A content-hashed name never changes content, so browsers
-/// keep it a year without asking; other names (favicon, the unhashed aliases) are revalidated
-/// on each use; a missing file is never cached (it may appear with the next build).
+/// Cache policy of a static file. A bundle file named `<stem>.<hash>.<ext>` (the frame, the
+/// parts of each area and their loader carry the build id, the stylesheet its content hash)
+/// never changes content, so browsers keep it a year without asking; other names (favicon,
+/// the unhashed aliases) are revalidated on each use; a missing file is never cached (it may
+/// appear with the next build).
 fn static_cache_control(path: &str, status: StatusCode) -> &'static str {
     if !(status.is_success() || status == StatusCode::NOT_MODIFIED) {
         return "no-store";
     }
     let hashed = path
         .strip_prefix("/pkg/")
-        .and_then(|name| name.strip_prefix(OUTPUT_NAME)?.strip_prefix('.'))
-        .and_then(|rest| rest.split_once('.'))
-        .is_some_and(|(hash, ext)| is_content_hash(hash) && matches!(ext, "wasm" | "js" | "css"));
+        .and_then(|name| name.rsplit_once('.'))
+        .and_then(|(rest, ext)| Some((rest.rsplit_once('.')?, ext)))
+        .is_some_and(|((stem, hash), ext)| {
+            !stem.is_empty() && is_content_hash(hash) && matches!(ext, "wasm" | "js" | "css")
+        });
     if hashed { "public, max-age=31536000, immutable" } else { "no-cache" }
 }
 
@@ -498,6 +502,10 @@ mod tests {
         let year = "public, max-age=31536000, immutable";
         assert_eq!(static_cache_control("/pkg/secryn.0123456789abcdef.wasm", ok), year);
         assert_eq!(static_cache_control("/pkg/secryn.0123456789abcdef.css", StatusCode::NOT_MODIFIED), year);
+        assert_eq!(static_cache_control("/pkg/chunk_7.0123456789abcdef.wasm", ok), year);
+        assert_eq!(static_cache_control("/pkg/__wasm_split.0123456789abcdef.js", ok), year);
+        assert_eq!(static_cache_control("/pkg/0123456789abcdef.js", ok), "no-cache");
+        assert_eq!(static_cache_control("/pkg/__wasm_split_manifest.0123456789abcdef.json", ok), "no-cache");
         assert_eq!(static_cache_control("/pkg/secryn.wasm", ok), "no-cache");
         assert_eq!(static_cache_control("/pkg/secryn.0123456789ABCDEF.js", ok), "no-cache");
         assert_eq!(static_cache_control("/pkg/secryn.0123.js", ok), "no-cache");

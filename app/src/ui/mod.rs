@@ -3,17 +3,15 @@
 pub mod components;
 pub mod layout;
 pub mod pages;
+pub mod split;
 pub mod theme;
 
-use crate::domain::logs::LogKind;
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::SsrMode;
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
-use pages::logs::LogsPage;
-use pages::project::{ProjectPage, ProjectTab, ProjectTabBody};
-use pages::vault::{VaultPage, VaultTab, VaultTabBody};
+use split::{lazy, page};
 
 /// The HTML document around the app (server side only renders this).
 pub fn shell(options: leptos::config::LeptosOptions) -> impl IntoView {
@@ -30,7 +28,11 @@ pub fn shell(options: leptos::config::LeptosOptions) -> impl IntoView {
                 // Content-hashed names (`pkg/secryn.<hash>.css`) read from the site's hash.txt.
                 <HashedStylesheet options=options.clone() id="secryn" />
                 {if ships_bundle() {
-                    view! { <HydrationScripts options /> }.into_any()
+                    view! {
+                        {split_preloads(&options)}
+                        <HydrationScripts options />
+                    }
+                    .into_any()
                 } else {
                     // Keeps typed fields across a refused post; see the file.
                     view! { <script src="/forms.js" defer nonce=leptos::nonce::use_nonce()></script> }.into_any()
@@ -41,6 +43,19 @@ pub fn shell(options: leptos::config::LeptosOptions) -> impl IntoView {
                 <App />
             </body>
         </html>
+    }
+}
+
+/// The preload links of the page being rendered's area parts (see [`split::preload_links`]).
+fn split_preloads(options: &leptos::config::LeptosOptions) -> impl IntoView + use<> {
+    #[cfg(feature = "ssr")]
+    {
+        let path = with_context::<http::request::Parts, _>(|p| p.uri.path().to_owned()).unwrap_or_default();
+        split::preload_links(options, &path)
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let _ = options;
     }
 }
 
@@ -93,40 +108,40 @@ pub fn App() -> impl IntoView {
         <Title formatter=|t: String| if t.is_empty() { "Secryn".to_owned() } else { format!("{t} · Secryn") } />
         <Router>
             <Routes fallback=pages::not_found::NotFound>
-                <Route path=path!("/setup") view=pages::setup::SetupPage ssr=SsrMode::Async />
-                <Route path=path!("/login") view=pages::login::LoginPage ssr=SsrMode::Async />
-                <Route path=path!("/invite/:token") view=pages::invite::InvitePage ssr=SsrMode::Async />
-                <Route path=path!("/reset/:token") view=pages::invite::ResetPage ssr=SsrMode::Async />
+                <Route path=path!("/setup") view={lazy::<{ page::SETUP }>()} ssr=SsrMode::Async />
+                <Route path=path!("/login") view={lazy::<{ page::LOGIN }>()} ssr=SsrMode::Async />
+                <Route path=path!("/invite/:token") view={lazy::<{ page::INVITE }>()} ssr=SsrMode::Async />
+                <Route path=path!("/reset/:token") view={lazy::<{ page::RESET }>()} ssr=SsrMode::Async />
                 <ParentRoute path=path!("") view=layout::Layout ssr=SsrMode::Async>
-                    <Route path=path!("/") view=pages::home::HomePage />
-                    <Route path=path!("/profile") view=pages::profile::ProfilePage />
-                    <Route path=path!("/notifications") view=pages::notifications::NotificationsPage />
-                    <Route path=path!("/projects") view=pages::projects::ProjectsPage />
-                    <ParentRoute path=path!("/projects/:id") view=ProjectPage>
-                        <Route path=path!("") view=|| view! { <ProjectTabBody tab=ProjectTab::Vaults /> } />
-                        <Route path=path!("members") view=|| view! { <ProjectTabBody tab=ProjectTab::Members /> } />
-                        <Route path=path!("settings") view=|| view! { <ProjectTabBody tab=ProjectTab::Settings /> } />
+                    <Route path=path!("/") view={lazy::<{ page::HOME }>()} />
+                    <Route path=path!("/profile") view={lazy::<{ page::PROFILE }>()} />
+                    <Route path=path!("/notifications") view={lazy::<{ page::NOTIFICATIONS }>()} />
+                    <Route path=path!("/projects") view={lazy::<{ page::PROJECTS }>()} />
+                    <ParentRoute path=path!("/projects/:id") view={lazy::<{ page::PROJECT }>()}>
+                        <Route path=path!("") view={lazy::<{ page::PROJECT_VAULTS }>()} />
+                        <Route path=path!("members") view={lazy::<{ page::PROJECT_MEMBERS }>()} />
+                        <Route path=path!("settings") view={lazy::<{ page::PROJECT_SETTINGS }>()} />
                     </ParentRoute>
-                    <ParentRoute path=path!("/vaults/:id") view=VaultPage>
-                        <Route path=path!("") view=|| view! { <VaultTabBody tab=VaultTab::Secrets /> } />
-                        <Route path=path!("keys") view=|| view! { <VaultTabBody tab=VaultTab::Keys /> } />
-                        <Route path=path!("certificates") view=|| view! { <VaultTabBody tab=VaultTab::Certificates /> } />
-                        <Route path=path!("access-keys") view=|| view! { <VaultTabBody tab=VaultTab::AccessKeys /> } />
-                        <Route path=path!("settings") view=|| view! { <VaultTabBody tab=VaultTab::Settings /> } />
+                    <ParentRoute path=path!("/vaults/:id") view={lazy::<{ page::VAULT }>()}>
+                        <Route path=path!("") view={lazy::<{ page::VAULT_SECRETS }>()} />
+                        <Route path=path!("keys") view={lazy::<{ page::VAULT_KEYS }>()} />
+                        <Route path=path!("certificates") view={lazy::<{ page::VAULT_CERTIFICATES }>()} />
+                        <Route path=path!("access-keys") view={lazy::<{ page::VAULT_ACCESS_KEYS }>()} />
+                        <Route path=path!("settings") view={lazy::<{ page::VAULT_SETTINGS }>()} />
                     </ParentRoute>
-                    <Route path=path!("/secrets/:id") view=pages::secret::SecretPageView />
-                    <Route path=path!("/keys/:id") view=pages::key::KeyPageView />
-                    <Route path=path!("/certificates/:id") view=pages::certificate::CertificatePageView />
-                    <Route path=path!("/admin/users") view=pages::users::UsersPage />
-                    <Route path=path!("/admin/backups") view=pages::backups::BackupsPage />
-                    <Route path=path!("/admin/settings") view=pages::settings::SettingsPage />
-                    <Route path=path!("/support") view=pages::support::SupportPage />
-                    <Route path=path!("/support/:id") view=pages::support::TicketPage />
-                    <Route path=path!("/admin/logs") view=pages::logs::LogsHome />
-                    <Route path=path!("/admin/logs/audit") view=|| view! { <LogsPage kind=LogKind::Audit /> } />
-                    <Route path=path!("/admin/logs/requests") view=|| view! { <LogsPage kind=LogKind::Requests /> } />
-                    <Route path=path!("/admin/logs/users") view=|| view! { <LogsPage kind=LogKind::Users /> } />
-                    <Route path=path!("/admin/logs/mcp") view=|| view! { <LogsPage kind=LogKind::Mcp /> } />
+                    <Route path=path!("/secrets/:id") view={lazy::<{ page::SECRET }>()} />
+                    <Route path=path!("/keys/:id") view={lazy::<{ page::KEY }>()} />
+                    <Route path=path!("/certificates/:id") view={lazy::<{ page::CERTIFICATE }>()} />
+                    <Route path=path!("/admin/users") view={lazy::<{ page::USERS }>()} />
+                    <Route path=path!("/admin/backups") view={lazy::<{ page::BACKUPS }>()} />
+                    <Route path=path!("/admin/settings") view={lazy::<{ page::SETTINGS }>()} />
+                    <Route path=path!("/support") view={lazy::<{ page::SUPPORT }>()} />
+                    <Route path=path!("/support/:id") view={lazy::<{ page::TICKET }>()} />
+                    <Route path=path!("/admin/logs") view={lazy::<{ page::LOGS }>()} />
+                    <Route path=path!("/admin/logs/audit") view={lazy::<{ page::LOGS_AUDIT }>()} />
+                    <Route path=path!("/admin/logs/requests") view={lazy::<{ page::LOGS_REQUESTS }>()} />
+                    <Route path=path!("/admin/logs/users") view={lazy::<{ page::LOGS_USERS }>()} />
+                    <Route path=path!("/admin/logs/mcp") view={lazy::<{ page::LOGS_MCP }>()} />
                 </ParentRoute>
             </Routes>
         </Router>

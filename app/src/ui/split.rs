@@ -1,0 +1,349 @@
+//! Pages the browser loads on demand: the bundle a first visit downloads holds the frame
+//! (router, layout, reactive runtime, shared components) and the part of the one area the
+//! page belongs to, not every page of the app.
+//!
+//! Each area is one `#[lazy]` function, which the build (`scripts/build.sh`, wasm-split)
+//! cuts into its own WASM file; code two areas share lands in a file of its own, loaded with
+//! either. A page is named by a number rather than a function so that nothing outside its
+//! area refers to its code (a function pointer would pull the page into the frame). Areas
+//! group pages a person moves between, because every extra file compresses worse than one
+//! (measured in `docs/decisions.md`). On the server the areas are plain async functions, and
+//! the page's HTML names the area's files so the browser fetches them with the bundle.
+
+use super::pages::logs::LogsPage;
+use super::pages::project::{ProjectPage, ProjectTab, ProjectTabBody};
+use super::pages::vault::{VaultPage, VaultTab, VaultTabBody};
+use super::pages::{
+    backups, certificate, home, invite, key, login, logs, notifications, profile, projects, secret, settings, setup,
+    support, users,
+};
+use crate::domain::logs::LogKind;
+use leptos::lazy;
+use leptos::prelude::*;
+use std::future::Future;
+
+/// The pages, numbered by area: the tens digit is the area (see [`load_page`]).
+pub mod page {
+    pub const SETUP: u8 = 0;
+    pub const LOGIN: u8 = 1;
+    pub const INVITE: u8 = 2;
+    pub const RESET: u8 = 3;
+    pub const HOME: u8 = 10;
+    pub const PROJECTS: u8 = 11;
+    pub const PROFILE: u8 = 12;
+    pub const NOTIFICATIONS: u8 = 13;
+    pub const PROJECT: u8 = 20;
+    pub const PROJECT_VAULTS: u8 = 21;
+    pub const PROJECT_MEMBERS: u8 = 22;
+    pub const PROJECT_SETTINGS: u8 = 23;
+    pub const VAULT: u8 = 30;
+    pub const VAULT_SECRETS: u8 = 31;
+    pub const VAULT_KEYS: u8 = 32;
+    pub const VAULT_CERTIFICATES: u8 = 33;
+    pub const VAULT_ACCESS_KEYS: u8 = 34;
+    pub const VAULT_SETTINGS: u8 = 35;
+    pub const SECRET: u8 = 40;
+    pub const KEY: u8 = 41;
+    pub const CERTIFICATE: u8 = 42;
+    pub const USERS: u8 = 50;
+    pub const BACKUPS: u8 = 51;
+    pub const SETTINGS: u8 = 52;
+    pub const SUPPORT: u8 = 60;
+    pub const TICKET: u8 = 61;
+    pub const LOGS: u8 = 70;
+    pub const LOGS_AUDIT: u8 = 71;
+    pub const LOGS_REQUESTS: u8 = 72;
+    pub const LOGS_USERS: u8 = 73;
+    pub const LOGS_MCP: u8 = 74;
+}
+
+/// The route view of page `P` (a [`page`] number).
+pub fn lazy<const P: u8>() -> fn() -> AnyView {
+    page_view::<P>
+}
+
+/// Page `P`, built at once when its area is in place: always on the server (the areas are
+/// plain functions there) and in the browser on the first page, whose area the frontend loads
+/// before it hydrates, so the page renders and hydrates as it would without the split. Opening
+/// a page of another area in the browser first fetches that area, and the page appears when
+/// it is in.
+///
+/// Leptos's lazy routes were measured instead and not taken: hydrating through them left the
+/// content of some pages out (a full load of a project page as a Project Manager showed the
+/// frame only) and panicked on others, about one run in five.
+fn page_view<const P: u8>() -> AnyView {
+    let mut load = Box::pin(load_page(P));
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match load.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(view) => view,
+        std::task::Poll::Pending => Suspend::new(load).into_any(),
+    }
+}
+
+/// Page `p` from its area.
+async fn load_page(p: u8) -> AnyView {
+    match p / 10 {
+        0 => signed_out_area(p).await,
+        1 => start_area(p).await,
+        2 => project_area(p).await,
+        3 => vault_area(p).await,
+        4 => item_area(p).await,
+        5 => admin_area(p).await,
+        6 => support_area(p).await,
+        _ => logs_area(p).await,
+    }
+}
+
+/// Sign-in, setup and the pages invitation and reset links open. They ship no bundle when
+/// opened directly; a signed-in page can still navigate to them.
+#[lazy]
+fn signed_out_area(p: u8) -> AnyView {
+    match p {
+        page::SETUP => view! { <setup::SetupPage /> }.into_any(),
+        page::LOGIN => view! { <login::LoginPage /> }.into_any(),
+        page::INVITE => view! { <invite::InvitePage /> }.into_any(),
+        _ => view! { <invite::ResetPage /> }.into_any(),
+    }
+}
+
+/// Home, the projects list and the signed-in person's own pages.
+#[lazy]
+fn start_area(p: u8) -> AnyView {
+    match p {
+        page::HOME => view! { <home::HomePage /> }.into_any(),
+        page::PROJECTS => view! { <projects::ProjectsPage /> }.into_any(),
+        page::PROFILE => view! { <profile::ProfilePage /> }.into_any(),
+        _ => view! { <notifications::NotificationsPage /> }.into_any(),
+    }
+}
+
+/// A project and its tabs.
+#[lazy]
+fn project_area(p: u8) -> AnyView {
+    match p {
+        page::PROJECT => view! { <ProjectPage /> }.into_any(),
+        page::PROJECT_VAULTS => view! { <ProjectTabBody tab=ProjectTab::Vaults /> }.into_any(),
+        page::PROJECT_MEMBERS => view! { <ProjectTabBody tab=ProjectTab::Members /> }.into_any(),
+        _ => view! { <ProjectTabBody tab=ProjectTab::Settings /> }.into_any(),
+    }
+}
+
+/// A vault and its tabs.
+#[lazy]
+fn vault_area(p: u8) -> AnyView {
+    match p {
+        page::VAULT => view! { <VaultPage /> }.into_any(),
+        page::VAULT_SECRETS => view! { <VaultTabBody tab=VaultTab::Secrets /> }.into_any(),
+        page::VAULT_KEYS => view! { <VaultTabBody tab=VaultTab::Keys /> }.into_any(),
+        page::VAULT_CERTIFICATES => view! { <VaultTabBody tab=VaultTab::Certificates /> }.into_any(),
+        page::VAULT_ACCESS_KEYS => view! { <VaultTabBody tab=VaultTab::AccessKeys /> }.into_any(),
+        _ => view! { <VaultTabBody tab=VaultTab::Settings /> }.into_any(),
+    }
+}
+
+/// One secret, key or certificate.
+#[lazy]
+fn item_area(p: u8) -> AnyView {
+    match p {
+        page::SECRET => view! { <secret::SecretPageView /> }.into_any(),
+        page::KEY => view! { <key::KeyPageView /> }.into_any(),
+        _ => view! { <certificate::CertificatePageView /> }.into_any(),
+    }
+}
+
+/// The Admin pages: users, backups, instance settings.
+#[lazy]
+fn admin_area(p: u8) -> AnyView {
+    match p {
+        page::USERS => view! { <users::UsersPage /> }.into_any(),
+        page::BACKUPS => view! { <backups::BackupsPage /> }.into_any(),
+        _ => view! { <settings::SettingsPage /> }.into_any(),
+    }
+}
+
+/// Support tickets.
+#[lazy]
+fn support_area(p: u8) -> AnyView {
+    match p {
+        page::SUPPORT => view! { <support::SupportPage /> }.into_any(),
+        _ => view! { <support::TicketPage /> }.into_any(),
+    }
+}
+
+/// The logs.
+#[lazy]
+fn logs_area(p: u8) -> AnyView {
+    match p {
+        page::LOGS => view! { <logs::LogsHome /> }.into_any(),
+        page::LOGS_AUDIT => view! { <LogsPage kind=LogKind::Audit /> }.into_any(),
+        page::LOGS_REQUESTS => view! { <LogsPage kind=LogKind::Requests /> }.into_any(),
+        page::LOGS_USERS => view! { <LogsPage kind=LogKind::Users /> }.into_any(),
+        _ => view! { <LogsPage kind=LogKind::Mcp /> }.into_any(),
+    }
+}
+
+/// An area of the app: one `#[lazy]` function above and the WASM parts it is cut into.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Area {
+    Start,
+    Project,
+    Vault,
+    Item,
+    Admin,
+    Support,
+    Logs,
+}
+
+impl Area {
+    /// The area of the page at `path`; `None` for the pages of the frame (not found) and
+    /// those sent without the bundle. Mirrors the routes in [`super::App`] (the browser tests
+    /// check that a page fetches no part its HTML did not name).
+    pub fn of(path: &str) -> Option<Area> {
+        let mut segments = path.trim_start_matches('/').split('/');
+        let first = segments.next().unwrap_or_default();
+        let nested = segments.next().is_some_and(|s| !s.is_empty());
+        Some(match first {
+            "" | "profile" | "notifications" => Area::Start,
+            "projects" if !nested => Area::Start,
+            "projects" => Area::Project,
+            "vaults" => Area::Vault,
+            "secrets" | "keys" | "certificates" => Area::Item,
+            "support" => Area::Support,
+            "admin" if path.starts_with("/admin/logs") => Area::Logs,
+            "admin" => Area::Admin,
+            _ => return None,
+        })
+    }
+
+    /// The name of the area's `#[lazy]` function, which starts its key in the build's manifest.
+    pub fn name(self) -> &'static str {
+        match self {
+            Area::Start => "start_area",
+            Area::Project => "project_area",
+            Area::Vault => "vault_area",
+            Area::Item => "item_area",
+            Area::Admin => "admin_area",
+            Area::Support => "support_area",
+            Area::Logs => "logs_area",
+        }
+    }
+
+    /// Loads the area's parts (the browser starts fetching them with the page, from its
+    /// preload links). Called before hydration, so that the router finds the page's code in
+    /// place and takes the page over in document order, as it does without the split.
+    #[cfg(feature = "hydrate")]
+    pub async fn load(self) {
+        match self {
+            Area::Start => __preload_start_area().await,
+            Area::Project => __preload_project_area().await,
+            Area::Vault => __preload_vault_area().await,
+            Area::Item => __preload_item_area().await,
+            Area::Admin => __preload_admin_area().await,
+            Area::Support => __preload_support_area().await,
+            Area::Logs => __preload_logs_area().await,
+        }
+    }
+}
+
+/// The `<link>`s that let the browser fetch the area parts of the page at `path` alongside
+/// the frame, instead of after the frame has started and asked for them. They come from the
+/// build's manifest (scripts/name-parts.mjs), read once from the site folder the server
+/// serves; without one (a build without the split) there is nothing to preload.
+#[cfg(feature = "ssr")]
+pub fn preload_links(options: &leptos::config::LeptosOptions, path: &str) -> impl IntoView + use<> {
+    let parts = Area::of(path).map(|area| manifest(options).parts(area.name())).unwrap_or_default();
+    let loader = (!parts.is_empty()).then(|| manifest(options).loader.clone()).flatten();
+    view! {
+        {loader.map(|href| view! { <link rel="modulepreload" href=href crossorigin="anonymous" /> })}
+        {parts
+            .into_iter()
+            .map(|href| {
+                view! { <link rel="preload" href=href r#as="fetch" r#type="application/wasm" crossorigin="anonymous" /> }
+            })
+            .collect_view()}
+    }
+}
+
+/// What the build wrote about its split bundle: the parts loader's URL and, per area, the
+/// URLs of the files it loads.
+#[cfg(feature = "ssr")]
+#[derive(Default)]
+struct Manifest {
+    loader: Option<String>,
+    areas: std::collections::HashMap<String, Vec<String>>,
+}
+
+#[cfg(feature = "ssr")]
+impl Manifest {
+    /// The files of `area` (a manifest key is the area's name and a number wasm-split adds).
+    fn parts(&self, area: &str) -> Vec<String> {
+        self.areas
+            .iter()
+            .find(|(key, _)| key.strip_prefix(area).and_then(|rest| rest.strip_prefix('_')).is_some_and(is_number))
+            .map(|(_, files)| files.clone())
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn is_number(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Reads the manifest the first time a page asks (one site per server run).
+#[cfg(feature = "ssr")]
+fn manifest(options: &leptos::config::LeptosOptions) -> &'static Manifest {
+    static MANIFEST: std::sync::OnceLock<Manifest> = std::sync::OnceLock::new();
+    MANIFEST.get_or_init(|| read_manifest(options).unwrap_or_default())
+}
+
+#[cfg(feature = "ssr")]
+fn read_manifest(options: &leptos::config::LeptosOptions) -> Option<Manifest> {
+    let hashes = std::fs::read_to_string(&*options.hash_file).ok()?;
+    let id = hashes.lines().filter_map(|l| l.split_once(':')).find(|(k, _)| k.trim() == "split")?.1.trim();
+    let pkg = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
+    let text = std::fs::read_to_string(pkg.join(format!("__wasm_split_manifest.{id}.json"))).ok()?;
+    let files: std::collections::HashMap<String, Vec<String>> = serde_json::from_str(&text).ok()?;
+    let url = |file: &str| format!("/{}/{file}", options.site_pkg_dir);
+    Some(Manifest {
+        loader: Some(url(&format!("__wasm_split.{id}.js"))),
+        areas: files
+            .into_iter()
+            .map(|(area, parts)| (area, parts.iter().map(|p| url(&format!("{p}.wasm"))).collect()))
+            .collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_page_path_names_the_area_that_holds_its_page() {
+        let cases = [
+            ("/", Some(Area::Start)),
+            ("/projects", Some(Area::Start)),
+            ("/profile", Some(Area::Start)),
+            ("/notifications", Some(Area::Start)),
+            ("/projects/01a2", Some(Area::Project)),
+            ("/projects/01a2/members", Some(Area::Project)),
+            ("/vaults/01a2", Some(Area::Vault)),
+            ("/vaults/01a2/access-keys", Some(Area::Vault)),
+            ("/secrets/01a2", Some(Area::Item)),
+            ("/keys/01a2", Some(Area::Item)),
+            ("/certificates/01a2", Some(Area::Item)),
+            ("/admin/users", Some(Area::Admin)),
+            ("/admin/backups", Some(Area::Admin)),
+            ("/admin/settings", Some(Area::Admin)),
+            ("/support", Some(Area::Support)),
+            ("/support/01a2", Some(Area::Support)),
+            ("/admin/logs", Some(Area::Logs)),
+            ("/admin/logs/mcp", Some(Area::Logs)),
+            ("/login", None),
+            ("/nowhere", None),
+        ];
+        for (path, area) in cases {
+            assert_eq!(Area::of(path), area, "{path}");
+        }
+    }
+}
