@@ -26,17 +26,24 @@ pub fn SettingsPage() -> impl IntoView {
     let test = FormAction::<SendTestMail>::new();
     let errors = action_error(save);
     let test_errors = action_error(test);
-    let view_of = wire::resource(move || (save.version().get(), test.version().get()), |_| mail_settings());
+    // The forms are read again only after the server took a change: a refused save leaves
+    // what the person typed in place, beside its errors, instead of rebuilding the form from
+    // the stored values under their cursor.
+    let mail_changed = RwSignal::new(0u32);
+    let instance_changed = RwSignal::new(0u32);
+    let view_of = wire::resource(move || mail_changed.get(), |_| mail_settings());
     let save_instance = FormAction::<SaveInstanceSettings>::new();
     let instance_errors = action_error(save_instance);
-    let instance = wire::resource(move || save_instance.version().get(), |_| instance_settings());
+    let instance = wire::resource(move || instance_changed.get(), |_| instance_settings());
     Effect::new(move |_| {
         if let Some(Ok(_)) = save_instance.value().get() {
+            instance_changed.update(|n| *n += 1);
             toasts.show("Instance settings saved.");
         }
     });
     Effect::new(move |_| {
         if let Some(Ok(_)) = save.value().get() {
+            mail_changed.update(|n| *n += 1);
             toasts.show("E-mail settings saved.");
         }
     });
