@@ -148,8 +148,12 @@ report_route home / "$signed_in"
 report_route projects /projects "$signed_in"
 report_route project "$project" "$signed_in"
 report_route vault "$vault" "$signed_in"
+report_route "access keys" "${vault:+$vault/access-keys}" "$signed_in"
 report_route secret "$secret" "$signed_in"
 report_route users /admin/users "$signed_in"
+report_route settings /admin/settings "$signed_in"
+report_route logs /admin/logs/audit "$signed_in"
+report_route support /support "$signed_in"
 
 all=0
 for asset in "${!BR_BYTES[@]}"; do

@@ -1,5 +1,5 @@
 import { type APIRequestContext, expect, test } from "@playwright/test";
-import { ADMIN, signIn, waitForHydration, watchConsole } from "../helpers";
+import { ADMIN, openVault, signIn, waitForHydration, watchConsole } from "../helpers";
 
 const IMMUTABLE = "public, max-age=31536000, immutable";
 // What scripts/build.sh names a bundle file: <stem>.<16 hex>.<ext>, the build id (the frame,
@@ -90,7 +90,7 @@ test("a page fetches only the bundle parts its HTML names, and another area's on
     areas.add(parts[0]);
     expect([...fetched].filter((f) => !named.includes(f)), `${path} fetched parts its HTML does not name`).toEqual([]);
   }
-  expect(areas.size, "start, admin, logs and support are four areas").toBe(4);
+  expect(areas.size, "start, users, logs and support are four areas").toBe(4);
   // From the users page (admin area) to the logs (another area) without a page load.
   await page.goto("/admin/users");
   await waitForHydration(page);
@@ -99,6 +99,42 @@ test("a page fetches only the bundle parts its HTML names, and another area's on
   await expect(page).toHaveURL(/\/admin\/logs\/audit$/);
   await expect(page.getByRole("heading", { level: 1 })).toContainText("Logs");
   expect([...fetched].some((f) => f.startsWith("/pkg/split_logs_area_")), "the logs part was fetched").toBe(true);
+  expect(errors).toEqual([]);
+});
+
+// A vault's tabs live in three areas (secrets; keys and certificates; access keys and
+// settings), each holding the vault's frame too. Switching tabs fetches the tab's area and
+// keeps the frame; a tab loaded directly names its own area only.
+test("vault tabs of other areas load inside the kept frame", async ({ page }) => {
+  const errors = watchConsole(page);
+  const fetched = new Set<string>();
+  page.on("request", (r) => {
+    const name = new URL(r.url()).pathname;
+    if (name.startsWith("/pkg/") && name.endsWith(".wasm")) fetched.add(name);
+  });
+  await openVault(page, "Split areas", "tabs");
+  const vault = page.url().replace(/\/$/, "");
+  await page.goto(vault);
+  await waitForHydration(page);
+  const frame = page.getByRole("heading", { level: 1, name: "tabs" });
+  const marker = await frame.evaluate((h) => (h.dataset.kept = "yes"));
+  expect(marker).toBe("yes");
+  for (const [tab, area, shows] of [
+    ["Access keys", "vault_admin_area", "New access key"],
+    ["Keys", "crypto_area", "New key"],
+    ["Settings", "vault_admin_area", "Save access settings"],
+    ["Secrets", "vault_area", "New secret"],
+  ]) {
+    await page.getByRole("navigation", { name: "Vault sections" }).getByRole("link", { name: tab, exact: true }).click();
+    await expect(page.getByRole("button", { name: shows }).first()).toBeVisible();
+    await expect(frame, `the frame stays across the ${tab} tab`).toHaveAttribute("data-kept", "yes");
+    expect([...fetched].some((f) => f.startsWith(`/pkg/split_${area}_`)), `${tab} fetched its area`).toBe(true);
+  }
+  for (const [tab, area] of [["access-keys", "vault_admin_area"], ["certificates", "crypto_area"]]) {
+    const named = await referencedAssets(page.request, `${vault}/${tab}`);
+    const parts = named.filter((a) => a.startsWith("/pkg/split_"));
+    expect(parts.map((p) => p.split("/pkg/split_")[1].startsWith(area)), `${tab} names ${area} only`).toEqual([true]);
+  }
   expect(errors).toEqual([]);
 });
 

@@ -8,6 +8,7 @@ use app::domain::{AppError, ErrorCode};
 use app::server::request;
 use app::server::services::{auth, setup};
 use app::server::{AppState, RequestMeta, SessionCtx, Shared};
+use app::ui::split::hash_of;
 use app::ui::{CspNonce, is_link_page};
 use app::{App, shell};
 use axum::Router;
@@ -114,11 +115,6 @@ fn pin_site(options: &LeptosOptions) -> LeptosOptions {
         let _ = HASH_FILE.set(hash_file);
     }
     pinned
-}
-
-/// The hash of one bundle file (`wasm`, `js`, `css`) in a hash file (`css: 0123abcd…` lines).
-fn hash_of<'a>(hashes: &'a str, kind: &str) -> Option<&'a str> {
-    hashes.lines().filter_map(|l| l.split_once(':')).find(|(k, _)| k.trim() == kind).map(|(_, h)| h.trim())
 }
 
 /// The stylesheet's URL for pages Leptos does not render (API docs, the gone page): the

@@ -12,7 +12,7 @@
 
 use super::pages::logs::LogsPage;
 use super::pages::project::{ProjectPage, ProjectTab, ProjectTabBody};
-use super::pages::vault::{VaultPage, VaultTab, VaultTabBody};
+use super::pages::vault::{self, VaultPage};
 use super::pages::{
     backups, certificate, home, invite, key, login, logs, notifications, profile, projects, secret, settings, setup,
     support, users,
@@ -22,7 +22,8 @@ use leptos::lazy;
 use leptos::prelude::*;
 use std::future::Future;
 
-/// The pages, numbered by area: the tens digit is the area (see [`load_page`]).
+/// The pages, numbered by area: the tens digit is the area that holds the page (see
+/// [`Area::holding`]). The vault page's frame is held by every area with a vault tab.
 pub mod page {
     pub const SETUP: u8 = 0;
     pub const LOGIN: u8 = 1;
@@ -38,23 +39,23 @@ pub mod page {
     pub const PROJECT_SETTINGS: u8 = 23;
     pub const VAULT: u8 = 30;
     pub const VAULT_SECRETS: u8 = 31;
-    pub const VAULT_KEYS: u8 = 32;
-    pub const VAULT_CERTIFICATES: u8 = 33;
-    pub const VAULT_ACCESS_KEYS: u8 = 34;
-    pub const VAULT_SETTINGS: u8 = 35;
-    pub const SECRET: u8 = 40;
-    pub const KEY: u8 = 41;
-    pub const CERTIFICATE: u8 = 42;
-    pub const USERS: u8 = 50;
-    pub const BACKUPS: u8 = 51;
-    pub const SETTINGS: u8 = 52;
-    pub const SUPPORT: u8 = 60;
-    pub const TICKET: u8 = 61;
-    pub const LOGS: u8 = 70;
-    pub const LOGS_AUDIT: u8 = 71;
-    pub const LOGS_REQUESTS: u8 = 72;
-    pub const LOGS_USERS: u8 = 73;
-    pub const LOGS_MCP: u8 = 74;
+    pub const VAULT_KEYS: u8 = 40;
+    pub const VAULT_CERTIFICATES: u8 = 41;
+    pub const KEY: u8 = 42;
+    pub const CERTIFICATE: u8 = 43;
+    pub const SECRET: u8 = 50;
+    pub const VAULT_ACCESS_KEYS: u8 = 60;
+    pub const VAULT_SETTINGS: u8 = 61;
+    pub const USERS: u8 = 70;
+    pub const BACKUPS: u8 = 80;
+    pub const SETTINGS: u8 = 81;
+    pub const SUPPORT: u8 = 90;
+    pub const TICKET: u8 = 91;
+    pub const LOGS: u8 = 100;
+    pub const LOGS_AUDIT: u8 = 101;
+    pub const LOGS_REQUESTS: u8 = 102;
+    pub const LOGS_USERS: u8 = 103;
+    pub const LOGS_MCP: u8 = 104;
 }
 
 /// The route view of page `P` (a [`page`] number).
@@ -72,7 +73,8 @@ pub fn lazy<const P: u8>() -> fn() -> AnyView {
 /// content of some pages out (a full load of a project page as a Project Manager showed the
 /// frame only) and panicked on others, about one run in five.
 fn page_view<const P: u8>() -> AnyView {
-    let mut load = Box::pin(load_page(P));
+    let path = leptos_router::hooks::use_location().pathname.get_untracked();
+    let mut load = Box::pin(load_page(Area::holding(P, &path), P));
     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
     match load.as_mut().poll(&mut cx) {
         std::task::Poll::Ready(view) => view,
@@ -80,17 +82,20 @@ fn page_view<const P: u8>() -> AnyView {
     }
 }
 
-/// Page `p` from its area.
-async fn load_page(p: u8) -> AnyView {
-    match p / 10 {
-        0 => signed_out_area(p).await,
-        1 => start_area(p).await,
-        2 => project_area(p).await,
-        3 => vault_area(p).await,
-        4 => item_area(p).await,
-        5 => admin_area(p).await,
-        6 => support_area(p).await,
-        _ => logs_area(p).await,
+/// Page `p` from `area`.
+async fn load_page(area: Option<Area>, p: u8) -> AnyView {
+    match area {
+        None => signed_out_area(p).await,
+        Some(Area::Start) => start_area(p).await,
+        Some(Area::Project) => project_area(p).await,
+        Some(Area::Vault) => vault_area(p).await,
+        Some(Area::Crypto) => crypto_area(p).await,
+        Some(Area::Secret) => secret_area(p).await,
+        Some(Area::VaultAdmin) => vault_admin_area(p).await,
+        Some(Area::Users) => users_area(p).await,
+        Some(Area::Admin) => admin_area(p).await,
+        Some(Area::Support) => support_area(p).await,
+        Some(Area::Logs) => logs_area(p).await,
     }
 }
 
@@ -128,34 +133,54 @@ fn project_area(p: u8) -> AnyView {
     }
 }
 
-/// A vault and its tabs.
+/// A vault with its secrets: the page people come to most, so it carries no other tab.
 #[lazy]
 fn vault_area(p: u8) -> AnyView {
     match p {
         page::VAULT => view! { <VaultPage /> }.into_any(),
-        page::VAULT_SECRETS => view! { <VaultTabBody tab=VaultTab::Secrets /> }.into_any(),
-        page::VAULT_KEYS => view! { <VaultTabBody tab=VaultTab::Keys /> }.into_any(),
-        page::VAULT_CERTIFICATES => view! { <VaultTabBody tab=VaultTab::Certificates /> }.into_any(),
-        page::VAULT_ACCESS_KEYS => view! { <VaultTabBody tab=VaultTab::AccessKeys /> }.into_any(),
-        _ => view! { <VaultTabBody tab=VaultTab::Settings /> }.into_any(),
+        _ => vault::secrets_tab(),
     }
 }
 
-/// One secret, key or certificate.
+/// Keys and certificates: a vault's tabs of them and their own pages, which share their
+/// code (rows, algorithms, dates of validity).
 #[lazy]
-fn item_area(p: u8) -> AnyView {
+fn crypto_area(p: u8) -> AnyView {
     match p {
-        page::SECRET => view! { <secret::SecretPageView /> }.into_any(),
+        page::VAULT => view! { <VaultPage /> }.into_any(),
+        page::VAULT_KEYS => vault::keys_tab(),
+        page::VAULT_CERTIFICATES => vault::certificates_tab(),
         page::KEY => view! { <key::KeyPageView /> }.into_any(),
         _ => view! { <certificate::CertificatePageView /> }.into_any(),
     }
 }
 
-/// The Admin pages: users, backups, instance settings.
+/// One secret.
+#[lazy]
+fn secret_area(_: u8) -> AnyView {
+    view! { <secret::SecretPageView /> }.into_any()
+}
+
+/// A vault with the tabs of those who manage it: access keys and settings.
+#[lazy]
+fn vault_admin_area(p: u8) -> AnyView {
+    match p {
+        page::VAULT => view! { <VaultPage /> }.into_any(),
+        page::VAULT_ACCESS_KEYS => vault::access_keys_tab(),
+        _ => vault::settings_tab(),
+    }
+}
+
+/// Admin → Users.
+#[lazy]
+fn users_area(_: u8) -> AnyView {
+    view! { <users::UsersPage /> }.into_any()
+}
+
+/// The other Admin pages: backups and instance settings.
 #[lazy]
 fn admin_area(p: u8) -> AnyView {
     match p {
-        page::USERS => view! { <users::UsersPage /> }.into_any(),
         page::BACKUPS => view! { <backups::BackupsPage /> }.into_any(),
         _ => view! { <settings::SettingsPage /> }.into_any(),
     }
@@ -182,13 +207,17 @@ fn logs_area(p: u8) -> AnyView {
     }
 }
 
-/// An area of the app: one `#[lazy]` function above and the WASM parts it is cut into.
+/// An area of the app: one `#[lazy]` function above and the WASM parts it is cut into. The
+/// signed-out pages' area has no variant: those pages are sent without the bundle.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Area {
     Start,
     Project,
     Vault,
-    Item,
+    Crypto,
+    Secret,
+    VaultAdmin,
+    Users,
     Admin,
     Support,
     Logs,
@@ -199,19 +228,47 @@ impl Area {
     /// those sent without the bundle. Mirrors the routes in [`super::App`] (the browser tests
     /// check that a page fetches no part its HTML did not name).
     pub fn of(path: &str) -> Option<Area> {
-        let mut segments = path.trim_start_matches('/').split('/');
-        let first = segments.next().unwrap_or_default();
-        let nested = segments.next().is_some_and(|s| !s.is_empty());
-        Some(match first {
-            "" | "profile" | "notifications" => Area::Start,
-            "projects" if !nested => Area::Start,
-            "projects" => Area::Project,
-            "vaults" => Area::Vault,
-            "secrets" | "keys" | "certificates" => Area::Item,
-            "support" => Area::Support,
-            "admin" if path.starts_with("/admin/logs") => Area::Logs,
-            "admin" => Area::Admin,
+        let mut segments = path.trim_start_matches('/').split('/').map(|s| (!s.is_empty()).then_some(s));
+        let first = segments.next().flatten().unwrap_or_default();
+        let second = segments.next().flatten();
+        let third = segments.next().flatten();
+        Some(match (first, second) {
+            ("" | "profile" | "notifications", _) | ("projects", None) => Area::Start,
+            ("projects", Some(_)) => Area::Project,
+            ("vaults", _) => match third {
+                None => Area::Vault,
+                Some("keys" | "certificates") => Area::Crypto,
+                Some(_) => Area::VaultAdmin,
+            },
+            ("secrets", _) => Area::Secret,
+            ("keys" | "certificates", _) => Area::Crypto,
+            ("support", _) => Area::Support,
+            ("admin", Some("logs")) => Area::Logs,
+            ("admin", Some("users")) => Area::Users,
+            ("admin", _) => Area::Admin,
             _ => return None,
+        })
+    }
+
+    /// The area that holds page `p` when the browser is at `path`: the page's own, or for
+    /// the vault page's frame, which every area with a vault tab holds, the one of the open
+    /// tab (the area the browser loaded with the page).
+    fn holding(p: u8, path: &str) -> Option<Area> {
+        Some(match p / 10 {
+            0 => return None,
+            1 => Area::Start,
+            2 => Area::Project,
+            3 if p == page::VAULT => {
+                Area::of(path).filter(|a| matches!(a, Area::Crypto | Area::VaultAdmin)).unwrap_or(Area::Vault)
+            }
+            3 => Area::Vault,
+            4 => Area::Crypto,
+            5 => Area::Secret,
+            6 => Area::VaultAdmin,
+            7 => Area::Users,
+            8 => Area::Admin,
+            9 => Area::Support,
+            _ => Area::Logs,
         })
     }
 
@@ -221,7 +278,10 @@ impl Area {
             Area::Start => "start_area",
             Area::Project => "project_area",
             Area::Vault => "vault_area",
-            Area::Item => "item_area",
+            Area::Crypto => "crypto_area",
+            Area::Secret => "secret_area",
+            Area::VaultAdmin => "vault_admin_area",
+            Area::Users => "users_area",
             Area::Admin => "admin_area",
             Area::Support => "support_area",
             Area::Logs => "logs_area",
@@ -237,7 +297,10 @@ impl Area {
             Area::Start => __preload_start_area().await,
             Area::Project => __preload_project_area().await,
             Area::Vault => __preload_vault_area().await,
-            Area::Item => __preload_item_area().await,
+            Area::Crypto => __preload_crypto_area().await,
+            Area::Secret => __preload_secret_area().await,
+            Area::VaultAdmin => __preload_vault_admin_area().await,
+            Area::Users => __preload_users_area().await,
             Area::Admin => __preload_admin_area().await,
             Area::Support => __preload_support_area().await,
             Area::Logs => __preload_logs_area().await,
@@ -300,7 +363,7 @@ fn manifest(options: &leptos::config::LeptosOptions) -> &'static Manifest {
 #[cfg(feature = "ssr")]
 fn read_manifest(options: &leptos::config::LeptosOptions) -> Option<Manifest> {
     let hashes = std::fs::read_to_string(&*options.hash_file).ok()?;
-    let id = hashes.lines().filter_map(|l| l.split_once(':')).find(|(k, _)| k.trim() == "split")?.1.trim();
+    let id = hash_of(&hashes, "split")?;
     let pkg = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
     let text = std::fs::read_to_string(pkg.join(format!("__wasm_split_manifest.{id}.json"))).ok()?;
     let files: std::collections::HashMap<String, Vec<String>> = serde_json::from_str(&text).ok()?;
@@ -312,6 +375,13 @@ fn read_manifest(options: &leptos::config::LeptosOptions) -> Option<Manifest> {
             .map(|(area, parts)| (area, parts.iter().map(|p| url(&format!("{p}.wasm"))).collect()))
             .collect(),
     })
+}
+
+/// The hash or build id of one kind of bundle file (`wasm`, `js`, `css`, `split`) in the
+/// build's hash file (`css: 0123abcd…` lines).
+#[cfg(feature = "ssr")]
+pub fn hash_of<'a>(hashes: &'a str, kind: &str) -> Option<&'a str> {
+    hashes.lines().filter_map(|l| l.split_once(':')).find(|(k, _)| k.trim() == kind).map(|(_, h)| h.trim())
 }
 
 #[cfg(test)]
@@ -328,22 +398,56 @@ mod tests {
             ("/projects/01a2", Some(Area::Project)),
             ("/projects/01a2/members", Some(Area::Project)),
             ("/vaults/01a2", Some(Area::Vault)),
-            ("/vaults/01a2/access-keys", Some(Area::Vault)),
-            ("/secrets/01a2", Some(Area::Item)),
-            ("/keys/01a2", Some(Area::Item)),
-            ("/certificates/01a2", Some(Area::Item)),
-            ("/admin/users", Some(Area::Admin)),
+            ("/vaults/01a2/", Some(Area::Vault)),
+            ("/vaults/01a2/access-keys", Some(Area::VaultAdmin)),
+            ("/vaults/01a2/settings", Some(Area::VaultAdmin)),
+            ("/vaults/01a2/keys", Some(Area::Crypto)),
+            ("/vaults/01a2/certificates", Some(Area::Crypto)),
+            ("/secrets/01a2", Some(Area::Secret)),
+            ("/keys/01a2", Some(Area::Crypto)),
+            ("/certificates/01a2", Some(Area::Crypto)),
+            ("/admin/users", Some(Area::Users)),
             ("/admin/backups", Some(Area::Admin)),
             ("/admin/settings", Some(Area::Admin)),
             ("/support", Some(Area::Support)),
             ("/support/01a2", Some(Area::Support)),
             ("/admin/logs", Some(Area::Logs)),
             ("/admin/logs/mcp", Some(Area::Logs)),
+            ("/projects/", Some(Area::Start)),
             ("/login", None),
             ("/nowhere", None),
         ];
         for (path, area) in cases {
             assert_eq!(Area::of(path), area, "{path}");
         }
+    }
+
+    /// The browser loads the area of the page's path before it hydrates; every route view
+    /// on that path (the vault frame and its tab included) must find its page in that area.
+    #[test]
+    fn every_view_of_a_path_is_held_by_the_area_the_browser_loads() {
+        let cases: [(&str, &[u8]); 15] = [
+            ("/", &[page::HOME]),
+            ("/projects/01a2", &[page::PROJECT, page::PROJECT_VAULTS]),
+            ("/projects/01a2/settings", &[page::PROJECT, page::PROJECT_SETTINGS]),
+            ("/vaults/01a2", &[page::VAULT, page::VAULT_SECRETS]),
+            ("/vaults/01a2/keys", &[page::VAULT, page::VAULT_KEYS]),
+            ("/vaults/01a2/certificates", &[page::VAULT, page::VAULT_CERTIFICATES]),
+            ("/vaults/01a2/access-keys", &[page::VAULT, page::VAULT_ACCESS_KEYS]),
+            ("/vaults/01a2/settings", &[page::VAULT, page::VAULT_SETTINGS]),
+            ("/secrets/01a2", &[page::SECRET]),
+            ("/keys/01a2", &[page::KEY]),
+            ("/certificates/01a2", &[page::CERTIFICATE]),
+            ("/admin/users", &[page::USERS]),
+            ("/admin/settings", &[page::SETTINGS]),
+            ("/support/01a2", &[page::TICKET]),
+            ("/admin/logs/audit", &[page::LOGS_AUDIT]),
+        ];
+        for (path, pages) in cases {
+            for &p in pages {
+                assert_eq!(Area::holding(p, path), Area::of(path), "page {p} at {path}");
+            }
+        }
+        assert_eq!(Area::holding(page::LOGIN, "/login"), None);
     }
 }

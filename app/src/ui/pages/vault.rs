@@ -10,9 +10,6 @@ use crate::api::projects::{
     SaveVaultSettings, SetVaultMember, UpdateVault, get_vault, get_vault_access, vault_who_has_access,
 };
 use crate::domain::AppError;
-use crate::domain::access_key::AccessKeyInfo;
-use crate::domain::certificate::CertRow;
-use crate::domain::key::KeyRow;
 use crate::domain::org::{AccessHolder, UserOption, VaultAccessList, VaultDetail};
 use crate::domain::permission::{Action, Decision, Resource as Target, can};
 use crate::ui::components::action::{FormAction, PostForm};
@@ -97,7 +94,7 @@ struct VaultState {
 /// The vault page: its frame (title, notices, "Who has access", tabs) and the tab's child
 /// route below it, so switching tabs keeps the frame and only the tab shows progress.
 ///
-/// Every resource of the page and its tabs is created here or in [`VaultTabBody`], outside
+/// Every resource of the page and its tabs is created here or in [`vault_tab`], outside
 /// any `Suspense`: server rendering may run a suspended view more than once, and a resource
 /// created there would not line up with the browser's when the page hydrates.
 #[component]
@@ -150,51 +147,92 @@ fn VaultFrame(vault: VaultDetail, access: RwSignal<u32>) -> impl IntoView {
     }
 }
 
-/// One tab of the vault page (a child route). Its list is loaded here, beside the vault, and
-/// the tab renders once both are in; a tab the viewer may not open is the 404 page, and a
+/// One tab of the vault page (a child route). `load` starts its list beside the vault's, and
+/// `show` draws the tab once both are in; a tab the viewer may not open is the 404 page, and a
 /// vault that failed to load leaves the tab empty (the frame says why).
-#[component]
-pub fn VaultTabBody(tab: VaultTab) -> impl IntoView {
-    let Some(VaultState { vault, reload, access }) = use_context::<VaultState>() else {
-        return view! { <NotFound /> }.into_any();
-    };
-    let params = use_params_map();
-    let id = move || params.with(|p| p.get("id").unwrap_or_default());
-    let data = match tab {
-        VaultTab::Secrets => TabData::Secrets(SecretsQuery::new(id)),
-        VaultTab::Keys => TabData::Keys(Reloading::new(id, list_keys)),
-        VaultTab::Certificates => TabData::Certificates(Reloading::new(id, list_certificates)),
-        VaultTab::AccessKeys => TabData::AccessKeys(Reloading::new(id, list_access_keys)),
-        VaultTab::Settings => TabData::Settings(Reloading::new(id, get_vault_access)),
-    };
-    view! {
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match vault.await {
-                    Err(_) => ().into_any(),
-                    Ok(v) if !allowed(&v, tab.needs()) => view! { <NotFound /> }.into_any(),
-                    Ok(vault) => match data {
-                        TabData::Secrets(query) => view! { <SecretsTab vault query /> }.into_any(),
-                        TabData::Keys(keys) => view! { <KeysTab vault keys /> }.into_any(),
-                        TabData::Certificates(certificates) => view! { <CertificatesTab vault certificates /> }.into_any(),
-                        TabData::AccessKeys(keys) => view! { <AccessKeysTab vault keys /> }.into_any(),
-                        TabData::Settings(list) => view! { <SettingsTab vault reload access list /> }.into_any(),
-                    },
-                }
-            })}
-        </Transition>
-    }
-    .into_any()
+///
+/// Generic rather than one component that matches on the tab, so that each tab's code is
+/// named only by its own route and lands in its own part of the browser bundle
+/// (app/src/ui/split.rs).
+fn vault_tab<D, V>(tab: VaultTab, load: impl FnOnce(VaultId) -> D, show: fn(VaultDetail, VaultState, D) -> V) -> AnyView
+where
+    D: Copy + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    untrack(move || {
+        let Some(state) = use_context::<VaultState>() else {
+            return view! { <NotFound /> }.into_any();
+        };
+        let params = use_params_map();
+        let data = load(VaultId(params));
+        view! {
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match state.vault.await {
+                        Err(_) => ().into_any(),
+                        Ok(v) if !allowed(&v, tab.needs()) => view! { <NotFound /> }.into_any(),
+                        Ok(vault) => show(vault, state, data).into_any(),
+                    }
+                })}
+            </Transition>
+        }
+        .into_any()
+    })
 }
 
-/// The list a tab loads beside the vault.
+/// The vault's id in the page's address, for a tab's list to load.
 #[derive(Clone, Copy)]
-enum TabData {
-    Secrets(SecretsQuery),
-    Keys(Reloading<Vec<KeyRow>>),
-    Certificates(Reloading<Vec<CertRow>>),
-    AccessKeys(Reloading<Vec<AccessKeyInfo>>),
-    Settings(Reloading<VaultAccessList>),
+struct VaultId(Memo<leptos_router::params::ParamsMap>);
+
+impl VaultId {
+    fn reader(self) -> impl Fn() -> String + Copy + Send + Sync + 'static {
+        move || self.0.with(|p| p.get("id").unwrap_or_default())
+    }
+}
+
+/// The Secrets tab, the vault page's first.
+pub fn secrets_tab() -> AnyView {
+    vault_tab(
+        VaultTab::Secrets,
+        |id| SecretsQuery::new(id.reader()),
+        |vault, _, query| view! { <SecretsTab vault query /> },
+    )
+}
+
+/// The Keys tab.
+pub fn keys_tab() -> AnyView {
+    vault_tab(
+        VaultTab::Keys,
+        |id| Reloading::new(id.reader(), list_keys),
+        |vault, _, keys| view! { <KeysTab vault keys /> },
+    )
+}
+
+/// The Certificates tab.
+pub fn certificates_tab() -> AnyView {
+    vault_tab(
+        VaultTab::Certificates,
+        |id| Reloading::new(id.reader(), list_certificates),
+        |vault, _, certificates| view! { <CertificatesTab vault certificates /> },
+    )
+}
+
+/// The Access keys tab.
+pub fn access_keys_tab() -> AnyView {
+    vault_tab(
+        VaultTab::AccessKeys,
+        |id| Reloading::new(id.reader(), list_access_keys),
+        |vault, _, keys| view! { <AccessKeysTab vault keys /> },
+    )
+}
+
+/// The Settings tab.
+pub fn settings_tab() -> AnyView {
+    vault_tab(
+        VaultTab::Settings,
+        |id| Reloading::new(id.reader(), get_vault_access),
+        |vault, VaultState { reload, access, .. }, list| view! { <SettingsTab vault reload access list /> },
+    )
 }
 
 /// Who can see this vault, on every tab of the vault page, for everyone who can see the
