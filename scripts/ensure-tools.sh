@@ -6,7 +6,7 @@
 #
 #   build: wasm32 target, rustfmt/clippy, wasm-bindgen CLI (= the version in Cargo.lock),
 #          wasm-split-cli ($WASM_SPLIT_VERSION in scripts/lib.sh),
-#          end2end/node_modules (Playwright, binaryen's wasm-opt), brotli and gzip
+#          end2end/node_modules (Playwright, binaryen's wasm-opt, terser), brotli and gzip
 #   test:  build + Debian chromium + PostgreSQL running on 127.0.0.1:5432 with role/password
 #          secryn/secryn (CREATEDB) and database secryn_test + aiosmtpd (the SMTP sink)
 #   bench: test + wrk, curl
@@ -117,6 +117,7 @@ ensure_node_modules() {
     if [[ -d $dir/node_modules && -f $dir/node_modules/.package-lock.json \
         && ! $dir/package-lock.json -nt $dir/node_modules/.package-lock.json \
         && -x $dir/node_modules/.bin/wasm-opt && -x $dir/node_modules/.bin/playwright \
+        && -x $dir/node_modules/.bin/terser \
         && -d $dir/node_modules/@axe-core/playwright ]]; then
         say "ok: end2end/node_modules"
     else
