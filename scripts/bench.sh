@@ -96,6 +96,9 @@ bench_wasm_size() {
     [[ -n $id ]] || die "target/site/hash.txt names no split build id"
     figure "WASM all parts brotli -q 11" \
         "$(cat target/site/pkg/*."$id".wasm.br | wc -c) bytes in $(find target/site/pkg/ -name "*.$id.wasm" | wc -l) files"
+    # What browsers fetch instead: one pack per area (its parts in one file).
+    figure "WASM area packs brotli -q 11" \
+        "$(cat target/site/pkg/pack_*."$id".pack.br | wc -c) bytes in $(find target/site/pkg/ -name "pack_*.$id.pack" | wc -l) packs"
 }
 
 # The per-route bundle table, read from this server's pages (scripts/bundle-report.sh); run

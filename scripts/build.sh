@@ -98,7 +98,7 @@ name_bundle() {
     for f in "$PKG"/*."$id".js; do
         minify "$f"
     done
-    for f in "$PKG"/*."$id".wasm "$PKG"/*."$id".js; do
+    for f in "$PKG"/*."$id".wasm "$PKG"/*."$id".js "$PKG"/*."$id".pack; do
         compress "$f"
     done
     plain_names "$id" wasm

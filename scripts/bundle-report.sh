@@ -2,9 +2,9 @@
 # Bundle budgets: for each route, the WASM + JS + CSS a first visit downloads, brotli-compressed
 # as the running server sends them, beside its budget:
 #   sign-in (/login): WASM + JS <= 200 KB, and any page: WASM + JS + CSS <= 350 KB (KB = 1000 bytes).
-# The files come from each page's HTML (every .wasm, .js and .css file it references), so the
-# table follows what pages really load: on the signed-out pages (plain forms) the stylesheet and
-# /forms.js only, the one bundle on the rest.
+# The files come from each page's HTML (every .wasm, .pack (an area's WASM parts in one), .js
+# and .css file it references), so the table follows what pages really load: on the
+# signed-out pages (plain forms) the stylesheet and /forms.js only, the bundle on the rest.
 # Nothing is built: it reads a running server (`make bench` calls it against its own).
 #
 # Usage: scripts/bundle-report.sh [BASE_URL]      (default http://127.0.0.1:3200, the bench server)
@@ -101,13 +101,13 @@ report_route() {
         return
     fi
     local assets
-    assets="$(grep -oE '"/[A-Za-z0-9._/-]+\.(wasm|js|css)"' "$WORK/page.html" | tr -d '"' | sort -u || true)"
+    assets="$(grep -oE '"/[A-Za-z0-9._/-]+\.(wasm|pack|js|css)"' "$WORK/page.html" | tr -d '"' | sort -u || true)"
     [[ $assets == */pkg/* ]] || die "$path references no /pkg/ asset: is the site built?"
     while IFS= read -r asset; do
         measure_asset "$asset"
         bytes=${BR_BYTES[$asset]}
         case "$asset" in
-            *.wasm) wasm=$((wasm + bytes)) ;;
+            *.wasm | *.pack) wasm=$((wasm + bytes)) ;;
             *.js) js=$((js + bytes)) ;;
             *.css) css=$((css + bytes)) ;;
         esac

@@ -3,13 +3,13 @@ import { ADMIN, openVault, signIn, waitForHydration, watchConsole } from "../hel
 
 const IMMUTABLE = "public, max-age=31536000, immutable";
 // What scripts/build.sh names a bundle file: <stem>.<16 hex>.<ext>, the build id (the frame,
-// the area parts and their loader) or the stylesheet's content hash.
-const HASHED = /^\/pkg\/\w+\.[0-9a-f]{16}\.(wasm|js|css)$/;
+// the area packs and their loader) or the stylesheet's content hash.
+const HASHED = /^\/pkg\/\w+\.[0-9a-f]{16}\.(wasm|pack|js|css)$/;
 
-// The /pkg/ files a page's HTML names (stylesheet, module preload, wasm preload).
+// The /pkg/ files a page's HTML names (stylesheet, module preload, wasm and pack preloads).
 async function referencedAssets(request: APIRequestContext, path: string): Promise<string[]> {
   const html = await (await request.get(path)).text();
-  return [...new Set(html.match(/\/pkg\/[A-Za-z0-9._/-]+\.(?:wasm|js|css)/g) ?? [])].sort();
+  return [...new Set(html.match(/\/pkg\/[A-Za-z0-9._/-]+\.(?:wasm|pack|js|css)/g) ?? [])].sort();
 }
 
 // The browser bundle travels compressed (the build stores brotli and gzip copies) and still
@@ -26,7 +26,7 @@ test("the browser bundle is served compressed and hydrates the page", async ({ p
   await page.goto("/projects");
   await waitForHydration(page);
   const assets = await referencedAssets(page.request, "/projects");
-  expect([...new Set(assets.map((a) => a.split(".").pop()))].sort()).toEqual(["css", "js", "wasm"]);
+  expect([...new Set(assets.map((a) => a.split(".").pop()))].sort()).toEqual(["css", "js", "pack", "wasm"]);
   for (const asset of assets) {
     expect(encodings.get(asset), asset).toBe("br");
   }
@@ -67,15 +67,15 @@ test("pages name content-hashed assets that cache for a year; pages are not stor
   expect(missing.headers()["cache-control"]).toBe("no-store");
 });
 
-// The bundle is cut by area (app/src/ui/split.rs): a page's HTML names the frame and the parts
-// of its own area, and the browser fetches nothing else to show it. Opening another area
-// later fetches that area's parts, and the page works.
+// The bundle is cut by area (app/src/ui/split.rs): a page's HTML names the frame and the pack
+// of its own area's parts, and the browser fetches nothing else to show it. Opening another
+// area later fetches that area's pack, and the page works.
 test("a page fetches only the bundle parts its HTML names, and another area's on the way", async ({ page }) => {
   const errors = watchConsole(page);
   const fetched = new Set<string>();
   page.on("request", (r) => {
     const name = new URL(r.url()).pathname;
-    if (name.startsWith("/pkg/") && name.endsWith(".wasm")) fetched.add(name);
+    if (name.startsWith("/pkg/") && /\.(wasm|pack)$/.test(name)) fetched.add(name);
   });
   await signIn(page, ADMIN.email, ADMIN.password);
   await expect(page.getByRole("heading", { name: `Welcome, ${ADMIN.name}` })).toBeVisible();
@@ -85,10 +85,10 @@ test("a page fetches only the bundle parts its HTML names, and another area's on
     await page.goto(path);
     await waitForHydration(page);
     const named = await referencedAssets(page.request, path);
-    const parts = named.filter((a) => a.startsWith("/pkg/split_"));
-    expect(parts.length, `${path} names its area's part`).toBe(1);
+    const parts = named.filter((a) => a.startsWith("/pkg/pack_"));
+    expect(parts.length, `${path} names its area's pack`).toBe(1);
     areas.add(parts[0]);
-    expect([...fetched].filter((f) => !named.includes(f)), `${path} fetched parts its HTML does not name`).toEqual([]);
+    expect([...fetched].filter((f) => !named.includes(f)), `${path} fetched WASM its HTML does not name`).toEqual([]);
   }
   expect(areas.size, "start, users, logs and support are four areas").toBe(4);
   // From the users page (admin area) to the logs (another area) without a page load.
@@ -98,7 +98,7 @@ test("a page fetches only the bundle parts its HTML names, and another area's on
   await page.getByRole("link", { name: "Logs", exact: true }).first().click();
   await expect(page).toHaveURL(/\/admin\/logs\/audit$/);
   await expect(page.getByRole("heading", { level: 1 })).toContainText("Logs");
-  expect([...fetched].some((f) => f.startsWith("/pkg/split_logs_area_")), "the logs part was fetched").toBe(true);
+  expect([...fetched].some((f) => f.startsWith("/pkg/pack_logs_area_")), "the logs pack was fetched").toBe(true);
   expect(errors).toEqual([]);
 });
 
@@ -110,7 +110,7 @@ test("vault tabs of other areas load inside the kept frame", async ({ page }) =>
   const fetched = new Set<string>();
   page.on("request", (r) => {
     const name = new URL(r.url()).pathname;
-    if (name.startsWith("/pkg/") && name.endsWith(".wasm")) fetched.add(name);
+    if (name.startsWith("/pkg/") && /\.(wasm|pack)$/.test(name)) fetched.add(name);
   });
   await openVault(page, "Split areas", "tabs");
   const vault = page.url().replace(/\/$/, "");
@@ -128,12 +128,12 @@ test("vault tabs of other areas load inside the kept frame", async ({ page }) =>
     await page.getByRole("navigation", { name: "Vault sections" }).getByRole("link", { name: tab, exact: true }).click();
     await expect(page.getByRole("button", { name: shows }).first()).toBeVisible();
     await expect(frame, `the frame stays across the ${tab} tab`).toHaveAttribute("data-kept", "yes");
-    expect([...fetched].some((f) => f.startsWith(`/pkg/split_${area}_`)), `${tab} fetched its area`).toBe(true);
+    expect([...fetched].some((f) => f.startsWith(`/pkg/pack_${area}_`)), `${tab} fetched its area`).toBe(true);
   }
   for (const [tab, area] of [["access-keys", "vault_admin_area"], ["certificates", "crypto_area"]]) {
     const named = await referencedAssets(page.request, `${vault}/${tab}`);
-    const parts = named.filter((a) => a.startsWith("/pkg/split_"));
-    expect(parts.map((p) => p.split("/pkg/split_")[1].startsWith(area)), `${tab} names ${area} only`).toEqual([true]);
+    const packs = named.filter((a) => a.startsWith("/pkg/pack_"));
+    expect(packs.map((p) => p.split("/pkg/pack_")[1].startsWith(area)), `${tab} names ${area} only`).toEqual([true]);
   }
   expect(errors).toEqual([]);
 });

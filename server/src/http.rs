@@ -146,7 +146,8 @@ fn is_page(path: &str) -> bool {
 }
 
 /// Cache policy of a static file. A bundle file named `<stem>.<hash>.<ext>` (the frame, the
-/// parts of each area and their loader carry the build id, the stylesheet its content hash)
+/// parts and packs of each area and their loader carry the build id, the stylesheet its
+/// content hash)
 /// never changes content, so browsers keep it a year without asking; other names (favicon,
 /// the unhashed aliases) are revalidated on each use; a missing file is never cached (it may
 /// appear with the next build).
@@ -159,7 +160,7 @@ fn static_cache_control(path: &str, status: StatusCode) -> &'static str {
         .and_then(|name| name.rsplit_once('.'))
         .and_then(|(rest, ext)| Some((rest.rsplit_once('.')?, ext)))
         .is_some_and(|((stem, hash), ext)| {
-            !stem.is_empty() && is_content_hash(hash) && matches!(ext, "wasm" | "js" | "css")
+            !stem.is_empty() && is_content_hash(hash) && matches!(ext, "wasm" | "js" | "css" | "pack")
         });
     if hashed { "public, max-age=31536000, immutable" } else { "no-cache" }
 }
@@ -500,6 +501,7 @@ mod tests {
         assert_eq!(static_cache_control("/pkg/secryn.0123456789abcdef.css", StatusCode::NOT_MODIFIED), year);
         assert_eq!(static_cache_control("/pkg/chunk_7.0123456789abcdef.wasm", ok), year);
         assert_eq!(static_cache_control("/pkg/__wasm_split.0123456789abcdef.js", ok), year);
+        assert_eq!(static_cache_control("/pkg/pack_vault_area_123.0123456789abcdef.pack", ok), year);
         assert_eq!(static_cache_control("/pkg/0123456789abcdef.js", ok), "no-cache");
         assert_eq!(static_cache_control("/pkg/__wasm_split_manifest.0123456789abcdef.json", ok), "no-cache");
         assert_eq!(static_cache_control("/pkg/secryn.wasm", ok), "no-cache");

@@ -308,43 +308,40 @@ impl Area {
     }
 }
 
-/// The `<link>`s that let the browser fetch the area parts of the page at `path` alongside
-/// the frame, instead of after the frame has started and asked for them. They come from the
-/// build's manifest (scripts/name-parts.mjs), read once from the site folder the server
-/// serves; without one (a build without the split) there is nothing to preload.
+/// The `<link>`s that let the browser fetch the area of the page at `path` alongside the
+/// frame, instead of after the frame has started and asked for it: the parts' loader and the
+/// area's pack (all its parts in one file, which compresses a third better than the parts
+/// one by one; scripts/name-parts.mjs). They come from the build's manifest, read once from
+/// the site folder the server serves; without one (a build without the split) there is
+/// nothing to preload.
 #[cfg(feature = "ssr")]
 pub fn preload_links(options: &leptos::config::LeptosOptions, path: &str) -> impl IntoView + use<> {
-    let parts = Area::of(path).map(|area| manifest(options).parts(area.name())).unwrap_or_default();
-    let loader = (!parts.is_empty()).then(|| manifest(options).loader.clone()).flatten();
+    let manifest = manifest(options);
+    let pack = Area::of(path).and_then(|area| manifest.pack(area.name()));
+    let loader = pack.is_some().then(|| manifest.loader.clone()).flatten();
     view! {
         {loader.map(|href| view! { <link rel="modulepreload" href=href crossorigin="anonymous" /> })}
-        {parts
-            .into_iter()
-            .map(|href| {
-                view! { <link rel="preload" href=href r#as="fetch" r#type="application/wasm" crossorigin="anonymous" /> }
-            })
-            .collect_view()}
+        {pack.map(|href| view! { <link rel="preload" href=href r#as="fetch" crossorigin="anonymous" /> })}
     }
 }
 
 /// What the build wrote about its split bundle: the parts loader's URL and, per area, the
-/// URLs of the files it loads.
+/// URL of its pack.
 #[cfg(feature = "ssr")]
 #[derive(Default)]
 struct Manifest {
     loader: Option<String>,
-    areas: std::collections::HashMap<String, Vec<String>>,
+    packs: std::collections::HashMap<String, String>,
 }
 
 #[cfg(feature = "ssr")]
 impl Manifest {
-    /// The files of `area` (a manifest key is the area's name and a number wasm-split adds).
-    fn parts(&self, area: &str) -> Vec<String> {
-        self.areas
+    /// The pack of `area` (a manifest key is the area's name and a number wasm-split adds).
+    fn pack(&self, area: &str) -> Option<String> {
+        self.packs
             .iter()
             .find(|(key, _)| key.strip_prefix(area).and_then(|rest| rest.strip_prefix('_')).is_some_and(is_number))
-            .map(|(_, files)| files.clone())
-            .unwrap_or_default()
+            .map(|(_, url)| url.clone())
     }
 }
 
@@ -366,14 +363,11 @@ fn read_manifest(options: &leptos::config::LeptosOptions) -> Option<Manifest> {
     let id = hash_of(&hashes, "split")?;
     let pkg = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
     let text = std::fs::read_to_string(pkg.join(format!("__wasm_split_manifest.{id}.json"))).ok()?;
-    let files: std::collections::HashMap<String, Vec<String>> = serde_json::from_str(&text).ok()?;
+    let packs: std::collections::HashMap<String, String> = serde_json::from_str(&text).ok()?;
     let url = |file: &str| format!("/{}/{file}", options.site_pkg_dir);
     Some(Manifest {
         loader: Some(url(&format!("__wasm_split.{id}.js"))),
-        areas: files
-            .into_iter()
-            .map(|(area, parts)| (area, parts.iter().map(|p| url(&format!("{p}.wasm"))).collect()))
-            .collect(),
+        packs: packs.into_iter().map(|(area, pack)| (area, url(&pack))).collect(),
     })
 }
 
