@@ -1,4 +1,4 @@
-import { type APIRequestContext, expect, test } from "@playwright/test";
+import { type APIRequestContext, expect, type Page, test } from "@playwright/test";
 import { ADMIN, openVault, signIn, waitForHydration, watchConsole } from "../helpers";
 
 const IMMUTABLE = "public, max-age=31536000, immutable";
@@ -10,6 +10,16 @@ const HASHED = /^\/pkg\/\w+\.[0-9a-f]{16}\.(wasm|pack|js|css)$/;
 async function referencedAssets(request: APIRequestContext, path: string): Promise<string[]> {
   const html = await (await request.get(path)).text();
   return [...new Set(html.match(/\/pkg\/[A-Za-z0-9._/-]+\.(?:wasm|pack|js|css)/g) ?? [])].sort();
+}
+
+// The WASM files (frame, parts, packs) the page fetches from now on, by path.
+function watchWasmFetches(page: Page): Set<string> {
+  const fetched = new Set<string>();
+  page.on("request", (r) => {
+    const name = new URL(r.url()).pathname;
+    if (name.startsWith("/pkg/") && /\.(wasm|pack)$/.test(name)) fetched.add(name);
+  });
+  return fetched;
 }
 
 // The browser bundle travels compressed (the build stores brotli and gzip copies) and still
@@ -72,11 +82,7 @@ test("pages name content-hashed assets that cache for a year; pages are not stor
 // area later fetches that area's pack, and the page works.
 test("a page fetches only the bundle parts its HTML names, and another area's on the way", async ({ page }) => {
   const errors = watchConsole(page);
-  const fetched = new Set<string>();
-  page.on("request", (r) => {
-    const name = new URL(r.url()).pathname;
-    if (name.startsWith("/pkg/") && /\.(wasm|pack)$/.test(name)) fetched.add(name);
-  });
+  const fetched = watchWasmFetches(page);
   await signIn(page, ADMIN.email, ADMIN.password);
   await expect(page.getByRole("heading", { name: `Welcome, ${ADMIN.name}` })).toBeVisible();
   const areas = new Set<string>();
@@ -102,16 +108,30 @@ test("a page fetches only the bundle parts its HTML names, and another area's on
   expect(errors).toEqual([]);
 });
 
+// A pack that does not arrive (a proxy that drops it, a network error) costs its size, not
+// the page: the loader fetches the area's parts one by one instead, and the page hydrates.
+test("without its pack an area loads from its parts", async ({ page }) => {
+  await signIn(page, ADMIN.email, ADMIN.password);
+  await expect(page.getByRole("heading", { name: `Welcome, ${ADMIN.name}` })).toBeVisible();
+  await page.route("**/pkg/pack_*", (route) => route.abort());
+  const fetched = watchWasmFetches(page);
+  await page.goto("/admin/users");
+  await waitForHydration(page);
+  await expect(page.getByRole("heading", { level: 1, name: "Users" })).toBeVisible();
+  const parts = [...fetched].filter((f) => /^\/pkg\/(split|chunk)_/.test(f));
+  expect(parts.some((f) => f.startsWith("/pkg/split_users_area_")), "the users part came on its own").toBe(true);
+  expect(parts.length, "and the chunks it needs").toBeGreaterThan(10);
+  // The page's own code runs: "Invite user" opens its panel in the browser.
+  await page.getByRole("button", { name: "Invite user" }).click();
+  await expect(page.getByRole("heading", { name: "Invite someone" })).toBeVisible();
+});
+
 // A vault's tabs live in three areas (secrets; keys and certificates; access keys and
 // settings), each holding the vault's frame too. Switching tabs fetches the tab's area and
 // keeps the frame; a tab loaded directly names its own area only.
 test("vault tabs of other areas load inside the kept frame", async ({ page }) => {
   const errors = watchConsole(page);
-  const fetched = new Set<string>();
-  page.on("request", (r) => {
-    const name = new URL(r.url()).pathname;
-    if (name.startsWith("/pkg/") && /\.(wasm|pack)$/.test(name)) fetched.add(name);
-  });
+  const fetched = watchWasmFetches(page);
   await openVault(page, "Split areas", "tabs");
   const vault = page.url().replace(/\/$/, "");
   await page.goto(vault);
