@@ -126,7 +126,7 @@ test("without its pack an area loads from its parts", async ({ page }) => {
   await expect(page.getByRole("heading", { name: "Invite someone" })).toBeVisible();
 });
 
-// A vault's tabs live in three areas (secrets; keys and certificates; access keys and
+// A vault's tabs live in four areas (secrets; keys; certificates; access keys and
 // settings), each holding the vault's frame too. Switching tabs fetches the tab's area and
 // keeps the frame; a tab loaded directly names its own area only.
 test("vault tabs of other areas load inside the kept frame", async ({ page }) => {
@@ -141,7 +141,7 @@ test("vault tabs of other areas load inside the kept frame", async ({ page }) =>
   expect(marker).toBe("yes");
   for (const [tab, area, shows] of [
     ["Access keys", "vault_admin_area", "New access key"],
-    ["Keys", "crypto_area", "New key"],
+    ["Keys", "keys_area", "New key"],
     ["Settings", "vault_admin_area", "Save access settings"],
     ["Secrets", "vault_area", "New secret"],
   ]) {
@@ -150,7 +150,7 @@ test("vault tabs of other areas load inside the kept frame", async ({ page }) =>
     await expect(frame, `the frame stays across the ${tab} tab`).toHaveAttribute("data-kept", "yes");
     expect([...fetched].some((f) => f.startsWith(`/pkg/pack_${area}_`)), `${tab} fetched its area`).toBe(true);
   }
-  for (const [tab, area] of [["access-keys", "vault_admin_area"], ["certificates", "crypto_area"]]) {
+  for (const [tab, area] of [["access-keys", "vault_admin_area"], ["certificates", "certificates_area"]]) {
     const named = await referencedAssets(page.request, `${vault}/${tab}`);
     const packs = named.filter((a) => a.startsWith("/pkg/pack_"));
     expect(packs.map((p) => p.split("/pkg/pack_")[1].startsWith(area)), `${tab} names ${area} only`).toEqual([true]);

@@ -4,11 +4,12 @@
 //!
 //! Each area is one `#[lazy]` function, which the build (`scripts/build.sh`, wasm-split)
 //! cuts into its own WASM file; code two areas share lands in a file of its own, loaded with
-//! either. A page is named by a number rather than a function so that nothing outside its
-//! area refers to its code (a function pointer would pull the page into the frame). Areas
-//! group pages a person moves between, because every extra file compresses worse than one
-//! (measured in `docs/decisions.md`). On the server the areas are plain async functions, and
-//! the page's HTML names the area's files so the browser fetches them with the bundle.
+//! either, and each area's files travel as one pack (`scripts/name-parts.mjs`). A page is
+//! named by a number rather than a function so that nothing outside its area refers to its
+//! code (a function pointer would pull the page into the frame). Every page must stay within
+//! the first-visit budget (`make bench`; figures in `docs/decisions.md`). On the server the
+//! areas are plain async functions, and the page's HTML names the area's pack so the browser
+//! fetches it with the bundle.
 
 use super::pages::logs::LogsPage;
 use super::pages::project::{ProjectPage, ProjectTab, ProjectTabBody};
@@ -40,9 +41,9 @@ pub mod page {
     pub const VAULT: u8 = 30;
     pub const VAULT_SECRETS: u8 = 31;
     pub const VAULT_KEYS: u8 = 40;
-    pub const VAULT_CERTIFICATES: u8 = 41;
-    pub const KEY: u8 = 42;
-    pub const CERTIFICATE: u8 = 43;
+    pub const VAULT_CERTIFICATES: u8 = 110;
+    pub const KEY: u8 = 120;
+    pub const CERTIFICATE: u8 = 130;
     pub const SECRET: u8 = 50;
     pub const VAULT_ACCESS_KEYS: u8 = 60;
     pub const VAULT_SETTINGS: u8 = 61;
@@ -89,7 +90,10 @@ async fn load_page(area: Option<Area>, p: u8) -> AnyView {
         Some(Area::Start) => start_area(p).await,
         Some(Area::Project) => project_area(p).await,
         Some(Area::Vault) => vault_area(p).await,
-        Some(Area::Crypto) => crypto_area(p).await,
+        Some(Area::Keys) => keys_area(p).await,
+        Some(Area::Certificates) => certificates_area(p).await,
+        Some(Area::Key) => key_area(p).await,
+        Some(Area::Certificate) => certificate_area(p).await,
         Some(Area::Secret) => secret_area(p).await,
         Some(Area::VaultAdmin) => vault_admin_area(p).await,
         Some(Area::Users) => users_area(p).await,
@@ -142,17 +146,34 @@ fn vault_area(p: u8) -> AnyView {
     }
 }
 
-/// Keys and certificates: a vault's tabs of them and their own pages, which share their
-/// code (rows, algorithms, dates of validity).
+/// A vault with its Keys tab.
 #[lazy]
-fn crypto_area(p: u8) -> AnyView {
+fn keys_area(p: u8) -> AnyView {
     match p {
         page::VAULT => view! { <VaultPage /> }.into_any(),
-        page::VAULT_KEYS => vault::keys_tab(),
-        page::VAULT_CERTIFICATES => vault::certificates_tab(),
-        page::KEY => view! { <key::KeyPageView /> }.into_any(),
-        _ => view! { <certificate::CertificatePageView /> }.into_any(),
+        _ => vault::keys_tab(),
     }
+}
+
+/// A vault with its Certificates tab.
+#[lazy]
+fn certificates_area(p: u8) -> AnyView {
+    match p {
+        page::VAULT => view! { <VaultPage /> }.into_any(),
+        _ => vault::certificates_tab(),
+    }
+}
+
+/// One key.
+#[lazy]
+fn key_area(_: u8) -> AnyView {
+    view! { <key::KeyPageView /> }.into_any()
+}
+
+/// One certificate.
+#[lazy]
+fn certificate_area(_: u8) -> AnyView {
+    view! { <certificate::CertificatePageView /> }.into_any()
 }
 
 /// One secret.
@@ -214,7 +235,10 @@ pub enum Area {
     Start,
     Project,
     Vault,
-    Crypto,
+    Keys,
+    Certificates,
+    Key,
+    Certificate,
     Secret,
     VaultAdmin,
     Users,
@@ -237,11 +261,13 @@ impl Area {
             ("projects", Some(_)) => Area::Project,
             ("vaults", _) => match third {
                 None => Area::Vault,
-                Some("keys" | "certificates") => Area::Crypto,
+                Some("keys") => Area::Keys,
+                Some("certificates") => Area::Certificates,
                 Some(_) => Area::VaultAdmin,
             },
             ("secrets", _) => Area::Secret,
-            ("keys" | "certificates", _) => Area::Crypto,
+            ("keys", _) => Area::Key,
+            ("certificates", _) => Area::Certificate,
             ("support", _) => Area::Support,
             ("admin", Some("logs")) => Area::Logs,
             ("admin", Some("users")) => Area::Users,
@@ -259,16 +285,21 @@ impl Area {
             1 => Area::Start,
             2 => Area::Project,
             3 if p == page::VAULT => {
-                Area::of(path).filter(|a| matches!(a, Area::Crypto | Area::VaultAdmin)).unwrap_or(Area::Vault)
+                let tab_area =
+                    Area::of(path).filter(|a| matches!(a, Area::Keys | Area::Certificates | Area::VaultAdmin));
+                tab_area.unwrap_or(Area::Vault)
             }
             3 => Area::Vault,
-            4 => Area::Crypto,
+            4 => Area::Keys,
             5 => Area::Secret,
             6 => Area::VaultAdmin,
             7 => Area::Users,
             8 => Area::Admin,
             9 => Area::Support,
-            _ => Area::Logs,
+            10 => Area::Logs,
+            11 => Area::Certificates,
+            12 => Area::Key,
+            _ => Area::Certificate,
         })
     }
 
@@ -278,7 +309,10 @@ impl Area {
             Area::Start => "start_area",
             Area::Project => "project_area",
             Area::Vault => "vault_area",
-            Area::Crypto => "crypto_area",
+            Area::Keys => "keys_area",
+            Area::Certificates => "certificates_area",
+            Area::Key => "key_area",
+            Area::Certificate => "certificate_area",
             Area::Secret => "secret_area",
             Area::VaultAdmin => "vault_admin_area",
             Area::Users => "users_area",
@@ -297,7 +331,10 @@ impl Area {
             Area::Start => __preload_start_area().await,
             Area::Project => __preload_project_area().await,
             Area::Vault => __preload_vault_area().await,
-            Area::Crypto => __preload_crypto_area().await,
+            Area::Keys => __preload_keys_area().await,
+            Area::Certificates => __preload_certificates_area().await,
+            Area::Key => __preload_key_area().await,
+            Area::Certificate => __preload_certificate_area().await,
             Area::Secret => __preload_secret_area().await,
             Area::VaultAdmin => __preload_vault_admin_area().await,
             Area::Users => __preload_users_area().await,
@@ -395,11 +432,11 @@ mod tests {
             ("/vaults/01a2/", Some(Area::Vault)),
             ("/vaults/01a2/access-keys", Some(Area::VaultAdmin)),
             ("/vaults/01a2/settings", Some(Area::VaultAdmin)),
-            ("/vaults/01a2/keys", Some(Area::Crypto)),
-            ("/vaults/01a2/certificates", Some(Area::Crypto)),
+            ("/vaults/01a2/keys", Some(Area::Keys)),
+            ("/vaults/01a2/certificates", Some(Area::Certificates)),
             ("/secrets/01a2", Some(Area::Secret)),
-            ("/keys/01a2", Some(Area::Crypto)),
-            ("/certificates/01a2", Some(Area::Crypto)),
+            ("/keys/01a2", Some(Area::Key)),
+            ("/certificates/01a2", Some(Area::Certificate)),
             ("/admin/users", Some(Area::Users)),
             ("/admin/backups", Some(Area::Admin)),
             ("/admin/settings", Some(Area::Admin)),
